@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# One list of roles for every app, kept in members (the lowest layer) and re-exported here.
+from members.choices import RoleCategory  # noqa: F401
+
+
+class Phase(models.TextChoices):
+    PILOT = "pilot", _("Pilot")
+    WIDER = "wider", _("Wider recruitment")
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    IN_REVIEW = "in_review", _("In review")
+    DECIDED = "decided", _("Decided")
+
+
+class RouteKind(models.TextChoices):
+    PATIENT_CARER = "patient_carer", _("Patient or carer perspective, working mainly at national level")
+    COURSE_ALUMNI = "course_alumni", _("Alumni of an identified improvement course")
+    NATIONAL_ORGANISATION = "national_organisation", _("Staff of an identified national organisation")
+    NOMINATED = "nominated", _("Nominated by a partner organisation")
+    OPEN = "open", _("Open to all")
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    UNDER_REVIEW = "under_review", _("Under review")
+    DECIDED = "decided", _("Decision made")
+
+
+class AdjustmentStatus(models.TextChoices):
+    NONE = "", _("None requested")
+    REQUESTED = "requested", _("Requested")
+    ANSWERED = "answered", _("Answered")
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")

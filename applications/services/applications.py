@@ -1,0 +1,243 @@
+"""The applicant's journey: start, save each section, submit, reopen, withdraw,
+delete. Every change is refused once the round's deadline has passed."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
+from q_portal.outbox.services import email_queue
+
+from ..choices import AdjustmentStatus, ApplicationStatus
+from ..models import Application, Criterion, CriterionResponse, Round, Route
+from ..selectors.applications import application_is_complete, application_with_answers
+
+# Who may move an application where, and by which service.
+ALLOWED_TRANSITIONS = {
+    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.SUBMITTED: {ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN, ApplicationStatus.UNDER_REVIEW},
+    ApplicationStatus.WITHDRAWN: set(),
+    ApplicationStatus.UNDER_REVIEW: {ApplicationStatus.DECIDED},
+    ApplicationStatus.DECIDED: set(),
+}
+
+# Fields each section of the application may change.
+SECTION_FIELDS = {
+    "about": ["full_name", "job_title", "role_category", "organisation", "organisation_other", "region"],
+    "route": ["route", "route_course", "route_organisation", "route_evidence"],
+    "declarations": ["declares_true", "consents_to_processing"],
+}
+
+
+def _move(application: Application, to: ApplicationStatus) -> None:
+    if to not in ALLOWED_TRANSITIONS[ApplicationStatus(application.status)]:
+        raise PortalError(
+            _("An application that is %(status)s cannot become %(to)s.")
+            % {"status": application.get_status_display().lower(), "to": to.label.lower()}
+        )
+    application.status = to
+
+
+def _locked(application: Application) -> Application:
+    """Lock the row and read it afresh: a double-clicked button or a second tab
+    waits here and then sees what the first request did."""
+    return Application.objects.select_for_update().select_related("round").get(pk=application.pk)
+
+
+def _refuse_after_deadline(round: Round) -> None:
+    if not round.is_accepting:
+        raise PortalError(
+            _("%(round)s closed on %(closed)s. Your application can no longer be changed.")
+            % {"round": round.name, "closed": timezone.localtime(round.closes_at).strftime("%-d %B %Y at %-I:%M%p")}
+        )
+
+
+def _refuse_unless_draft(application: Application) -> None:
+    if application.status != ApplicationStatus.DRAFT:
+        raise PortalError(_("This application has been submitted. Reopen it to make changes."))
+
+
+@transaction.atomic
+def application_start(*, applicant, round: Round, route: Route) -> Application:
+    """Start (or return) the applicant's draft for the round on the route the
+    eligibility check decided. One application per person per round: the database
+    enforces it, so two tabs starting at once get the same draft."""
+    _refuse_after_deadline(round)
+    existing = Application.objects.filter(applicant=applicant, round=round).first()
+    if existing is not None:
+        return existing
+    application = Application(applicant=applicant, round=round, route=route, full_name=applicant.display_name)
+    application.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            application.save(force_insert=True)
+    except IntegrityError:
+        return Application.objects.get(applicant=applicant, round=round)
+    audit_log(actor=applicant, action="application.start", target=application, summary=round.name)
+    return application
+
+
+@transaction.atomic
+def application_save_section(*, application: Application, by, section: str, values: dict) -> Application:
+    """Save one section of a draft, complete or not ("Save and continue" always
+    saves). Refused after the deadline or once submitted."""
+    application = _locked(application)
+    _refuse_after_deadline(application.round)
+    _refuse_unless_draft(application)
+    fields = SECTION_FIELDS[section]
+    for field in fields:
+        if field in values:
+            setattr(application, field, values[field])
+    if section == "route" and application.route_id:
+        # Evidence for another route's list does not belong to this one.
+        if not application.route.asks_for_course:
+            application.route_course = None
+        if not application.route.asks_for_organisation:
+            application.route_organisation = None
+    application.save(update_fields=[*fields, "updated_at"])
+    return application
+
+
+@transaction.atomic
+def application_save_response(*, application: Application, by, criterion: Criterion, text: str) -> CriterionResponse:
+    """Save the answer to one criterion, even over the word limit (the page says so,
+    and the application cannot be submitted until it fits)."""
+    application = _locked(application)
+    _refuse_after_deadline(application.round)
+    _refuse_unless_draft(application)
+    response, _created = CriterionResponse.objects.update_or_create(
+        application=application, criterion=criterion, defaults={"text": text}
+    )
+    Application.objects.filter(pk=application.pk).update(updated_at=timezone.now())
+    return response
+
+
+@transaction.atomic
+def application_request_adjustment(*, application: Application, by, request_text: str) -> Application:
+    """Ask for (or withdraw a request for) a reasonable adjustment. The programme
+    team sees the request and answers it. Allowed at any time before a decision."""
+    application = _locked(application)
+    request_text = request_text.strip()
+    application.adjustment_request = request_text
+    application.adjustment_status = AdjustmentStatus.REQUESTED if request_text else AdjustmentStatus.NONE
+    application.save(update_fields=["adjustment_request", "adjustment_status", "updated_at"])
+    audit_log(actor=by, action="application.adjustment_request", target=application)
+    return application
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by) -> Application:
+    """Submit a complete draft while the round is open. Gives it a reference (kept
+    on resubmission), locks the answers, and queues a confirmation email with a
+    copy of them. Submitting an already submitted application changes nothing."""
+    application = _locked(application)
+    if application.status == ApplicationStatus.SUBMITTED:
+        return application
+    _refuse_after_deadline(application.round)
+    _refuse_unless_draft(application)
+    if not application_is_complete(application_with_answers(pk=application.pk)):
+        raise PortalError(_("Complete every section before you submit your application."))
+    now = timezone.now()
+    _move(application, ApplicationStatus.SUBMITTED)
+    application.submitted_at = now
+    application.first_submitted_at = application.first_submitted_at or now
+    application.reference = application.reference or f"Q-{now:%Y}-{application.pk:05d}"
+    application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference", "updated_at"])
+    audit_log(actor=by, action="application.submit", target=application, summary=application.reference)
+    _queue_submitted_email(application)
+    return application
+
+
+def _queue_submitted_email(application: Application) -> None:
+    application = application_with_answers(pk=application.pk)
+    context = {
+        "application": application,
+        "responses": {response.criterion_id: response.text for response in application.responses.all()},
+        "status_url": settings.SITE_URL + reverse("applications:status", kwargs={"pk": application.pk}),
+    }
+    email_queue(
+        to=application.applicant.email,
+        subject=_("Application %(reference)s received") % {"reference": application.reference},
+        body_text=render_to_string("applications/emails/submitted.txt", context),
+        key=f"application:{application.pk}:submitted:{application.submitted_at.isoformat()}",
+    )
+
+
+@transaction.atomic
+def application_reopen(*, application: Application, by) -> Application:
+    """Take a submitted application back to draft to change it before the deadline.
+    It keeps its reference and must be submitted again."""
+    application = _locked(application)
+    _refuse_after_deadline(application.round)
+    _move(application, ApplicationStatus.DRAFT)
+    application.submitted_at = None
+    application.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_log(actor=by, action="application.reopen", target=application, summary=application.reference or "")
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by) -> Application:
+    """Withdraw a draft or submitted application before the deadline. Final."""
+    application = _locked(application)
+    _refuse_after_deadline(application.round)
+    _move(application, ApplicationStatus.WITHDRAWN)
+    application.withdrawn_at = timezone.now()
+    application.save(update_fields=["status", "withdrawn_at", "updated_at"])
+    audit_log(actor=by, action="application.withdraw", target=application, summary=application.reference or "")
+    return application
+
+
+@transaction.atomic
+def application_delete_draft(*, application: Application, by) -> None:
+    """Delete a draft that was never submitted, with its answers."""
+    application = _locked(application)
+    if application.status != ApplicationStatus.DRAFT or application.reference:
+        raise PortalError(_("Only a draft that has never been submitted can be deleted. You can withdraw it instead."))
+    audit_log(actor=by, action="application.delete_draft", summary=f"{application.round.name} (draft {application.pk})")
+    application.delete()
+
+
+def application_email_return_link(*, application: Application, by) -> None:
+    """Email the applicant a link straight back to their task list ("Save and come
+    back later"). At most one such email an hour per application."""
+    hour = timezone.now().strftime("%Y%m%d%H")
+    url = settings.SITE_URL + reverse("applications:task_list", kwargs={"pk": application.pk})
+    email_queue(
+        to=by.email,
+        subject=_("Your saved application to Q"),
+        body_text=render_to_string(
+            "applications/emails/saved.txt", {"application": application, "url": url, "user": by}
+        ),
+        key=f"application:{application.pk}:saved:{hour}",
+    )
+
+
+@transaction.atomic
+def application_answer_adjustment(*, application: Application, by, response_text: str) -> Application:
+    """The programme team answers a request for a reasonable adjustment. Side
+    effects: an audit entry, and an email to the applicant with the reply."""
+    application = _locked(application)
+    if application.adjustment_status == AdjustmentStatus.NONE:
+        raise PortalError(_("This applicant has not asked for an adjustment."))
+    response_text = response_text.strip()
+    if not response_text:
+        raise PortalError(_("Write a reply to the applicant."), field="adjustment_response")
+    application.adjustment_response = response_text
+    application.adjustment_status = AdjustmentStatus.ANSWERED
+    application.save(update_fields=["adjustment_response", "adjustment_status", "updated_at"])
+    audit_log(actor=by, action="application.adjustment_answer", target=application)
+    url = settings.SITE_URL + reverse("applications:adjustments", kwargs={"pk": application.pk})
+    email_queue(
+        to=application.applicant.email,
+        subject=_("A reply to your request for an adjustment"),
+        body_text=render_to_string(
+            "applications/emails/adjustment_answered.txt", {"application": application, "url": url}
+        ),
+        key=f"application:{application.pk}:adjustment:{timezone.now().isoformat()}",
+    )
+    return application

@@ -1,0 +1,369 @@
+"""The nominator's area, `/nominate/`: their rounds and quotas, the dashboard of
+one organisation's nominations in a round, nominating one person or a cohort from
+a CSV file, resending an invitation, withdrawing, the CSV export; and, under
+`/nominate/programme/`, the programme team's view of nominations and who may
+nominate for which organisation. Every view checks the role, and the nominator's
+link to the organisation, on the server."""
+
+import csv
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin, Role, RoleRequiredMixin
+
+from ..forms.nominations import CohortUploadForm, NominationForm, NominatorGrantForm, cohort_template_csv
+from ..models import NominatorOrganisation, Round
+from ..permissions import get_nomination_for_nominator_or_404, get_organisation_for_nominator_or_404
+from ..selectors import nominations as selectors
+from ..selectors.nominations import NomineeProgress
+from ..services import nominations as services
+
+
+class NominatorMixin(RoleRequiredMixin):
+    required_roles = (Role.NOMINATOR,)
+
+
+class NominatorHomeView(NominatorMixin, TemplateView):
+    template_name = "applications/nominator_home.html"
+
+    def get_context_data(self, **kwargs):
+        lines = selectors.nominator_rounds(user=self.request.user)
+        return super().get_context_data(
+            lines=lines,
+            organisations=selectors.nominator_organisations(user=self.request.user),
+            **kwargs,
+        )
+
+
+class _LoadRoundOrganisation:
+    # After the role check in the MRO: a visitor or another role never gets this far.
+    def dispatch(self, request, *args, **kwargs):
+        self.organisation = get_organisation_for_nominator_or_404(request.user, kwargs["organisation_pk"])
+        self.round = get_object_or_404(Round, pk=kwargs["round_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RoundOrganisationMixin(NominatorMixin, _LoadRoundOrganisation):
+    """The round and the organisation in the URL; the organisation must be one of
+    the nominator's own (404 otherwise)."""
+
+    @cached_property
+    def quota_use(self):
+        return selectors.quota_use_for(round=self.round, organisation=self.organisation)
+
+    def dashboard_url(self):
+        return reverse(
+            "nominations:dashboard", kwargs={"round_pk": self.round.pk, "organisation_pk": self.organisation.pk}
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            round=self.round,
+            organisation=self.organisation,
+            quota_use=self.quota_use,
+            dashboard_url=self.dashboard_url(),
+            **kwargs,
+        )
+
+
+class DashboardView(RoundOrganisationMixin, ListView):
+    """One organisation's nominations in a round: quota used and left, each
+    nominee's progress, paginated, filterable by progress."""
+
+    template_name = "applications/nominations/dashboard.html"
+    context_object_name = "nominations"
+    paginate_by = 50
+
+    def progress_filter(self) -> str:
+        value = self.request.GET.get("progress", "")
+        return value if value in NomineeProgress.labels else ""
+
+    def get_queryset(self):
+        return selectors.nominations_for_dashboard(
+            round=self.round, organisation=self.organisation, progress=self.progress_filter()
+        )
+
+    def get_context_data(self, **kwargs):
+        counts = selectors.progress_counts(round=self.round, organisation=self.organisation)
+        return super().get_context_data(
+            progress_counts=[(key, NomineeProgress.labels[key], counts[key]) for key in NomineeProgress.order],
+            progress_filter=self.progress_filter(),
+            labels=NomineeProgress.labels,
+            tags=NomineeProgress.tags,
+            accepting=self.round.is_accepting,
+            **kwargs,
+        )
+
+
+class NominateView(RoundOrganisationMixin, FormView):
+    template_name = "applications/nominations/nominate.html"
+    form_class = NominationForm
+
+    def form_valid(self, form):
+        try:
+            nomination = services.nomination_create(
+                round=self.round,
+                organisation=self.organisation,
+                by=self.request.user,
+                details=services.NomineeDetails(**form.cleaned_data),
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(name)s is nominated. We have emailed them an invitation to apply.") % {"name": nomination.full_name},
+        )
+        if "another" in self.request.POST:
+            return redirect("nominations:nominate", round_pk=self.round.pk, organisation_pk=self.organisation.pk)
+        return redirect(self.dashboard_url())
+
+
+class UploadView(RoundOrganisationMixin, FormView):
+    """Upload a cohort CSV file; its rows are checked and kept for the preview."""
+
+    template_name = "applications/nominations/upload.html"
+    form_class = CohortUploadForm
+
+    def form_valid(self, form):
+        try:
+            upload = services.cohort_upload_check(
+                round=self.round,
+                organisation=self.organisation,
+                by=self.request.user,
+                filename=form.cleaned_data["file"].name,
+                rows=form.rows,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        return redirect("nominations:upload_preview", pk=upload.pk)
+
+
+class _LoadUpload:
+    def dispatch(self, request, *args, **kwargs):
+        self.upload = selectors.pending_upload_for(user=request.user, pk=kwargs["pk"])
+        if self.upload is None:
+            raise Http404
+        get_organisation_for_nominator_or_404(request.user, self.upload.organisation_id)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class UploadPreviewView(NominatorMixin, _LoadUpload, TemplateView):
+    """Each row of the file as valid or with its errors (row, column, reason);
+    confirming imports the valid rows kept on the server, all or none."""
+
+    template_name = "applications/nominations/upload_preview.html"
+
+    def get_context_data(self, **kwargs):
+        rows = self.upload.rows
+        valid = [row for row in rows if not row["errors"]]
+        quota_use = selectors.quota_use_for(round=self.upload.round, organisation=self.upload.organisation)
+        return super().get_context_data(
+            upload=self.upload,
+            round=self.upload.round,
+            organisation=self.upload.organisation,
+            rows=rows,
+            valid_count=len(valid),
+            invalid_count=len(rows) - len(valid),
+            quota_use=quota_use,
+            over_quota=len(valid) > quota_use.left,
+            dashboard_url=reverse(
+                "nominations:dashboard",
+                kwargs={"round_pk": self.upload.round_id, "organisation_pk": self.upload.organisation_id},
+            ),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        try:
+            nominations = services.cohort_upload_confirm(upload=self.upload, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("nominations:upload_preview", pk=self.upload.pk)
+        messages.success(
+            request,
+            _("%(count)s people are nominated. We have emailed each of them an invitation to apply.")
+            % {"count": len(nominations)},
+        )
+        return redirect(
+            "nominations:dashboard", round_pk=self.upload.round_id, organisation_pk=self.upload.organisation_id
+        )
+
+
+class TemplateCsvView(NominatorMixin, View):
+    def get(self, request):
+        response = HttpResponse(cohort_template_csv(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="q-nominations-template.csv"'
+        return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class ExportView(RoundOrganisationMixin, View):
+    """The organisation's nominations in the round as a CSV file, streamed."""
+
+    def get(self, request, *args, **kwargs):
+        nominations = selectors.nominations_for_dashboard(round=self.round, organisation=self.organisation)
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield "\ufeff"
+            yield writer.writerow(
+                ["Full name", "Email", "Job title", "Role", "Region", "Status", "Nominated by", "Nominated on"]
+            )
+            for nomination in nominations.iterator(chunk_size=500):
+                yield writer.writerow(
+                    [
+                        _csv_safe(nomination.full_name),
+                        _csv_safe(nomination.email),
+                        _csv_safe(nomination.job_title),
+                        nomination.get_role_category_display(),
+                        nomination.region.name,
+                        NomineeProgress.labels[nomination.progress],
+                        _csv_safe(nomination.nominated_by.display_name if nomination.nominated_by else ""),
+                        timezone.localtime(nomination.created_at).strftime("%Y-%m-%d %H:%M"),
+                    ]
+                )
+
+        filename = f"nominations-{slugify(self.organisation.name)}-{slugify(self.round.name)}.csv"
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+def _csv_safe(value: str) -> str:
+    """Keep a spreadsheet from running what someone typed as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class _LoadNomination:
+    def dispatch(self, request, *args, **kwargs):
+        self.nomination = get_nomination_for_nominator_or_404(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class NominationActionView(NominatorMixin, _LoadNomination, TemplateView):
+    """A confirmation page (GET) and the action (POST) on one of the nominator's
+    own nominations (404 for anyone else's)."""
+
+    service = None
+    done_message = ""
+
+    def dashboard_url(self):
+        return reverse(
+            "nominations:dashboard",
+            kwargs={"round_pk": self.nomination.round_id, "organisation_pk": self.nomination.organisation_id},
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(nomination=self.nomination, dashboard_url=self.dashboard_url(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            type(self).service(nomination=self.nomination, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, self.done_message % {"name": self.nomination.full_name})
+        return redirect(self.dashboard_url())
+
+
+class ResendView(NominationActionView):
+    http_method_names = ["post"]
+    service = services.nomination_resend
+    done_message = _("We have emailed the invitation to %(name)s again.")
+
+
+class WithdrawView(NominationActionView):
+    template_name = "applications/nominations/withdraw.html"
+    service = services.nomination_withdraw
+    done_message = _("The nomination of %(name)s is withdrawn and the place is free.")
+
+
+# --- The programme team --------------------------------------------------------------
+
+
+class ProgrammeRoundListView(ProgrammeTeamMixin, ListView):
+    template_name = "applications/nominations/programme_rounds.html"
+    context_object_name = "rounds"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.rounds_with_nominations()
+
+
+class ProgrammeRoundView(ProgrammeTeamMixin, TemplateView):
+    """A round's nominations by organisation and by region, with quota use."""
+
+    template_name = "applications/nominations/programme_round.html"
+
+    def get_context_data(self, **kwargs):
+        round = get_object_or_404(Round, pk=self.kwargs["pk"])
+        return super().get_context_data(
+            round=round,
+            organisations=selectors.nominations_by_organisation(round=round),
+            regions=selectors.nominations_by_region(round=round),
+            quotas=selectors.quota_use_of_round(round=round),
+            totals=selectors.progress_counts(round=round),
+            stages=[(key, NomineeProgress.labels[key]) for key in NomineeProgress.order],
+            **kwargs,
+        )
+
+
+class ProgrammeNominatorsView(ProgrammeTeamMixin, ListView):
+    """Who nominates for which organisation: grant (adds the Nominators role) and
+    remove."""
+
+    template_name = "applications/nominations/programme_nominators.html"
+    context_object_name = "links"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.nominator_links()
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", NominatorGrantForm())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "remove" in request.POST:
+            pk = request.POST.get("link", "")
+            link = NominatorOrganisation.objects.filter(pk=pk).first() if pk.isdigit() else None
+            if link is None:
+                messages.error(request, _("That nominator had already been removed."))
+            else:
+                name, organisation = link.user.email, link.organisation.name
+                services.nominator_revoke(link=link, by=request.user)
+                messages.success(
+                    request,
+                    _("%(email)s can no longer nominate for %(organisation)s.")
+                    % {"email": name, "organisation": organisation},
+                )
+            return redirect("nominations:programme_nominators")
+        form = NominatorGrantForm(request.POST)
+        if form.is_valid():
+            services.nominator_grant(
+                user=form.cleaned_data["user"], organisation=form.cleaned_data["organisation"], by=request.user
+            )
+            messages.success(
+                request,
+                _("%(email)s can nominate for %(organisation)s.")
+                % {"email": form.cleaned_data["user"].email, "organisation": form.cleaned_data["organisation"].name},
+            )
+            return redirect("nominations:programme_nominators")
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form))

@@ -1,0 +1,204 @@
+"""The programme team's rounds, `/programme/rounds/`: list, create, change, open
+and close, and nomination quotas. Every view is for the programme team only (and
+administrators); each change is one service call."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin
+
+from ..choices import RoundStatus
+from ..forms.rounds import QuotaForm, QuotaRemoveForm, RoundForm, RoundTransitionForm
+from ..models import Round
+from ..selectors.rounds import quotas_of, rounds_for_programme, rounds_with_setup, route_application_counts
+from ..services import rounds as services
+
+# The button for each move, and what it means, in the words of the page.
+TRANSITION_BUTTONS = {
+    (RoundStatus.DRAFT, RoundStatus.OPEN): (
+        gettext_lazy("Open the round"),
+        gettext_lazy("Applicants can apply from the opening date until the closing date."),
+    ),
+    (RoundStatus.OPEN, RoundStatus.CLOSED): (
+        gettext_lazy("Close the round"),
+        gettext_lazy("No more applications can be started or submitted, even before the closing date."),
+    ),
+    (RoundStatus.CLOSED, RoundStatus.OPEN): (
+        gettext_lazy("Reopen the round"),
+        gettext_lazy("For a deadline moved later: applicants can apply again until the closing date."),
+    ),
+    (RoundStatus.CLOSED, RoundStatus.IN_REVIEW): (
+        gettext_lazy("Start review"),
+        gettext_lazy("Reviewers assess the submitted applications. The round cannot be reopened after this."),
+    ),
+    (RoundStatus.IN_REVIEW, RoundStatus.DECIDED): (
+        gettext_lazy("Mark decisions made"),
+        gettext_lazy("Every application in the round has its decision. This cannot be undone."),
+    ),
+}
+
+TRANSITION_DONE = {
+    RoundStatus.OPEN: gettext_lazy("%(round)s is open."),
+    RoundStatus.CLOSED: gettext_lazy("%(round)s is closed."),
+    RoundStatus.IN_REVIEW: gettext_lazy("%(round)s is in review."),
+    RoundStatus.DECIDED: gettext_lazy("Decisions are made for %(round)s."),
+}
+
+
+class RoundMixin(ProgrammeTeamMixin):
+    """The round named in the URL, loaded only after the role check (404 if
+    unknown)."""
+
+    def round_queryset(self):
+        return Round.objects.all()
+
+    @cached_property
+    def round(self) -> Round:
+        return get_object_or_404(self.round_queryset(), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(round=self.round, **kwargs)
+
+
+class RoundListView(ProgrammeTeamMixin, ListView):
+    template_name = "applications/programme/round_list.html"
+    context_object_name = "rounds"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return rounds_for_programme()
+
+
+class RoundCreateView(ProgrammeTeamMixin, FormView):
+    template_name = "applications/programme/round_form.html"
+    form_class = RoundForm
+
+    def form_valid(self, form):
+        try:
+            round = services.round_create(by=self.request.user, **form.cleaned_data)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("%(round)s is saved as a draft. Open it when it is ready.") % {"round": round.name}
+        )
+        return redirect("rounds:detail", pk=round.pk)
+
+
+class RoundDetailView(RoundMixin, TemplateView):
+    template_name = "applications/programme/round_detail.html"
+
+    def round_queryset(self):
+        return rounds_with_setup()
+
+    def get_context_data(self, **kwargs):
+        status = RoundStatus(self.round.status)
+        # Reopening needs a closing date still to come: offer it only then.
+        reopen_needs_later_date = status == RoundStatus.CLOSED and self.round.closes_at <= timezone.now()
+        route_counts = route_application_counts(round=self.round)
+        return super().get_context_data(
+            transitions=[
+                (to, *TRANSITION_BUTTONS[(status, to)])
+                for to in services.round_next_statuses(self.round)
+                if not (to == RoundStatus.OPEN and reopen_needs_later_date)
+            ],
+            reopen_needs_later_date=reopen_needs_later_date,
+            routes=[(route, route_counts.get(route.pk, 0)) for route in self.round.routes.all()],
+            **kwargs,
+        )
+
+
+class RoundEditView(RoundMixin, FormView):
+    template_name = "applications/programme/round_form.html"
+    form_class = RoundForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "round": self.round}
+
+    def form_valid(self, form):
+        changes = form.changes()
+        try:
+            services.round_update(round=self.round, by=self.request.user, **changes)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        if changes:
+            messages.success(self.request, _("Your changes to %(round)s are saved.") % {"round": self.round.name})
+        else:
+            messages.info(self.request, _("You did not change anything."))
+        return redirect("rounds:detail", pk=self.round.pk)
+
+
+class RoundTransitionView(RoundMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = RoundTransitionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a status the round can move to."))
+            return redirect("rounds:detail", pk=self.round.pk)
+        to = RoundStatus(form.cleaned_data["to"])
+        try:
+            round = services.round_transition(round=self.round, to=to, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, TRANSITION_DONE[to] % {"round": round.name})
+        return redirect("rounds:detail", pk=self.round.pk)
+
+
+class RoundQuotasView(RoundMixin, TemplateView):
+    """Add, change (set again) or remove the round's nomination quotas."""
+
+    template_name = "applications/programme/round_quotas.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", QuotaForm())
+        return super().get_context_data(
+            quotas=quotas_of(round=self.round),
+            quotas_fixed=self.round.status in services.QUOTAS_FIXED_FROM,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if "remove" in request.POST:
+            return self.remove(request)
+        form = QuotaForm(request.POST)
+        if form.is_valid():
+            try:
+                quota = services.quota_set(round=self.round, by=request.user, **form.cleaned_data)
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s may nominate %(places)s people in this round.")
+                    % {"name": quota.organisation or quota.region, "places": quota.places},
+                )
+                return redirect("rounds:quotas", pk=self.round.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def remove(self, request):
+        form = QuotaRemoveForm(request.POST, round=self.round)
+        if not form.is_valid():
+            messages.error(request, _("That quota has already been removed."))
+            return redirect("rounds:quotas", pk=self.round.pk)
+        quota = form.cleaned_data["quota"]
+        try:
+            services.quota_remove(
+                round=self.round, by=request.user, organisation=quota.organisation, region=quota.region
+            )
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("The quota of %(name)s is removed.") % {"name": quota.organisation or quota.region}
+            )
+        return redirect("rounds:quotas", pk=self.round.pk)

@@ -1,0 +1,160 @@
+"""`/updates/`: register for updates (double opt-in), confirm, and the one-click
+unsubscribe link every email carries. Open to everyone; nobody signs in."""
+
+import ipaddress
+import time
+
+from allauth.account.adapter import get_adapter
+from django.core.cache import cache
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import FormView, TemplateView
+
+from q_portal.exceptions import PortalError
+from q_portal.outbox.unsubscribe import address_from_unsubscribe_token
+
+from ..choices import SubscriptionStatus
+from ..forms.updates import UpdateRegistrationForm
+from ..selectors.updates import subscription_for_confirmation
+from ..services.updates import (
+    subscription_confirm,
+    subscription_register,
+    subscription_resubscribe,
+    subscription_unsubscribe,
+)
+
+# Registrations each client IP may make per window: enough for a family or an
+# office behind one address, too few to use the form to flood inboxes.
+REGISTRATIONS_PER_WINDOW = 10
+REGISTRATION_WINDOW_SECONDS = 60
+
+
+def registration_allowed(request) -> bool:
+    """Count one registration from the request's client IP (as allauth finds it,
+    honouring ALLAUTH_TRUSTED_PROXY_COUNT) and say whether it is within the limit.
+    A fixed window in the shared cache: `add` then `incr` are atomic in Redis."""
+    window = int(time.time()) // REGISTRATION_WINDOW_SECONDS
+    key = f"updates:register:{_client_network(request)}:{window}"
+    cache.add(key, 0, timeout=REGISTRATION_WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=REGISTRATION_WINDOW_SECONDS * 2)
+        count = 1
+    return count <= REGISTRATIONS_PER_WINDOW
+
+
+def _client_network(request) -> str:
+    """The client's IPv4 address, or its IPv6 /64: one household or office is
+    given a whole /64, so counting single IPv6 addresses would count nothing."""
+    address = get_adapter().get_client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
+def _link_problem(request, message: str):
+    return render(request, "applications/updates/link_problem.html", {"message": message}, status=400)
+
+
+class RegisterView(FormView):
+    template_name = "applications/updates/register.html"
+    form_class = UpdateRegistrationForm
+
+    def form_valid(self, form):
+        if not registration_allowed(self.request):
+            form.add_error(
+                None,
+                _(
+                    "There have been too many registrations from your network in the last minute. Wait a minute, "
+                    "then press “Register” again: what you typed is still here."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        subscription_register(
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            region=form.cleaned_data["region"],
+            role_category=form.cleaned_data["role_category"],
+        )
+        return redirect("updates:check_email")
+
+
+class CheckEmailView(TemplateView):
+    template_name = "applications/updates/check_email.html"
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConfirmView(View):
+    """GET only shows a "Confirm" button: mail scanners follow links in emails,
+    and must not confirm for the person."""
+
+    def get(self, request, token):
+        try:
+            subscription = subscription_for_confirmation(token=token)
+        except PortalError as error:
+            return _link_problem(request, error.message)
+        if subscription.status == SubscriptionStatus.CONFIRMED:
+            return render(request, "applications/updates/confirmed.html")
+        return render(request, "applications/updates/confirm.html")
+
+    def post(self, request, token):
+        try:
+            subscription_confirm(token=token)
+        except PortalError as error:
+            return _link_problem(request, error.message)
+        return redirect("updates:confirm", token=token)
+
+
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class UnsubscribeView(View):
+    """One click: opening the link unsubscribes at once (an "Undo" button follows),
+    and so does the RFC 8058 one-click POST a mail client sends, which carries no
+    CSRF token. Exempting it is safe: all it can do is unsubscribe the address the
+    signed token names."""
+
+    def get(self, request, token):
+        return self._unsubscribe(request, token)
+
+    def post(self, request, token):
+        return self._unsubscribe(request, token)
+
+    def _unsubscribe(self, request, token):
+        address = address_from_unsubscribe_token(token)
+        if address is None:
+            return _link_problem(request, _unsubscribe_link_message())
+        subscription_unsubscribe(address=address)
+        return render(request, "applications/updates/unsubscribed.html", {"token": token})
+
+
+@method_decorator(never_cache, name="dispatch")
+class ResubscribeView(View):
+    """The "Undo" button on the unsubscribed page (a POST with a CSRF token). GET
+    only shows the button."""
+
+    def get(self, request, token):
+        if address_from_unsubscribe_token(token) is None:
+            return _link_problem(request, _unsubscribe_link_message())
+        return render(request, "applications/updates/resubscribe.html", {"token": token})
+
+    def post(self, request, token):
+        address = address_from_unsubscribe_token(token)
+        if address is None:
+            return _link_problem(request, _unsubscribe_link_message())
+        subscription = subscription_resubscribe(address=address)
+        return render(request, "applications/updates/resubscribed.html", {"subscription": subscription})
+
+
+def _unsubscribe_link_message() -> str:
+    return _(
+        "This unsubscribe link does not work. It may have been cut short: copy the whole link from the email and "
+        "try again."
+    )

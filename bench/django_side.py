@@ -1,0 +1,166 @@
+"""The benchmark's Django side, run by bench/run.py in its own process with the
+benchmark's environment (production settings, the bench database):
+
+    prepare  sessions for each role, the URL of each key page and its query count
+    assign   the time `assignments_auto` takes for the whole round in review
+             (its assignments removed first; everything rolled back afterwards)
+
+Prints one line of JSON."""
+
+import json
+import os
+import sys
+import time
+from importlib import import_module
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "q_portal.settings.production")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from applications.choices import ApplicationStatus, RoundStatus  # noqa: E402
+from applications.models import Application, NominatorOrganisation, Round  # noqa: E402
+from members.models import MemberProfile, User  # noqa: E402
+from selection.choices import ConflictKind  # noqa: E402
+from selection.management.commands.seed_scale import (  # noqa: E402
+    NOMINATOR_EMAIL,
+    OPEN_ROUND,
+    PROGRAMME_EMAIL,
+    REVIEW_ROUND,
+    SCALE_DOMAIN,
+)
+from selection.models import Assignment, Conflict  # noqa: E402
+from selection.services.assignments import assignments_auto  # noqa: E402
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _session_cookie(user) -> str:
+    """A signed-in session stored as a sign-in would store it, as a Cookie header."""
+    if user is None:
+        return ""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def _queries(user, path: str) -> tuple[int, int]:
+    """(status, queries) of the second of two requests, so one-off caches are warm."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    if user is not None:
+        client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    return response.status_code, len(captured)
+
+
+def prepare() -> dict:
+    review_round = Round.objects.get(name=REVIEW_ROUND)
+    open_round = Round.objects.get(name=OPEN_ROUND)
+    programme = User.objects.get(email=PROGRAMME_EMAIL)
+    nominator = User.objects.get(email=NOMINATOR_EMAIL)
+    reviewer = User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[0]
+    application = Application.objects.filter(round=review_round).order_by("pk").select_related("applicant")[0]
+    members = list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:2])
+    assignment = Assignment.objects.filter(reviewer=reviewer, round=review_round).order_by("pk")[0]
+    organisation = NominatorOrganisation.objects.filter(user=nominator).first().organisation
+    ranking = reverse("selection:ranking", kwargs={"pk": review_round.pk})
+    directory = reverse("members:directory")
+    pages = [
+        ("Baseline: health check", "/healthz", "visitor", None),
+        ("Home", reverse("home"), "visitor", None),
+        (
+            "Apply status",
+            reverse("applications:status", kwargs={"pk": application.pk}),
+            "applicant",
+            application.applicant,
+        ),
+        ("Review queue", reverse("selection:reviewer_home"), "reviewer", reviewer),
+        ("Scoring page", reverse("selection:review", kwargs={"pk": assignment.pk}), "reviewer", reviewer),
+        ("Selection round", reverse("selection:round", kwargs={"pk": review_round.pk}), "programme team", programme),
+        ("Ranking by weighted score", f"{ranking}?method=weighted", "programme team", programme),
+        ("Ranking by normalised score", f"{ranking}?method=normalised", "programme team", programme),
+        ("Directory", directory, "member", members[0].user),
+        ("Directory search", f"{directory}?q=improvement", "member", members[0].user),
+        ("Member profile", reverse("members:profile", kwargs={"pk": members[1].pk}), "member", members[0].user),
+        (
+            "Nominator's dashboard",
+            reverse("nominations:dashboard", kwargs={"round_pk": open_round.pk, "organisation_pk": organisation.pk}),
+            "nominator",
+            nominator,
+        ),
+    ]
+    result = []
+    for name, path, role, user in pages:
+        status, queries = _queries(user, path)
+        result.append(
+            {
+                "name": name,
+                "path": path,
+                "role": role,
+                "cookie": _session_cookie(user),
+                "queries": queries,
+                "status": status,
+            }
+        )
+    sizes = {
+        "applications": Application.objects.filter(round=review_round).count(),
+        "members": MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").count(),
+        "reviewers": User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").count(),
+    }
+    return {"pages": result, "sizes": sizes}
+
+
+def assign() -> dict:
+    review_round = Round.objects.get(name=REVIEW_ROUND)
+    programme = User.objects.get(email=PROGRAMME_EMAIL)
+    outcome = {}
+    try:
+        with transaction.atomic():
+            # Back to the moment the round closed: no assignments, no conflicts found,
+            # applications submitted; so the timing is of a first run, as the programme team sees it.
+            Assignment.objects.filter(round=review_round).delete()
+            Conflict.objects.filter(round=review_round).exclude(kind=ConflictKind.DECLARED).delete()
+            Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
+            Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
+            review_round.refresh_from_db()
+            started = time.perf_counter()
+            result = assignments_auto(round=review_round, by=programme)
+            outcome = {
+                "seconds": round(time.perf_counter() - started, 2),
+                "created": result.created,
+                "unassignable": result.unassignable_total,
+                "applications": Application.objects.filter(round=review_round).count(),
+                "per_application": review_round.selection_settings.reviewers_per_application,
+                "reviewers": User.objects.filter(
+                    email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}"
+                ).count(),
+            }
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return outcome
+
+
+if __name__ == "__main__":
+    action = sys.argv[1] if len(sys.argv) > 1 else ""
+    if action not in {"prepare", "assign"}:
+        raise SystemExit("usage: django_side.py prepare|assign")
+    print(json.dumps(prepare() if action == "prepare" else assign()))

@@ -1,0 +1,314 @@
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import MembershipStatus, PledgeCategory, RoleCategory, Visibility
+from .models import Interest, MemberProfile, Organisation, Region
+from .validators import MAX_LINKS, validate_link, validate_photo_size
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's signup form (allauth adds email and password)."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("How you would like to be addressed, for example Priya Shah."),
+        error_messages={"required": _("Enter your name.")},
+    )
+
+    field_order = ["display_name", "email", "password1", "password2"]
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your name."))
+        return name
+
+    def signup(self, request, user):
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+
+
+# --- Membership ------------------------------------------------------------------
+
+
+CSV_MAX_BYTES = 2 * 1024 * 1024
+
+
+class InterestChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        if obj.status == "pending":
+            return _("%(name)s (waiting for approval)") % {"name": obj.name}
+        return obj.name
+
+
+class ProfileForm(forms.Form):
+    """The member's own details. The interests offered are the curated list and
+    the member's own suggestions still waiting for approval."""
+
+    full_name = forms.CharField(label=_("Name"), max_length=150, error_messages={"required": _("Enter your name.")})
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    role_category = forms.ChoiceField(
+        label=_("Role"), choices=RoleCategory.choices, required=False, widget=forms.RadioSelect
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.order_by("name"), required=False
+    )
+    organisation_other = forms.CharField(label=_("Organisation not in the list"), max_length=200, required=False)
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.order_by("nation", "name"), required=False
+    )
+    bio = forms.CharField(
+        label=_("About you"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What you work on and what you would like to collaborate on. Up to 3,000 characters."),
+    )
+    interests = InterestChoiceField(
+        label=_("Areas of improvement interest and expertise"),
+        queryset=Interest.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_interests = forms.CharField(
+        label=_("Other interests"),
+        required=False,
+        max_length=300,
+        help_text=_("Separate them with commas. The programme team checks new ones before other members see them."),
+    )
+    skills = forms.CharField(
+        label=_("Skills you offer"), required=False, max_length=1500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    methods = forms.CharField(
+        label=_("Improvement methods you use"),
+        required=False,
+        max_length=1500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example: model for improvement, PDSA cycles, statistical process control, experience-based co-design."
+        ),
+    )
+    links = forms.CharField(
+        label=_("Links"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Up to 5 web addresses, one a line, each starting with https://"),
+    )
+
+    def __init__(self, *args, member: MemberProfile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interests"].queryset = (
+            Interest.objects.filter(models.Q(status="approved") | models.Q(status="pending", member_profiles=member))
+            .distinct()
+            .order_by("name")
+        )
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter your name."))
+        return name
+
+    def clean_links(self):
+        lines = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+        if len(lines) > MAX_LINKS:
+            raise forms.ValidationError(_("Enter no more than 5 links."))
+        cleaned, problems = [], []
+        for line in lines:
+            try:
+                cleaned.append(validate_link(line))
+            except forms.ValidationError:
+                problems.append(line)
+        if problems:
+            raise forms.ValidationError(
+                _("Each link must be a web address starting with https://. Check: %(links)s")
+                % {"links": ", ".join(problems)}
+            )
+        return cleaned
+
+    def clean_other_interests(self):
+        names = [" ".join(name.split()) for name in self.cleaned_data["other_interests"].split(",")]
+        names = [name for name in names if name]
+        if any(len(name) > 80 for name in names):
+            raise forms.ValidationError(_("Each interest must be 80 characters or fewer."))
+        if len(names) > 5:
+            raise forms.ValidationError(_("Suggest no more than 5 interests at a time."))
+        return names
+
+
+class SettingsForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label=_("Who can see your profile"),
+        choices=Visibility.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Your email address is never shown. The programme team can always see your profile."),
+        error_messages={"required": _("Choose who can see your profile.")},
+    )
+    contact_enabled = forms.BooleanField(
+        label=_("Other members may send me messages through the portal"), required=False
+    )
+    coffee_opt_in = forms.BooleanField(
+        label=_("Pair me each month with another member for a random coffee"),
+        required=False,
+        help_text=_("Your pair is sent your name, your profile and your email address, so you can arrange to meet."),
+    )
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo"),
+        help_text=_(
+            "A JPG, PNG, GIF or WebP image, smaller than 5 MB. We resize it and remove its metadata, such as location."
+        ),
+        validators=[validate_photo_size],
+        error_messages={"required": _("Choose a photo to upload."), "empty": _("The selected file is empty.")},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+
+
+class PledgeForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your pledge"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you will give back to the community, in up to 500 characters."),
+        error_messages={"required": _("Enter your pledge.")},
+    )
+    category = forms.ChoiceField(
+        label=_("Kind of pledge"), choices=[("", _("Choose one (optional)")), *PledgeCategory.choices], required=False
+    )
+
+
+class DirectorySearchForm(forms.Form):
+    """The directory's search and filters. Choices come from
+    `directory_filter_options`, so building the form costs no queries; the
+    filters come back as slugs (and a cohort name)."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=200, help_text=_("A name, or words from a profile.")
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=[("", _("Any role")), *RoleCategory.choices], required=False)
+    interest = forms.ChoiceField(label=_("Interest"), required=False)
+    community = forms.ChoiceField(label=_("Community"), required=False)
+    cohort = forms.ChoiceField(label=_("Cohort"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[("", _("Best match, then name")), ("name", _("Name")), ("newest", _("Newest members"))],
+        required=False,
+    )
+
+    def __init__(self, *args, filters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", _("Any region"))] + [(r.slug, r.name) for r in filters.regions]
+        self.fields["interest"].choices = [("", _("Any interest"))] + [(i.slug, i.name) for i in filters.interests]
+        self.fields["community"].choices = [("", _("Any community"))] + [(c.slug, c.name) for c in filters.communities]
+        self.fields["cohort"].choices = [("", _("Any cohort"))] + [(c, c) for c in filters.cohorts]
+
+
+class PledgeWallFilterForm(forms.Form):
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All regions"),
+    )
+
+
+class ContactForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Up to 3,000 characters. They will see your name, not your email address."),
+        error_messages={"required": _("Enter your message.")},
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Replying sends them your email address, and sends you theirs."),
+        error_messages={"required": _("Enter your reply.")},
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Only the programme team reads this. The member is not told who reported them."),
+        error_messages={"required": _("Tell us what is wrong.")},
+    )
+
+
+# --- The programme team -------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    cohort_name = forms.CharField(
+        label=_("Cohort"),
+        max_length=200,
+        initial=_("Founding cohort"),
+        error_messages={"required": _("Enter the name of the cohort.")},
+    )
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "The first row names the columns: email, name, job_title, role_category, organisation, region, joined_on. "
+            "Email and name are required."
+        ),
+        error_messages={"required": _("Choose a CSV file."), "empty": _("The selected file is empty.")},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > CSV_MAX_BYTES:
+            raise forms.ValidationError(_("The file must be smaller than 2 MB."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(_("The file must be a CSV saved as UTF-8.")) from error
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(choices=MembershipStatus.choices)
+    reason = forms.CharField(
+        label=_("Reason (sent to the member)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommunityForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120, error_messages={"required": _("Enter a name.")})
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Enter a description.")},
+    )
+    is_open = forms.BooleanField(label=_("Members can join"), required=False, initial=True)
+
+
+class InterestForm(forms.Form):
+    name = forms.CharField(label=_("Interest"), max_length=80, error_messages={"required": _("Enter the interest.")})
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what was done.")},
+    )
+
+
+class GrowthTargetForm(forms.Form):
+    members = forms.IntegerField(label=_("Target number of members"), min_value=1, max_value=1_000_000)
+    by_date = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,30 @@
+from .membership import (
+    AbuseReport,
+    CoffeePairing,
+    Community,
+    CommunityMembership,
+    ContactMessage,
+    GrowthTarget,
+    Interest,
+    MemberProfile,
+    Pledge,
+)
+from .people import Nation, Organisation, OrganisationKind, Region, User, UserManager
+
+__all__ = [
+    "AbuseReport",
+    "CoffeePairing",
+    "Community",
+    "CommunityMembership",
+    "ContactMessage",
+    "GrowthTarget",
+    "Interest",
+    "MemberProfile",
+    "Nation",
+    "Organisation",
+    "OrganisationKind",
+    "Pledge",
+    "Region",
+    "User",
+    "UserManager",
+]

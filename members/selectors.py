@@ -1,0 +1,246 @@
+"""Reads for the members' pages: each returns a queryset (or a small structure)
+with its joins already applied, so a page's query count does not grow with rows."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from .choices import InterestStatus, MembershipStatus, ReportStatus, RoleCategory
+from .models import (
+    AbuseReport,
+    Community,
+    ContactMessage,
+    GrowthTarget,
+    Interest,
+    MemberProfile,
+    Pledge,
+    Region,
+)
+
+SORTS = ("name", "newest", "relevance")
+
+
+def _approved_interests() -> Prefetch:
+    return Prefetch(
+        "interests",
+        queryset=Interest.objects.filter(status=InterestStatus.APPROVED).order_by("name"),
+        to_attr="approved_interests",
+    )
+
+
+def directory_search(
+    *,
+    query: str = "",
+    region: Region | None = None,
+    role_category: str = "",
+    interest: Interest | None = None,
+    community: Community | None = None,
+    cohort: str = "",
+    sort: str = "",
+) -> QuerySet[MemberProfile]:
+    """Listed members (active, not hidden) matching the search and filters. Free
+    text uses PostgreSQL full-text search over name, job, organisation, interests,
+    bio, skills and methods (plus a name match for part of a name); SQLite falls
+    back to a simple match. With a search the best matches come first unless
+    another order is asked for; otherwise by name."""
+    profiles = MemberProfile.objects.listed()
+    if region is not None:
+        profiles = profiles.filter(region=region)
+    if role_category:
+        profiles = profiles.filter(role_category=role_category)
+    if interest is not None:
+        profiles = profiles.filter(interests=interest)
+    if community is not None:
+        profiles = profiles.filter(community_memberships__community=community)
+    if cohort:
+        profiles = profiles.filter(cohort_name=cohort)
+    query = " ".join(query.split())[:200]
+    ranked = False
+    if query:
+        if connection.vendor == "postgresql":
+            search = _prefix_query(query)
+            if search is None:
+                return profiles.none()
+            profiles = profiles.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
+            ranked = True
+        else:
+            profiles = profiles.filter(
+                Q(full_name__icontains=query)
+                | Q(job_title__icontains=query)
+                | Q(bio__icontains=query)
+                | Q(skills__icontains=query)
+                | Q(methods__icontains=query)
+                | Q(interests__name__icontains=query, interests__status=InterestStatus.APPROVED)
+            ).distinct()
+    if sort == "newest":
+        profiles = profiles.order_by("-joined_on", "full_name", "pk")
+    elif ranked and sort != "name":
+        profiles = profiles.order_by("-rank", "full_name", "pk")
+    else:
+        profiles = profiles.order_by("full_name", "pk")
+    return profiles.select_related("region", "organisation").prefetch_related(_approved_interests())
+
+
+def _prefix_query(text: str) -> SearchQuery | None:
+    """Every word must match, each as the start of a word ("siob" finds
+    Siobhan, "medicine" finds medicines), so part of a name is enough; the GIN
+    index answers it. Only letters and digits reach the raw tsquery."""
+    words = [word for word in re.findall(r"[^\W_]+", text.lower()) if word][:10]
+    if not words:
+        return None
+    return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="english")
+
+
+@dataclass
+class DirectoryFilters:
+    regions: list[Region]
+    interests: list[Interest]
+    communities: list[Community]
+    cohorts: list[str]
+    role_categories: list[tuple[str, str]]
+
+
+def directory_filter_options() -> DirectoryFilters:
+    """The choices for the directory's filters: four queries whatever the size."""
+    return DirectoryFilters(
+        regions=list(Region.objects.order_by("nation", "name")),
+        interests=list(Interest.objects.filter(status=InterestStatus.APPROVED).order_by("name")),
+        communities=list(Community.objects.order_by("name")),
+        cohorts=list(
+            MemberProfile.objects.listed()
+            .exclude(cohort_name="")
+            .order_by("cohort_name")
+            .values_list("cohort_name", flat=True)
+            .distinct()
+        ),
+        role_categories=list(RoleCategory.choices),
+    )
+
+
+def profile_for_owner(*, user) -> MemberProfile | None:
+    return (
+        MemberProfile.objects.select_related("region", "organisation", "pledge")
+        .prefetch_related("interests", "communities")
+        .filter(user=user)
+        .first()
+    )
+
+
+def pledge_wall(*, region: Region | None = None) -> QuerySet[Pledge]:
+    """Pledges of listed members, newest first."""
+    pledges = Pledge.objects.filter(
+        member__status=MembershipStatus.ACTIVE, member__visibility="members"
+    ).select_related("member__region", "member__organisation")
+    if region is not None:
+        pledges = pledges.filter(member__region=region)
+    return pledges.order_by("-created_at", "-pk")
+
+
+def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[Community]:
+    """Communities with the number of listed members in each, and whether the
+    given member belongs."""
+    listed = Q(memberships__member__status=MembershipStatus.ACTIVE, memberships__member__visibility="members")
+    communities = Community.objects.annotate(member_count=Count("memberships", filter=listed, distinct=True))
+    if member is not None:
+        communities = communities.annotate(
+            is_mine=Count("memberships", filter=Q(memberships__member=member), distinct=True)
+        )
+    return communities.order_by("name")
+
+
+def community_members(*, community: Community) -> QuerySet[MemberProfile]:
+    """Listed members of the community (hidden profiles never appear)."""
+    return (
+        MemberProfile.objects.listed()
+        .filter(community_memberships__community=community)
+        .select_related("region", "organisation")
+        .order_by("full_name", "pk")
+    )
+
+
+def messages_for(*, member: MemberProfile) -> QuerySet[ContactMessage]:
+    return (
+        ContactMessage.objects.filter(Q(sender=member) | Q(recipient=member))
+        .select_related("sender", "recipient")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def members_for_programme(*, status: str = "", query: str = "") -> QuerySet[MemberProfile]:
+    profiles = MemberProfile.objects.select_related("region", "user")
+    if status:
+        profiles = profiles.filter(status=status)
+    query = query.strip()
+    if query:
+        profiles = profiles.filter(
+            Q(full_name__icontains=query) | Q(membership_number__iexact=query) | Q(user__email__iexact=query)
+        )
+    return profiles.order_by("full_name", "pk")
+
+
+def reports_for_programme(*, status: str = ReportStatus.OPEN) -> QuerySet[AbuseReport]:
+    return (
+        AbuseReport.objects.filter(status=status)
+        .select_related("reporter", "reported", "message", "resolved_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def interests_waiting() -> QuerySet[Interest]:
+    return (
+        Interest.objects.filter(status=InterestStatus.PENDING)
+        .select_related("suggested_by")
+        .annotate(member_count=Count("member_profiles"))
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass
+class GrowthMonth:
+    month: date
+    joined: int
+    total: int
+
+
+@dataclass
+class Growth:
+    months: list[GrowthMonth]
+    total: int
+    target: GrowthTarget | None
+    by_region: list[tuple[str, int]]
+    by_role: list[tuple[str, int]]
+
+
+def membership_growth() -> Growth:
+    """Active and paused members (ended ones no longer count) by the month they
+    joined, with running totals, by region and by role category: aggregated in
+    the database, three queries plus the target."""
+    counted = MemberProfile.objects.exclude(status=MembershipStatus.ENDED)
+    per_month = (
+        counted.annotate(month=TruncMonth("joined_on")).values("month").annotate(joined=Count("pk")).order_by("month")
+    )
+    months, running = [], 0
+    for row in per_month:
+        running += row["joined"]
+        months.append(GrowthMonth(month=row["month"], joined=row["joined"], total=running))
+    regions = {
+        (row["region__name"] or ""): row["count"]
+        for row in counted.values("region__name").annotate(count=Count("pk")).order_by("region__name")
+    }
+    roles = dict(RoleCategory.choices)
+    by_role = [
+        (str(roles.get(row["role_category"], "")) or "", row["count"])
+        for row in counted.values("role_category").annotate(count=Count("pk")).order_by("role_category")
+    ]
+    return Growth(
+        months=months,
+        total=running,
+        target=GrowthTarget.objects.first(),
+        by_region=sorted(regions.items(), key=lambda item: (-item[1], item[0])),
+        by_role=sorted(by_role, key=lambda item: (-item[1], item[0])),
+    )

@@ -1,0 +1,356 @@
+"""Becoming a member, the founding-cohort import, pausing and ending a membership,
+the directory's search text, and the growth target."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from allauth.account.models import EmailAddress
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
+from q_portal.outbox.services import email_queue
+
+from ..choices import InterestStatus, MembershipStatus, MemberSource, RoleCategory
+from ..emails import absolute_url
+from ..models import GrowthTarget, MemberProfile, Organisation, Region, User
+
+# Where a membership may move. `member_transition` is the only way it changes.
+ALLOWED_TRANSITIONS: dict[MembershipStatus, frozenset[MembershipStatus]] = {
+    MembershipStatus.ACTIVE: frozenset({MembershipStatus.PAUSED, MembershipStatus.ENDED}),
+    MembershipStatus.PAUSED: frozenset({MembershipStatus.ACTIVE, MembershipStatus.ENDED}),
+    MembershipStatus.ENDED: frozenset(),
+}
+
+IMPORT_COLUMNS = ("email", "name", "job_title", "role_category", "organisation", "region", "joined_on")
+IMPORT_REQUIRED_COLUMNS = ("email", "name")
+IMPORT_MAX_ROWS = 5000
+
+
+def _search_text(profile: MemberProfile) -> tuple[str, str, str]:
+    interests = " ".join(
+        interest.name for interest in profile.interests.all() if interest.status == InterestStatus.APPROVED
+    )
+    return (
+        profile.full_name,
+        " ".join(filter(None, [profile.job_title, profile.organisation_name, interests])),
+        " ".join(filter(None, [profile.bio, profile.skills, profile.methods])),
+    )
+
+
+def profile_search_refresh(*, profile_ids) -> None:
+    """Recompute the stored full-text vector of these profiles (PostgreSQL only):
+    name weighted highest, then job, organisation and interests, then the rest."""
+    if connection.vendor != "postgresql":
+        return
+    profiles = MemberProfile.objects.filter(pk__in=list(profile_ids)).select_related("organisation")
+    for profile in profiles.prefetch_related("interests"):
+        name, work, about = _search_text(profile)
+        MemberProfile.objects.filter(pk=profile.pk).update(
+            search_vector=SearchVector(Value(name), weight="A", config="english")
+            + SearchVector(Value(work), weight="B", config="english")
+            + SearchVector(Value(about), weight="C", config="english")
+        )
+
+
+@transaction.atomic
+def member_create(
+    *,
+    user: User,
+    by,
+    cohort_name: str,
+    joined_on: date,
+    job_title: str = "",
+    role_category: str = "",
+    organisation: Organisation | None = None,
+    region: Region | None = None,
+    source: str = MemberSource.APPLICATION,
+    full_name: str = "",
+    organisation_other: str = "",
+) -> MemberProfile:
+    """Make the user a member, prefilled from what the caller knows (for an
+    accepted application: its name, job, role, organisation and region).
+
+    Idempotent per user: if the user already has a profile it is returned
+    unchanged and nothing else happens. Side effects for a new member: the
+    profile with its membership number (Q00001, …), an audit entry, and a welcome
+    email (outbox) linking to /members/me/ to complete the profile.
+    """
+    existing = MemberProfile.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    if role_category and role_category not in RoleCategory.values:
+        role_category = RoleCategory.OTHER
+    profile = MemberProfile(
+        user=user,
+        source=source,
+        joined_on=joined_on,
+        cohort_name=cohort_name.strip()[:200],
+        full_name=(full_name or user.display_name or user.email.split("@")[0]).strip()[:150],
+        job_title=job_title.strip()[:150],
+        role_category=role_category,
+        organisation=organisation,
+        organisation_other="" if organisation else organisation_other.strip()[:200],
+        region=region,
+    )
+    profile.full_clean(exclude=["user"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            profile.save(force_insert=True)
+    except IntegrityError:
+        # Another request made this user a member at the same moment.
+        return MemberProfile.objects.get(user=user)
+    profile.membership_number = f"Q{profile.pk:05d}"
+    profile.save(update_fields=["membership_number"])
+    profile_search_refresh(profile_ids=[profile.pk])
+    audit_log(
+        actor=by,
+        action="members.member_create",
+        target=profile,
+        summary=f"{profile.membership_number} joined ({profile.get_source_display()})",
+        changes={"cohort": profile.cohort_name, "joined_on": joined_on.isoformat()},
+    )
+    context = {
+        "profile": profile,
+        "profile_url": absolute_url("members:me"),
+        "needs_password": not user.has_usable_password(),
+        "password_reset_url": absolute_url("account_reset_password"),
+    }
+    email_queue(
+        to=user.email,
+        subject=_("Welcome to Q, %(name)s") % {"name": profile.full_name},
+        body_text=render_to_string("members/emails/welcome.txt", context),
+        key=f"members.welcome.{profile.pk}",
+    )
+    return profile
+
+
+@transaction.atomic
+def member_transition(*, member: MemberProfile, to: MembershipStatus, by, reason: str = "") -> MemberProfile:
+    """Pause, resume or end a membership. A paused or ended member leaves the
+    directory, community lists, the pledge wall and random coffee; their data is
+    kept (the retention rule decides when it goes). Side effects: an audit entry
+    and an email telling the member. Raises PortalError for an illegal move."""
+    member = MemberProfile.objects.select_for_update().select_related("user").get(pk=member.pk)
+    current = MembershipStatus(member.status)
+    to = MembershipStatus(to)
+    if to not in ALLOWED_TRANSITIONS[current]:
+        raise PortalError(
+            _("A membership that is %(status)s cannot become %(to)s.")
+            % {"status": current.label.lower(), "to": to.label.lower()}
+        )
+    member.status = to
+    member.status_changed_at = timezone.now()
+    member.status_reason = reason.strip()[:500]
+    member.coffee_opt_in = member.coffee_opt_in and to == MembershipStatus.ACTIVE
+    member.save(update_fields=["status", "status_changed_at", "status_reason", "coffee_opt_in", "updated_at"])
+    audit_log(
+        actor=by,
+        action="members.member_transition",
+        target=member,
+        summary=f"{current.label} → {to.label}",
+        changes={"status": [current.value, to.value], "reason": member.status_reason},
+    )
+    email_queue(
+        to=member.user.email,
+        subject=_("Your Q membership is now %(status)s") % {"status": to.label.lower()},
+        body_text=render_to_string(
+            "members/emails/status_changed.txt", {"profile": member, "profile_url": absolute_url("members:me")}
+        ),
+        key=f"members.status.{member.pk}.{to.value}.{member.status_changed_at.timestamp()}",
+    )
+    return member
+
+
+# --- The founding-cohort import ------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    line: int
+    values: dict[str, str]
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    organisation: Organisation | None = None
+    region: Region | None = None
+    joined_on: date | None = None
+    role_category: str = ""
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # about the whole file
+
+    @property
+    def valid_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if row.is_valid]
+
+    @property
+    def invalid_rows(self) -> list[ImportRow]:
+        return [row for row in self.rows if not row.is_valid]
+
+    @property
+    def errors(self) -> list[tuple[int, str, str]]:
+        return [(row.line, column, reason) for row in self.rows for column, reason in row.errors]
+
+
+def _parse_date(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def member_import_preview(*, csv_text: str, today: date | None = None) -> ImportReport:
+    """Check a CSV of founding members row by row without changing anything. Each
+    problem names its row (the line in the file), its column and the reason."""
+    today = today or timezone.localdate()
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    headers = [(name or "").strip().lower().replace(" ", "_") for name in (reader.fieldnames or [])]
+    missing = [column for column in IMPORT_REQUIRED_COLUMNS if column not in headers]
+    if missing:
+        report.problems.append(
+            _("The first row must name the columns. Missing: %(columns)s. Expected: %(expected)s.")
+            % {"columns": ", ".join(missing), "expected": ", ".join(IMPORT_COLUMNS)}
+        )
+        return report
+    reader.fieldnames = headers
+    regions = {key: region for region in Region.objects.all() for key in (region.name.lower(), region.slug)}
+    organisations = {organisation.name.lower(): organisation for organisation in Organisation.objects.all()}
+    roles = {key.lower(): value for value, label in RoleCategory.choices for key in (value, str(label))}
+    seen: dict[str, int] = {}
+    raw_rows = []
+    for raw in reader:
+        if len(raw_rows) >= IMPORT_MAX_ROWS:
+            report.problems.append(_("The file has more than %(max)s rows.") % {"max": IMPORT_MAX_ROWS})
+            return report
+        values = {column: (raw.get(column) or "").strip() for column in IMPORT_COLUMNS}
+        if any(values.values()):
+            raw_rows.append((reader.line_num, values))
+    emails = [values["email"].lower() for _line, values in raw_rows]
+    members_already = set(
+        MemberProfile.objects.filter(user__email__in=emails).values_list("user__email", flat=True).iterator()
+    )
+    members_already = {email.lower() for email in members_already}
+    for line, values in raw_rows:
+        row = ImportRow(line=line, values=values)
+        email = values["email"].lower()
+        if not email:
+            row.errors.append(("email", _("Enter an email address.")))
+        else:
+            try:
+                validate_email(email)
+            except ValidationError:
+                row.errors.append(("email", _("“%(value)s” is not an email address.") % {"value": values["email"]}))
+            else:
+                if email in seen:
+                    row.errors.append(("email", _("The same address is on row %(line)s.") % {"line": seen[email]}))
+                elif email in members_already:
+                    row.errors.append(("email", _("This person is already a member.")))
+                seen.setdefault(email, line)
+        if not values["name"]:
+            row.errors.append(("name", _("Enter the person's name.")))
+        elif len(values["name"]) > 150:
+            row.errors.append(("name", _("The name must be 150 characters or fewer.")))
+        if len(values["job_title"]) > 150:
+            row.errors.append(("job_title", _("The job title must be 150 characters or fewer.")))
+        if values["role_category"]:
+            row.role_category = roles.get(values["role_category"].lower(), "")
+            if not row.role_category:
+                row.errors.append(
+                    ("role_category", _("Use one of: %(roles)s.") % {"roles": ", ".join(RoleCategory.values)})
+                )
+        if values["organisation"]:
+            row.organisation = organisations.get(values["organisation"].lower())
+            if row.organisation is None and len(values["organisation"]) > 200:
+                row.errors.append(("organisation", _("The organisation must be 200 characters or fewer.")))
+        if values["region"]:
+            row.region = regions.get(values["region"].lower())
+            if row.region is None:
+                row.errors.append(("region", _("There is no region called “%(value)s”.") % {"value": values["region"]}))
+        if values["joined_on"]:
+            row.joined_on = _parse_date(values["joined_on"])
+            if row.joined_on is None:
+                row.errors.append(("joined_on", _("Enter the date as 2016-03-31 or 31/03/2016.")))
+            elif row.joined_on > today:
+                row.errors.append(("joined_on", _("The date joined cannot be in the future.")))
+        report.rows.append(row)
+    if not report.rows:
+        report.problems.append(_("The file has no rows under the column names."))
+    return report
+
+
+@transaction.atomic
+def member_import(*, csv_text: str, cohort_name: str, by) -> tuple[ImportReport, list[MemberProfile]]:
+    """Import the valid rows of a founding-members CSV in one transaction (rows
+    with problems are left out, as the preview showed). An account is made for
+    a person without one (they set a password from the welcome email); each
+    becomes a member through `member_create`, with its side effects."""
+    report = member_import_preview(csv_text=csv_text)
+    if report.problems:
+        raise PortalError(report.problems[0], field="file")
+    created = []
+    today = timezone.localdate()
+    for row in report.valid_rows:
+        email = row.values["email"]
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, display_name=row.values["name"])
+            # The programme team vouches for the address; the password is set
+            # through a reset link sent to it, which proves it again.
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        created.append(
+            member_create(
+                user=user,
+                by=by,
+                cohort_name=cohort_name,
+                joined_on=row.joined_on or today,
+                job_title=row.values["job_title"],
+                role_category=row.role_category,
+                organisation=row.organisation,
+                organisation_other="" if row.organisation else row.values["organisation"],
+                region=row.region,
+                source=MemberSource.FOUNDING,
+                full_name=row.values["name"],
+            )
+        )
+    audit_log(
+        actor=by,
+        action="members.member_import",
+        summary=f"{len(created)} founding members imported into {cohort_name}",
+        changes={"imported": len(created), "left_out": len(report.invalid_rows)},
+    )
+    return report, created
+
+
+@transaction.atomic
+def growth_target_set(*, members: int, by_date: date, by) -> GrowthTarget:
+    """Set the membership target (one row). Side effect: an audit entry."""
+    if members < 1:
+        raise PortalError(_("The target must be at least 1 member."), field="members")
+    target = GrowthTarget.objects.select_for_update().first()
+    if target is None:
+        target = GrowthTarget(members=members, by_date=by_date)
+        target.full_clean()
+        target.save()
+    else:
+        target.members, target.by_date = members, by_date
+        target.save(update_fields=["members", "by_date", "updated_at"])
+    audit_log(actor=by, action="members.growth_target_set", target=target, summary=str(target))
+    return target

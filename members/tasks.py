@@ -1,0 +1,19 @@
+"""Celery tasks for membership: thin, calling one service each."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import coffee_pair
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="members.pair_random_coffee")
+def pair_random_coffee() -> int:
+    """Beat, on the first of each month: pair this month's random coffee.
+    Idempotent for the month, so a retry or a second run pairs no one twice."""
+    pairs = coffee_pair(month=timezone.localdate())
+    logger.info("Random coffee: %d pairs made", len(pairs))
+    return len(pairs)

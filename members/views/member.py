@@ -1,0 +1,420 @@
+"""The members' area, `/members/`: the directory, profiles, one's own profile,
+pledges, communities and messages. Each change is one service call."""
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import needs_mfa_setup
+
+from .. import services
+from ..forms import (
+    ContactForm,
+    DirectorySearchForm,
+    PhotoForm,
+    PledgeForm,
+    PledgeWallFilterForm,
+    ProfileForm,
+    ReplyForm,
+    ReportForm,
+    SettingsForm,
+)
+from ..models import Community, Pledge
+from ..permissions import (
+    can_contact,
+    can_view_profile,
+    get_message_for_user_or_404,
+    get_profile_for_user_or_404,
+)
+from ..selectors import (
+    communities_with_counts,
+    community_members,
+    directory_filter_options,
+    directory_search,
+    messages_for,
+    pledge_wall,
+    profile_for_owner,
+)
+from ..services.contact import contact_allowance_left
+from .mixins import ActiveMemberMixin, MemberAreaMixin, ProfileOwnerMixin
+
+
+class DirectoryView(MemberAreaMixin, ListView):
+    template_name = "members/directory.html"
+    context_object_name = "profiles"
+    paginate_by = 20
+
+    @cached_property
+    def filters(self):
+        return directory_filter_options()
+
+    @cached_property
+    def form(self):
+        return DirectorySearchForm(self.request.GET or None, filters=self.filters)
+
+    def get_queryset(self):
+        # A filter value that is no longer offered (an old link) is ignored;
+        # the other filters still apply.
+        criteria = {}
+        if self.form.is_bound:
+            self.form.is_valid()
+            criteria = self.form.cleaned_data
+        return directory_search(
+            query=criteria.get("q", ""),
+            region=_by_slug(self.filters.regions, criteria.get("region")),
+            role_category=criteria.get("role", ""),
+            interest=_by_slug(self.filters.interests, criteria.get("interest")),
+            community=_by_slug(self.filters.communities, criteria.get("community")),
+            cohort=criteria.get("cohort", ""),
+            sort=criteria.get("sort", ""),
+        )
+
+    def get_context_data(self, **kwargs):
+        searched = any(value for key, value in self.request.GET.items() if key != "page")
+        return super().get_context_data(form=self.form, searched=searched, **kwargs)
+
+
+def _by_slug(options, slug):
+    return next((option for option in options if option.slug == slug), None) if slug else None
+
+
+class ProfileView(MemberAreaMixin, TemplateView):
+    template_name = "members/profile.html"
+
+    def allowed(self, user) -> bool:
+        # A paused member may still see their own profile page.
+        return super().allowed(user) or getattr(user, "member_profile", None) is not None
+
+    def get_context_data(self, **kwargs):
+        profile = get_profile_for_user_or_404(self.request.user, self.kwargs["pk"])
+        return super().get_context_data(
+            profile=profile,
+            is_own=profile.user_id == self.request.user.pk,
+            can_contact=can_contact(self.request.user, profile),
+            **kwargs,
+        )
+
+
+class PhotoView(View):
+    """A member's photo, served only to those who may see the profile."""
+
+    def get(self, request, pk):
+        # Staff who must set up MFA see no member data until they have, as elsewhere.
+        if not request.user.is_authenticated or needs_mfa_setup(request.user):
+            raise Http404
+        profile = get_profile_for_user_or_404(request.user, pk)
+        if not profile.photo.name or not can_view_profile(request.user, profile):
+            raise Http404
+        try:
+            handle = default_storage.open(profile.photo.name, "rb")
+        except FileNotFoundError as error:
+            raise Http404 from error
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class MyProfileView(ProfileOwnerMixin, TemplateView):
+    template_name = "members/me.html"
+
+    def get_context_data(self, **kwargs):
+        profile = profile_for_owner(user=self.request.user)
+        return super().get_context_data(profile=profile, **kwargs)
+
+
+class ProfileEditView(ActiveMemberMixin, FormView):
+    template_name = "members/me_edit.html"
+    form_class = ProfileForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "member": self.member}
+
+    def get_initial(self):
+        member = self.member
+        return {
+            "full_name": member.full_name,
+            "job_title": member.job_title,
+            "role_category": member.role_category,
+            "organisation": member.organisation_id,
+            "organisation_other": member.organisation_other,
+            "region": member.region_id,
+            "bio": member.bio,
+            "skills": member.skills,
+            "methods": member.methods,
+            "links": "\n".join(member.links),
+            "interests": list(member.interests.values_list("pk", flat=True)),
+        }
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        suggested = data.pop("other_interests")
+        interests = list(data.pop("interests"))
+        try:
+            services.profile_update(
+                member=self.member, by=self.request.user, interests=interests, suggested_interests=suggested, **data
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your profile is saved."))
+        return redirect("members:me")
+
+
+class SettingsView(ProfileOwnerMixin, FormView):
+    template_name = "members/me_settings.html"
+    form_class = SettingsForm
+
+    def get_initial(self):
+        return {
+            "visibility": self.member.visibility,
+            "contact_enabled": self.member.contact_enabled,
+            "coffee_opt_in": self.member.coffee_opt_in,
+        }
+
+    def form_valid(self, form):
+        try:
+            services.profile_settings_update(member=self.member, by=self.request.user, **form.cleaned_data)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your settings are saved."))
+        return redirect("members:me")
+
+
+class PhotoEditView(ActiveMemberMixin, FormView):
+    template_name = "members/me_photo.html"
+    form_class = PhotoForm
+
+    def post(self, request, *args, **kwargs):
+        if "remove" in request.POST:
+            services.profile_photo_remove(member=self.member, by=request.user)
+            messages.success(request, _("Your photo is removed."))
+            return redirect("members:me")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(profile=self.member, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.profile_photo_set(member=self.member, upload=form.cleaned_data["photo"], by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your photo is saved."))
+        return redirect("members:me")
+
+
+class PledgeEditView(ActiveMemberMixin, FormView):
+    template_name = "members/me_pledge.html"
+    form_class = PledgeForm
+
+    def get_initial(self):
+        pledge = Pledge.objects.filter(member=self.member).first()
+        return {"text": pledge.text, "category": pledge.category} if pledge else {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(has_pledge=Pledge.objects.filter(member=self.member).exists(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "withdraw" in request.POST:
+            services.pledge_withdraw(member=self.member, by=request.user)
+            messages.success(request, _("Your pledge is withdrawn."))
+            return redirect("members:me")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.pledge_set(member=self.member, by=self.request.user, **form.cleaned_data)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your pledge is on the pledge wall."))
+        return redirect("members:me")
+
+
+class PledgeWallView(MemberAreaMixin, ListView):
+    template_name = "members/pledges.html"
+    context_object_name = "pledges"
+    paginate_by = 25
+
+    @cached_property
+    def form(self):
+        return PledgeWallFilterForm(self.request.GET or None)
+
+    def get_queryset(self):
+        region = self.form.cleaned_data.get("region") if self.form.is_valid() else None
+        return pledge_wall(region=region)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(form=self.form, **kwargs)
+
+
+class CommunityListView(MemberAreaMixin, ListView):
+    template_name = "members/communities.html"
+    context_object_name = "communities"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return communities_with_counts(member=self.member)
+
+
+class CommunityDetailView(MemberAreaMixin, ListView):
+    template_name = "members/community.html"
+    context_object_name = "profiles"
+    paginate_by = 25
+
+    @cached_property
+    def community(self):
+        return get_object_or_404(communities_with_counts(member=self.member), slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        return community_members(community=self.community)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(community=self.community, **kwargs)
+
+
+class CommunityMembershipView(ActiveMemberMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, slug):
+        community = get_object_or_404(Community, slug=slug)
+        if "leave" in request.POST:
+            if services.community_leave(community=community, member=self.member, by=request.user):
+                messages.success(request, _("You have left %(community)s.") % {"community": community.name})
+        else:
+            try:
+                services.community_join(community=community, member=self.member, by=request.user)
+            except PortalError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("You have joined %(community)s.") % {"community": community.name})
+        return redirect("members:community", slug=community.slug)
+
+
+class ContactView(ActiveMemberMixin, FormView):
+    template_name = "members/contact.html"
+    form_class = ContactForm
+
+    @cached_property
+    def recipient(self):
+        profile = get_profile_for_user_or_404(self.request.user, self.kwargs["pk"])
+        if not can_contact(self.request.user, profile):
+            raise Http404
+        return profile
+
+    def get(self, request, *args, **kwargs):
+        self.recipient  # noqa: B018 - 404 before showing the form
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            recipient=self.recipient, allowance_left=contact_allowance_left(sender=self.member), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.contact_send(
+                sender=self.member, recipient=self.recipient, body=form.cleaned_data["body"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Your message is on its way to %(name)s. If they reply, you will get their reply by email.")
+            % {"name": self.recipient.full_name},
+        )
+        return redirect("members:profile", pk=self.recipient.pk)
+
+
+class MessageListView(ProfileOwnerMixin, ListView):
+    template_name = "members/messages.html"
+    context_object_name = "conversations"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return messages_for(member=self.member)
+
+
+class MessageView(ProfileOwnerMixin, TemplateView):
+    """One message: the recipient can reply (sharing addresses) or report it."""
+
+    template_name = "members/message.html"
+
+    @cached_property
+    def message(self):
+        return get_message_for_user_or_404(self.request.user, self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        is_recipient = self.message.recipient_id == self.member.pk
+        kwargs.setdefault("reply_form", ReplyForm() if is_recipient and not self.message.replied_at else None)
+        return super().get_context_data(
+            message=self.message, is_recipient=is_recipient, addresses_shared=bool(self.message.replied_at), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = ReplyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.contact_reply(message=self.message, body=form.cleaned_data["body"], by=request.user)
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Your reply is sent to %(name)s, with your email address.")
+                    % {"name": self.message.sender.full_name},
+                )
+                return redirect("members:message", pk=self.message.pk)
+        return self.render_to_response(self.get_context_data(reply_form=form))
+
+
+class ReportView(ActiveMemberMixin, FormView):
+    """Report a member (from their profile) or a message sent to you."""
+
+    template_name = "members/report.html"
+    form_class = ReportForm
+
+    @cached_property
+    def target(self):
+        if "message" in self.kwargs:
+            message = get_message_for_user_or_404(self.request.user, self.kwargs["message"])
+            if message.recipient_id != self.member.pk:
+                raise Http404
+            return message.sender, message
+        profile = get_profile_for_user_or_404(self.request.user, self.kwargs["pk"])
+        if profile.pk == self.member.pk:
+            raise Http404
+        return profile, None
+
+    def get(self, request, *args, **kwargs):
+        self.target  # noqa: B018 - 404 before showing the form
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        reported, message = self.target
+        return super().get_context_data(reported=reported, reported_message=message, **kwargs)
+
+    def form_valid(self, form):
+        reported, message = self.target
+        try:
+            services.abuse_report_create(
+                reporter=self.member,
+                reported=reported,
+                message=message,
+                reason=form.cleaned_data["reason"],
+                by=self.request.user,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Thank you. The programme team will look at your report."))
+        return redirect("members:directory")

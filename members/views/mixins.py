@@ -1,0 +1,57 @@
+"""Access to the members' area. A visitor is sent to sign in; a signed-in user
+who is not an active member is refused (403); the programme team may see the
+directory, profiles, communities and pledges too (after setting up MFA)."""
+
+from django.contrib.auth.mixins import AccessMixin
+from django.utils.functional import cached_property
+
+from q_portal.roles import is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
+
+from ..permissions import can_see_directory, is_member, profile_of
+
+
+class _AccessMixin(AccessMixin):
+    def allowed(self, user) -> bool:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return self.handle_no_permission()
+        if not self.allowed(user):
+            self.raise_exception = True
+            return self.handle_no_permission()
+        if is_programme_team(user) and needs_mfa_setup(user):
+            return redirect_to_mfa_setup(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class MemberAreaMixin(_AccessMixin):
+    """Active members and the programme team."""
+
+    def allowed(self, user) -> bool:
+        return can_see_directory(user)
+
+    @cached_property
+    def member(self):
+        """The signed-in user's own active profile, or None (the programme team)."""
+        profile = profile_of(self.request.user)
+        return profile if is_member(self.request.user) else None
+
+
+class ActiveMemberMixin(MemberAreaMixin):
+    """Active members only: things a member does as a member."""
+
+    def allowed(self, user) -> bool:
+        return is_member(user)
+
+
+class ProfileOwnerMixin(_AccessMixin):
+    """Anyone with a member profile, active or not: their own page."""
+
+    def allowed(self, user) -> bool:
+        return profile_of(user) is not None
+
+    @cached_property
+    def member(self):
+        return profile_of(self.request.user)

@@ -1,0 +1,301 @@
+"""The programme team's membership pages, `/members/programme/`: members and
+their status, the founding-cohort import, communities, interests, reports and
+membership growth."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, ListView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin
+
+from .. import services
+from ..choices import MembershipStatus, ReportStatus
+from ..forms import CommunityForm, GrowthTargetForm, ImportForm, InterestForm, ResolveForm, StatusForm
+from ..models import AbuseReport, Community, Interest, MemberProfile
+from ..selectors import interests_waiting, members_for_programme, membership_growth, reports_for_programme
+
+IMPORT_SESSION_KEY = "members_import"
+
+
+class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
+    template_name = "members/programme/home.html"
+
+
+class MemberListView(ProgrammeTeamMixin, ListView):
+    template_name = "members/programme/member_list.html"
+    context_object_name = "profiles"
+    paginate_by = 50
+
+    def get_queryset(self):
+        status = self.request.GET.get("status", "")
+        return members_for_programme(
+            status=status if status in MembershipStatus.values else "", query=self.request.GET.get("q", "")[:200]
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            statuses=MembershipStatus.choices,
+            status=self.request.GET.get("status", ""),
+            q=self.request.GET.get("q", "")[:200],
+            **kwargs,
+        )
+
+
+class MemberStatusView(ProgrammeTeamMixin, FormView):
+    """Pause, resume or end one membership."""
+
+    template_name = "members/programme/member_status.html"
+    form_class = StatusForm
+
+    @cached_property
+    def profile(self):
+        return get_object_or_404(MemberProfile.objects.select_related("user", "region"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        moves = services.membership.ALLOWED_TRANSITIONS[MembershipStatus(self.profile.status)]
+        return super().get_context_data(
+            profile=self.profile, moves=[status for status in MembershipStatus if status in moves], **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            profile = services.member_transition(
+                member=self.profile,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+                by=self.request.user,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("%(name)s's membership is now %(status)s.")
+            % {"name": profile.full_name, "status": profile.get_status_display().lower()},
+        )
+        return redirect("members:programme_members")
+
+
+class ImportView(ProgrammeTeamMixin, FormView):
+    """Upload a CSV of founding members and see a report on every row; nothing
+    is imported until the team confirms."""
+
+    template_name = "members/programme/import.html"
+    form_class = ImportForm
+
+    def form_valid(self, form):
+        report = services.member_import_preview(csv_text=form.cleaned_data["file"])
+        if report.problems:
+            form.add_error("file", report.problems[0])
+            return self.form_invalid(form)
+        self.request.session[IMPORT_SESSION_KEY] = {
+            "csv_text": form.cleaned_data["file"],
+            "cohort_name": form.cleaned_data["cohort_name"],
+        }
+        return redirect("members:programme_import_preview")
+
+
+class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
+    template_name = "members/programme/import_preview.html"
+
+    def pending(self):
+        return self.request.session.get(IMPORT_SESSION_KEY)
+
+    def get(self, request, *args, **kwargs):
+        if not self.pending():
+            messages.info(request, _("Upload a file to import."))
+            return redirect("members:programme_import")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        pending = self.pending()
+        report = services.member_import_preview(csv_text=pending["csv_text"])
+        return super().get_context_data(report=report, cohort_name=pending["cohort_name"], **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        pending = self.pending()
+        if not pending:
+            messages.info(request, _("Upload a file to import."))
+            return redirect("members:programme_import")
+        try:
+            report, created = services.member_import(
+                csv_text=pending["csv_text"], cohort_name=pending["cohort_name"], by=request.user
+            )
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("members:programme_import")
+        del request.session[IMPORT_SESSION_KEY]
+        messages.success(
+            request,
+            _("%(count)s members imported into %(cohort)s. %(left)s rows with problems were left out.")
+            % {"count": len(created), "cohort": pending["cohort_name"], "left": len(report.invalid_rows)},
+        )
+        return redirect("members:programme_members")
+
+
+class CommunityCreateView(ProgrammeTeamMixin, FormView):
+    template_name = "members/programme/community_form.html"
+    form_class = CommunityForm
+
+    def form_valid(self, form):
+        try:
+            community = services.community_create(by=self.request.user, **form.cleaned_data)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(name)s is created.") % {"name": community.name})
+        return redirect("members:community", slug=community.slug)
+
+
+class CommunityEditView(ProgrammeTeamMixin, FormView):
+    template_name = "members/programme/community_form.html"
+    form_class = CommunityForm
+
+    @cached_property
+    def community(self):
+        return get_object_or_404(Community, slug=self.kwargs["slug"])
+
+    def get_initial(self):
+        community = self.community
+        return {"name": community.name, "description": community.description, "is_open": community.is_open}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(community=self.community, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            community = services.community_update(community=self.community, by=self.request.user, **form.cleaned_data)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your changes to %(name)s are saved.") % {"name": community.name})
+        return redirect("members:community", slug=community.slug)
+
+
+class InterestModerationView(ProgrammeTeamMixin, ListView):
+    """Add to the curated list, and approve or reject members' suggestions."""
+
+    template_name = "members/programme/interests.html"
+    context_object_name = "waiting"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return interests_waiting()
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", InterestForm())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "interest" in request.POST:
+            interest = get_object_or_404(Interest, pk=request.POST.get("interest") or 0)
+            approve = request.POST.get("decision") == "approve"
+            services.interest_moderate(interest=interest, approve=approve, by=request.user)
+            if approve:
+                messages.success(request, _("%(name)s is approved.") % {"name": interest.name})
+            else:
+                messages.success(request, _("%(name)s is rejected.") % {"name": interest.name})
+            return redirect("members:programme_interests")
+        form = InterestForm(request.POST)
+        if form.is_valid():
+            try:
+                interest = services.interest_create(name=form.cleaned_data["name"], by=request.user)
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                messages.success(request, _("%(name)s is on the list.") % {"name": interest.name})
+                return redirect("members:programme_interests")
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ReportListView(ProgrammeTeamMixin, ListView):
+    template_name = "members/programme/reports.html"
+    context_object_name = "reports"
+    paginate_by = 25
+
+    def get_queryset(self):
+        status = self.request.GET.get("status", ReportStatus.OPEN)
+        return reports_for_programme(status=status if status in ReportStatus.values else ReportStatus.OPEN)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            showing_resolved=self.request.GET.get("status") == ReportStatus.RESOLVED, **kwargs
+        )
+
+
+class ReportResolveView(ProgrammeTeamMixin, FormView):
+    template_name = "members/programme/report_resolve.html"
+    form_class = ResolveForm
+
+    @cached_property
+    def report(self):
+        return get_object_or_404(
+            AbuseReport.objects.select_related("reporter", "reported", "message"), pk=self.kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(report=self.report, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.abuse_report_resolve(
+                report=self.report, resolution=form.cleaned_data["resolution"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The report is resolved."))
+        return redirect("members:reports")
+
+
+class GrowthView(ProgrammeTeamMixin, TemplateView):
+    """Members over time against the target, by region and by role."""
+
+    template_name = "members/programme/growth.html"
+
+    def get_context_data(self, **kwargs):
+        growth = membership_growth()
+        target = growth.target
+        kwargs.setdefault(
+            "form",
+            GrowthTargetForm(initial={"members": target.members, "by_date": target.by_date} if target else None),
+        )
+        return super().get_context_data(
+            growth=growth,
+            chart=_chart(growth),
+            percent=round(100 * growth.total / target.members) if target else None,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = GrowthTargetForm(request.POST)
+        if form.is_valid():
+            try:
+                services.growth_target_set(by=request.user, **form.cleaned_data)
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                messages.success(request, _("The target is saved."))
+                return redirect("members:programme_growth")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+def _chart(growth) -> dict | None:
+    """Points for a server-drawn SVG line of the running total, scaled to a
+    600 by 200 box, with the target as a line across the top when it is higher."""
+    if not growth.months:
+        return None
+    width, height = 600, 200
+    peak = max(growth.total, growth.target.members if growth.target else 0, 1)
+    count = len(growth.months)
+    points = []
+    for index, month in enumerate(growth.months):
+        x = 0 if count == 1 else round(index * width / (count - 1), 1)
+        y = round(height - month.total * height / peak, 1)
+        points.append(f"{x},{y}")
+    target_y = round(height - growth.target.members * height / peak, 1) if growth.target else None
+    return {"width": width, "height": height, "points": " ".join(points), "target_y": target_y}

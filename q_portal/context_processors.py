@@ -1,0 +1,27 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role, has_role, is_active_member, is_programme_team
+
+
+def portal(request):
+    """The navigation for the signed-in user: each role sees only its own areas."""
+    # A request refused before the auth middleware (a bad Host header) has no user.
+    user = getattr(request, "user", None)
+    areas = []
+    if user is not None and user.is_authenticated:
+        areas.append((_("Your application"), reverse("applications:applicant_home")))
+        if is_active_member(user) or is_programme_team(user):
+            areas.append((_("Members"), reverse("members:directory")))
+        if has_role(user, Role.NOMINATOR) or user.is_superuser:
+            areas.append((_("Nominate"), reverse("nominations:home")))
+        if has_role(user, Role.REVIEWER) or user.is_superuser:
+            areas.append((_("Review"), reverse("selection:reviewer_home")))
+        if is_programme_team(user):
+            areas.append((_("Programme"), reverse("selection:programme_home")))
+        if user.is_superuser:
+            areas.append((_("Admin"), reverse("admin:index")))
+    current = request.path
+    return {
+        "portal_areas": [{"label": label, "url": url, "current": current.startswith(url)} for label, url in areas],
+    }

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from applications.views.public import HomeView
+
+from . import views
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("applications.urls")),
+    path("updates/", include("applications.urls_updates")),
+    path("nominate/", include("applications.urls_nominate")),
+    path("members/", include("members.urls")),
+    path("programme/rounds/", include("applications.urls_programme")),
+    path("", include("selection.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,46 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from applications.choices import ApplicationStatus
+
+# Applications that are reviewed: submitted by the deadline and not withdrawn.
+REVIEWED_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
+
+
+class ConflictKind(models.TextChoices):
+    SAME_ORGANISATION = "same_organisation", _("Works for the applicant's organisation")
+    IS_APPLICANT = "is_applicant", _("Is the applicant")
+    NOMINATED = "nominated", _("Nominated the applicant, or works for the nominating organisation")
+    DECLARED = "declared", _("Declared by the reviewer")
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class Recommendation(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    MAYBE = "maybe", _("Maybe")
+    DO_NOT_ACCEPT = "do_not_accept", _("Do not accept")
+
+
+class QueueFilter(models.TextChoices):
+    TO_DO = "to_do", _("To do")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CONFLICT = "conflict", _("Declared conflict")
+
+
+class RankingMethod(models.TextChoices):
+    WEIGHTED = "weighted", _("Mean of weighted totals")
+    NORMALISED = "normalised", _("Z-score normalised per reviewer")
+
+
+# The default rubric: a score from 1 to 4, each level with what it means.
+DEFAULT_RUBRIC = {
+    "1": "Little or no evidence: the answer does not address the criterion.",
+    "2": "Some evidence: the answer touches the criterion but lacks a clear example or personal role.",
+    "3": "Good evidence: a clear example with the applicant's own role and what changed.",
+    "4": "Excellent evidence: a compelling example, reflective and with clear impact.",
+}

@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from applications import demo as applications_demo
+from applications import demo_nominations
+from members import demo as members_demo
+from selection import demo as selection_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data and accounts (idempotent). Refuses to run with DEBUG off unless --force."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates accounts with a published password, so it refuses to run with DEBUG off. "
+                "Pass --force if this really is a demonstration site."
+            )
+        members_demo.seed_places()
+        accounts = members_demo.seed_accounts()
+        applications_demo.seed_recruitment()
+        demo_nominations.seed_nominations()
+        members_demo.seed_members()
+        selection_demo.seed_selection()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
+        for email in accounts:
+            self.stdout.write(f"  {email}")

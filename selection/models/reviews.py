@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from applications.models import Application, Criterion, Round
+
+from ..choices import ConflictKind, Recommendation, ReviewStatus
+
+
+class Assignment(models.Model):
+    """A reviewer asked to review an application. Created and removed only by the
+    services in `selection.services.assignments`; every change is audited."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "reviewer"], name="assignment_unique_per_reviewer"),
+        ]
+        indexes = [models.Index(fields=["reviewer", "round"])]
+
+    def __str__(self):
+        return f"{self.application} → {self.reviewer}"
+
+    def get_absolute_url(self):
+        return reverse("selection:review", kwargs={"pk": self.pk})
+
+
+class Conflict(models.Model):
+    """A reviewer who must not review an application: found automatically, or
+    declared by the reviewer with a reason. A conflicted reviewer has no assignment
+    to, and no access to, the application."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="conflicts")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conflicts")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
+    kind = models.CharField(max_length=30, choices=ConflictKind.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "reviewer"], name="conflict_unique_per_reviewer"),
+            models.CheckConstraint(
+                condition=~Q(kind=ConflictKind.DECLARED) | ~Q(reason=""), name="declared_conflict_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewer", "round"])]
+
+    def __str__(self):
+        return f"{self.reviewer} and {self.application}: {self.get_kind_display()}"
+
+
+class Review(models.Model):
+    """A reviewer's scores for one assignment: a draft until submitted; a submitted
+    review changes again only when the programme team reopens it."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
+    status = models.CharField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
+    note_to_panel = models.TextField(blank=True)
+    # The weighted total when submitted, kept so rankings are one aggregate query.
+    weighted_total = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ReviewStatus.SUBMITTED)
+                | (Q(submitted_at__isnull=False, weighted_total__isnull=False) & ~Q(recommendation="")),
+                name="submitted_review_is_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"Review of {self.assignment}"
+
+
+class CriterionScore(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["criterion__letter"]
+        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="criterion_score_unique")]
+
+    def __str__(self):
+        return f"{self.review} ({self.criterion.letter}): {self.score}"

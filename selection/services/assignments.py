@@ -1,0 +1,508 @@
+"""Assigning reviewers: automatically for a whole round (a top-up, so repeating it
+never duplicates), by hand for one application, and a reviewer's declared
+conflict of interest, which removes their access at once and reassigns.
+
+The plan is made in memory by `selection.assignment`; these services load its
+facts with a constant number of queries and write it with bulk_create. Every
+change is audited against the application, where the programme team reads it."""
+
+import json
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.choices import ApplicationStatus, RoundStatus
+from applications.models import Application, Round
+from applications.services.applications import ALLOWED_TRANSITIONS as APPLICATION_TRANSITIONS
+from applications.services.rounds import round_transition
+from members.models import User
+from q_portal.audit.models import AuditEntry
+from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
+from q_portal.roles import Role
+
+from ..assignment import ApplicationFacts, AssignmentPlan, ReviewerFacts, find_conflicts, plan_assignments
+from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
+from ..models import Assignment, Conflict, ReviewerCapacity, SelectionSettings
+from .settings import selection_settings_for
+
+# A round takes assignments once closed; assigning a closed round starts its review.
+ASSIGNABLE_ROUND_STATUSES = frozenset({RoundStatus.CLOSED, RoundStatus.IN_REVIEW})
+# At most this many unassignable applications are kept in the round's report.
+REPORT_LIMIT = 200
+
+
+@dataclass
+class AssignmentResult:
+    created: int
+    conflicts_found: int
+    removed_for_conflict: int
+    # The first REPORT_LIMIT applications short of reviewers, and how many there are in all.
+    unassignable: list[dict]
+    unassignable_total: int = 0
+
+
+def _locked_round(round: Round) -> Round:
+    return Round.objects.select_for_update().get(pk=round.pk)
+
+
+def _reviewer_facts(*, round: Round, settings: SelectionSettings) -> list[ReviewerFacts]:
+    """Every active reviewer with their organisation, region and capacity in the
+    round: two queries."""
+    capacities = dict(ReviewerCapacity.objects.filter(round=round).values_list("reviewer_id", "capacity"))
+    rows = (
+        User.objects.filter(groups__name=Role.REVIEWER, is_active=True)
+        .values_list("pk", "reviewer_profile__organisation_id", "reviewer_profile__region_id")
+        .order_by("pk")
+        .distinct()
+    )
+    return [
+        ReviewerFacts(
+            id=pk,
+            organisation_id=organisation_id,
+            region_id=region_id,
+            capacity=capacities.get(pk, settings.default_capacity),
+        )
+        for pk, organisation_id, region_id in rows
+    ]
+
+
+def _application_facts(*, round: Round, application_ids=None) -> list[ApplicationFacts]:
+    applications = Application.objects.filter(round=round, status__in=REVIEWED_STATUSES)
+    if application_ids is not None:
+        applications = applications.filter(pk__in=application_ids)
+    rows = applications.order_by("pk").values_list(
+        "pk",
+        "applicant_id",
+        "organisation_id",
+        "region_id",
+        "nomination__nominated_by_id",
+        "nomination__organisation_id",
+    )
+    return [
+        ApplicationFacts(
+            id=pk,
+            applicant_id=applicant_id,
+            organisation_id=organisation_id,
+            region_id=region_id,
+            nominated_by_id=nominated_by_id,
+            nominating_organisation_id=nominating_organisation_id,
+        )
+        for pk, applicant_id, organisation_id, region_id, nominated_by_id, nominating_organisation_id in rows
+    ]
+
+
+def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str]) -> None:
+    """Record automatically found conflicts ({(application id, reviewer id): kind}).
+    A round can have tens of thousands (every reviewer at an applicant's
+    organisation): on PostgreSQL one INSERT from arrays; elsewhere bulk_create."""
+    if not conflicts:
+        return
+    if connection.vendor == "postgresql":
+        table = Conflict._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (round_id, application_id, reviewer_id, kind, reason, created_at) "  # noqa: S608 - the table name is ours
+                "SELECT %s, application_id, reviewer_id, kind, '', %s "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS rows(application_id, reviewer_id, kind) "
+                "ON CONFLICT DO NOTHING",
+                [
+                    round.pk,
+                    timezone.now(),
+                    [application_id for application_id, _reviewer_id in conflicts],
+                    [reviewer_id for _application_id, reviewer_id in conflicts],
+                    list(conflicts.values()),
+                ],
+            )
+        return
+    Conflict.objects.bulk_create(
+        [
+            Conflict(round=round, application_id=application_id, reviewer_id=reviewer_id, kind=kind)
+            for (application_id, reviewer_id), kind in conflicts.items()
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
+def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> None:
+    """One audit row per application: {application id: (summary, changes)}. On
+    PostgreSQL one INSERT from arrays (a round of 10,000 applications in a
+    fraction of a second); elsewhere bulk_create."""
+    if not entries:
+        return
+    content_type = ContentType.objects.get_for_model(Application)
+    actor = by if by is not None and by.is_authenticated else None
+    if connection.vendor == "postgresql":
+        table = AuditEntry._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (at, actor_id, action, target_type_id, target_id, summary, changes) "  # noqa: S608 - the table name is ours
+                "SELECT %s, %s, %s, %s, target_id, summary, changes::jsonb "
+                "FROM unnest(%s::text[], %s::text[], %s::text[]) AS rows(target_id, summary, changes)",
+                [
+                    timezone.now(),
+                    actor.pk if actor else None,
+                    action,
+                    content_type.pk,
+                    [str(application_id) for application_id in entries],
+                    [summary[:500] for summary, _changes in entries.values()],
+                    [json.dumps(changes) for _summary, changes in entries.values()],
+                ],
+            )
+        return
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=actor,
+                action=action,
+                target_type=content_type,
+                target_id=str(application_id),
+                summary=summary[:500],
+                changes=changes,
+            )
+            for application_id, (summary, changes) in entries.items()
+        ],
+        batch_size=5000,
+    )
+
+
+def _bulk_assign(*, round: Round, pairs: list[tuple[int, int]]) -> None:
+    """Write new assignments: on PostgreSQL one INSERT from two arrays, elsewhere
+    bulk_create."""
+    if not pairs:
+        return
+    if connection.vendor == "postgresql":
+        table = Assignment._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (round_id, application_id, reviewer_id, created_at) "  # noqa: S608 - the table name is ours
+                "SELECT %s, application_id, reviewer_id, %s "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS rows(application_id, reviewer_id)",
+                [round.pk, timezone.now(), [a for a, _r in pairs], [r for _a, r in pairs]],
+            )
+        return
+    Assignment.objects.bulk_create(
+        [Assignment(round=round, application_id=a, reviewer_id=r) for a, r in pairs], batch_size=5000
+    )
+
+
+def _assign(
+    *, round: Round, by, settings: SelectionSettings, application_ids=None, exclude=(), moved_to_review=frozenset()
+) -> AssignmentResult:
+    """Record the automatic conflicts and top up the assignments of the round's
+    reviewed applications (or only of `application_ids`): a constant number of
+    queries whatever the size of the round. One audit row per application changed,
+    which also tells when it was put under review (`moved_to_review`)."""
+    applications = _application_facts(round=round, application_ids=application_ids)
+    reviewers = _reviewer_facts(round=round, settings=settings)
+    reviewer_names = dict(
+        User.objects.filter(pk__in=[reviewer.id for reviewer in reviewers]).values_list("pk", "display_name")
+    )
+    ids = [application.id for application in applications]
+    scoped = Assignment.objects.filter(round=round)
+    conflicts_scoped = Conflict.objects.filter(round=round)
+    if application_ids is not None:
+        scoped = scoped.filter(application_id__in=ids)
+        conflicts_scoped = conflicts_scoped.filter(application_id__in=ids)
+
+    # Automatic conflicts: record the new ones, and take away any assignment they hit.
+    known = set(conflicts_scoped.values_list("application_id", "reviewer_id"))
+    found = find_conflicts(applications, reviewers)
+    new_conflicts = {pair: kind for pair, kind in found.items() if pair not in known}
+    _bulk_insert_conflicts(round=round, conflicts=new_conflicts)
+    conflicted = known | set(found)
+    existing = list(scoped.values_list("pk", "application_id", "reviewer_id"))
+    hit = [
+        (pk, application_id, reviewer_id)
+        for pk, application_id, reviewer_id in existing
+        if (application_id, reviewer_id) in conflicted
+    ]
+    if hit:
+        Assignment.objects.filter(pk__in=[pk for pk, _a, _r in hit]).delete()
+    audit_entries: dict[int, tuple[str, dict]] = {}
+    for _pk, application_id, reviewer_id in hit:
+        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
+        changes["removed"].append(reviewer_id)
+        audit_entries[application_id] = (summary, changes)
+    for (application_id, reviewer_id), kind in new_conflicts.items():
+        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
+        changes.setdefault("conflicts", []).append({"reviewer": reviewer_id, "kind": kind})
+        audit_entries[application_id] = (summary, changes)
+
+    hit_pairs = {(application_id, reviewer_id) for _pk, application_id, reviewer_id in hit}
+    pairs = [
+        (application_id, reviewer_id)
+        for _pk, application_id, reviewer_id in existing
+        if (application_id, reviewer_id) not in hit_pairs
+    ]
+    loads = dict(
+        Assignment.objects.filter(round=round)
+        .values_list("reviewer_id")
+        .annotate(count=Count("pk"))
+        .values_list("reviewer_id", "count")
+    )
+    plan: AssignmentPlan = plan_assignments(
+        applications=applications,
+        reviewers=reviewers,
+        existing=pairs,
+        conflicts=conflicted | set(exclude),
+        per_application=settings.reviewers_per_application,
+        prefer_other_region=settings.prefer_other_region,
+        loads=loads,
+    )
+    _bulk_assign(round=round, pairs=plan.new)
+    for application_id, reviewer_id in plan.new:
+        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
+        changes["added"].append(reviewer_id)
+        audit_entries[application_id] = (summary, changes)
+    under_review = f"{ApplicationStatus.SUBMITTED.label} → {ApplicationStatus.UNDER_REVIEW.label}"
+    for application_id in moved_to_review:
+        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
+        changes["status"] = [ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value]
+        audit_entries[application_id] = (summary, changes)
+    for application_id, (_summary, changes) in audit_entries.items():
+        parts = [under_review] if "status" in changes else []
+        if changes["added"]:
+            parts.append(
+                _("assigned %(names)s")
+                % {"names": ", ".join(reviewer_names.get(r) or str(r) for r in changes["added"])}
+            )
+        if changes["removed"]:
+            parts.append(
+                _("removed %(names)s (conflict of interest)")
+                % {"names": ", ".join(reviewer_names.get(r) or str(r) for r in changes["removed"])}
+            )
+        if changes.get("conflicts"):
+            parts.append(
+                _("conflicts found with %(names)s")
+                % {
+                    "names": ", ".join(
+                        reviewer_names.get(c["reviewer"]) or str(c["reviewer"]) for c in changes["conflicts"]
+                    )
+                }
+            )
+        audit_entries[application_id] = ((_("Automatic assignment: %(what)s") % {"what": "; ".join(parts)}), changes)
+    _bulk_audit(by=by, action="selection.assign_auto", entries=audit_entries)
+
+    references = dict(
+        Application.objects.filter(pk__in=list(plan.unassignable)[:REPORT_LIMIT]).values_list("pk", "reference")
+    )
+    unassignable = [
+        {
+            "application": application_id,
+            "reference": references.get(application_id, ""),
+            "missing": missing,
+            "reason": reason,
+        }
+        for application_id, (missing, reason) in list(plan.unassignable.items())[:REPORT_LIMIT]
+    ]
+    return AssignmentResult(
+        created=len(plan.new),
+        conflicts_found=len(new_conflicts),
+        removed_for_conflict=len(hit),
+        unassignable=unassignable,
+        unassignable_total=len(plan.unassignable),
+    )
+
+
+def _start_review_of_applications(*, round: Round) -> set[int]:
+    """Move the round's submitted applications to under review, as the
+    applications' state machine allows, in one update; their ids (audited by
+    `_assign`, one row per application)."""
+    if ApplicationStatus.UNDER_REVIEW not in APPLICATION_TRANSITIONS[ApplicationStatus.SUBMITTED]:
+        raise PortalError(_("Submitted applications cannot be put under review."))
+    submitted = Application.objects.filter(round=round, status=ApplicationStatus.SUBMITTED)
+    ids = set(submitted.values_list("pk", flat=True))
+    # The round is locked and closed: no application becomes submitted meanwhile.
+    submitted.update(status=ApplicationStatus.UNDER_REVIEW)
+    return ids
+
+
+@transaction.atomic
+def assignments_auto(*, round: Round, by) -> AssignmentResult:
+    """Assign reviewers to every submitted application of a closed round (which
+    starts its review) or of a round in review: records automatic conflicts of
+    interest (removing any assignment they hit), puts the submitted applications
+    under review (the applicant sees it), then tops up each application to
+    the round's number of reviewers, never conflicted, never above capacity, the
+    load as even as capacities allow. Running it again adds only what is missing.
+    Keeps a report of what could not be assigned and why on the round's settings.
+    Writes one audit row per application changed, and one for the round."""
+    round = _locked_round(round)
+    if round.status not in ASSIGNABLE_ROUND_STATUSES:
+        raise PortalError(_("Reviewers can be assigned once the round has closed."))
+    if round.status == RoundStatus.CLOSED:
+        round = round_transition(round=round, to=RoundStatus.IN_REVIEW, by=by)
+    settings = SelectionSettings.objects.select_for_update().get(pk=selection_settings_for(round=round).pk)
+    moved = _start_review_of_applications(round=round)
+    result = _assign(round=round, by=by, settings=settings, moved_to_review=moved)
+    total_unassignable = result.unassignable_total
+    settings.assignment_report = {
+        "ran_at": timezone.now().isoformat(),
+        "created": result.created,
+        "conflicts_found": result.conflicts_found,
+        "removed_for_conflict": result.removed_for_conflict,
+        "unassignable": result.unassignable,
+        "unassignable_total": result.unassignable_total,
+    }
+    settings.save(update_fields=["assignment_report"])
+    if not (result.created or result.conflicts_found or result.removed_for_conflict or moved):
+        return result
+    audit_log(
+        actor=by,
+        action="selection.assign_auto",
+        target=round,
+        summary=_("%(created)d assignments made, %(short)d applications short of reviewers")
+        % {"created": result.created, "short": total_unassignable},
+        changes={"created": result.created, "conflicts_found": result.conflicts_found},
+    )
+    return result
+
+
+def _refuse_unless_reviewer(user: User) -> None:
+    if not user.is_active or not user.groups.filter(name=Role.REVIEWER).exists():
+        raise PortalError(_("%(name)s is not a reviewer.") % {"name": user}, field="reviewer")
+
+
+def _refuse_unless_in_review(round: Round) -> None:
+    if round.status != RoundStatus.IN_REVIEW:
+        raise PortalError(_("Assignments change only while the round is in review."))
+
+
+@transaction.atomic
+def assignment_add(*, application: Application, reviewer: User, by) -> Assignment:
+    """Assign one reviewer to one application by hand. Refused for a reviewer who
+    has a conflict of interest with it, is already assigned, or has reached their
+    capacity in the round (raise it first), and outside review. Writes one audit row."""
+    round = _locked_round(application.round)
+    _refuse_unless_in_review(round)
+    _refuse_unless_reviewer(reviewer)
+    if application.status not in REVIEWED_STATUSES:
+        raise PortalError(_("Only submitted applications are reviewed."))
+    settings = selection_settings_for(round=round)
+    facts = _application_facts(round=round, application_ids=[application.pk])
+    reviewer_facts = [r for r in _reviewer_facts(round=round, settings=settings) if r.id == reviewer.pk]
+    if Conflict.objects.filter(application=application, reviewer=reviewer).exists() or find_conflicts(
+        facts, reviewer_facts
+    ):
+        raise PortalError(
+            _("%(name)s has a conflict of interest with this application.") % {"name": reviewer}, field="reviewer"
+        )
+    if Assignment.objects.filter(application=application, reviewer=reviewer).exists():
+        raise PortalError(_("%(name)s is already assigned to this application.") % {"name": reviewer}, field="reviewer")
+    capacity = reviewer_facts[0].capacity if reviewer_facts else 0
+    if Assignment.objects.filter(round=round, reviewer=reviewer).count() >= capacity:
+        raise PortalError(
+            _("%(name)s has reached their capacity of %(capacity)d in this round. Raise it first.")
+            % {"name": reviewer, "capacity": capacity},
+            field="reviewer",
+        )
+    assignment = Assignment(round=round, application=application, reviewer=reviewer)
+    assignment.full_clean()
+    assignment.save(force_insert=True)
+    audit_log(
+        actor=by,
+        action="selection.assign",
+        target=application,
+        summary=_("Assigned %(name)s") % {"name": reviewer},
+        changes={"added": [reviewer.pk]},
+    )
+    return assignment
+
+
+def _has_submitted_review(assignment: Assignment) -> bool:
+    return Assignment.objects.filter(pk=assignment.pk, review__status=ReviewStatus.SUBMITTED).exists()
+
+
+def _remove(assignment: Assignment) -> bool:
+    """Delete the assignment and its review; True if a review had been submitted."""
+    had_review = _has_submitted_review(assignment)
+    assignment.delete()
+    return had_review
+
+
+@transaction.atomic
+def assignment_remove(*, assignment: Assignment, by) -> None:
+    """Take a reviewer off an application, with their review (draft or submitted,
+    said in the audit row). Nobody takes their place: use reassign for that."""
+    round = _locked_round(assignment.round)
+    _refuse_unless_in_review(round)
+    application, reviewer = assignment.application, assignment.reviewer
+    had_review = _remove(assignment)
+    audit_log(
+        actor=by,
+        action="selection.unassign",
+        target=application,
+        summary=_("Removed %(name)s") % {"name": reviewer} + (_(" and their submitted review") if had_review else ""),
+        changes={"removed": [reviewer.pk], "submitted_review_removed": had_review},
+    )
+
+
+@transaction.atomic
+def assignment_reassign(*, assignment: Assignment, by) -> Assignment | None:
+    """Replace a reviewer on an application with another chosen as automatic
+    assignment would (not conflicted, capacity left, least loaded). Their review
+    goes with them. Refused, changing nothing, when nobody can take their place.
+    Writes an audit row for the removal and one for the new assignment."""
+    round = _locked_round(assignment.round)
+    _refuse_unless_in_review(round)
+    application, reviewer = assignment.application, assignment.reviewer
+    settings = selection_settings_for(round=round)
+    had_review = _remove(assignment)
+    audit_log(
+        actor=by,
+        action="selection.unassign",
+        target=application,
+        summary=_("Removed %(name)s to reassign") % {"name": reviewer},
+        changes={"removed": [reviewer.pk], "submitted_review_removed": had_review},
+    )
+    result = _assign(
+        round=round, by=by, settings=settings, application_ids=[application.pk], exclude=[(application.pk, reviewer.pk)]
+    )
+    if result.created == 0:
+        transaction.set_rollback(True)
+        raise PortalError(_("No other reviewer without a conflict of interest has capacity left."))
+    return Assignment.objects.filter(application=application).order_by("-pk").first()
+
+
+@transaction.atomic
+def conflict_declare(*, assignment: Assignment, reason: str, by) -> Conflict:
+    """The assigned reviewer declares a conflict of interest with the application,
+    with a reason. At once: the conflict is recorded, their assignment (and any
+    draft) is removed so they can no longer open the application, and another
+    reviewer is assigned where one is free. Writes audit rows for the conflict and
+    any new assignment."""
+    reason = reason.strip()
+    if not reason:
+        raise PortalError(_("Tell us why you have a conflict of interest."), field="reason")
+    assignment = Assignment.objects.select_for_update().select_related("round", "application").get(pk=assignment.pk)
+    if assignment.reviewer_id != by.pk:
+        raise PortalError(_("Only the assigned reviewer can declare their conflict of interest."))
+    if assignment.round.status != RoundStatus.IN_REVIEW:
+        raise PortalError(_("Conflicts can be declared while the round is in review."))
+    if _has_submitted_review(assignment):
+        raise PortalError(
+            _("You have submitted your review. Ask the programme team to reopen it before declaring a conflict.")
+        )
+    application = assignment.application
+    conflict = Conflict(
+        round=assignment.round, application=application, reviewer=by, kind=ConflictKind.DECLARED, reason=reason
+    )
+    conflict.full_clean(validate_unique=False)
+    assignment.delete()
+    conflict.save(force_insert=True)
+    audit_log(
+        actor=by,
+        action="selection.conflict_declare",
+        target=application,
+        summary=_("%(name)s declared a conflict of interest: %(reason)s") % {"name": by, "reason": reason},
+        changes={"reviewer": by.pk, "reason": reason},
+    )
+    settings = selection_settings_for(round=assignment.round)
+    _assign(round=assignment.round, by=by, settings=settings, application_ids=[application.pk])
+    return conflict

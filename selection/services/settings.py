@@ -1,0 +1,135 @@
+"""The programme team's settings for a round's review, reviewers' profiles and
+their capacity per round. Every change is audited."""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from applications.choices import RoundStatus
+from applications.models import Round
+from members.models import Organisation, Region, User
+from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
+from q_portal.roles import Role
+
+from ..models import Review, ReviewerCapacity, ReviewerProfile, SelectionSettings
+
+EDITABLE_FIELDS = (
+    "reviewers_per_application",
+    "default_capacity",
+    "blind",
+    "prefer_other_region",
+    "weights",
+    "rubric",
+    "review_due_on",
+)
+# Scores are given against the rubric and weights: they stay once review has started.
+FIXED_IN_REVIEW = frozenset({"weights", "rubric"})
+
+
+def selection_settings_for(*, round: Round) -> SelectionSettings:
+    """The round's selection settings read afresh (one query), created with the
+    defaults if it has none."""
+    settings = SelectionSettings.objects.filter(round=round).first()
+    if settings is not None:
+        return settings
+    try:
+        with transaction.atomic():
+            return SelectionSettings.objects.create(round=round)
+    except IntegrityError:
+        return SelectionSettings.objects.get(round=round)
+
+
+@transaction.atomic
+def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettings:
+    """Change how the round is reviewed. Weights and the rubric are refused once
+    reviews have been submitted in the round (the scores were given against
+    them). Writes one audit row with what changed, none when nothing did."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"selection_settings_update() cannot change {', '.join(sorted(unknown))}")
+    settings = selection_settings_for(round=round)
+    settings = SelectionSettings.objects.select_for_update().get(pk=settings.pk)
+    changed = [field for field, value in changes.items() if getattr(settings, field) != value]
+    if not changed:
+        return settings
+
+    if FIXED_IN_REVIEW & set(changed) and Review.objects.filter(assignment__round=round).exists():
+        field = sorted(FIXED_IN_REVIEW & set(changed))[0]
+        raise PortalError(
+            _("The weights and the rubric cannot change once reviewers have started scoring."), field=field
+        )
+    if "reviewers_per_application" in changed and not 1 <= changes["reviewers_per_application"] <= 5:
+        raise PortalError(_("Choose between 1 and 5 reviewers per application."), field="reviewers_per_application")
+    audit_changes = {field: [_plain(getattr(settings, field)), _plain(changes[field])] for field in changed}
+    for field in changed:
+        setattr(settings, field, changes[field])
+    settings.full_clean()
+    settings.save(update_fields=changed)
+    audit_log(
+        actor=by,
+        action="selection.settings_update",
+        target=round,
+        summary=_("Changed %(fields)s") % {"fields": ", ".join(changed)},
+        changes=audit_changes,
+    )
+    return settings
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@transaction.atomic
+def reviewer_profile_set(
+    *, reviewer: User, by, organisation: Organisation | None, region: Region | None
+) -> ReviewerProfile:
+    """Record where a reviewer works (creates the profile if needed). Conflicts of
+    interest with the new organisation take effect at the next assignment. Writes
+    one audit row when something changed."""
+    if not reviewer.groups.filter(name=Role.REVIEWER).exists():
+        raise PortalError(_("%(name)s is not a reviewer.") % {"name": reviewer})
+    profile, created = ReviewerProfile.objects.select_for_update().get_or_create(user=reviewer)
+    before = (profile.organisation_id, profile.region_id)
+    after = (organisation.pk if organisation else None, region.pk if region else None)
+    if before == after and not created:
+        return profile
+    profile.organisation, profile.region = organisation, region
+    profile.save(update_fields=["organisation", "region"])
+    audit_log(
+        actor=by,
+        action="selection.reviewer_profile_set",
+        target=reviewer,
+        summary=f"{organisation or '-'}; {region or '-'}",
+        changes={"organisation": [before[0], after[0]], "region": [before[1], after[1]]},
+    )
+    return profile
+
+
+@transaction.atomic
+def reviewer_capacity_set(*, round: Round, reviewer: User, capacity: int, by) -> ReviewerCapacity:
+    """Set the most applications the reviewer takes in the round (0: none this
+    round). Existing assignments stay; the next automatic assignment respects the
+    new figure. Refused once the round is decided. Writes one audit row."""
+    if round.status == RoundStatus.DECIDED:
+        raise PortalError(_("The round is decided: capacities no longer change."))
+    if capacity < 0:
+        raise PortalError(_("Capacity cannot be negative."), field="capacity")
+    row = ReviewerCapacity.objects.select_for_update().filter(round=round, reviewer=reviewer).first()
+    before = row.capacity if row else None
+    if row is None:
+        row = ReviewerCapacity(round=round, reviewer=reviewer, capacity=capacity)
+        row.full_clean()
+        row.save(force_insert=True)
+    elif row.capacity == capacity:
+        return row
+    else:
+        row.capacity = capacity
+        row.save(update_fields=["capacity"])
+    audit_log(
+        actor=by,
+        action="selection.capacity_set",
+        target=round,
+        summary=f"{reviewer}: {capacity}",
+        changes={"reviewer": reviewer.pk, "capacity": [before, capacity]},
+    )
+    return row

@@ -1,0 +1,326 @@
+"""The programme team's selection pages under `/programme/selection/`: rounds to
+review, their settings, reviewers and capacities, automatic assignment, the
+ranking, and one application's assignments, conflicts, reviews and audit trail.
+Every view is for the programme team only; each change is one service call."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from applications.models import Round
+from members.models import User
+from q_portal.exceptions import PortalError
+from q_portal.roles import ProgrammeTeamMixin, Role
+
+from ..choices import RankingMethod
+from ..forms.programme import AddReviewerForm, CapacityForm, RankingForm, ReviewerProfileForm, SelectionSettingsForm
+from ..models import Assignment, Review
+from ..selectors.programme import (
+    SELECTION_ROUND_STATUSES,
+    application_for_selection,
+    applications_by_id,
+    assignments_of,
+    audit_of,
+    conflicts_of,
+    ranking_normalised,
+    ranking_weighted,
+    reviewers_for_round,
+    round_selection_numbers,
+    rounds_for_selection,
+)
+from ..services import assignments as assignment_services
+from ..services import reviews as review_services
+from ..services import settings as settings_services
+from .reviewer import add_portal_error
+
+
+class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
+    template_name = "selection/programme_home.html"
+
+
+class SelectionRoundMixin(ProgrammeTeamMixin):
+    @cached_property
+    def round(self) -> Round:
+        return get_object_or_404(Round.objects.filter(status__in=SELECTION_ROUND_STATUSES), pk=self.kwargs["pk"])
+
+    @cached_property
+    def settings(self):
+        return settings_services.selection_settings_for(round=self.round)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(round=self.round, settings=self.settings, **kwargs)
+
+
+class SelectionRoundListView(ProgrammeTeamMixin, ListView):
+    template_name = "selection/programme/round_list.html"
+    context_object_name = "rounds"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return rounds_for_selection()
+
+
+class SelectionRoundView(SelectionRoundMixin, TemplateView):
+    template_name = "selection/programme/round.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            numbers=round_selection_numbers(round=self.round, settings=self.settings),
+            report=self.settings.assignment_report,
+            **kwargs,
+        )
+
+
+class AssignAutomaticallyView(SelectionRoundMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            result = assignment_services.assignments_auto(round=self.round, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("selection:round", pk=self.round.pk)
+        text = ngettext("%(count)d assignment made.", "%(count)d assignments made.", result.created) % {
+            "count": result.created
+        }
+        if result.unassignable:
+            messages.warning(
+                request,
+                text
+                + " "
+                + ngettext(
+                    "%(count)d application could not be given all its reviewers: see below.",
+                    "%(count)d applications could not be given all their reviewers: see below.",
+                    result.unassignable_total,
+                )
+                % {"count": result.unassignable_total},
+            )
+        else:
+            messages.success(request, text + " " + _("Every application has its reviewers."))
+        return redirect("selection:round", pk=self.round.pk)
+
+
+class SelectionSettingsView(SelectionRoundMixin, FormView):
+    template_name = "selection/programme/settings_form.html"
+    form_class = SelectionSettingsForm
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.settings,
+            "criteria": sorted(self.round.criteria.all(), key=lambda c: c.letter),
+        }
+
+    def form_valid(self, form):
+        changes = form.changes()
+        # ModelForm validation wrote the values onto the instance: the service compares with the stored row.
+        self.settings.refresh_from_db()
+        try:
+            settings_services.selection_settings_update(round=self.round, by=self.request.user, **changes)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The selection settings of %(round)s are saved.") % {"round": self.round})
+        return redirect("selection:round", pk=self.round.pk)
+
+
+class ReviewerListView(SelectionRoundMixin, ListView):
+    template_name = "selection/programme/reviewer_list.html"
+    context_object_name = "reviewers"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return reviewers_for_round(round=self.round, default_capacity=self.settings.default_capacity)
+
+
+class CapacityView(SelectionRoundMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        reviewer = get_object_or_404(User.objects.filter(groups__name=Role.REVIEWER), pk=kwargs["user_pk"])
+        form = CapacityForm(request.POST)
+        if not form.is_valid():
+            messages.error(
+                request, _("Enter a capacity for %(name)s as a whole number, 0 or more.") % {"name": reviewer}
+            )
+        else:
+            try:
+                settings_services.reviewer_capacity_set(
+                    round=self.round, reviewer=reviewer, capacity=form.cleaned_data["capacity"], by=request.user
+                )
+            except PortalError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s can take %(capacity)d applications in this round.")
+                    % {"name": reviewer, "capacity": form.cleaned_data["capacity"]},
+                )
+        page = request.POST.get("page", "")
+        url = reverse("selection:reviewers", kwargs={"pk": self.round.pk})
+        return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+class ReviewerProfileView(ProgrammeTeamMixin, FormView):
+    template_name = "selection/programme/reviewer_profile.html"
+    form_class = ReviewerProfileForm
+
+    @cached_property
+    def reviewer(self):
+        return get_object_or_404(
+            User.objects.filter(groups__name=Role.REVIEWER).select_related("reviewer_profile"), pk=self.kwargs["pk"]
+        )
+
+    def get_initial(self):
+        profile = getattr(self.reviewer, "reviewer_profile", None)
+        return {
+            "organisation": profile.organisation if profile else None,
+            "region": profile.region if profile else None,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(reviewer=self.reviewer, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            settings_services.reviewer_profile_set(reviewer=self.reviewer, by=self.request.user, **form.cleaned_data)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(name)s's organisation and region are saved.") % {"name": self.reviewer})
+        return redirect("selection:round_list")
+
+
+class RankingView(SelectionRoundMixin, TemplateView):
+    """The round's applications by score: the mean of weighted totals, or the
+    mean z-score per reviewer. Paginated either way."""
+
+    template_name = "selection/programme/ranking.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        form = RankingForm(self.request.GET or None)
+        method = RankingMethod.WEIGHTED
+        if form.is_valid() and form.cleaned_data["method"]:
+            method = RankingMethod(form.cleaned_data["method"])
+        if method == RankingMethod.NORMALISED:
+            page = Paginator(ranking_normalised(round=self.round), self.paginate_by).get_page(
+                self.request.GET.get("page")
+            )
+            found = applications_by_id([application_id for application_id, _z in page.object_list])
+            rows = [(found[application_id], z) for application_id, z in page.object_list if application_id in found]
+        else:
+            page = Paginator(ranking_weighted(round=self.round), self.paginate_by).get_page(
+                self.request.GET.get("page")
+            )
+            rows = [(application, None) for application in page.object_list]
+        return super().get_context_data(
+            form=form,
+            method=method,
+            rows=rows,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.paginator.num_pages > 1,
+            rank_offset=page.start_index(),
+            **kwargs,
+        )
+
+
+class ApplicationSelectionMixin(ProgrammeTeamMixin):
+    @cached_property
+    def application(self):
+        return get_object_or_404(
+            application_for_selection().filter(round__status__in=SELECTION_ROUND_STATUSES), pk=self.kwargs["pk"]
+        )
+
+
+class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
+    """One application for the programme team: who reviews it, their scores, the
+    conflicts of interest, and every audited change."""
+
+    template_name = "selection/programme/application.html"
+    audit_page_size = 50
+
+    def get_context_data(self, **kwargs):
+        audit = Paginator(audit_of(application=self.application), self.audit_page_size).get_page(
+            self.request.GET.get("page")
+        )
+        return super().get_context_data(
+            application=self.application,
+            assignments=list(assignments_of(application=self.application)),
+            conflicts=list(conflicts_of(application=self.application)),
+            criteria=sorted(self.application.round.criteria.all(), key=lambda c: c.letter),
+            audit=audit,
+            page_obj=audit,
+            paginator=audit.paginator,
+            is_paginated=audit.paginator.num_pages > 1,
+            add_form=kwargs.pop("add_form", None) or AddReviewerForm(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = AddReviewerForm(request.POST)
+        if form.is_valid():
+            try:
+                assignment_services.assignment_add(
+                    application=self.application, reviewer=form.cleaned_data["reviewer"], by=request.user
+                )
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                messages.success(
+                    request, _("%(name)s is assigned to this application.") % {"name": form.cleaned_data["reviewer"]}
+                )
+                return redirect("selection:application", pk=self.application.pk)
+        return self.render_to_response(self.get_context_data(add_form=form))
+
+
+class AssignmentActionView(ProgrammeTeamMixin, View):
+    """Remove or reassign one reviewer of an application."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        assignment = get_object_or_404(
+            Assignment.objects.select_related("round", "application", "reviewer"), pk=kwargs["pk"]
+        )
+        action = request.POST.get("action")
+        try:
+            if action == "reassign":
+                new = assignment_services.assignment_reassign(assignment=assignment, by=request.user)
+                messages.success(
+                    request,
+                    _("%(old)s is replaced by %(new)s.") % {"old": assignment.reviewer, "new": new.reviewer},
+                )
+            elif action == "remove":
+                assignment_services.assignment_remove(assignment=assignment, by=request.user)
+                messages.success(request, _("%(name)s is no longer assigned.") % {"name": assignment.reviewer})
+            else:
+                messages.error(request, _("Choose to remove or reassign the reviewer."))
+        except PortalError as error:
+            messages.error(request, error.message)
+        return redirect("selection:application", pk=assignment.application_id)
+
+
+class ReviewReopenView(ProgrammeTeamMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        review = get_object_or_404(Review.objects.select_related("assignment__reviewer"), pk=kwargs["pk"])
+        try:
+            review_services.review_reopen(review=review, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The review by %(name)s is reopened: they can change and submit it again.")
+                % {"name": review.assignment.reviewer},
+            )
+        return redirect("selection:application", pk=review.assignment.application_id)

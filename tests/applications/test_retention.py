@@ -1,0 +1,52 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from applications.choices import SubscriptionStatus
+from applications.models import Application, UpdateSubscription
+from applications.tasks import apply_retention
+from q_portal.audit.models import AuditEntry
+from tests.factories.applications import ApplicationFactory, RoundFactory, complete, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def subscription(email, status, consented_days_ago):
+    return UpdateSubscription.objects.create(
+        email=email, status=status, consented_at=timezone.now() - timedelta(days=consented_days_ago)
+    )
+
+
+def test_retention_deletes_abandoned_drafts_and_unconfirmed_registrations_only():
+    round = RoundFactory(closes_at=timezone.now() + timedelta(days=1))
+    abandoned = ApplicationFactory(round=round)
+    reopened = complete(ApplicationFactory(round=round))
+    reopened.reference = "Q-2026-99999"  # was submitted once, then reopened: kept
+    reopened.save()
+    kept_submitted = submitted(ApplicationFactory(round=round))
+
+    with time_machine.travel(round.closes_at + timedelta(days=91)):
+        subscription("old@example.org", SubscriptionStatus.PENDING, consented_days_ago=31)
+        subscription("new@example.org", SubscriptionStatus.PENDING, consented_days_ago=29)
+        subscription("yes@example.org", SubscriptionStatus.CONFIRMED, consented_days_ago=400)
+        counts = apply_retention()
+
+    assert counts == {"abandoned_drafts_deleted": 1, "unconfirmed_subscriptions_deleted": 1}
+    assert not Application.objects.filter(pk=abandoned.pk).exists()
+    assert set(Application.objects.values_list("pk", flat=True)) == {reopened.pk, kept_submitted.pk}
+    assert set(UpdateSubscription.objects.values_list("email", flat=True)) == {"yes@example.org", "new@example.org"}
+    entry = AuditEntry.objects.get(action="retention.run")
+    assert entry.changes == counts
+
+
+def test_retention_keeps_drafts_of_a_round_closed_recently():
+    round = RoundFactory(closes_at=timezone.now() + timedelta(days=1))
+    draft = ApplicationFactory(round=round)
+
+    with time_machine.travel(round.closes_at + timedelta(days=89)):
+        counts = apply_retention()
+
+    assert counts["abandoned_drafts_deleted"] == 0
+    assert Application.objects.filter(pk=draft.pk).exists()

@@ -1,0 +1,96 @@
+"""The programme team closes a round and assigns reviewers automatically; two
+reviewers, signed in with MFA, score an application blind, and each sees the
+other's scores only after submitting their own."""
+
+import re
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, OrganisationFactory, programme_team
+from tests.factories.applications import ApplicationFactory, RoundFactory, submitted
+from tests.factories.selection import reviewer_with_profile
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def with_secret(user) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def sign_in_with_mfa(page, email, secret):
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    # Wait for the sign-in to finish: navigating away mid-submit would abort it.
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def score(page, scores, recommendation):
+    for letter, value in zip("abc", scores, strict=True):
+        group = page.get_by_role("group", name=re.compile(rf"Score for criterion \({letter}\)"))
+        group.get_by_label(re.compile(rf"^{value}:")).check()
+    page.get_by_role("group", name="Your recommendation").get_by_label(recommendation, exact=True).check()
+    page.get_by_role("button", name="Submit review").click()
+
+
+def test_programme_team_assigns_and_two_reviewers_score_blind_and_independently(page):
+    round = RoundFactory(name="Pilot round")
+    application = submitted(ApplicationFactory(round=round, full_name="Jo Bloggs"))
+    application.organisation = OrganisationFactory(name="Northumbria Healthcare")
+    application.save()
+    team = programme_team(email="programme@example.org")
+    team_secret = with_secret(team)
+    rob = reviewer_with_profile(email="rob@example.org", display_name="Rob Evans", mfa=False)
+    rhiannon = reviewer_with_profile(email="rhiannon@example.org", display_name="Rhiannon Jones", mfa=False)
+    rob_secret, rhiannon_secret = with_secret(rob), with_secret(rhiannon)
+
+    sign_in_with_mfa(page, "programme@example.org", team_secret)
+    page.goto(f"/programme/rounds/{round.pk}/")
+    page.get_by_role("button", name="Close the round").click()
+    expect(page.get_by_text("Pilot round is closed.")).to_be_visible()
+    page.goto("/programme/")
+    page.get_by_role("link", name="Selection").click()
+    page.get_by_role("link", name="Pilot round").click()
+    page.get_by_role("button", name="Assign reviewers automatically").click()
+    expect(page.get_by_text("2 assignments made. Every application has its reviewers.")).to_be_visible()
+
+    sign_in_with_mfa(page, "rob@example.org", rob_secret)
+    page.goto("/review/")
+    expect(page.get_by_text("0 of 1 scored")).to_be_visible()
+    page.get_by_role("link", name=application.reference).click()
+    expect(page.get_by_role("heading", name=f"Application {application.reference}")).to_be_visible()
+    expect(page.get_by_text("Jo Bloggs")).to_have_count(0)
+    expect(page.get_by_text("Northumbria Healthcare")).to_have_count(0)
+    expect(page.get_by_text("once you have submitted your own")).to_be_visible()
+    score(page, (3, 4, 2), "Accept")
+    expect(page.get_by_text(f"Your review of {application.reference} is submitted.")).to_be_visible()
+    expect(page.get_by_text("No other reviewer has submitted a review yet.")).to_be_visible()
+
+    sign_in_with_mfa(page, "rhiannon@example.org", rhiannon_secret)
+    page.goto("/review/")
+    page.get_by_role("link", name=application.reference).click()
+    expect(page.get_by_text("Review by Rob Evans")).to_have_count(0)
+    expect(page.get_by_text("once you have submitted your own")).to_be_visible()
+    # Submitting without a recommendation keeps the scores chosen and says what is missing.
+    for letter, value in zip("abc", (2, 2, 3), strict=True):
+        page.get_by_role("group", name=re.compile(rf"Score for criterion \({letter}\)")).get_by_label(
+            re.compile(rf"^{value}:")
+        ).check()
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_role("alert").filter(has_text="Choose a recommendation before submitting.")).to_be_visible()
+    expect(
+        page.get_by_role("group", name=re.compile(r"Score for criterion \(c\)")).get_by_label(re.compile("^3:"))
+    ).to_be_checked()
+    page.get_by_role("group", name="Your recommendation").get_by_label("Maybe", exact=True).check()
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_text("Review by Rob Evans")).to_be_visible()
+    expect(page.get_by_text("Recommendation: Accept")).to_be_visible()

@@ -1,0 +1,97 @@
+"""Mail servers that misbehave, selected with settings.EMAIL_BACKEND: the outside
+world is the only thing these tests replace."""
+
+import smtplib
+import threading
+import time
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+
+class RejectingBackend(BaseEmailBackend):
+    """Rejects every message, as a server answering 554 does."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPDataError(554, b"5.7.1 Message rejected")
+
+
+class UnreachableBackend(BaseEmailBackend):
+    """No server listening."""
+
+    def open(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def send_messages(self, email_messages):
+        raise AssertionError("nothing may be sent without a connection")
+
+
+class RejectsFirstAttemptBackend(LocmemBackend):
+    """Turns away the first attempt at each message (451, try again later) and
+    accepts the next; remembers the Message-ID of every attempt."""
+
+    attempts: list[str] = []
+
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            message_id = message.message()["Message-ID"]
+            type(self).attempts.append(message_id)
+            if type(self).attempts.count(message_id) == 1:
+                raise smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+        return super().send_messages(email_messages)
+
+
+class CountingBackend(LocmemBackend):
+    """Delivers to the locmem outbox and counts connections made and opened."""
+
+    created = 0
+    opened = 0
+    _lock = threading.Lock()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with self._lock:
+            type(self).created += 1
+
+    def open(self):
+        with self._lock:
+            type(self).opened += 1
+        return True
+
+
+class SlowBackend(LocmemBackend):
+    """Takes a moment per message, as a real server does, so that concurrent
+    workers overlap."""
+
+    def send_messages(self, email_messages):
+        time.sleep(0.005)
+        return super().send_messages(email_messages)
+
+
+class DropsAfterFirstBackend(LocmemBackend):
+    """Accepts one message, then the server hangs up."""
+
+    def open(self):
+        self.delivered = 0
+        return True
+
+    def send_messages(self, email_messages):
+        if self.delivered:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        self.delivered += len(email_messages)
+        return super().send_messages(email_messages)
+
+
+class StoppedAfterFirstBackend(LocmemBackend):
+    """Accepts one message; during the second, Celery's soft time limit fires."""
+
+    def open(self):
+        self.delivered = 0
+        return True
+
+    def send_messages(self, email_messages):
+        if self.delivered:
+            raise SoftTimeLimitExceeded()
+        self.delivered += len(email_messages)
+        return super().send_messages(email_messages)

@@ -1,0 +1,219 @@
+"""The access policy: every role, every URL name, what each role gets. One table,
+used by the access matrix and the bad-input tests."""
+
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = [
+    "visitor",
+    "applicant",
+    "other_applicant",
+    "nominator",
+    "reviewer",
+    "reviewer_without_mfa",
+    "programme",
+    "programme_without_mfa",
+    "member",
+    "admin",
+]
+
+# What a role gets: OK (the page, or a redirect within it), LOGIN (sent to sign in),
+# FORBIDDEN (403), NOT_FOUND (404), MFA (sent to set up MFA), ANY (never a 5xx:
+# allauth's own pages, which behave as allauth defines for signed-in or not).
+OK, LOGIN, FORBIDDEN, NOT_FOUND, MFA, ANY, BAD = "ok", "login", "403", "404", "mfa", "any", "400"
+# Allowed, but the view takes only POST: a GET answers 405.
+POST_ONLY = "405"
+
+PUBLIC = dict.fromkeys(ROLES, OK)
+ACCOUNT = dict.fromkeys(ROLES, ANY)
+SIGNED_IN = {**dict.fromkeys(ROLES, OK), "visitor": LOGIN}
+OWN_APPLICATION = {**dict.fromkeys(ROLES, NOT_FOUND), "visitor": LOGIN, "applicant": OK}
+TOKEN = dict.fromkeys(ROLES, BAD)
+
+
+def staff_area(*roles_allowed):
+    policy = {**dict.fromkeys(ROLES, FORBIDDEN), "visitor": LOGIN, "admin": OK}
+    for role in roles_allowed:
+        policy[role] = OK
+        if f"{role}_without_mfa" in policy:
+            policy[f"{role}_without_mfa"] = MFA
+    return policy
+
+
+PROGRAMME = staff_area("programme")
+# The members' area: active members, and the programme team.
+MEMBERS = {**staff_area("programme"), "member": OK}
+# What only a member does: their own profile, contact, messages, joining a community.
+MEMBER_ONLY = {**dict.fromkeys(ROLES, FORBIDDEN), "visitor": LOGIN, "member": OK}
+REVIEWER = staff_area("reviewer")
+NOMINATOR = staff_area("nominator")
+
+POLICY = {
+    "home": PUBLIC,
+    "healthz": PUBLIC,
+    "privacy": PUBLIC,
+    "accessibility": PUBLIC,
+    **dict.fromkeys(
+        [
+            "account_login",
+            "account_logout",
+            "account_inactive",
+            "account_signup",
+            "account_reauthenticate",
+            "account_email",
+            "account_email_verification_sent",
+            "account_change_password",
+            "account_set_password",
+            "account_reset_password",
+            "account_confirm_login_code",
+            "account_confirm_email",
+            "account_reset_password_from_key_done",
+            "account_reset_password_from_key",
+            "account_reset_password_done",
+            "mfa_index",
+            "mfa_authenticate",
+            "mfa_reauthenticate",
+            "mfa_activate_totp",
+            "mfa_deactivate_totp",
+            "mfa_view_recovery_codes",
+            "mfa_generate_recovery_codes",
+            "mfa_download_recovery_codes",
+        ],
+        ACCOUNT,
+    ),
+    "applications:applicant_home": SIGNED_IN,
+    "applications:eligibility": SIGNED_IN,
+    "applications:download": SIGNED_IN,
+    "applications:keep_alive": dict.fromkeys(ROLES, POST_ONLY),
+    **dict.fromkeys(
+        [
+            "applications:task_list",
+            "applications:about",
+            "applications:route",
+            "applications:criterion",
+            "applications:declarations",
+            "applications:adjustments",
+            "applications:check",
+            "applications:submitted",
+            "applications:status",
+            "applications:withdraw",
+            "applications:reopen",
+            "applications:delete",
+        ],
+        OWN_APPLICATION,
+    ),
+    "applications:adjustment_list": PROGRAMME,
+    "applications:adjustment_answer": PROGRAMME,
+    "updates:register": PUBLIC,
+    "updates:check_email": PUBLIC,
+    "updates:confirm": TOKEN,
+    "updates:unsubscribe": TOKEN,
+    "updates:resubscribe": TOKEN,
+    "nominations:home": NOMINATOR,
+    "rounds:list": PROGRAMME,
+    "rounds:create": PROGRAMME,
+    "rounds:detail": PROGRAMME,
+    "rounds:edit": PROGRAMME,
+    "rounds:transition": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "rounds:quotas": PROGRAMME,
+    "selection:reviewer_home": REVIEWER,
+    "selection:programme_home": PROGRAMME,
+    # A reviewer's own assignment; anyone else's, even an administrator's look, is not found.
+    "selection:review": {**REVIEWER, "admin": NOT_FOUND},
+    "selection:declare_conflict": {**REVIEWER, "admin": NOT_FOUND},
+    "selection:round_list": PROGRAMME,
+    "selection:round": PROGRAMME,
+    "selection:settings": PROGRAMME,
+    "selection:reviewers": PROGRAMME,
+    "selection:ranking": PROGRAMME,
+    "selection:reviewer_profile": PROGRAMME,
+    "selection:application": PROGRAMME,
+    "selection:assign": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:capacity": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:assignment_action": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:review_reopen": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    # The nominator's pages for their organisation; the administrator passes the
+    # role check but nominates for no organisation, so its pages are not found.
+    "nominations:csv_template": NOMINATOR,
+    "nominations:dashboard": {**NOMINATOR, "admin": NOT_FOUND},
+    "nominations:nominate": {**NOMINATOR, "admin": NOT_FOUND},
+    "nominations:upload": {**NOMINATOR, "admin": NOT_FOUND},
+    "nominations:export": {**NOMINATOR, "admin": NOT_FOUND},
+    "nominations:upload_preview": {**NOMINATOR, "nominator": NOT_FOUND, "admin": NOT_FOUND},
+    "nominations:withdraw": {**NOMINATOR, "admin": NOT_FOUND},
+    "nominations:resend": {**NOMINATOR, "nominator": POST_ONLY, "admin": NOT_FOUND},
+    # An invitation is reached only with its signed token; a tampered one is not found.
+    "nominations:invitation": dict.fromkeys(ROLES, NOT_FOUND),
+    "nominations:invitation_decline": dict.fromkeys(ROLES, NOT_FOUND),
+    "nominations:invitation_accept": dict.fromkeys(ROLES, NOT_FOUND),
+    **{f"members:{name}": MEMBERS for name in ["directory", "profile", "pledges", "communities", "community"]},
+    **{
+        f"members:{name}": MEMBER_ONLY
+        for name in ["me", "me_edit", "settings", "me_photo", "me_pledge", "contact", "report", "messages"]
+    },
+    **{f"members:{name}": MEMBER_ONLY for name in ["message", "message_report"]},
+    "members:community_membership": {**MEMBER_ONLY, "member": POST_ONLY},
+    # A photo is served only to those who may see the profile; to anyone else it does not exist.
+    "members:photo": {**dict.fromkeys(ROLES, NOT_FOUND), "member": OK, "programme": OK, "admin": OK},
+    **{
+        f"members:{name}": PROGRAMME
+        for name in [
+            "programme_home",
+            "programme_members",
+            "programme_member_status",
+            "programme_import",
+            "programme_import_preview",
+            "programme_community_create",
+            "programme_community_edit",
+            "programme_interests",
+            "reports",
+            "report_resolve",
+            "programme_growth",
+        ]
+    },
+    "nominations:programme": PROGRAMME,
+    "nominations:programme_round": PROGRAMME,
+    "nominations:programme_nominators": PROGRAMME,
+}
+
+
+@dataclass
+class World:
+    clients: dict
+    kwargs: dict
+    # The object a URL's `pk` names, by URL name or namespace (default: the
+    # applicant's application).
+    pk_for: dict
+
+
+def url_patterns(patterns=None, namespace=None):
+    """(name, pattern) for every named URL, skipping the Django admin (checked below)."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace
+            if inner != "admin":
+                yield from url_patterns(pattern.url_patterns, inner or namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+def url_for(name, pattern, world):
+    kwargs = {**world.kwargs}
+    namespace = name.partition(":")[0]
+    for key in (name, namespace):
+        if key in world.pk_for:
+            kwargs["pk"] = world.pk_for[key]
+            break
+    return reverse(name, kwargs={key: kwargs[key] for key in pattern.pattern.regex.groupindex})
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("account_login")):
+            return LOGIN
+        if location.startswith(reverse("mfa_activate_totp")):
+            return MFA
+        return OK
+    return {200: OK, 403: FORBIDDEN, 404: NOT_FOUND}.get(response.status_code, str(response.status_code))

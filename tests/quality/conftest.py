@@ -1,0 +1,104 @@
+import uuid
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.test import Client
+
+from applications.choices import RouteKind
+from applications.models import NominationQuota
+from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
+from members.services.contact import abuse_report_create, contact_send
+from q_portal.roles import Role
+from selection.models import ReviewerProfile
+from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
+from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
+from tests.factories.members import CommunityFactory, MemberFactory
+from tests.factories.selection import assign, closed_round, submitted_application
+
+from .access import World
+
+
+@pytest.fixture
+def world(db):
+    users = {
+        "applicant": UserFactory(),
+        "other_applicant": UserFactory(),
+        "nominator": UserFactory(roles=[Role.NOMINATOR]),
+        "reviewer": with_totp(UserFactory(roles=[Role.REVIEWER])),
+        "reviewer_without_mfa": UserFactory(roles=[Role.REVIEWER]),
+        "programme": with_totp(UserFactory(roles=[Role.PROGRAMME_TEAM])),
+        "programme_without_mfa": UserFactory(roles=[Role.PROGRAMME_TEAM]),
+        "member": UserFactory(),
+        "admin": with_totp(UserFactory(is_superuser=True, is_staff=True)),
+    }
+    round = RoundFactory()
+    application = submitted(ApplicationFactory(applicant=users["applicant"], round=round))
+    application.adjustment_request, application.adjustment_status = "Large print", "requested"
+    application.save()
+    ApplicationFactory(applicant=users["other_applicant"], round=round)
+    organisation = OrganisationFactory()
+    nominator_grant(user=users["nominator"], organisation=organisation, by=users["admin"])
+    NominationQuota.objects.create(round=round, organisation=organisation, places=5)
+    round.routes.add(route(RouteKind.NOMINATED))
+    nomination = nomination_create(
+        round=round,
+        organisation=organisation,
+        by=users["nominator"],
+        details=NomineeDetails(
+            full_name="Nadia Nominee",
+            email="nominee@example.org",
+            job_title="Nurse",
+            role_category="clinician",
+            region=RegionFactory(),
+            statement="Leads improvement.",
+        ),
+    )
+    in_review = closed_round()
+    under_review = submitted_application(in_review)
+    ReviewerProfile.objects.create(user=users["reviewer"], organisation=OrganisationFactory(), region=RegionFactory())
+    assignment = assign(under_review, users["reviewer"])
+    member = MemberFactory(user=users["member"])
+    other_member = MemberFactory()
+    community = CommunityFactory()
+    other_member.photo.name = default_storage.save("members/photos/other.jpg", ContentFile(b"\xff\xd8\xff"))
+    other_member.save(update_fields=["photo"])
+    message = contact_send(sender=other_member, recipient=member, body="Hello", by=other_member.user)
+    report = abuse_report_create(
+        reporter=member, reported=other_member, reason="Spam", by=users["member"], message=message
+    )
+    clients = {"visitor": Client()}
+    for role, user in users.items():
+        clients[role] = Client()
+        clients[role].force_login(user)
+    kwargs = {
+        "pk": application.pk,
+        "round_pk": round.pk,
+        "letter": "a",
+        "token": "tampered-token",
+        "key": "tampered-key",
+        "uidb36": "zz",
+        "organisation_pk": organisation.pk,
+        "user_pk": users["reviewer"].pk,
+        "slug": community.slug,
+        "message": message.pk,
+    }
+    pk_for = {
+        "rounds": round.pk,
+        "nominations:programme_round": round.pk,
+        "nominations:resend": nomination.pk,
+        "nominations:withdraw": nomination.pk,
+        "nominations:upload_preview": uuid.uuid4(),
+        "selection:review": assignment.pk,
+        "selection:declare_conflict": assignment.pk,
+        "selection:assignment_action": assignment.pk,
+        "selection:review_reopen": assignment.pk,
+        "selection:reviewer_profile": users["reviewer"].pk,
+        "selection:application": under_review.pk,
+        "selection": in_review.pk,
+        "members": other_member.pk,
+        "members:message": message.pk,
+        "members:programme_member_status": other_member.pk,
+        "members:report_resolve": report.pk,
+    }
+    return World(clients=clients, kwargs=kwargs, pk_for=pk_for)

@@ -1,0 +1,397 @@
+"""Selection services against the database: automatic assignment, conflicts,
+manual changes, scoring, reopening, and their audit rows."""
+
+import pytest
+
+from applications.choices import RoundStatus
+from applications.models import Application
+from q_portal.audit.models import AuditEntry
+from q_portal.exceptions import PortalError
+from selection.choices import ConflictKind, Recommendation, ReviewStatus
+from selection.models import Assignment, Conflict, Review
+from selection.services.assignments import (
+    assignment_add,
+    assignment_reassign,
+    assignment_remove,
+    assignments_auto,
+    conflict_declare,
+)
+from selection.services.reviews import review_reopen, review_save
+from selection.services.settings import reviewer_capacity_set, selection_settings_for, selection_settings_update
+from tests.factories import OrganisationFactory, RegionFactory, programme_team
+from tests.factories.selection import (
+    assign,
+    closed_round,
+    review_round,
+    reviewer_with_profile,
+    submitted_application,
+)
+
+pytestmark = pytest.mark.django_db
+
+FULL = {"a": 3, "b": 4, "c": 2}
+
+
+def pairs(round):
+    return sorted(Assignment.objects.filter(round=round).values_list("application_id", "reviewer_id"))
+
+
+def audit_actions(application):
+    return list(
+        AuditEntry.objects.filter(target_type__model="application", target_id=str(application.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+
+
+def test_assignments_auto_gives_each_application_two_reviewers_and_starts_review():
+    round = closed_round()
+    applications = [submitted_application(round) for _ in range(5)]
+    reviewers = [reviewer_with_profile(mfa=False) for _ in range(3)]
+    team = programme_team()
+
+    result = assignments_auto(round=round, by=team)
+
+    round.refresh_from_db()
+    assert round.status == RoundStatus.IN_REVIEW
+    assert result.created == 10
+    assert result.unassignable == []
+    per_application = {a.pk: Assignment.objects.filter(application=a).count() for a in applications}
+    assert per_application == {a.pk: 2 for a in applications}
+    loads = sorted(Assignment.objects.filter(reviewer=r).count() for r in reviewers)
+    assert loads == [3, 3, 4]
+    assert audit_actions(applications[0]) == ["selection.assign_auto"]
+    entry = AuditEntry.objects.get(target_type__model="application", target_id=str(applications[0].pk))
+    assert entry.summary.startswith("Automatic assignment: Submitted → Under review; assigned ")
+    assert (entry.actor, entry.changes["status"]) == (team, ["submitted", "under_review"])
+    assert set(Application.objects.filter(round=round).values_list("status", flat=True)) == {"under_review"}
+
+
+def test_assignments_auto_run_twice_adds_nothing_the_second_time():
+    round = closed_round()
+    for _ in range(4):
+        submitted_application(round)
+    for _ in range(3):
+        reviewer_with_profile(mfa=False)
+    team = programme_team()
+    assignments_auto(round=round, by=team)
+    before = pairs(round)
+    audited = AuditEntry.objects.count()
+
+    again = assignments_auto(round=round, by=team)
+
+    assert again.created == 0
+    assert pairs(round) == before
+    assert AuditEntry.objects.count() == audited
+
+
+def test_assignments_auto_never_assigns_a_reviewer_from_the_applicants_organisation():
+    round = closed_round()
+    trust = OrganisationFactory(name="Sheffield Teaching Hospitals")
+    application = submitted_application(round, organisation=trust)
+    same = reviewer_with_profile(organisation=trust, mfa=False)
+    others = [reviewer_with_profile(mfa=False) for _ in range(2)]
+
+    assignments_auto(round=round, by=programme_team())
+
+    assert sorted(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == sorted(
+        r.pk for r in others
+    )
+    conflict = Conflict.objects.get(application=application)
+    assert (conflict.reviewer, conflict.kind) == (same, ConflictKind.SAME_ORGANISATION)
+
+
+def test_assignments_auto_does_not_infer_a_conflict_from_a_shared_email_domain():
+    round = closed_round()
+    application = submitted_application(round)
+    application.applicant.email = "jo.bloggs@nhs.net"
+    application.applicant.save()
+    reviewer = reviewer_with_profile(email="sam.smith@nhs.net", mfa=False)
+
+    assignments_auto(round=round, by=programme_team())
+
+    assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [
+        reviewer.pk
+    ]
+    assert Conflict.objects.count() == 0
+
+
+def test_assignments_auto_explains_an_application_it_cannot_fill():
+    round = closed_round()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    reviewer_with_profile(organisation=trust, mfa=False)
+    reviewer_with_profile(mfa=False)
+
+    result = assignments_auto(round=round, by=programme_team())
+
+    assert result.unassignable == [
+        {
+            "application": application.pk,
+            "reference": application.reference,
+            "missing": 1,
+            "reason": "Only 1 reviewer with capacity in this round has no conflict of interest with it.",
+        }
+    ]
+    report = selection_settings_for(round=round).assignment_report
+    assert (report["unassignable"], report["unassignable_total"]) == (result.unassignable, 1)
+
+
+def test_assignments_auto_respects_capacity_per_round():
+    round = closed_round()
+    for _ in range(4):
+        submitted_application(round)
+    small, large = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    reviewer_capacity_set(round=round, reviewer=small, capacity=1, by=team)
+
+    result = assignments_auto(round=round, by=team)
+
+    assert result.created == 4
+    assert Assignment.objects.filter(reviewer=small).count() == 1
+    assert Assignment.objects.filter(reviewer=large).count() == 3
+
+
+def test_assignments_auto_refused_for_an_open_round():
+    round = review_round()
+    round.status = RoundStatus.OPEN
+    round.save()
+    with pytest.raises(PortalError, match="once the round has closed"):
+        assignments_auto(round=round, by=programme_team())
+    assert Assignment.objects.count() == 0
+
+
+def test_assignments_auto_query_count_does_not_grow_with_applications(django_assert_max_num_queries):
+    def run(size):
+        round = closed_round()
+        for _ in range(size):
+            submitted_application(round)
+        team = programme_team()
+        with django_assert_max_num_queries(30):
+            assignments_auto(round=round, by=team)
+        return Assignment.objects.filter(round=round).count()
+
+    for _ in range(3):
+        reviewer_with_profile(mfa=False)
+    assert run(2) == 4
+    assert run(12) == 24
+
+
+def test_conflict_declare_removes_access_and_reassigns_at_once():
+    round = review_round()
+    application = submitted_application(round)
+    declaring, other, spare = (reviewer_with_profile(mfa=False) for _ in range(3))
+    assignment = assign(application, declaring)
+    assign(application, other)
+
+    conflict_declare(assignment=assignment, reason="I manage the applicant.", by=declaring)
+
+    assert sorted(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == sorted(
+        [other.pk, spare.pk]
+    )
+    conflict = Conflict.objects.get(reviewer=declaring)
+    assert (conflict.kind, conflict.reason) == (ConflictKind.DECLARED, "I manage the applicant.")
+    assert audit_actions(application) == ["selection.conflict_declare", "selection.assign_auto"]
+
+
+def test_conflict_declare_needs_a_reason():
+    round = review_round()
+    declaring = reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), declaring)
+    with pytest.raises(PortalError, match="Tell us why"):
+        conflict_declare(assignment=assignment, reason="  ", by=declaring)
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_assignment_add_refuses_a_conflicted_reviewer():
+    round = review_round()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    conflicted = reviewer_with_profile(organisation=trust, mfa=False)
+    with pytest.raises(PortalError, match="conflict of interest"):
+        assignment_add(application=application, reviewer=conflicted, by=programme_team())
+    assert Assignment.objects.count() == 0
+
+
+def test_assignment_add_remove_and_reassign_are_audited():
+    round = review_round()
+    application = submitted_application(round)
+    first, second = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    team = programme_team()
+
+    assignment = assignment_add(application=application, reviewer=first, by=team)
+    new = assignment_reassign(assignment=assignment, by=team)
+    assert new.reviewer == second
+    assignment_remove(assignment=new, by=team)
+
+    assert Assignment.objects.filter(application=application).count() == 0
+    assert audit_actions(application) == [
+        "selection.assign",
+        "selection.unassign",
+        "selection.assign_auto",
+        "selection.unassign",
+    ]
+
+
+def test_assignment_reassign_refused_when_nobody_is_free_changes_nothing():
+    round = review_round()
+    application = submitted_application(round)
+    only = reviewer_with_profile(mfa=False)
+    assignment = assign(application, only)
+    with pytest.raises(PortalError, match="No other reviewer"):
+        assignment_reassign(assignment=assignment, by=programme_team())
+    assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [only.pk]
+
+
+def test_review_save_draft_then_submit_records_the_weighted_total():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    selection_settings_update(round=round, by=programme_team(), weights={"a": 2})
+
+    review_save(
+        assignment=assignment, by=reviewer, scores={"a": 3}, comments={"a": "Good"}, recommendation="", note_to_panel=""
+    )
+    review = Review.objects.get(assignment=assignment)
+    assert (review.status, list(review.scores.values_list("score", flat=True))) == (ReviewStatus.DRAFT, [3, None, None])
+
+    review_save(
+        assignment=assignment,
+        by=reviewer,
+        scores=FULL,
+        comments={},
+        recommendation=Recommendation.ACCEPT,
+        note_to_panel="Strong.",
+        submit=True,
+    )
+    review.refresh_from_db()
+    assert (review.status, review.weighted_total, review.note_to_panel) == (ReviewStatus.SUBMITTED, 12.0, "Strong.")
+    assert audit_actions(assignment.application) == ["selection.review_submit"]
+
+
+def test_review_save_submit_refuses_a_missing_score():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    with pytest.raises(PortalError, match=r"Score criterion \(c\)"):
+        review_save(
+            assignment=assignment,
+            by=reviewer,
+            scores={"a": 1, "b": 2},
+            comments={},
+            recommendation=Recommendation.MAYBE,
+            note_to_panel="",
+            submit=True,
+        )
+    assert not Review.objects.filter(status=ReviewStatus.SUBMITTED).exists()
+
+
+def test_review_save_refuses_a_score_off_the_rubric():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    with pytest.raises(PortalError, match="from 1 to 4"):
+        review_save(
+            assignment=assignment, by=reviewer, scores={"a": 5}, comments={}, recommendation="", note_to_panel=""
+        )
+
+
+def test_submitted_review_changes_only_after_the_programme_team_reopens_it():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    arguments = {"assignment": assignment, "by": reviewer, "comments": {}, "note_to_panel": ""}
+    review = review_save(scores=FULL, recommendation=Recommendation.ACCEPT, submit=True, **arguments)
+    with pytest.raises(PortalError, match="Only the programme team can reopen"):
+        review_save(scores={"a": 1, "b": 1, "c": 1}, recommendation=Recommendation.DO_NOT_ACCEPT, **arguments)
+
+    review_reopen(review=review, by=programme_team())
+    review_save(scores={"a": 1, "b": 1, "c": 1}, recommendation=Recommendation.DO_NOT_ACCEPT, submit=True, **arguments)
+
+    review.refresh_from_db()
+    assert (review.status, review.weighted_total, review.recommendation) == (
+        ReviewStatus.SUBMITTED,
+        3.0,
+        Recommendation.DO_NOT_ACCEPT,
+    )
+    assert audit_actions(assignment.application) == [
+        "selection.review_submit",
+        "selection.review_reopen",
+        "selection.review_submit",
+    ]
+
+
+def test_selection_settings_weights_fixed_once_scoring_started():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    review_save(assignment=assignment, by=reviewer, scores={"a": 2}, comments={}, recommendation="", note_to_panel="")
+    with pytest.raises(PortalError, match="cannot change once reviewers have started"):
+        selection_settings_update(round=round, by=programme_team(), weights={"a": 3})
+    assert selection_settings_for(round=round).weights == {}
+
+
+def test_selection_settings_defaults():
+    settings = selection_settings_for(round=closed_round())
+    assert (settings.reviewers_per_application, settings.blind, settings.prefer_other_region, settings.weights) == (
+        2,
+        True,
+        False,
+        {},
+    )
+    assert settings.score_range == (1, 4)
+    assert [level for level, _text in settings.rubric_levels] == [1, 2, 3, 4]
+
+
+def test_application_of_a_withdrawn_applicant_is_not_assigned():
+    round = closed_round()
+    application = submitted_application(round)
+    Application.objects.filter(pk=application.pk).update(status="withdrawn")
+    reviewer_with_profile(mfa=False)
+    assert assignments_auto(round=round, by=programme_team()).created == 0
+
+
+def test_assignments_auto_prefers_another_region_when_set():
+    round = closed_round()
+    north, south = RegionFactory(), RegionFactory()
+    application = submitted_application(round, region=north)
+    reviewer_with_profile(region=north, mfa=False)
+    elsewhere = reviewer_with_profile(region=south, mfa=False)
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1, prefer_other_region=True)
+
+    assignments_auto(round=round, by=team)
+
+    assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [
+        elsewhere.pk
+    ]
+
+
+def test_assignments_auto_never_assigns_the_nominator_or_a_colleague_at_the_nominating_organisation():
+    from applications.models import Nomination
+
+    round = closed_round()
+    ahsn = OrganisationFactory(name="West Midlands AHSN")
+    application = submitted_application(round)
+    nominator = reviewer_with_profile(mfa=False)
+    colleague = reviewer_with_profile(organisation=ahsn, mfa=False)
+    others = [reviewer_with_profile(mfa=False) for _ in range(2)]
+    Nomination.objects.create(
+        round=round,
+        organisation=ahsn,
+        nominated_by=nominator,
+        full_name=application.full_name,
+        email=application.applicant.email,
+        region=application.region,
+        application=application,
+    )
+
+    assignments_auto(round=round, by=programme_team())
+
+    assigned = set(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True))
+    assert assigned == {r.pk for r in others}
+    assert set(Conflict.objects.filter(application=application).values_list("reviewer_id", "kind")) == {
+        (nominator.pk, ConflictKind.NOMINATED),
+        (colleague.pk, ConflictKind.NOMINATED),
+    }
