@@ -34,6 +34,16 @@ class ApplicationStatus(models.TextChoices):
     DECIDED = "decided", _("Decision made")
 
 
+class ApplicationOutcome(models.TextChoices):
+    """The released decision, as the applicant sees it. Selection decides (and may
+    change its mind) privately; only a release writes this."""
+
+    NONE = "", _("No decision yet")
+    ACCEPTED = "accepted", _("Accepted")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+
+
 class AdjustmentStatus(models.TextChoices):
     NONE = "", _("None requested")
     REQUESTED = "requested", _("Requested")

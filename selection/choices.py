@@ -44,3 +44,34 @@ DEFAULT_RUBRIC = {
     "3": "Good evidence: a clear example with the applicant's own role and what changed.",
     "4": "Excellent evidence: a compelling example, reflective and with clear impact.",
 }
+
+
+class DecisionOutcome(models.TextChoices):
+    ACCEPT = "accept", _("Accept")
+    WAITLIST = "waitlist", _("Waiting list")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+
+
+class FeedbackStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+
+
+class PlaceOfferStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered, waiting for an answer")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    LAPSED = "lapsed", _("Lapsed: no answer in time")
+
+
+class WaitlistPromotion(models.TextChoices):
+    AUTOMATIC = "automatic", _("Automatically, to the next on the waiting list")
+    MANUAL = "manual", _("When the programme team chooses")
+
+
+class GroupDimension(models.TextChoices):
+    """The groups a cohort is described by in the decision room and the insight."""
+
+    REGION = "region", _("Region")
+    ROLE_CATEGORY = "role_category", _("Role")
+    ROUTE = "route", _("Route")

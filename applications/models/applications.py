@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region
 
-from ..choices import AdjustmentStatus, ApplicationStatus, RoleCategory
+from ..choices import AdjustmentStatus, ApplicationOutcome, ApplicationStatus, RoleCategory
 from .rounds import Criterion, ImprovementCourse, Round, Route
 
 
@@ -20,7 +20,11 @@ class Application(models.Model):
     answers are locked (the applicant may reopen before the deadline). Status
     changes only through the services in `applications.services`."""
 
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications")
+    # Empty once anonymised (retention or erasure): the scores and decision stay for
+    # the round's statistics, the person's details go.
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
+    )
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="applications")
     status = models.CharField(max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT)
     reference = models.CharField(max_length=20, null=True, blank=True, unique=True, editable=False)
@@ -59,6 +63,12 @@ class Application(models.Model):
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The released decision (written only by selection's release and its audited
+    # reversal), so the applicant's pages and the wave audiences can read it.
+    outcome = models.CharField(max_length=20, choices=ApplicationOutcome.choices, blank=True, default="")
+    outcome_released_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ApplicationQuerySet.as_manager()
 
@@ -72,7 +82,7 @@ class Application(models.Model):
                 name="submitted_application_has_reference",
             ),
         ]
-        indexes = [models.Index(fields=["round", "status"])]
+        indexes = [models.Index(fields=["round", "status"]), models.Index(fields=["round", "outcome"])]
 
     def __str__(self):
         return self.reference or f"Draft {self.pk}"

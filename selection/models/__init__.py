@@ -1,10 +1,16 @@
+from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer
 from .reviewers import ReviewerCapacity, ReviewerProfile, SelectionSettings
 from .reviews import Assignment, Conflict, CriterionScore, Review
 
 __all__ = [
+    "ApplicationScore",
     "Assignment",
     "Conflict",
+    "CriterionFeedback",
     "CriterionScore",
+    "Decision",
+    "PlaceHold",
+    "PlaceOffer",
     "Review",
     "ReviewerCapacity",
     "ReviewerProfile",

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import Round
 from members.models import Organisation, Region
 
-from ..choices import DEFAULT_RUBRIC
+from ..choices import DEFAULT_RUBRIC, WaitlistPromotion
 
 
 def default_rubric() -> dict[str, str]:
@@ -59,6 +59,24 @@ class SelectionSettings(models.Model):
     # {"1": descriptor, …}: the rubric's levels, lowest first.
     rubric = models.JSONField(default=default_rubric)
     review_due_on = models.DateField(_("reviews due on"), null=True, blank=True)
+    moderation_spread = models.PositiveSmallIntegerField(
+        _("moderation threshold"),
+        default=2,
+        help_text=_(
+            "Send an application to moderation when its reviewers' scores on any criterion differ by this much."
+        ),
+    )
+    place_confirm_days = models.PositiveSmallIntegerField(
+        _("days to confirm a place"),
+        default=14,
+        help_text=_("How long an accepted applicant has to confirm their place before it is offered to the next."),
+    )
+    waitlist_promotion = models.CharField(
+        _("offer a declined place"),
+        max_length=20,
+        choices=WaitlistPromotion.choices,
+        default=WaitlistPromotion.AUTOMATIC,
+    )
     # What the last automatic assignment did and could not do, shown on the round's page.
     assignment_report = models.JSONField(default=dict, blank=True, editable=False)
 

@@ -15,6 +15,9 @@ class Assignment(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    # A moderator's review is added by the programme team to settle a disagreement;
+    # it is not counted against the reviewers expected per application.
+    is_moderation = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
