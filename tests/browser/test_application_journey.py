@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from applications.choices import RouteKind
 from applications.models import Application
 from members.models import Region, User
-from q_portal.outbox.models import OutboundEmail
+from tests.browser.accounts import sign_in, sign_up_and_verify, submit_and_wait
 from tests.factories import OrganisationFactory
 from tests.factories.applications import RoundFactory, route
 
@@ -14,25 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-test-password"
 ANSWER = "I worked with patients and pharmacists to cut missed doses on our wards, using run charts. "
-
-
-def sign_up_and_verify(page, email):
-    page.goto("/accounts/signup/")
-    page.get_by_label("Your name").fill("Jo Morgan")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    body = OutboundEmail.objects.get(to=email).body_text
-    page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", body).group(1))
-    page.get_by_role("button", name="Confirm").click()
-
-
-def sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_new_applicant_applies_from_sign_up_to_submission(page):
@@ -45,7 +26,7 @@ def test_new_applicant_applies_from_sign_up_to_submission(page):
     page.get_by_role("link", name="Check if you can apply").click()
     page.get_by_role("group", name=re.compile("patient's or carer's|patient or carer", re.I)).get_by_label("No").check()
     page.get_by_role("group", name=re.compile("open to all", re.I)).get_by_label("Yes").check()
-    page.get_by_role("button", name="Continue").click()
+    submit_and_wait(page, "Continue")
     expect(page.get_by_role("heading", name="Your application")).to_be_visible()
 
     page.get_by_role("link", name="About you").click()
@@ -53,10 +34,10 @@ def test_new_applicant_applies_from_sign_up_to_submission(page):
     page.get_by_label("Front-line clinician").check()
     page.get_by_label("Organisation", exact=True).select_option(label="Sheffield Teaching Hospitals")
     page.get_by_label("Region").select_option(label="Yorkshire and Humber")
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
 
     page.get_by_label("Evidence for your route").fill("I lead medicines safety improvement in my trust.")
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
 
     # One validation error on the way: too many words, and nothing is lost.
     too_long = " ".join(["word"] * 320)
@@ -65,7 +46,7 @@ def test_new_applicant_applies_from_sign_up_to_submission(page):
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
     expect(page.get_by_role("textbox")).to_have_value(too_long)
     page.get_by_role("textbox").fill(ANSWER)
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
 
     page.get_by_role("textbox").fill(ANSWER)
     page.get_by_role("button", name="Save and come back later").click()
@@ -73,23 +54,24 @@ def test_new_applicant_applies_from_sign_up_to_submission(page):
 
     # Save and return: sign out, sign in, carry on where we left off.
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, "jo.morgan@example.org")
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    sign_in(page, "jo.morgan@example.org", PASSWORD)
     page.goto("/apply/")
     page.get_by_role("link", name=re.compile("Continue")).click()
     expect(page.get_by_text("You have completed 4 of 6 sections.")).to_be_visible()
     page.get_by_role("link", name=re.compile("Ability to articulate")).click()
     page.get_by_role("textbox").fill(ANSWER)
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
     page.get_by_label("The information in this application is true").check()
     page.get_by_label("I agree to the Q programme team processing").check()
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
 
     expect(page.get_by_role("heading", name="Check your answers before you submit")).to_be_visible()
     expect(page.get_by_text("Pharmacist", exact=True)).to_be_visible()
     page.get_by_role("button", name="Submit application").click()
 
-    application = Application.objects.get(applicant__email="jo.morgan@example.org", round=round)
     expect(page.get_by_role("heading", name="Application submitted")).to_be_visible()
+    application = Application.objects.get(applicant__email="jo.morgan@example.org", round=round)
     expect(page.get_by_text(application.reference)).to_be_visible()
     page.get_by_role("link", name="View the status of your application").click()
     expect(page.get_by_text("Submitted", exact=True)).to_be_visible()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from members.models import ContactMessage
 from members.services import member_create
 from q_portal.outbox.models import OutboundEmail
-from tests.browser.test_application_journey import sign_in
+from tests.browser.accounts import sign_in
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory
 from tests.factories.members import CommunityFactory, InterestFactory, MemberFactory
 

@@ -8,6 +8,7 @@ from applications import demo_nominations
 from applications.models import Application, Nomination
 from members import demo as members_demo
 from q_portal.outbox.models import OutboundEmail
+from tests.browser.accounts import sign_in, submit_and_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,13 +20,6 @@ CSV = (
     ",not-an-address,Nurse,Astronaut,West Midlands,Fine.\n"
     "Lee Chen,lee.chen@example.org,GP,Manager,West Midlands,Runs improvement clinics.\n"
 )
-
-
-def sign_in(page, email, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_nominator_uploads_cohort_and_nominee_submits_prefilled_application(page):
@@ -53,6 +47,7 @@ def test_nominator_uploads_cohort_and_nominee_submits_prefilled_application(page
     expect(page.get_by_role("status").filter(has_text="2 people are nominated.")).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Jo Morgan"))).to_contain_text("Invited")
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
     # The nominee follows the invitation from the outbox and signs up.
     body = OutboundEmail.objects.get(to="jo.morgan@example.org").body_text
@@ -65,9 +60,11 @@ def test_nominator_uploads_cohort_and_nominee_submits_prefilled_application(page
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
     confirm = OutboundEmail.objects.filter(to="jo.morgan@example.org", key__startswith="account:").get().body_text
     page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", confirm).group(1))
     page.get_by_role("button", name="Confirm").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/confirm-email/"))
 
     page.goto(invitation)
     page.get_by_role("button", name="Start your application").click()
@@ -77,21 +74,22 @@ def test_nominator_uploads_cohort_and_nominee_submits_prefilled_application(page
     page.get_by_role("link", name="About you").click()
     expect(page.get_by_label("Job title")).to_have_value("Pharmacist")
     page.get_by_label("Organisation", exact=True).select_option(label="West Midlands AHSN")
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
     expect(page.get_by_label("Nominated by a partner organisation")).to_be_checked()
     page.get_by_label("Evidence for your route").fill("The AHSN's patient safety collaborative nominated me.")
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
     for _criterion in range(3):
         page.get_by_role("textbox").fill(ANSWER)
-        page.get_by_role("button", name="Save and continue").click()
+        submit_and_wait(page, "Save and continue")
     page.get_by_label("The information in this application is true").check()
     page.get_by_label("I agree to the Q programme team processing").check()
-    page.get_by_role("button", name="Save and continue").click()
+    submit_and_wait(page, "Save and continue")
     page.get_by_role("button", name="Submit application").click()
     expect(page.get_by_role("heading", name="Application submitted")).to_be_visible()
     assert Application.objects.get(applicant__email="jo.morgan@example.org").route.kind == "nominated"
     assert Nomination.objects.get(email="jo.morgan@example.org").application is not None
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
     # The nominator's dashboard shows "Submitted".
     sign_in(page, "nominator@example.org", members_demo.DEMO_PASSWORD)

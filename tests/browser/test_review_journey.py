@@ -3,35 +3,16 @@ reviewers, signed in with MFA, score an application blind, and each sees the
 other's scores only after submitting their own."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, OrganisationFactory, programme_team
+from tests.browser.accounts import sign_in_with_mfa, with_secret
+from tests.factories import OrganisationFactory, programme_team
 from tests.factories.applications import ApplicationFactory, RoundFactory, submitted
 from tests.factories.selection import reviewer_with_profile
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def with_secret(user) -> str:
-    secret = generate_totp_secret()
-    TOTP.activate(user, secret)
-    return secret
-
-
-def sign_in_with_mfa(page, email, secret):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    # Wait for the sign-in to finish: navigating away mid-submit would abort it.
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def score(page, scores, recommendation):
