@@ -2,6 +2,7 @@ from .applications import Application, CriterionResponse
 from .nominations import CohortUpload, Nomination, NominationStatus, NominatorOrganisation
 from .rounds import Criterion, ImprovementCourse, NominationQuota, Round, RoundCriterion, Route
 from .updates import UpdateSubscription
+from .waves import Wave, WaveKind, WaveStatus
 
 __all__ = [
     "Application",
@@ -17,4 +18,7 @@ __all__ = [
     "RoundCriterion",
     "Route",
     "UpdateSubscription",
+    "Wave",
+    "WaveKind",
+    "WaveStatus",
 ]

@@ -76,6 +76,11 @@ class Criterion(models.Model):
         return f"({self.letter}) {self.title}"
 
 
+def default_reminder_days() -> list[int]:
+    """Days before closing that applicants with a draft are reminded (see waves)."""
+    return [7, 1]
+
+
 class RoundQuerySet(models.QuerySet):
     def open_now(self):
         now = timezone.now()
@@ -98,6 +103,12 @@ class Round(models.Model):
     routes = models.ManyToManyField(Route, related_name="rounds")
     criteria = models.ManyToManyField(Criterion, through="RoundCriterion", related_name="rounds")
     status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    # Changed on the waves' deadline reminders page (`applications.services.waves`).
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text=_("Days before closing that applicants with an unsubmitted draft are reminded."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,9 +9,9 @@ from .services import email_requeue
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ["to", "subject", "status", "stream", "attempts", "created_at", "sent_at"]
+    list_display = ["to", "subject", "status", "stream", "batch", "attempts", "created_at", "sent_at"]
     list_filter = ["status", "stream", "created_at"]
-    search_fields = ["to", "subject", "key"]
+    search_fields = ["to", "subject", "key", "batch"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-pk"]
     show_full_result_count = False
@@ -20,6 +20,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "to",
         "subject",
         "stream",
+        "batch",
         "status",
         "attempts",
         "last_error",

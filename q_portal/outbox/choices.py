@@ -18,6 +18,8 @@ class Status(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SUPPRESSED = "suppressed", _("Suppressed")
+    # A batch's row that will not be sent: its campaign was cancelled first.
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class SuppressionReason(models.TextChoices):

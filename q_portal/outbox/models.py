@@ -31,6 +31,10 @@ class OutboundEmail(models.Model):
     # Message-ID and a receiver or ESP can drop a duplicate.
     message_id = models.CharField(max_length=255, editable=False)
     stream = models.CharField(max_length=20, choices=Stream.choices, default=Stream.TRANSACTIONAL)
+    # Empty for an email sent on its own (its task after commit, then the sweep).
+    # Otherwise the campaign it belongs to, e.g. "wave:12": batch rows are sent only
+    # by `outbox_send(batch=...)`, at the campaign's rate, never by the sweep.
+    batch = models.CharField(max_length=100, blank=True, default="", editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -45,6 +49,9 @@ class OutboundEmail(models.Model):
             # The sweep: status = queued AND next_attempt_at <= now, oldest first;
             # recovery (status = sending) uses its first column.
             models.Index(fields=["status", "next_attempt_at"], name="outbox_email_due_idx"),
+            # A batch's due rows (and the sweep's, batch = ""), and a batch's progress
+            # counted by status.
+            models.Index(fields=["batch", "status", "next_attempt_at"], name="outbox_email_batch_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -69,6 +76,17 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.subject}"
+
+
+class SendThrottle(models.Model):
+    """The database's pacing of one batch when there is no Redis (the `make run`
+    demo): the moment the next email of the batch may go. See `throttle.py`."""
+
+    batch = models.CharField(max_length=100, unique=True)
+    next_slot_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.batch
 
 
 class Suppression(models.Model):

@@ -2,9 +2,35 @@
 commit, never twice (the unique key, and rows claimed with SKIP LOCKED), never
 lost (the sweep retries what is due and recovers what a dead worker held).
 
-States: queued → sending → sent, or back to queued with a later next_attempt_at,
-or failed after OUTBOX_MAX_ATTEMPTS; queued → suppressed when a suppression
-applies at send time; failed → queued only by `email_requeue`.
+States: queued → sending → sent, or back to queued with a later next_attempt_at
+(a temporary failure: 4xx, a lost connection), or failed at once (a permanent
+failure: 5xx) or after OUTBOX_MAX_ATTEMPTS; queued → suppressed when a
+suppression applies at send time; queued → cancelled when its batch is
+cancelled; failed → queued only by `email_requeue`.
+
+Batches (email waves). Rows queued together by `email_queue_batch` carry a batch
+name ("wave:12"). They are sent only by `outbox_send(batch=..., per_minute=...)`,
+paced across all workers by `throttle.py`, never by the sweep, so a paused or
+throttled campaign is not sent behind its back.
+
+What "exactly once" means here, honestly. A row is claimed (queued → sending,
+committed) before anything is sent, and marked sent in its own commit straight
+after the mail server accepts it, before the next email is started. So:
+
+- Two workers never send the same row: the claim takes row locks with SKIP LOCKED
+  and commits, and only the worker that claimed a row sends it. A task delivered
+  twice claims nothing the second time.
+- A worker that dies (SIGKILL, a lost machine) leaves its claimed rows `sending`.
+  After the lease (OUTBOX_LEASE_SECONDS, well above the task time limit, so a live
+  worker has been stopped by then) `outbox_recover` queues them again, so nobody
+  is skipped.
+- The one way to send a row twice: the worker dies after the server accepted the
+  message (the end of DATA) and before its "sent" commit, a window of one
+  database round trip (well under a millisecond) per email. Recovery then sends
+  that email again. SMTP itself cannot close this window (RFC 1047); it is kept as
+  small as it can be (one short UPDATE, nothing else in between), and every
+  attempt carries the same Message-ID, derived from the key, by which receivers
+  and providers drop a duplicate.
 """
 
 import hashlib
@@ -31,14 +57,18 @@ from . import tasks
 from .choices import Status, Stream, SuppressionReason
 from .models import OutboundEmail, Suppression
 from .selectors import suppressions_for
+from .throttle import throttle_wait
 
 __all__ = [
+    "BatchEmail",
     "SendOutcome",
     "Status",
     "Stream",
     "SuppressionReason",
     "email_queue",
+    "email_queue_batch",
     "email_requeue",
+    "outbox_cancel_batch",
     "outbox_recover",
     "outbox_send",
     "outbox_sweep",
@@ -58,9 +88,13 @@ RETRY_DELAYS = (
     timedelta(hours=6),
 )
 # A row still `sending` this long after it was claimed belongs to a worker that
-# died. Must stay well above CELERY_TASK_TIME_LIMIT (5 minutes), after which a
-# live worker is killed anyway, so recovery never races a worker still sending.
+# died (OUTBOX_LEASE_SECONDS overrides it). Must stay well above
+# CELERY_TASK_TIME_LIMIT (5 minutes), after which a live worker is killed anyway,
+# so recovery never races a worker still sending.
 STUCK_AFTER = timedelta(minutes=15)
+# A throttled batch claims at most this many seconds' worth of emails at a time,
+# so a pause or cancel takes effect within seconds and a claim is far inside its lease.
+THROTTLED_CLAIM_SECONDS = 5
 # The sweep stops starting new batches after this long, leaving the rest to the
 # next sweep, so it ends well inside CELERY_TASK_SOFT_TIME_LIMIT (4 minutes).
 SWEEP_SECONDS = 120
@@ -68,6 +102,22 @@ SWEEP_SECONDS = 120
 # Transactional suppressions are exactly the reasons other than unsubscribing.
 # (A tuple: a plain string is never `in` a set of enum members, whose hash differs.)
 _STRONGER_THAN_UNSUBSCRIBING = (SuppressionReason.BOUNCED, SuppressionReason.COMPLAINED, SuppressionReason.MANUAL)
+
+# SMTP replies about the mailbox itself (RFC 5321 §4.2.3): the address will never
+# take mail, so it is suppressed as bounced, as a provider would.
+_HARD_BOUNCE_CODES = frozenset({550, 551, 553})
+# Errors about the server or our account with it, not this email: the batch stops
+# and its untried rows wait, using no attempt.
+_SERVER_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPNotSupportedError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -142,9 +192,102 @@ def email_queue(
     return email
 
 
-def outbox_send(*, ids: Iterable[int] | None = None, limit: int | None = None) -> SendOutcome:
+@dataclass(frozen=True)
+class BatchEmail:
+    """One email of a batch, rendered for its recipient."""
+
+    to: str
+    subject: str
+    body_text: str
+    key: str
+    body_html: str = ""
+    headers: dict | None = None
+
+
+@dataclass(frozen=True)
+class BatchQueued:
+    queued: int = 0
+    suppressed: int = 0
+
+
+def email_queue_batch(
+    *, emails: Iterable[BatchEmail], batch: str, stream: Stream = Stream.BULK, chunk_size: int = 1000
+) -> BatchQueued:
+    """Queue many emails of one batch inside the caller's transaction: bulk
+    inserts of `chunk_size` rows, one suppression query per chunk, never a query
+    per email. A key that exists already is skipped (so a batch queued twice
+    queues nothing more). An address suppressed for the stream now gets a row in
+    status `suppressed`, which keeps its key and shows in the batch's counts.
+    Nothing is sent here: `outbox_send(batch=...)` sends the batch. The caller
+    renders the emails (subject on one line, headers from `unsubscribe.py`);
+    rows are not validated one by one. Returns how many were queued and how many
+    suppressed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("email_queue_batch must run inside the transaction that decides to send the batch.")
+    queued = suppressed = 0
+    chunk: list[BatchEmail] = []
+
+    def flush() -> None:
+        nonlocal queued, suppressed
+        suppressions = suppressions_for(addresses=[email.to for email in chunk])
+        now = timezone.now()
+        rows = []
+        for email in chunk:
+            suppression = suppressions.get(email.to.lower())
+            blocked = suppression is not None and suppression.blocks(stream)
+            rows.append(
+                OutboundEmail(
+                    to=email.to,
+                    subject=email.subject,
+                    body_text=email.body_text,
+                    body_html=email.body_html,
+                    headers=email.headers or {},
+                    key=email.key,
+                    message_id=_message_id_for(email.key),
+                    stream=stream,
+                    batch=batch,
+                    status=Status.SUPPRESSED if blocked else Status.QUEUED,
+                    last_error=_suppressed_note(suppression) if blocked else "",
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
+            if blocked:
+                suppressed += 1
+            else:
+                queued += 1
+        OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+        chunk.clear()
+
+    for email in emails:
+        chunk.append(email)
+        if len(chunk) >= chunk_size:
+            flush()
+    if chunk:
+        flush()
+    return BatchQueued(queued=queued, suppressed=suppressed)
+
+
+@transaction.atomic
+def outbox_cancel_batch(*, batch: str, note: str = "") -> int:
+    """Cancel every row of the batch still waiting to be sent (queued, including
+    those waiting to retry). Rows a worker holds (`sending`) finish as they are:
+    they may already be with the mail server. Returns how many were cancelled."""
+    if not batch:
+        raise ValueError("Only a batch can be cancelled.")
+    return OutboundEmail.objects.filter(batch=batch, status=Status.QUEUED).update(
+        status=Status.CANCELLED, last_error=note
+    )
+
+
+def outbox_send(
+    *, ids: Iterable[int] | None = None, limit: int | None = None, batch: str = "", per_minute: int | None = None
+) -> SendOutcome:
     """Send the emails that are due (queued, next_attempt_at passed), or only those
     of `ids` that are, at most `limit` (default OUTBOX_BATCH_SIZE) at a time.
+    Without `ids` or `batch`, only emails sent on their own; with `batch`, only that batch's,
+    each waiting for its moment at `per_minute` across all workers (`throttle.py`),
+    in claims of at most THROTTLED_CLAIM_SECONDS' worth.
 
     Side effects, each committed at once (so this refuses to run inside an outer
     transaction): due rows are claimed in one short transaction with SKIP LOCKED,
@@ -155,16 +298,21 @@ def outbox_send(*, ids: Iterable[int] | None = None, limit: int | None = None) -
     after OUTBOX_MAX_ATTEMPTS. If the mail server cannot be reached or drops the
     connection, rows not yet tried go back to the queue without using an attempt.
     """
-    claimed, suppressed = _claim_due(ids=ids, limit=limit or _batch_size())
+    limit = limit or _batch_size()
+    if per_minute:
+        limit = max(1, min(limit, per_minute * THROTTLED_CLAIM_SECONDS // 60))
+    claimed, suppressed = _claim_due(ids=ids, limit=limit, batch=batch)
     outcome = SendOutcome(picked=len(claimed) + suppressed, suppressed=suppressed)
     if not claimed:
         return outcome
-    return outcome + _deliver(claimed)
+    pace = partial(throttle_wait, batch=batch, per_minute=per_minute) if batch and per_minute else None
+    return outcome + _deliver(claimed, pace=pace)
 
 
 def outbox_sweep() -> SendOutcome:
     """The safety net run by beat every minute: recover rows held by dead workers
-    (`outbox_recover`), then send due rows batch by batch until a batch comes back
+    (`outbox_recover`), then send due rows (not a batch's: their campaign sends
+    them at its rate) claim by claim until a claim comes back
     short (nothing more is due) or SWEEP_SECONDS have passed. Side effects: those
     of `outbox_recover` and `outbox_send`."""
     outbox_recover()
@@ -179,11 +327,12 @@ def outbox_sweep() -> SendOutcome:
 
 
 @transaction.atomic
-def outbox_recover(*, stuck_after: timedelta = STUCK_AFTER) -> int:
+def outbox_recover(*, stuck_after: timedelta | None = None, batch: str | None = None) -> int:
     """Put rows whose worker died mid-send (still `sending`, claimed more than
-    `stuck_after` ago) back in the queue, due now; a row that has used all its
-    attempts becomes `failed` instead, so an email that kills workers cannot loop.
-    Returns how many rows were recovered either way.
+    `stuck_after` ago, by default the lease OUTBOX_LEASE_SECONDS) back in the
+    queue, due now; a row that has used all its attempts becomes `failed`
+    instead, so an email that kills workers cannot loop. Every batch's rows too,
+    or only one `batch`'s. Returns how many rows were recovered either way.
 
     This is the only path that can send an email twice: the dead worker may have
     handed the email to the mail server before it died. That is acceptable because
@@ -191,7 +340,10 @@ def outbox_recover(*, stuck_after: timedelta = STUCK_AFTER) -> int:
     receivers and ESPs drop the duplicate; losing the email would not be.
     """
     now = timezone.now()
+    stuck_after = stuck_after if stuck_after is not None else lease()
     stuck = OutboundEmail.objects.filter(status=Status.SENDING, claimed_at__lt=now - stuck_after)
+    if batch is not None:
+        stuck = stuck.filter(batch=batch)
     note = f"The worker stopped while sending (claimed over {stuck_after} ago)."
     gave_up = stuck.filter(attempts__gte=_max_attempts()).update(status=Status.FAILED, last_error=note)
     requeued = stuck.update(status=Status.QUEUED, next_attempt_at=now, last_error=note)
@@ -268,16 +420,18 @@ def suppression_lift_unsubscribe(*, email: str, by=None) -> bool:
 
 
 @transaction.atomic(durable=True)
-def _claim_due(*, ids: Iterable[int] | None, limit: int) -> tuple[list[OutboundEmail], int]:
+def _claim_due(*, ids: Iterable[int] | None, limit: int, batch: str) -> tuple[list[OutboundEmail], int]:
     """Take due rows under row locks, skipping rows another worker holds. Durable,
     so the claim is committed before anything is sent: a claim inside a caller's
-    transaction could roll back after the email had gone."""
+    transaction could roll back after the email had gone. (SQLite has no row
+    locks: its IMMEDIATE transactions run one at a time, which serves the same.)"""
     now = timezone.now()
     due = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
         status=Status.QUEUED, next_attempt_at__lte=now
     )
-    if ids is not None:
-        due = due.filter(pk__in=list(ids))
+    # Rows named by id are sent whatever their batch: an administrator's "Queue
+    # again" of a wave's failed email sends it on its own.
+    due = due.filter(pk__in=list(ids)) if ids is not None else due.filter(batch=batch)
     picked = list(due.order_by("next_attempt_at", "pk")[:limit])
 
     suppressions = suppressions_for(addresses=[email.to for email in picked])
@@ -286,7 +440,7 @@ def _claim_due(*, ids: Iterable[int] | None, limit: int) -> tuple[list[OutboundE
         suppression = suppressions.get(email.to.lower())
         if suppression is not None and suppression.blocks(email.stream):
             email.status = Status.SUPPRESSED
-            email.last_error = f"Not sent: the address is suppressed ({suppression.get_reason_display()})."
+            email.last_error = _suppressed_note(suppression)
             email.save(update_fields=["status", "last_error"])
             suppressed += 1
         else:
@@ -303,8 +457,9 @@ def _claim_due(*, ids: Iterable[int] | None, limit: int) -> tuple[list[OutboundE
     return claimed, suppressed
 
 
-def _deliver(emails: list[OutboundEmail]) -> SendOutcome:
-    """Send claimed rows over one connection and record each result."""
+def _deliver(emails: list[OutboundEmail], *, pace=None) -> SendOutcome:
+    """Send claimed rows over one connection and record each result, calling
+    `pace()` (the batch's throttle) before each."""
     pending = deque(emails)
     sent = deferred = failed = 0
     # Rows never tried go back due at once unless the mail server is the problem.
@@ -319,6 +474,8 @@ def _deliver(emails: list[OutboundEmail]) -> SendOutcome:
             release_after = RETRY_DELAYS[0]
             return SendOutcome(deferred=len(pending))
         while pending:
+            if pace is not None:
+                pace()
             # Off the pending list before sending: if the worker is stopped now
             # (time limit, crash), whether this one went is unknown, so it stays
             # `sending` for recovery rather than being released.
@@ -333,11 +490,13 @@ def _deliver(emails: list[OutboundEmail]) -> SendOutcome:
                     failed += 1
                 else:
                     deferred += 1
-                if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError):
-                    logger.warning("Outbox lost the mail server connection; %d emails wait", len(pending))
+                if isinstance(error, _SERVER_ERRORS):
+                    logger.warning("Outbox lost the mail server (%s); %d emails wait", error, len(pending))
                     release_after = RETRY_DELAYS[0]
                     break
             else:
+                # At once, before the next email: the window in which a dead
+                # worker's email could be sent again is this one UPDATE.
                 _record_sent(email)
                 sent += 1
         return SendOutcome(sent=sent, deferred=deferred + len(pending), failed=failed)
@@ -363,16 +522,39 @@ def _message_for(email: OutboundEmail, *, connection) -> EmailMultiAlternatives:
 
 
 def _record_sent(email: OutboundEmail) -> None:
+    """Mark the row sent in a commit of its own. On PostgreSQL that commit does not
+    wait for the write-ahead log to reach the disk (synchronous_commit off, for
+    this transaction only): it is visible to every worker at once and survives
+    the worker dying; only PostgreSQL itself crashing in the next fraction of a
+    second could lose it, and then the email would be sent again, the same
+    duplicate as the window described above. Waiting for the disk would cost a
+    flush per email (milliseconds each) for no other gain."""
     email.status = Status.SENT
     email.sent_at = timezone.now()
-    email.save(update_fields=["status", "sent_at"])
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        email.save(update_fields=["status", "sent_at"])
+        return
+    # One round trip: PostgreSQL runs a multi-statement query as one implicit
+    # transaction, to which SET LOCAL applies.
+    table = connection.ops.quote_name(OutboundEmail._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SET LOCAL synchronous_commit TO OFF; UPDATE {table} SET status = %s, sent_at = %s WHERE id = %s",  # noqa: S608
+            [Status.SENT.value, email.sent_at, email.pk],
+        )
 
 
 def _record_failure(email: OutboundEmail, *, error: Exception) -> bool:
-    """Queue the row again after its backoff, or fail it after the last attempt.
-    Returns whether it was failed."""
+    """Fail the row at once if the server refused it for good (5xx), else queue it
+    again after its backoff, or fail it after the last attempt. A mailbox that does
+    not exist is suppressed as bounced. Returns whether it was failed."""
     email.last_error = f"{type(error).__name__}: {error}"[:2000]
-    if email.attempts >= _max_attempts():
+    permanent = _is_permanent(error)
+    if permanent:
+        email.status = Status.FAILED
+        logger.warning("Outbound email %s refused for good: %s", email.pk, email.last_error)
+    elif email.attempts >= _max_attempts():
         email.status = Status.FAILED
         logger.error("Outbound email %s failed after %d attempts", email.pk, email.attempts)
     else:
@@ -380,7 +562,37 @@ def _record_failure(email: OutboundEmail, *, error: Exception) -> bool:
         email.next_attempt_at = timezone.now() + RETRY_DELAYS[min(email.attempts, len(RETRY_DELAYS)) - 1]
         logger.warning("Outbound email %s attempt %d failed; retrying", email.pk, email.attempts)
     email.save(update_fields=["status", "next_attempt_at", "last_error"])
+    if permanent and _is_hard_bounce(error):
+        suppression_add(email=email.to, reason=SuppressionReason.BOUNCED, note=email.last_error[:500])
     return email.status == Status.FAILED
+
+
+def _smtp_codes(error: Exception) -> list[int]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _message in error.recipients.values()]
+    if isinstance(error, smtplib.SMTPResponseException):
+        return [error.smtp_code]
+    return []
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx reply about this email (its recipient or its content). A 5xx about the
+    server or our account (sender refused, authentication) is not the email's
+    fault: it waits like a lost connection."""
+    if isinstance(error, _SERVER_ERRORS):
+        return False
+    codes = _smtp_codes(error)
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
+def _is_hard_bounce(error: Exception) -> bool:
+    return isinstance(error, smtplib.SMTPRecipientsRefused) and all(
+        code in _HARD_BOUNCE_CODES for code in _smtp_codes(error)
+    )
+
+
+def _suppressed_note(suppression: Suppression) -> str:
+    return f"Not sent: the address is suppressed ({suppression.get_reason_display()})."
 
 
 def _release(emails: Iterable[OutboundEmail], *, after: timedelta) -> None:
@@ -403,6 +615,12 @@ def _message_id_for(key: str) -> str:
     stays private."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "q-portal"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def lease() -> timedelta:
+    """How long a claimed row may stay `sending` before it counts as abandoned."""
+    seconds = getattr(settings, "OUTBOX_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else STUCK_AFTER
 
 
 def _batch_size() -> int:

@@ -11,10 +11,32 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 
 class RejectingBackend(BaseEmailBackend):
-    """Rejects every message, as a server answering 554 does."""
+    """Rejects every message for good, as a server answering 554 does."""
 
     def send_messages(self, email_messages):
         raise smtplib.SMTPDataError(554, b"5.7.1 Message rejected")
+
+
+class BusyBackend(BaseEmailBackend):
+    """Turns every message away for now, as a busy or greylisting server answering 451 does."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+
+
+class NoSuchMailboxBackend(BaseEmailBackend):
+    """Refuses the recipient: the mailbox does not exist (550)."""
+
+    def send_messages(self, email_messages):
+        recipients = {address: (550, b"5.1.1 No such user") for message in email_messages for address in message.to}
+        raise smtplib.SMTPRecipientsRefused(recipients)
+
+
+class SenderRefusedBackend(BaseEmailBackend):
+    """Refuses our sender address: a problem with our account, not the email."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "noreply@q-portal.example.org")
 
 
 class UnreachableBackend(BaseEmailBackend):
@@ -94,4 +116,16 @@ class StoppedAfterFirstBackend(LocmemBackend):
         if self.delivered:
             raise SoftTimeLimitExceeded()
         self.delivered += len(email_messages)
+        return super().send_messages(email_messages)
+
+
+class TimingBackend(LocmemBackend):
+    """Delivers to the locmem outbox and notes when each message arrived."""
+
+    times: list[float] = []
+    _lock = threading.Lock()
+
+    def send_messages(self, email_messages):
+        with self._lock:
+            type(self).times.extend(time.monotonic() for _message in email_messages)
         return super().send_messages(email_messages)

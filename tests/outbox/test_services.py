@@ -315,8 +315,8 @@ def test_suppression_add_raises_unsubscribed_to_stronger_reason_only():
 # --- Failures and retries ------------------------------------------------------------------
 
 
-def test_outbox_send_smtp_rejection_queues_again_after_backoff(settings, time_machine, mailoutbox):
-    _use_backend(settings, backends.RejectingBackend)
+def test_outbox_send_temporary_smtp_failure_queues_again_after_backoff(settings, time_machine, mailoutbox):
+    _use_backend(settings, backends.BusyBackend)
     time_machine.move_to(START, tick=False)
     email = OutboundEmailFactory()
 
@@ -325,12 +325,12 @@ def test_outbox_send_smtp_rejection_queues_again_after_backoff(settings, time_ma
     email.refresh_from_db()
     assert (outcome.sent, outcome.deferred, outcome.failed) == (0, 1, 0)
     assert (email.status, email.attempts, email.next_attempt_at) == (Status.QUEUED, 1, START + timedelta(minutes=1))
-    assert email.last_error == "SMTPDataError: (554, b'5.7.1 Message rejected')"
+    assert email.last_error == "SMTPDataError: (451, b'4.3.0 Try again later')"
     assert mailoutbox == []
 
 
-def test_outbox_send_smtp_rejection_fails_after_max_attempts(settings, time_machine):
-    _use_backend(settings, backends.RejectingBackend)
+def test_outbox_send_temporary_smtp_failure_fails_after_max_attempts(settings, time_machine):
+    _use_backend(settings, backends.BusyBackend)
     settings.OUTBOX_MAX_ATTEMPTS = 6
     time_machine.move_to(START, tick=False)
     email = OutboundEmailFactory()
@@ -358,7 +358,7 @@ def test_outbox_send_smtp_rejection_fails_after_max_attempts(settings, time_mach
 
 
 def test_outbox_send_max_attempts_setting_is_respected(settings):
-    _use_backend(settings, backends.RejectingBackend)
+    _use_backend(settings, backends.BusyBackend)
     settings.OUTBOX_MAX_ATTEMPTS = 1
     email = OutboundEmailFactory()
 
@@ -367,6 +367,47 @@ def test_outbox_send_max_attempts_setting_is_respected(settings):
     email.refresh_from_db()
     assert outcome.failed == 1
     assert (email.status, email.attempts) == (Status.FAILED, 1)
+
+
+def test_outbox_send_permanent_smtp_failure_fails_at_once_with_the_reason(settings, mailoutbox):
+    _use_backend(settings, backends.RejectingBackend)
+    email = OutboundEmailFactory()
+
+    outcome = outbox_send()
+
+    email.refresh_from_db()
+    assert (outcome.sent, outcome.deferred, outcome.failed) == (0, 0, 1)
+    assert (email.status, email.attempts) == (Status.FAILED, 1)
+    assert email.last_error == "SMTPDataError: (554, b'5.7.1 Message rejected')"
+    # A refused message is not a refused address: nothing is suppressed.
+    assert Suppression.objects.count() == 0
+
+
+def test_outbox_send_mailbox_that_does_not_exist_fails_and_is_suppressed_as_bounced(settings):
+    _use_backend(settings, backends.NoSuchMailboxBackend)
+    email = OutboundEmailFactory(to="Gone@example.org")
+
+    outbox_send()
+
+    email.refresh_from_db()
+    assert email.status == Status.FAILED
+    assert email.last_error.startswith("SMTPRecipientsRefused:")
+    assert list(Suppression.objects.values_list("email", "reason")) == [("gone@example.org", SuppressionReason.BOUNCED)]
+
+
+def test_outbox_send_sender_refused_is_the_servers_problem_not_the_emails(settings, time_machine):
+    _use_backend(settings, backends.SenderRefusedBackend)
+    time_machine.move_to(START, tick=False)
+    tried, untried = OutboundEmailFactory.create_batch(2)
+
+    outcome = outbox_send()
+
+    rows = {e.pk: (e.status, e.attempts, e.next_attempt_at) for e in OutboundEmail.objects.all()}
+    assert (outcome.failed, outcome.deferred) == (0, 2)
+    assert rows == {
+        tried.pk: (Status.QUEUED, 1, START + timedelta(minutes=1)),
+        untried.pk: (Status.QUEUED, 0, START + timedelta(minutes=1)),
+    }
 
 
 def test_outbox_send_every_attempt_carries_the_same_message_id(settings, time_machine, mailoutbox):

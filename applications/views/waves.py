@@ -1,0 +1,403 @@
+"""The programme team's email waves, `/programme/waves/`: list, compose (with the
+recipient count before saving), preview with a sample recipient, send a test to
+oneself, schedule, follow the progress (a JSON endpoint polled by
+static/js/wave-progress.js; the page works by reloading without it), pause,
+resume, cancel; and the deadline reminders of each round. Every view is for the
+programme team only (and administrators); each change is one service call."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from members.choices import RoleCategory
+from members.models import Region
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin
+
+from ..audiences import Audience, Recipient, Segment, SegmentKind, audience_count, audience_recipients
+from ..choices import ApplicationOutcome
+from ..forms.waves import ReminderDaysForm, ScheduleForm, WaveActionForm, WaveForm
+from ..models import Round, Route, Wave, WaveStatus
+from ..selectors.waves import rounds_for_reminders, wave_failures, wave_progress, waves_for_programme
+from ..services import waves as services
+
+FAILURES_PER_PAGE = 25
+# How often the page asks for progress while a wave is being sent.
+POLL_MILLISECONDS = 2000
+
+
+class WaveMixin(ProgrammeTeamMixin):
+    """The wave named in the URL, loaded only after the role check (404 if unknown)."""
+
+    @cached_property
+    def wave(self) -> Wave:
+        return get_object_or_404(Wave.objects.select_related("round", "created_by"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(wave=self.wave, **kwargs)
+
+
+def audience_summary(audience: Audience, round: Round | None) -> dict:
+    """The audience in words with its counts, for the pages."""
+    counts = audience_count(audience=audience, round=round)
+    return {
+        "audience": audience,
+        "audience_total": counts.total,
+        "audience_segments": [
+            (SegmentKind.LABELS[segment.kind], _segment_filters(segment), count)
+            for segment, count in zip(audience.segments, counts.by_segment, strict=True)
+        ],
+    }
+
+
+def _segment_filters(segment: Segment) -> str:
+    """A segment's choices in words ("London, Front-line clinician"): at most a
+    query or two per segment, and a wave has at most six segments."""
+    parts = []
+    if segment.region_id:
+        region = Region.objects.filter(pk=segment.region_id).values_list("name", flat=True).first()
+        parts.append(region or _("a region that no longer exists"))
+    if segment.role_category:
+        parts.append(RoleCategory(segment.role_category).label if segment.role_category in RoleCategory.values else "")
+    if segment.route_id:
+        parts.append(Route.objects.filter(pk=segment.route_id).values_list("name", flat=True).first() or "")
+    if segment.outcome and segment.outcome in ApplicationOutcome.values:
+        parts.append(ApplicationOutcome(segment.outcome).label)
+    return ", ".join(part for part in parts if part)
+
+
+class WaveListView(ProgrammeTeamMixin, ListView):
+    template_name = "applications/waves/list.html"
+    context_object_name = "waves"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return waves_for_programme()
+
+
+class WaveFormMixin:
+    """Compose or change a wave. The "Count recipients" button checks the form and
+    shows how many people the audience reaches, without saving."""
+
+    template_name = "applications/waves/form.html"
+    form_class = WaveForm
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if "count" in request.POST:
+            extra = {}
+            if form.is_valid():
+                extra = audience_summary(form.audience(), form.cleaned_data.get("round"))
+            return self.render_to_response(self.get_context_data(form=form, counted=form.is_valid(), **extra))
+        return super().post(request, *args, **kwargs)
+
+
+class WaveCreateView(ProgrammeTeamMixin, WaveFormMixin, FormView):
+    def form_valid(self, form):
+        try:
+            wave = services.wave_create(by=self.request.user, **form.wave_arguments())
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(name)s is saved as a draft.") % {"name": wave.name})
+        return redirect("waves:detail", pk=wave.pk)
+
+
+class WaveEditView(WaveMixin, WaveFormMixin, FormView):
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "wave": self.wave}
+
+    def get(self, request, *args, **kwargs):
+        if not self.wave.is_editable:
+            return self._not_editable()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.wave.is_editable:
+            return self._not_editable()
+        return super().post(request, *args, **kwargs)
+
+    def _not_editable(self):
+        messages.info(
+            self.request,
+            _("This wave is %(status)s, so it can no longer be changed.")
+            % {"status": self.wave.get_status_display().lower()},
+        )
+        return redirect("waves:detail", pk=self.wave.pk)
+
+    def form_valid(self, form):
+        try:
+            changed = services.wave_update(wave=self.wave, by=self.request.user, **form.wave_arguments())
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        if changed:
+            messages.success(self.request, _("Your changes to %(name)s are saved.") % {"name": self.wave.name})
+        else:
+            messages.info(self.request, _("You did not change anything."))
+        return redirect("waves:detail", pk=self.wave.pk)
+
+
+class WaveDetailView(WaveMixin, TemplateView):
+    template_name = "applications/waves/detail.html"
+
+    def get_context_data(self, **kwargs):
+        wave = self.wave
+        context = {
+            "progress": wave_progress(wave=wave),
+            "actions": _actions_for(wave),
+            "poll_ms": POLL_MILLISECONDS,
+        }
+        if wave.is_editable:
+            context.update(audience_summary(Audience.from_json(wave.audience), wave.round))
+        else:
+            context["audience"] = Audience.from_json(wave.audience)
+            context["audience_segments"] = [
+                (SegmentKind.LABELS[segment.kind], _segment_filters(segment), None)
+                for segment in context["audience"].segments
+            ]
+        failures = Paginator(wave_failures(wave=wave), FAILURES_PER_PAGE)
+        context["failures_page"] = failures.get_page(self.request.GET.get("page"))
+        return super().get_context_data(**context, **kwargs)
+
+
+def _actions_for(wave: Wave) -> list[tuple[str, str, str, str]]:
+    """(action, button, hint, style) for what can be done to the wave now."""
+    allowed = set(services.wave_next_statuses(wave))
+    actions = []
+    if WaveStatus.PAUSED in allowed:
+        actions.append(
+            (
+                WaveActionForm.PAUSE,
+                _("Pause sending"),
+                _("Emails stop within a few seconds. You can resume later."),
+                "btn-secondary",
+            )
+        )
+    if wave.status == WaveStatus.PAUSED and WaveStatus.SENDING in allowed:
+        actions.append(
+            (WaveActionForm.RESUME, _("Resume sending"), _("Sending carries on where it stopped."), "btn-primary")
+        )
+    if wave.status == WaveStatus.SCHEDULED:
+        actions.append(
+            (
+                WaveActionForm.UNSCHEDULE,
+                _("Unschedule"),
+                _("Back to a draft: it will not be sent until you schedule it again."),
+                "btn-secondary",
+            )
+        )
+    if WaveStatus.CANCELLED in allowed:
+        actions.append(
+            (
+                WaveActionForm.CANCEL,
+                _("Cancel the wave"),
+                _("Nothing more of it is sent. This cannot be undone."),
+                "btn-danger",
+            )
+        )
+    return actions
+
+
+class WaveProgressView(WaveMixin, View):
+    """The wave's status and counts as JSON, for the progress bar."""
+
+    def get(self, request, *args, **kwargs):
+        wave = self.wave
+        progress = wave_progress(wave=wave)
+        return JsonResponse(
+            {
+                "status": wave.status,
+                "status_label": wave.get_status_display(),
+                "finished": wave.is_finished,
+                **progress.as_json(),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+class WavePreviewView(WaveMixin, TemplateView):
+    """The email as one of the audience would get it; `?sample=N` shows the Nth."""
+
+    template_name = "applications/waves/preview.html"
+
+    def get_context_data(self, **kwargs):
+        wave = self.wave
+        try:
+            number = max(1, min(int(self.request.GET.get("sample", 1)), 1_000_000))
+        except (TypeError, ValueError):
+            number = 1
+        audience = Audience.from_json(wave.audience)
+        sample = next(audience_recipients(audience=audience, round=wave.round, offset=number - 1, limit=1), None)
+        if sample is None and number > 1:
+            number = 1
+            sample = next(audience_recipients(audience=audience, round=wave.round, limit=1), None)
+        if sample is None:
+            # Nobody in the audience (yet): the team member stands in.
+            sample = Recipient(
+                address=self.request.user.email, name=self.request.user.display_name, application_id=None
+            )
+            number = 0
+        rendered = services.wave_render(wave=wave, recipient=sample)
+        return super().get_context_data(
+            sample=sample, sample_number=number, next_sample=number + 1 if number else None, rendered=rendered, **kwargs
+        )
+
+
+class WaveSendTestView(WaveMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.wave_send_test(wave=self.wave, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("A test email is on its way to %(address)s.") % {"address": request.user.email})
+        return redirect("waves:preview", pk=self.wave.pk)
+
+
+class WaveScheduleView(WaveMixin, FormView):
+    template_name = "applications/waves/schedule.html"
+    form_class = ScheduleForm
+
+    def get(self, request, *args, **kwargs):
+        if self.wave.status not in (WaveStatus.DRAFT, WaveStatus.SCHEDULED):
+            messages.info(request, _("This wave has started, so it cannot be scheduled."))
+            return redirect("waves:detail", pk=self.wave.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        if self.wave.scheduled_for:
+            return {
+                "when": ScheduleForm.LATER,
+                "send_at": timezone.localtime(self.wave.scheduled_for).replace(second=0, microsecond=0),
+            }
+        return {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **audience_summary(Audience.from_json(self.wave.audience), self.wave.round), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            wave = services.wave_schedule(wave=self.wave, send_at=form.cleaned_data["send_at"], by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        if form.cleaned_data["send_at"] is None:
+            messages.success(self.request, _("%(name)s is being sent.") % {"name": wave.name})
+        else:
+            messages.success(
+                self.request,
+                _("%(name)s will be sent at %(time)s (UK time).")
+                % {
+                    "name": wave.name,
+                    "time": formats.date_format(timezone.localtime(wave.scheduled_for), r"H:i \o\n l j F Y"),
+                },
+            )
+        return redirect("waves:detail", pk=wave.pk)
+
+
+class WaveActionView(WaveMixin, View):
+    """Pause, resume, cancel or unschedule."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = WaveActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose something the wave can do."))
+            return redirect("waves:detail", pk=self.wave.pk)
+        action = form.cleaned_data["action"]
+        wave, by = self.wave, request.user
+        try:
+            if action == WaveActionForm.PAUSE:
+                services.wave_pause(wave=wave, by=by)
+                done = _("%(name)s is paused.") % {"name": wave.name}
+            elif action == WaveActionForm.RESUME:
+                services.wave_resume(wave=wave, by=by)
+                done = _("%(name)s is being sent again.") % {"name": wave.name}
+            elif action == WaveActionForm.UNSCHEDULE:
+                services.wave_unschedule(wave=wave, by=by)
+                done = _("%(name)s is a draft again and will not be sent.") % {"name": wave.name}
+            else:
+                cancelled = services.wave_cancel(wave=wave, by=by)
+                done = ngettext(
+                    "%(name)s is cancelled: %(count)s email will not be sent.",
+                    "%(name)s is cancelled: %(count)s emails will not be sent.",
+                    cancelled,
+                ) % {"name": wave.name, "count": cancelled}
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, done)
+        return redirect("waves:detail", pk=wave.pk)
+
+
+class ReminderListView(ProgrammeTeamMixin, TemplateView):
+    """Each draft or open round's deadline reminders and the reminder waves made."""
+
+    template_name = "applications/waves/reminders.html"
+
+    def get_context_data(self, **kwargs):
+        rounds = list(rounds_for_reminders()[:50])
+        rows = []
+        for round in rounds:
+            days = services.reminder_days_of(round)
+            made = {wave.reminder_days: wave for wave in round.reminder_waves}
+            rows.append(
+                (
+                    round,
+                    [(day, services.reminder_moment(round, day), made.get(day)) for day in days],
+                )
+            )
+        return super().get_context_data(
+            rows=rows,
+            now=timezone.now(),
+            subject=services.REMINDER_SUBJECT,
+            body=services.REMINDER_BODY,
+            **kwargs,
+        )
+
+
+class ReminderEditView(ProgrammeTeamMixin, FormView):
+    template_name = "applications/waves/reminder_form.html"
+    form_class = ReminderDaysForm
+
+    @cached_property
+    def round(self) -> Round:
+        return get_object_or_404(Round, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {"days": ", ".join(str(day) for day in services.reminder_days_of(self.round))}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(round=self.round, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            round = services.round_set_reminder_days(
+                round=self.round, days=form.cleaned_data["days"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        days = services.reminder_days_of(round)
+        if days:
+            messages.success(
+                self.request,
+                _("Applicants with a draft in %(round)s will be reminded %(days)s days before it closes.")
+                % {"round": round.name, "days": _(" and ").join(str(day) for day in days)},
+            )
+        else:
+            messages.success(self.request, _("%(round)s has no deadline reminders.") % {"round": round.name})
+        return redirect("waves:reminders")

@@ -1,0 +1,98 @@
+/*
+ * Live progress of an email wave. The wave page shows a <progress> bar and the
+ * counts, correct when the page loads (reloading updates them without this file).
+ * With JavaScript, the section marked data-wave-progress data-live asks its
+ * data-url (a small JSON endpoint) every data-interval milliseconds and updates
+ * the bar, the counts and the status, until the wave is sent or cancelled.
+ *
+ * Screen readers hear the status sentence (role="status") only when the status
+ * changes (sending, paused, finished), not the figures at every poll.
+ */
+(function () {
+  "use strict";
+
+  var numberFormat = new Intl.NumberFormat("en-GB");
+
+  var SUMMARIES = {
+    scheduled: "Waiting for its time to come.",
+    sending: "Sending.",
+    paused: "Paused.",
+    sent: "Finished: every email is done.",
+    cancelled: "Cancelled."
+  };
+
+  function update(section, data) {
+    var bar = section.querySelector("[data-wave-bar]");
+    if (bar) {
+      bar.max = data.total > 0 ? data.total : 1;
+      bar.value = data.done;
+      bar.textContent = data.percent + "%";
+    }
+    ["waiting", "sent", "failed", "suppressed", "cancelled"].forEach(function (name) {
+      var cell = section.querySelector("[data-count='" + name + "']");
+      if (cell) {
+        cell.textContent = numberFormat.format(data[name]);
+      }
+    });
+    var done = section.querySelector("[data-wave-done]");
+    if (done) {
+      done.textContent =
+        numberFormat.format(data.done) + " of " + numberFormat.format(data.total) + " emails done.";
+    }
+    // The live region changes only with the status, so it is announced only then.
+    var summary = section.querySelector("[data-wave-summary]");
+    if (summary && summary.getAttribute("data-status") !== data.status) {
+      summary.setAttribute("data-status", data.status);
+      summary.textContent = SUMMARIES[data.status] || data.status_label;
+    }
+    var tag = document.querySelector("[data-wave-status-tag]");
+    if (tag) {
+      tag.textContent = data.status_label;
+    }
+  }
+
+  function watch(section) {
+    var url = section.getAttribute("data-url");
+    var interval = parseInt(section.getAttribute("data-interval"), 10) || 2000;
+    var hint = section.querySelector("[data-reload-hint]");
+    if (hint) {
+      hint.hidden = true;
+    }
+    var failures = 0;
+
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          failures = 0;
+          update(section, data);
+          if (data.finished) {
+            section.removeAttribute("data-live");
+            return;
+          }
+          window.setTimeout(poll, interval);
+        })
+        .catch(function () {
+          // A blip (a restart, the network): try a few more times, more slowly,
+          // then leave the reload hint for the person.
+          failures += 1;
+          if (failures <= 5) {
+            window.setTimeout(poll, interval * (failures + 1));
+          } else if (hint) {
+            hint.hidden = false;
+          }
+        });
+    }
+
+    window.setTimeout(poll, interval);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-wave-progress][data-live]").forEach(watch);
+  });
+})();

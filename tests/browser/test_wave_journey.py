@@ -1,0 +1,103 @@
+"""The programme team composes a wave, counts its recipients, previews it, sends
+a test, schedules it, and watches the progress bar fill without reloading the
+page once beat's dispatcher starts it (the dispatcher runs here in a thread, as a
+worker would, sending through the outbox at the wave's rate)."""
+
+import re
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.db import connections
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from applications.models import Wave, WaveStatus
+from applications.tasks import dispatch_waves
+from tests.factories import PASSWORD, programme_team
+from tests.factories.waves import subscribers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RECIPIENTS = 40
+
+
+def sign_in_with_mfa(page, email, secret):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_programme_team_composes_previews_schedules_and_watches_a_wave_finish(page, mailoutbox):
+    team = programme_team(email="programme@example.org", display_name="Pat Lee")
+    secret = generate_totp_secret()
+    TOTP.activate(team, secret)
+    subscribers(RECIPIENTS, prefix="reader")
+
+    sign_in_with_mfa(page, "programme@example.org", secret)
+    page.goto("/programme/")
+    page.get_by_role("link", name="Email waves").click()
+    page.get_by_role("link", name="Compose a wave").click()
+
+    page.get_by_label("Name").fill("Spring round opens")
+    page.get_by_label("Subject line").fill("Q is recruiting, {{ first_name }}")
+    page.get_by_label("Message").fill("Hello {{ frist_name }},\n\nApply: {{ personal_link }}")
+    page.get_by_label("People registered for updates").check()
+    page.get_by_role("button", name="Save as draft").click()
+    # A typing mistake in a placeholder is caught at the field, nothing lost.
+    expect(page.get_by_role("link", name=re.compile("“{{ frist_name }}” is not a placeholder"))).to_be_visible()
+    expect(page.get_by_label("Subject line")).to_have_value("Q is recruiting, {{ first_name }}")
+    page.get_by_label("Message").fill("Hello {{ first_name }},\n\nApply: {{ personal_link }}")
+    page.get_by_role("button", name="Count recipients").click()
+    expect(page.get_by_text(f"{RECIPIENTS} recipients, each counted once")).to_be_visible()
+    page.get_by_label("Emails a minute").fill("600")
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.get_by_text("Spring round opens is saved as a draft.")).to_be_visible()
+
+    page.get_by_role("link", name="Preview and send a test").click()
+    expect(page.get_by_text("As recipient 1 of the audience, reader00000@example.org, would get it.")).to_be_visible()
+    expect(page.locator("[data-preview-subject]")).to_have_text("Q is recruiting, Person")
+    page.get_by_role("button", name="Send me a test").click()
+    expect(page.get_by_text("A test email is on its way to programme@example.org.")).to_be_visible()
+
+    page.get_by_role("link", name="Schedule or send").click()
+    page.get_by_label("At a time I choose").check()
+    later = timezone.localtime(timezone.now() + timedelta(days=1))
+    page.get_by_label("Date and time").fill(later.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text(re.compile(r"Spring round opens will be sent at \d\d:\d\d on"))).to_be_visible()
+    expect(page.get_by_text("Waiting for its time to come.")).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+
+    # The time comes: beat's dispatcher starts the wave and sends it at 600 a minute.
+    wave = Wave.objects.get()
+    Wave.objects.filter(pk=wave.pk).update(scheduled_for=timezone.now())
+
+    def beat():
+        try:
+            dispatch_waves.delay()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=beat)
+    worker.start()
+    expect(page.get_by_text("Sending.")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Finished: every email is done.")).to_be_visible(timeout=30_000)
+    worker.join(timeout=30)
+
+    bar = page.get_by_label("Emails done")
+    expect(bar).to_have_attribute("value", str(RECIPIENTS))
+    expect(bar).to_have_attribute("max", str(RECIPIENTS))
+    expect(page.get_by_text(f"{RECIPIENTS} of {RECIPIENTS} emails done.")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True
+    assert Wave.objects.get(pk=wave.pk).status == WaveStatus.SENT
+    assert len(mailoutbox) == RECIPIENTS + 1
+    assert sorted({m.to[0] for m in mailoutbox}) == sorted(
+        ["programme@example.org"] + [f"reader{number:05d}@example.org" for number in range(RECIPIENTS)]
+    )
