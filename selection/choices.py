@@ -32,11 +32,6 @@ class QueueFilter(models.TextChoices):
     CONFLICT = "conflict", _("Declared conflict")
 
 
-class RankingMethod(models.TextChoices):
-    WEIGHTED = "weighted", _("Mean of weighted totals")
-    NORMALISED = "normalised", _("Z-score normalised per reviewer")
-
-
 # The default rubric: a score from 1 to 4, each level with what it means.
 DEFAULT_RUBRIC = {
     "1": "Little or no evidence: the answer does not address the criterion.",

@@ -69,6 +69,9 @@ class Application(models.Model):
     # reversal), so the applicant's pages and the wave audiences can read it.
     outcome = models.CharField(max_length=20, choices=ApplicationOutcome.choices, blank=True, default="")
     outcome_released_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The feedback the programme team approved, as released with the decision:
+    # [{"letter": "a", "title": "…", "text": "…"}], read by the applicant's status page.
+    released_feedback = models.JSONField(default=list, blank=True, editable=False)
 
     objects = ApplicationQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from q_portal.exceptions import PortalError
+from q_portal.roles import is_active_member
 
 from ..choices import ApplicationStatus, RouteKind
 from ..forms.applicant import AboutYouForm, AdjustmentForm, CriterionForm, DeclarationsForm, EligibilityForm, RouteForm
@@ -390,7 +391,9 @@ class StatusView(ApplicationMixin, TemplateView):
     template_name = "applications/status.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(criteria=criterion_answers(self.application), **kwargs)
+        return super().get_context_data(
+            criteria=criterion_answers(self.application), is_member=is_active_member(self.request.user), **kwargs
+        )
 
 
 def criterion_answers(application: Application) -> list[tuple]:

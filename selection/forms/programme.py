@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Organisation, Region, User
 from q_portal.roles import Role
 
-from ..choices import RankingMethod
 from ..models import SelectionSettings
 
 
@@ -15,8 +14,17 @@ class SelectionSettingsForm(forms.ModelForm):
 
     class Meta:
         model = SelectionSettings
-        fields = ["reviewers_per_application", "default_capacity", "blind", "prefer_other_region", "review_due_on"]
-        widgets = {"review_due_on": forms.DateInput(attrs={"type": "date"})}
+        fields = [
+            "reviewers_per_application",
+            "default_capacity",
+            "blind",
+            "prefer_other_region",
+            "review_due_on",
+            "moderation_spread",
+            "place_confirm_days",
+            "waitlist_promotion",
+        ]
+        widgets = {"review_due_on": forms.DateInput(attrs={"type": "date"}), "waitlist_promotion": forms.RadioSelect}
 
     def __init__(self, *args, criteria, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,6 +32,11 @@ class SelectionSettingsForm(forms.ModelForm):
         self.fields["reviewers_per_application"].min_value = 1
         self.fields["reviewers_per_application"].max_value = 5
         self.fields["reviewers_per_application"].widget.attrs.update(min=1, max=5)
+        self.fields["moderation_spread"].min_value = 1
+        self.fields["moderation_spread"].widget.attrs.update(min=1)
+        self.fields["place_confirm_days"].min_value = 1
+        self.fields["place_confirm_days"].max_value = 90
+        self.fields["place_confirm_days"].widget.attrs.update(min=1, max=90)
         for criterion in self.criteria:
             self.fields[f"weight_{criterion.letter}"] = forms.DecimalField(
                 label=_("Weight of criterion (%(letter)s) %(title)s")
@@ -86,7 +99,3 @@ class AddReviewerForm(forms.Form):
         self.fields["reviewer"].queryset = User.objects.filter(groups__name=Role.REVIEWER, is_active=True).order_by(
             "display_name", "pk"
         )
-
-
-class RankingForm(forms.Form):
-    method = forms.ChoiceField(label=_("Rank by"), choices=RankingMethod.choices, required=False)

@@ -5,7 +5,7 @@ the services in `selection.services`; every change is audited."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from applications.models import Application, Criterion, Round
 
@@ -33,6 +33,9 @@ class ApplicationScore(models.Model):
     maybe_count = models.PositiveSmallIntegerField(default=0)
     do_not_accept_count = models.PositiveSmallIntegerField(default=0)
     needs_moderation = models.BooleanField(default=False)
+    # Submitted moderator reviews: they settle a disagreement (the application
+    # leaves the moderation queue) and count in the mean score, not in reviews_done.
+    moderation_reviews_done = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -40,6 +43,12 @@ class ApplicationScore(models.Model):
             models.Index(fields=["round", "-normalised_score"]),
             models.Index(fields=["round", "-mean_score"]),
             models.Index(fields=["round", "needs_moderation"]),
+            # The board's default sorts, best first with the unscored last, read in
+            # index order so a page of 250 stops after 250 rows.
+            models.Index(
+                F("round"), F("normalised_score").desc(nulls_last=True), F("application"), name="score_board_normalised"
+            ),
+            models.Index(F("round"), F("mean_score").desc(nulls_last=True), F("application"), name="score_board_mean"),
         ]
 
     def __str__(self):

@@ -1,9 +1,9 @@
 """Reads for the programme team's selection pages: rounds, reviewers' loads,
-rankings (weighted or normalised), and one application's assignments, conflicts,
-reviews and audit trail."""
+and one application's assignments, conflicts, reviews and audit trail. (The
+ranked applications are the selection board: `selection.selectors.board`.)"""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Avg, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from applications.choices import RoundStatus
@@ -14,7 +14,7 @@ from q_portal.roles import Role
 
 from ..choices import REVIEWED_STATUSES, ReviewStatus
 from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
-from ..scoring import normalised_scores
+from .decisions import with_decision_panel
 
 SELECTION_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
 
@@ -34,16 +34,23 @@ def rounds_for_selection() -> QuerySet[Round]:
 
 
 def round_selection_numbers(*, round: Round, settings: SelectionSettings) -> dict[str, int]:
-    """How far the round's review has got: three queries."""
-    applications = Application.objects.filter(round=round, status__in=REVIEWED_STATUSES).annotate(
-        reviewers=Count("assignments")
+    """How far the round's review has got: four queries, none counting over a
+    join of every application with its assignments (the short ones are all the
+    applications less those with enough reviewers)."""
+    applications = Application.objects.filter(round=round, status__in=REVIEWED_STATUSES).count()
+    with_enough = (
+        Assignment.objects.filter(round=round, is_moderation=False, application__status__in=REVIEWED_STATUSES)
+        .values("application_id")
+        .annotate(reviewers=Count("pk"))
+        .filter(reviewers__gte=settings.reviewers_per_application)
+        .count()
     )
     reviews = Assignment.objects.filter(round=round).aggregate(
         assignments=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
     )
     return {
-        "applications": applications.count(),
-        "short": applications.filter(reviewers__lt=settings.reviewers_per_application).count(),
+        "applications": applications,
+        "short": applications - with_enough,
         "assignments": reviews["assignments"],
         "submitted": reviews["submitted"],
         "conflicts": Conflict.objects.filter(round=round).count(),
@@ -78,50 +85,12 @@ def reviewers_for_round(*, round: Round, default_capacity: int) -> QuerySet[User
     )
 
 
-def ranking_weighted(*, round: Round) -> QuerySet[Application]:
-    """The round's reviewed applications with `score` (mean of the submitted
-    reviews' weighted totals), `reviewers` and `submitted`, best first, the
-    unscored last: one query a page."""
-    return (
-        Application.objects.filter(round=round, status__in=REVIEWED_STATUSES)
-        .select_related("route")
-        .annotate(
-            score=Avg(
-                "assignments__review__weighted_total", filter=Q(assignments__review__status=ReviewStatus.SUBMITTED)
-            ),
-            reviewers=Count("assignments", distinct=True),
-            submitted=Count("assignments", filter=Q(assignments__review__status=ReviewStatus.SUBMITTED), distinct=True),
-        )
-        .order_by(F("score").desc(nulls_last=True), "reference")
-    )
-
-
-def ranking_normalised(*, round: Round) -> list[tuple[int, float]]:
-    """[(application id, mean z-score)], best first: z-scores per reviewer over
-    every submitted review in the round (one query, computed in memory)."""
-    rows = Assignment.objects.filter(round=round, review__status=ReviewStatus.SUBMITTED).values_list(
-        "application_id", "reviewer_id", "review__weighted_total"
-    )
-    scores = normalised_scores(rows)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-
-
-def applications_by_id(ids: list[int]) -> dict[int, Application]:
-    return {
-        application.pk: application
-        for application in Application.objects.filter(pk__in=ids)
-        .select_related("route")
-        .annotate(
-            score=Avg(
-                "assignments__review__weighted_total", filter=Q(assignments__review__status=ReviewStatus.SUBMITTED)
-            ),
-            submitted=Count("assignments", filter=Q(assignments__review__status=ReviewStatus.SUBMITTED), distinct=True),
-        )
-    }
-
-
 def application_for_selection() -> QuerySet[Application]:
-    return Application.objects.select_related("round", "round__selection_settings", "route", "organisation", "region")
+    return with_decision_panel(
+        Application.objects.select_related(
+            "round", "round__selection_settings", "route", "organisation", "region", "score_summary", "decision"
+        )
+    )
 
 
 def assignments_of(*, application: Application) -> QuerySet[Assignment]:

@@ -1,6 +1,7 @@
 """A reviewer's scoring: save a draft, submit, and the programme team's reopen.
 Scores are given on the round's rubric; a submitted review keeps its weighted
-total so rankings are one aggregate query."""
+total, and submitting or reopening refreshes the application's stored scores
+(`selection.services.scores`)."""
 
 from collections.abc import Mapping
 
@@ -15,6 +16,7 @@ from q_portal.exceptions import PortalError
 from ..choices import Recommendation, ReviewStatus
 from ..models import Assignment, CriterionScore, Review
 from ..scoring import weighted_total
+from . import scores as score_services
 from .settings import selection_settings_for
 
 
@@ -69,9 +71,10 @@ def review_save(
 ) -> Review:
     """Save the reviewer's scores (by criterion letter), comments, recommendation
     and note as a draft; with `submit`, also submit: every criterion scored and a
-    recommendation chosen, else refused naming the first gap. Submitting records the weighted total and
-    writes an audit row; a submitted review is refused until the programme team
-    reopens it."""
+    recommendation chosen, else refused naming the first gap. Submitting records the weighted total,
+    writes an audit row and refreshes the application's scores (the round's
+    normalised scores after commit); a submitted review is refused until the
+    programme team reopens it."""
     _refuse_unless_open_for(assignment, by)
     review = _locked_review(assignment)
     if review.status == ReviewStatus.SUBMITTED:
@@ -110,7 +113,10 @@ def review_save(
         actor=by,
         action="selection.review_submit",
         target=assignment.application,
-        summary=_("%(name)s submitted a review") % {"name": by},
+        summary=(
+            _("%(name)s submitted a moderator review") if assignment.is_moderation else _("%(name)s submitted a review")
+        )
+        % {"name": by},
         changes={
             "reviewer": by.pk,
             "scores": {criterion.letter: scores[criterion.letter] for criterion in criteria},
@@ -118,13 +124,15 @@ def review_save(
             "weighted_total": review.weighted_total,
         },
     )
+    score_services.scores_review_changed(application=assignment.application)
     return review
 
 
 @transaction.atomic
 def review_reopen(*, review: Review, by) -> Review:
     """The programme team reopens a submitted review so the reviewer can change
-    it; it leaves the rankings until submitted again. Writes one audit row."""
+        it; it leaves the application's scores until submitted again. Writes one audit
+    row."""
     review = (
         Review.objects.select_for_update()
         .select_related("assignment__application", "assignment__reviewer")
@@ -145,4 +153,5 @@ def review_reopen(*, review: Review, by) -> Review:
         summary=_("Reopened the review by %(name)s") % {"name": review.assignment.reviewer},
         changes={"reviewer": review.assignment.reviewer_id},
     )
+    score_services.scores_review_changed(application=review.assignment.application)
     return review

@@ -21,7 +21,12 @@ EDITABLE_FIELDS = (
     "weights",
     "rubric",
     "review_due_on",
+    "moderation_spread",
+    "place_confirm_days",
+    "waitlist_promotion",
 )
+# Changing these changes every application's reviews expected or moderation.
+RESCORED_BY = frozenset({"reviewers_per_application", "moderation_spread"})
 # Scores are given against the rubric and weights: they stay once review has started.
 FIXED_IN_REVIEW = frozenset({"weights", "rubric"})
 
@@ -43,7 +48,9 @@ def selection_settings_for(*, round: Round) -> SelectionSettings:
 def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettings:
     """Change how the round is reviewed. Weights and the rubric are refused once
     reviews have been submitted in the round (the scores were given against
-    them). Writes one audit row with what changed, none when nothing did."""
+    them). Writes one audit row with what changed, none when nothing did. A new
+    number of reviewers or moderation threshold refreshes the round's stored
+    scores (reviews expected, moderation)."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"selection_settings_update() cannot change {', '.join(sorted(unknown))}")
@@ -60,6 +67,10 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
         )
     if "reviewers_per_application" in changed and not 1 <= changes["reviewers_per_application"] <= 5:
         raise PortalError(_("Choose between 1 and 5 reviewers per application."), field="reviewers_per_application")
+    if "moderation_spread" in changed and changes["moderation_spread"] < 1:
+        raise PortalError(_("The moderation threshold must be 1 point or more."), field="moderation_spread")
+    if "place_confirm_days" in changed and not 1 <= changes["place_confirm_days"] <= 90:
+        raise PortalError(_("Give between 1 and 90 days to confirm a place."), field="place_confirm_days")
     audit_changes = {field: [_plain(getattr(settings, field)), _plain(changes[field])] for field in changed}
     for field in changed:
         setattr(settings, field, changes[field])
@@ -72,6 +83,10 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
         summary=_("Changed %(fields)s") % {"fields": ", ".join(changed)},
         changes=audit_changes,
     )
+    if RESCORED_BY & set(changed):
+        from .scores import scores_refresh  # scores reads these settings: imported here, not at the top
+
+        scores_refresh(round=round)
     return settings
 
 

@@ -1,6 +1,6 @@
 """The programme team's selection pages under `/programme/selection/`: rounds to
-review, their settings, reviewers and capacities, automatic assignment, the
-ranking, and one application's assignments, conflicts, reviews and audit trail.
+review, their settings, reviewers and capacities, automatic assignment, and
+one application's assignments, conflicts, reviews and audit trail.
 Every view is for the programme team only; each change is one service call."""
 
 from django.contrib import messages
@@ -18,18 +18,16 @@ from members.models import User
 from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin, Role
 
-from ..choices import RankingMethod
-from ..forms.programme import AddReviewerForm, CapacityForm, RankingForm, ReviewerProfileForm, SelectionSettingsForm
+from ..forms.board import DecisionForm
+from ..forms.programme import AddReviewerForm, CapacityForm, ReviewerProfileForm, SelectionSettingsForm
 from ..models import Assignment, Review
+from ..selectors.decisions import decision_panel_of
 from ..selectors.programme import (
     SELECTION_ROUND_STATUSES,
     application_for_selection,
-    applications_by_id,
     assignments_of,
     audit_of,
     conflicts_of,
-    ranking_normalised,
-    ranking_weighted,
     reviewers_for_round,
     round_selection_numbers,
     rounds_for_selection,
@@ -47,11 +45,17 @@ class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
 class SelectionRoundMixin(ProgrammeTeamMixin):
     @cached_property
     def round(self) -> Round:
-        return get_object_or_404(Round.objects.filter(status__in=SELECTION_ROUND_STATUSES), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            Round.objects.filter(status__in=SELECTION_ROUND_STATUSES).select_related("selection_settings"),
+            pk=self.kwargs["pk"],
+        )
 
     @cached_property
     def settings(self):
-        return settings_services.selection_settings_for(round=self.round)
+        # Read with the round (one query fewer on every page), created if missing.
+        return getattr(self.round, "selection_settings", None) or settings_services.selection_settings_for(
+            round=self.round
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(round=self.round, settings=self.settings, **kwargs)
@@ -197,41 +201,6 @@ class ReviewerProfileView(ProgrammeTeamMixin, FormView):
         return redirect("selection:round_list")
 
 
-class RankingView(SelectionRoundMixin, TemplateView):
-    """The round's applications by score: the mean of weighted totals, or the
-    mean z-score per reviewer. Paginated either way."""
-
-    template_name = "selection/programme/ranking.html"
-    paginate_by = 50
-
-    def get_context_data(self, **kwargs):
-        form = RankingForm(self.request.GET or None)
-        method = RankingMethod.WEIGHTED
-        if form.is_valid() and form.cleaned_data["method"]:
-            method = RankingMethod(form.cleaned_data["method"])
-        if method == RankingMethod.NORMALISED:
-            page = Paginator(ranking_normalised(round=self.round), self.paginate_by).get_page(
-                self.request.GET.get("page")
-            )
-            found = applications_by_id([application_id for application_id, _z in page.object_list])
-            rows = [(found[application_id], z) for application_id, z in page.object_list if application_id in found]
-        else:
-            page = Paginator(ranking_weighted(round=self.round), self.paginate_by).get_page(
-                self.request.GET.get("page")
-            )
-            rows = [(application, None) for application in page.object_list]
-        return super().get_context_data(
-            form=form,
-            method=method,
-            rows=rows,
-            page_obj=page,
-            paginator=page.paginator,
-            is_paginated=page.paginator.num_pages > 1,
-            rank_offset=page.start_index(),
-            **kwargs,
-        )
-
-
 class ApplicationSelectionMixin(ProgrammeTeamMixin):
     @cached_property
     def application(self):
@@ -261,6 +230,10 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
             paginator=audit.paginator,
             is_paginated=audit.paginator.num_pages > 1,
             add_form=kwargs.pop("add_form", None) or AddReviewerForm(),
+            decision_form=DecisionForm(
+                initial={"outcome": getattr(getattr(self.application, "decision", None), "outcome", DecisionForm.NONE)}
+            ),
+            **decision_panel_of(application=self.application),
             **kwargs,
         )
 

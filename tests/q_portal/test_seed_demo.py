@@ -26,17 +26,17 @@ def test_seed_demo_is_idempotent_and_creates_every_demo_account(settings):
     assert Organisation.objects.get(name="West Midlands AHSN").region.name == "West Midlands"
 
 
-def test_seed_demo_has_open_round_pilot_in_review_and_applicant_draft(settings):
+def test_seed_demo_has_open_round_decided_pilot_and_applicant_draft(settings):
     settings.DEBUG = True
 
     call_command("seed_demo")
     call_command("seed_demo")
 
     open_round = Round.objects.get(status=RoundStatus.OPEN)
-    pilot = Round.objects.get(status=RoundStatus.IN_REVIEW)
+    pilot = Round.objects.get(status=RoundStatus.DECIDED)
     assert open_round.is_accepting
     assert list(open_round.criteria.values_list("letter", flat=True)) == ["a", "b", "c"]
-    assert pilot.applications.filter(status=ApplicationStatus.UNDER_REVIEW).count() == 12
+    assert pilot.applications.filter(status=ApplicationStatus.DECIDED).count() == 12
     draft = Application.objects.get(applicant__email="applicant@example.org")
     assert (draft.round, draft.status) == (open_round, ApplicationStatus.DRAFT)
 

@@ -1,35 +1,83 @@
 import pytest
+from django.db.models import Count
 
 from applications import demo as applications_demo
-from applications.choices import RoundStatus
-from applications.models import Round
+from applications.choices import ApplicationOutcome, ApplicationStatus, RoundStatus
+from applications.models import Application, Round
 from members import demo as members_demo
+from members.models import MemberProfile
+from q_portal.outbox.models import OutboundEmail
 from selection import demo
-from selection.models import Assignment, Review, ReviewerProfile
+from selection.choices import PlaceOfferStatus, ReviewStatus
+from selection.models import (
+    ApplicationScore,
+    Assignment,
+    CriterionFeedback,
+    Decision,
+    PlaceOffer,
+    Review,
+    ReviewerProfile,
+)
+from selection.selectors.decisions import waiting_list
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_selection_puts_the_pilot_in_review_with_some_scored_and_is_idempotent():
+@pytest.fixture
+def pilot():
     members_demo.seed_places()
     members_demo.seed_accounts()
     applications_demo.seed_recruitment()
-
     demo.seed_selection()
+    return Round.objects.get(name=demo.PILOT)
+
+
+def test_seed_selection_decides_and_releases_the_pilot_and_is_idempotent(pilot):
     first = (
-        sorted(Assignment.objects.values_list("application_id", "reviewer__email")),
+        sorted(Assignment.objects.values_list("application_id", "reviewer__email", "is_moderation")),
         sorted(Review.objects.values_list("assignment__reviewer__email", "status", "weighted_total")),
+        sorted(Decision.objects.values_list("application_id", "outcome", "released_at")),
+        OutboundEmail.objects.count(),
     )
     demo.seed_selection()
 
-    pilot = Round.objects.get(name=demo.PILOT)
-    assert pilot.status == RoundStatus.IN_REVIEW
+    assert pilot.status == RoundStatus.DECIDED
     assert ReviewerProfile.objects.filter(organisation__isnull=False, region__isnull=False).count() == 2
-    emails = {email for _application, email in first[0]}
-    assert emails == {"reviewer@example.org", "reviewer2@example.org"}
-    submitted = [row for row in first[1] if row[1] == "submitted"]
-    assert len(submitted) == 8
+    assert {email for _application, email, moderation in first[0] if not moderation} == {
+        "reviewer@example.org",
+        "reviewer2@example.org",
+    }
+    assert Review.objects.exclude(status=ReviewStatus.SUBMITTED).count() == 0
     assert (
-        sorted(Assignment.objects.values_list("application_id", "reviewer__email")),
+        sorted(Assignment.objects.values_list("application_id", "reviewer__email", "is_moderation")),
         sorted(Review.objects.values_list("assignment__reviewer__email", "status", "weighted_total")),
+        sorted(Decision.objects.values_list("application_id", "outcome", "released_at")),
+        OutboundEmail.objects.count(),
     ) == first
+
+
+def test_the_pilot_has_a_divergent_pair_moderated_and_scores_for_every_application(pilot):
+    moderated = Assignment.objects.filter(round=pilot, is_moderation=True, review__status=ReviewStatus.SUBMITTED)
+
+    assert ApplicationScore.objects.filter(round=pilot, spread__gte=3).count() == 1
+    assert moderated.count() == 2  # the divergent pair's application, and the one short of a reviewer
+    assert ApplicationScore.objects.filter(round=pilot, needs_moderation=True).count() == 0
+    assert ApplicationScore.objects.filter(round=pilot, normalised_score__isnull=False).count() == 12
+
+
+def test_the_pilot_has_released_decisions_members_a_decline_a_promotion_and_a_waiting_list(pilot):
+    outcomes = list(
+        Application.objects.filter(round=pilot).values_list("status", "outcome").order_by("status", "outcome")
+    )
+    offers = dict(PlaceOffer.objects.filter(round=pilot).values_list("status").annotate(count=Count("pk")))
+
+    assert {status for status, _outcome in outcomes} == {ApplicationStatus.DECIDED}
+    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.ACCEPTED) == 7
+    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.WAITLISTED) == 2
+    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.UNSUCCESSFUL) == 3
+    assert offers == {PlaceOfferStatus.CONFIRMED: 3, PlaceOfferStatus.DECLINED: 1, PlaceOfferStatus.OFFERED: 3}
+    assert PlaceOffer.objects.filter(round=pilot, promoted_from_waitlist=True).count() == 1
+    assert MemberProfile.objects.filter(cohort_name=demo.PILOT, source="application").count() == 3
+    assert waiting_list(round=pilot).count() == 2
+    assert CriterionFeedback.objects.filter(application__round=pilot, status="draft").count() == 1
+    assert Application.objects.filter(round=pilot).exclude(released_feedback=[]).count() == 12

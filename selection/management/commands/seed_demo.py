@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from applications import demo as applications_demo
-from applications import demo_nominations
+from applications import demo_nominations, demo_waves
 from members import demo as members_demo
 from selection import demo as selection_demo
 
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         demo_nominations.seed_nominations()
         members_demo.seed_members()
         selection_demo.seed_selection()
+        demo_waves.seed_waves()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:

@@ -53,6 +53,7 @@ from selection.models import (
 )
 from selection.scoring import weighted_total
 from selection.services.assignments import assignments_auto
+from selection.services.scores import scores_refresh_round
 
 SCALE_DOMAIN = "scale.example.org"
 SCALE_PREFIX = "Scale"
@@ -178,6 +179,8 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             self._reviews()
+            # The reviews were bulk inserted: the board's stored scores follow in one go.
+            scores_refresh_round(round=self.review_round)
             self._members(members)
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,450 @@
+"""The decision room: where a cut-off line falls in a round ranked by score, and
+the cohort it gives by region, role, route and nominating organisation against
+the round's capacity, held places and nomination quotas.
+
+The round's facts are loaded with a constant number of queries (`room_facts`);
+the cohort is planned in memory by `plan_cohort`, a pure function, so what the
+room shows, what the preview lists and what a bulk decision applies are one
+computation. Released decisions, and the decisions on applications without a
+score, are fixed: the plan never changes them, but their accepted places count."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from applications.choices import RoleCategory
+from applications.models import NominationQuota, Round
+
+from ..choices import DecisionOutcome, GroupDimension
+from ..models import PlaceHold
+from .board import scores_of_round
+
+
+class LineMethod:
+    NORMALISED = "normalised"
+    MEAN = "mean"
+    CHOICES = [(NORMALISED, _("Normalised score (z-score per reviewer)")), (MEAN, _("Mean weighted total"))]
+
+
+class Rest:
+    LEAVE = "leave"
+    UNSUCCESSFUL = "unsuccessful"
+    BELOW = "below"
+
+
+# The nominating organisation is a group the room shows, not one places are held for.
+NOMINATED_BY = "nominated_by"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One scored application as the room sees it."""
+
+    id: int
+    reference: str
+    score: float | None
+    region_id: int | None
+    region: str
+    role_category: str
+    route_id: int | None
+    route: str
+    nominated_by_id: int | None
+    nominated_by: str
+    decision: str | None
+    released: bool
+
+    @property
+    def role(self) -> str:
+        return RoleCategory(self.role_category).label if self.role_category in RoleCategory.values else ""
+
+    def group(self, dimension: str) -> str:
+        """The key of the candidate's group, as stored in PlaceHold.value."""
+        return {
+            GroupDimension.REGION: str(self.region_id or ""),
+            GroupDimension.ROLE_CATEGORY: self.role_category or "",
+            GroupDimension.ROUTE: str(self.route_id or ""),
+            NOMINATED_BY: str(self.nominated_by_id or ""),
+        }[dimension]
+
+    def group_name(self, dimension: str) -> str:
+        return {
+            GroupDimension.REGION: self.region,
+            GroupDimension.ROLE_CATEGORY: RoleCategory(self.role_category).label if self.role_category else "",
+            GroupDimension.ROUTE: self.route,
+            NOMINATED_BY: self.nominated_by,
+        }[dimension] or _("Not given")
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """Where the line is drawn and what happens below it. `places` puts the line
+    after that many accepted places (held and released ones included);
+    `min_score` instead accepts everyone scoring at least that."""
+
+    method: str = LineMethod.NORMALISED
+    places: int | None = None
+    min_score: float | None = None
+    waitlist: int = 0
+    rest: str = Rest.LEAVE
+    rest_below: float | None = None
+
+    def describe(self) -> str:
+        method = _("normalised score") if self.method == LineMethod.NORMALISED else _("mean weighted total")
+        if self.min_score is not None:
+            line = _("accept everyone with a %(method)s of %(score)s or more") % {
+                "method": method,
+                "score": f"{self.min_score:g}",
+            }
+        else:
+            line = _("accept the top %(places)d by %(method)s") % {"places": self.places or 0, "method": method}
+        parts = [line]
+        if self.waitlist:
+            parts.append(_("the next %(count)d on the waiting list") % {"count": self.waitlist})
+        if self.rest == Rest.UNSUCCESSFUL:
+            parts.append(_("the rest unsuccessful"))
+        elif self.rest == Rest.BELOW and self.rest_below is not None:
+            parts.append(_("the rest with a score below %(score)s unsuccessful") % {"score": f"{self.rest_below:g}"})
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    dimension: str
+    value: str
+    places: int
+
+
+@dataclass
+class GroupRow:
+    key: str
+    name: str
+    applications: int = 0
+    accepted: int = 0
+    waitlisted: int = 0
+    held: int | None = None
+    held_filled: int = 0
+    quota: int | None = None
+
+    @property
+    def hold_short(self) -> int:
+        """Held places the group cannot fill: it has too few scored applications."""
+        return max(0, (self.held or 0) - self.held_filled)
+
+
+@dataclass
+class CohortPlan:
+    rule: LineRule
+    capacity: int
+    # Scored applications, best first (ties broken by reference); then the unscored.
+    ranked: list[Candidate]
+    unscored: list[Candidate]
+    # The planned outcome of each application the plan decides (None: no decision);
+    # fixed applications are not in it.
+    planned: dict[int, str | None]
+    # Accepted because their group has places held.
+    held: set[int]
+    fixed_accepted: int
+    line_score: float | None = None
+    tie_at_line: bool = False
+    groups: dict[str, list[GroupRow]] = field(default_factory=dict)
+
+    def outcome_of(self, candidate: Candidate) -> str | None:
+        return self.planned.get(candidate.id, candidate.decision)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(self.outcome_of(candidate) for candidate in [*self.ranked, *self.unscored])
+
+    @property
+    def accepted(self) -> int:
+        return self.counts[DecisionOutcome.ACCEPT]
+
+    @property
+    def over_capacity(self) -> int:
+        return max(0, self.accepted - self.capacity)
+
+    def position_of_line(self) -> int:
+        """How many ranked applications come before the first one not accepted."""
+        for index, candidate in enumerate(self.ranked):
+            if self.outcome_of(candidate) != DecisionOutcome.ACCEPT:
+                return index
+        return len(self.ranked)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    candidate: Candidate
+    before: str | None
+    after: str | None
+
+
+def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold], dict[tuple[str, str], int]]:
+    """The round's scored applications, its held places and its nomination
+    quotas ({(dimension, key): places}): three queries."""
+    score_column = "normalised_score" if method == LineMethod.NORMALISED else "mean_score"
+    rows = scores_of_round(round=round).values_list(
+        "application_id",
+        "application__reference",
+        score_column,
+        "application__region_id",
+        "application__region__name",
+        "application__role_category",
+        "application__route_id",
+        "application__route__name",
+        "application__nomination__organisation_id",
+        "application__nomination__organisation__name",
+        "application__decision__outcome",
+        "application__decision__released_at",
+    )
+    candidates = [
+        Candidate(
+            id=pk,
+            reference=reference or "",
+            score=score,
+            region_id=region_id,
+            region=region or "",
+            role_category=role or "",
+            route_id=route_id,
+            route=route or "",
+            nominated_by_id=organisation_id,
+            nominated_by=organisation or "",
+            decision=decision,
+            released=released_at is not None,
+        )
+        for (
+            pk,
+            reference,
+            score,
+            region_id,
+            region,
+            role,
+            route_id,
+            route,
+            organisation_id,
+            organisation,
+            decision,
+            released_at,
+        ) in rows
+    ]
+    holds = [
+        Hold(dimension=dimension, value=value, places=places)
+        for dimension, value, places in PlaceHold.objects.filter(round=round)
+        .order_by("dimension", "value")
+        .values_list("dimension", "value", "places")
+    ]
+    quotas = {}
+    for organisation_id, region_id, places in NominationQuota.objects.filter(round=round).values_list(
+        "organisation_id", "region_id", "places"
+    ):
+        if organisation_id:
+            quotas[NOMINATED_BY, str(organisation_id)] = places
+        elif region_id:
+            quotas[GroupDimension.REGION.value, str(region_id)] = places
+    return candidates, holds, quotas
+
+
+def plan_cohort(
+    *,
+    candidates: list[Candidate],
+    rule: LineRule,
+    holds: list[Hold],
+    capacity: int,
+    quotas: dict[tuple[str, str], int] | None = None,
+) -> CohortPlan:
+    """Draw the line. In order: held places go to the best of each held group not
+    already accepted; then the line accepts down the ranking until `places` are
+    accepted in all (or everyone at `min_score` or more); the next `waitlist`
+    go on the waiting list; the rest become unsuccessful (all, or those below
+    `rest_below`) or have no decision. Released decisions and unscored
+    applications are fixed."""
+    ranked = sorted((c for c in candidates if c.score is not None), key=lambda c: (-c.score, c.reference))
+    unscored = sorted((c for c in candidates if c.score is None), key=lambda c: c.reference)
+    fixed = {c.id for c in candidates if c.released or c.score is None}
+    accepted = {c.id for c in candidates if c.id in fixed and c.decision == DecisionOutcome.ACCEPT}
+    fixed_accepted = len(accepted)
+
+    held: set[int] = set()
+    for hold in holds:
+        members = [c for c in ranked if c.group(hold.dimension) == hold.value]
+        have = sum(1 for c in members if c.id in accepted)
+        for candidate in members:
+            if have >= hold.places:
+                break
+            if candidate.id in fixed or candidate.id in accepted:
+                continue
+            accepted.add(candidate.id)
+            held.add(candidate.id)
+            have += 1
+
+    by_line: list[Candidate] = []
+    for candidate in ranked:
+        if candidate.id in fixed or candidate.id in accepted:
+            continue
+        if rule.min_score is not None:
+            if candidate.score < rule.min_score:
+                break
+        elif len(accepted) >= (rule.places or 0):
+            break
+        accepted.add(candidate.id)
+        by_line.append(candidate)
+
+    waitlisted: set[int] = set()
+    next_below = None
+    for candidate in ranked:
+        if candidate.id in fixed or candidate.id in accepted:
+            continue
+        if next_below is None:
+            next_below = candidate
+        if len(waitlisted) >= rule.waitlist:
+            break
+        waitlisted.add(candidate.id)
+
+    planned: dict[int, str | None] = {}
+    for candidate in ranked:
+        if candidate.id in fixed:
+            continue
+        if candidate.id in accepted:
+            planned[candidate.id] = DecisionOutcome.ACCEPT
+        elif candidate.id in waitlisted:
+            planned[candidate.id] = DecisionOutcome.WAITLIST
+        elif rule.rest == Rest.UNSUCCESSFUL or (
+            rule.rest == Rest.BELOW and rule.rest_below is not None and candidate.score < rule.rest_below
+        ):
+            planned[candidate.id] = DecisionOutcome.UNSUCCESSFUL
+        else:
+            planned[candidate.id] = None
+
+    line_score = by_line[-1].score if by_line else None
+    plan = CohortPlan(
+        rule=rule,
+        capacity=capacity,
+        ranked=ranked,
+        unscored=unscored,
+        planned=planned,
+        held=held,
+        fixed_accepted=fixed_accepted,
+        line_score=line_score,
+        tie_at_line=line_score is not None and next_below is not None and next_below.score == line_score,
+    )
+    plan.groups = _groups(plan, holds, quotas or {})
+    return plan
+
+
+def _groups(plan: CohortPlan, holds: list[Hold], quotas: dict[tuple[str, str], int]) -> dict[str, list[GroupRow]]:
+    """The cohort by region, role, route and nominating organisation: scored
+    applications, accepted, waiting list, held places and quotas per group."""
+    held_places = {(hold.dimension, hold.value): hold.places for hold in holds}
+    groups: dict[str, list[GroupRow]] = {}
+    for dimension in [*GroupDimension.values, NOMINATED_BY]:
+        rows: dict[str, GroupRow] = {}
+        for candidate in plan.ranked:
+            key = candidate.group(dimension)
+            if dimension == NOMINATED_BY and not key:
+                continue
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = GroupRow(key=key, name=candidate.group_name(dimension))
+            row.applications += 1
+            outcome = plan.outcome_of(candidate)
+            if outcome == DecisionOutcome.ACCEPT:
+                row.accepted += 1
+            elif outcome == DecisionOutcome.WAITLIST:
+                row.waitlisted += 1
+        for (held_dimension, value), places in held_places.items():
+            if held_dimension == dimension:
+                row = rows.get(value) or rows.setdefault(value, GroupRow(key=value, name=_("Not in this round")))
+                row.held = places
+                row.held_filled = min(places, row.accepted)
+        for (quota_dimension, value), places in quotas.items():
+            if quota_dimension == dimension and value in rows:
+                rows[value].quota = places
+        groups[dimension] = sorted(rows.values(), key=lambda row: (-row.accepted, row.name))
+    return groups
+
+
+def plan_changes(plan: CohortPlan) -> list[Change]:
+    """What applying the plan would change, best score first."""
+    return [
+        Change(candidate=candidate, before=candidate.decision, after=plan.planned[candidate.id])
+        for candidate in plan.ranked
+        if candidate.id in plan.planned and plan.planned[candidate.id] != candidate.decision
+    ]
+
+
+def near_the_line(plan: CohortPlan, *, around: int = 5) -> list[tuple[int, Candidate]]:
+    """(rank, candidate) for the applications just above and below the line."""
+    position = plan.position_of_line()
+    start = max(0, position - around)
+    return [(start + offset + 1, c) for offset, c in enumerate(plan.ranked[start : position + around])]
+
+
+def group_choices(*, round: Round) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The groups places can be held for, as grouped choices `dimension:key`: the
+    round's regions and routes (those of its applications) and every role."""
+    applications = scores_of_round(round=round)
+    regions = (
+        applications.filter(~Q(application__region=None))
+        .values_list("application__region_id", "application__region__name")
+        .distinct()
+        .order_by("application__region__name")
+    )
+    routes = (
+        applications.filter(~Q(application__route=None))
+        .values_list("application__route_id", "application__route__name")
+        .distinct()
+        .order_by("application__route__name")
+    )
+    return [
+        (GroupDimension.REGION.label, [(f"region:{pk}", name) for pk, name in regions]),
+        (
+            GroupDimension.ROLE_CATEGORY.label,
+            [(f"role_category:{value}", label) for value, label in RoleCategory.choices],
+        ),
+        (GroupDimension.ROUTE.label, [(f"route:{pk}", name) for pk, name in routes]),
+    ]
+
+
+def holds_of(*, round: Round) -> list[tuple[PlaceHold, str]]:
+    """The round's held places with their group's name: two queries."""
+    from applications.models import Route
+    from members.models import Region
+
+    holds = list(PlaceHold.objects.filter(round=round).order_by("dimension", "value"))
+    regions = dict(
+        Region.objects.filter(
+            pk__in=[int(h.value) for h in holds if h.dimension == GroupDimension.REGION and h.value.isdigit()]
+        ).values_list("pk", "name")
+    )
+    routes = dict(
+        Route.objects.filter(
+            pk__in=[int(h.value) for h in holds if h.dimension == GroupDimension.ROUTE and h.value.isdigit()]
+        ).values_list("pk", "name")
+    )
+    named = []
+    for hold in holds:
+        if hold.dimension == GroupDimension.REGION:
+            name = regions.get(int(hold.value)) if hold.value.isdigit() else None
+        elif hold.dimension == GroupDimension.ROUTE:
+            name = routes.get(int(hold.value)) if hold.value.isdigit() else None
+        else:
+            name = RoleCategory(hold.value).label if hold.value in RoleCategory.values else None
+        named.append((hold, name or hold.value))
+    return named
+
+
+def dimension_label(dimension: str) -> str:
+    if dimension == NOMINATED_BY:
+        return _("Nominating organisation")
+    return GroupDimension(dimension).label
+
+
+def outcome_totals(plan: CohortPlan) -> dict[str, int]:
+    counts = plan.counts
+    return {
+        "accept": counts[DecisionOutcome.ACCEPT],
+        "waitlist": counts[DecisionOutcome.WAITLIST],
+        "unsuccessful": counts[DecisionOutcome.UNSUCCESSFUL],
+        "none": counts[None],
+    }

@@ -1,0 +1,285 @@
+"""Releasing a round's decisions to the applicants, and the audited reversal of a
+released decision. Before release a decision is the programme team's private
+working (`services.decisions`); releasing makes it the application's outcome,
+which the applicant sees, and is final: afterwards only `decision_reverse`
+changes it, with a reason, and the applicant is told."""
+
+import json
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.choices import ApplicationOutcome, ApplicationStatus, RoundStatus
+from applications.models import Application, Round
+from applications.services.applications import ALLOWED_TRANSITIONS as APPLICATION_TRANSITIONS
+from applications.services.rounds import round_transition
+from q_portal.audit.models import AuditEntry
+from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
+
+from .. import emails
+from ..choices import REVIEWED_STATUSES, DecisionOutcome, PlaceOfferStatus
+from ..models import Decision, PlaceOffer
+from ..selectors.decisions import prefetch_feedback
+from .places import offer_new
+from .settings import selection_settings_for
+
+# The released decision, in the words the applicant's pages use.
+APPLICATION_OUTCOMES = {
+    DecisionOutcome.ACCEPT: ApplicationOutcome.ACCEPTED,
+    DecisionOutcome.WAITLIST: ApplicationOutcome.WAITLISTED,
+    DecisionOutcome.UNSUCCESSFUL: ApplicationOutcome.UNSUCCESSFUL,
+}
+RELEASABLE_ROUND_STATUSES = (RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
+
+
+def _released_feedback(decision: Decision) -> list[dict]:
+    return [
+        {"letter": row.criterion.letter, "title": row.criterion.title, "text": row.text}
+        for row in sorted(decision.application.approved_feedback, key=lambda row: row.criterion.letter)
+    ]
+
+
+def _refuse_unless_decidable(application: Application) -> None:
+    """Submitted or under review, as the applications' state machine allows
+    (submitted → under review → decision made)."""
+    if application.status not in REVIEWED_STATUSES or (
+        ApplicationStatus.DECIDED not in APPLICATION_TRANSITIONS[ApplicationStatus.UNDER_REVIEW]
+    ):
+        raise PortalError(
+            _("%(reference)s is %(status)s, so its decision cannot be released.")
+            % {"reference": application, "status": application.get_status_display().lower()}
+        )
+
+
+@transaction.atomic
+def decisions_release(*, round: Round, by) -> int:
+    """Release every unreleased decision of the round at once; returns how many.
+
+    Side effects, all in this transaction: each application gets its outcome,
+    the release time, the approved feedback (only approved feedback is ever
+    released) and the status "Decision made"; each accepted applicant is offered
+    a place to confirm within the round's `place_confirm_days`; each applicant is
+    emailed the decision (a template per outcome) through the outbox; one audit
+    entry per application and one for the round. When no application of the
+    round is left undecided, the round becomes decided. Applications anonymised
+    before release get their outcome but no offer and no email. Refused when
+    there is nothing to release or the round is not in review."""
+    round = Round.objects.select_for_update().get(pk=round.pk)
+    if round.status not in RELEASABLE_ROUND_STATUSES:
+        raise PortalError(_("Decisions can be released once the round is in review."))
+    decisions = list(
+        Decision.objects.select_for_update(of=("self",))
+        .filter(round=round, released_at__isnull=True)
+        .select_related("application__applicant")
+        .prefetch_related(prefetch_feedback())
+        .order_by("application__reference", "pk")
+    )
+    for decision in decisions:
+        decision.application.round = round  # one object for the emails, not one per row
+    if not decisions:
+        raise PortalError(_("There are no decisions waiting to be released."))
+    for decision in decisions:
+        _refuse_unless_decidable(decision.application)
+    settings = selection_settings_for(round=round)
+    now = timezone.now()
+    applications, offers, audit_entries = [], [], []
+    content_type = ContentType.objects.get_for_model(Application)
+    actor = by if by is not None and by.is_authenticated else None
+    for decision in decisions:
+        application = decision.application
+        decision.released_at, decision.released_by = now, actor
+        application.outcome = APPLICATION_OUTCOMES[DecisionOutcome(decision.outcome)]
+        application.outcome_released_at = now
+        application.released_feedback = _released_feedback(decision)
+        before = application.status
+        application.status = ApplicationStatus.DECIDED
+        application.updated_at = now
+        applications.append(application)
+        offer = None
+        if decision.outcome == DecisionOutcome.ACCEPT and application.applicant_id:
+            offer = offer_new(application=application, settings=settings, now=now, promoted=False)
+            offers.append(offer)
+        summary = _("Decision released: %(outcome)s") % {"outcome": decision.get_outcome_display()}
+        if offer is not None:
+            summary += "; " + _("place offered, to confirm by %(date)s") % {
+                "date": timezone.localtime(offer.respond_by).strftime("%-d %B %Y")
+            }
+        audit_entries.append(
+            AuditEntry(
+                actor=actor,
+                action="selection.decision_release",
+                target_type=content_type,
+                target_id=str(application.pk),
+                summary=summary[:500],
+                changes={
+                    "outcome": decision.outcome,
+                    "status": [before, ApplicationStatus.DECIDED.value],
+                    "feedback": [item["letter"] for item in application.released_feedback],
+                },
+            )
+        )
+    # A few set-based updates, not one per row: a round of 10,000 releases in seconds.
+    Decision.objects.filter(pk__in=[decision.pk for decision in decisions]).update(released_at=now, released_by=actor)
+    for outcome in {application.outcome for application in applications}:
+        Application.objects.filter(
+            pk__in=[application.pk for application in applications if application.outcome == outcome]
+        ).update(
+            outcome=outcome,
+            outcome_released_at=now,
+            status=ApplicationStatus.DECIDED,
+            released_feedback=[],
+            updated_at=now,
+        )
+    _store_released_feedback(
+        {application.pk: application.released_feedback for application in applications if application.released_feedback}
+    )
+    PlaceOffer.objects.bulk_create(offers, batch_size=1000)
+    AuditEntry.objects.bulk_create(audit_entries, batch_size=1000)
+    offers_by_application = {offer.application_id: offer for offer in offers}
+    emails.outcome_emails_queue(
+        [
+            emails.outcome_email(
+                application=decision.application,
+                outcome=decision.outcome,
+                feedback=decision.application.released_feedback,
+                offer=offers_by_application.get(decision.application_id),
+            )
+            for decision in decisions
+            if decision.application.applicant_id is not None
+        ]
+    )
+    counts = dict.fromkeys(DecisionOutcome.values, 0)
+    for decision in decisions:
+        counts[decision.outcome] += 1
+    audit_log(
+        actor=by,
+        action="selection.decisions_release",
+        target=round,
+        summary=_(
+            "Released %(count)d decisions: %(accepted)d accepted, %(waitlisted)d waiting list, %(no)d unsuccessful"
+        )
+        % {
+            "count": len(decisions),
+            "accepted": counts[DecisionOutcome.ACCEPT],
+            "waitlisted": counts[DecisionOutcome.WAITLIST],
+            "no": counts[DecisionOutcome.UNSUCCESSFUL],
+        },
+        changes={"released": counts},
+    )
+    if round.status == RoundStatus.IN_REVIEW and not _undecided(round).exists():
+        round_transition(round=round, to=RoundStatus.DECIDED, by=by)
+    return len(decisions)
+
+
+def _store_released_feedback(feedback: dict[int, list[dict]]) -> None:
+    """Write each application's released feedback: one UPDATE from arrays on
+    PostgreSQL, one per application elsewhere (the SQLite demo)."""
+    if not feedback:
+        return
+    if connection.vendor != "postgresql":
+        for application_id, items in feedback.items():
+            Application.objects.filter(pk=application_id).update(released_feedback=items)
+        return
+    table = Application._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET released_feedback = rows.feedback::jsonb "  # noqa: S608 - the table name is ours
+            f"FROM unnest(%s::bigint[], %s::text[]) AS rows(id, feedback) WHERE {table}.id = rows.id",
+            [list(feedback), [json.dumps(items) for items in feedback.values()]],
+        )
+
+
+def _undecided(round: Round):
+    """Applications of the round still without a released decision."""
+    return Application.objects.filter(round=round, status__in=REVIEWED_STATUSES)
+
+
+@transaction.atomic
+def decision_reverse(*, decision: Decision, outcome: str, reason: str, by) -> Decision:
+    """Change a released decision: the only way one changes. Needs a reason
+    (kept in the audit entry). Side effects: the application's outcome; a place
+    offered when it becomes an acceptance (or the open offer withdrawn when it
+    stops being one; a confirmed place is refused: the person is a member, and
+    the membership is ended in the members' area); an audit entry; an email
+    telling the applicant. Freed places are not passed on to the waiting list:
+    the programme team decides that on the places page."""
+    # The round first, as every change to a round's decisions and places locks it.
+    Round.objects.select_for_update().filter(pk=decision.round_id).first()
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("application__applicant", "application__round")
+        .get(pk=decision.pk)
+    )
+    if not decision.is_released:
+        raise PortalError(_("This decision has not been released: change it in the decision room."))
+    try:
+        outcome = DecisionOutcome(outcome)
+    except ValueError as error:
+        raise PortalError(_("Choose the new decision."), field="outcome") from error
+    if outcome == decision.outcome:
+        raise PortalError(
+            _("The decision is already %(outcome)s. Choose a different one.")
+            % {"outcome": decision.get_outcome_display().lower()},
+            field="outcome",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise PortalError(_("Give the reason for changing a released decision."), field="reason")
+    if len(reason) > 2000:
+        raise PortalError(_("Keep the reason to 2,000 characters or fewer."), field="reason")
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "round")
+        .get(pk=decision.application_id)
+    )
+    offer = PlaceOffer.objects.select_for_update().filter(application=application).first()
+    now = timezone.now()
+    offer_change = ""
+    if decision.outcome == DecisionOutcome.ACCEPT and offer is not None:
+        if offer.status == PlaceOfferStatus.CONFIRMED:
+            raise PortalError(
+                _(
+                    "%(name)s has confirmed their place and is a member. End the membership in the members' "
+                    "area first; the decision itself then stands as the record of their acceptance."
+                )
+                % {"name": application.full_name or application},
+                field="outcome",
+            )
+        if offer.status == PlaceOfferStatus.OFFERED:
+            offer.delete()
+            offer, offer_change = None, "withdrawn"
+    if outcome == DecisionOutcome.ACCEPT and application.applicant_id:
+        settings = selection_settings_for(round=application.round)
+        fresh = offer_new(application=application, settings=settings, now=now, promoted=False)
+        if offer is None:
+            offer = fresh
+            offer.full_clean(exclude=["application", "round"], validate_unique=False)
+            offer.save(force_insert=True)
+        else:  # offered before, declined or lapsed: offered again with a new deadline
+            offer.status, offer.offered_at, offer.respond_by = fresh.status, fresh.offered_at, fresh.respond_by
+            offer.responded_at, offer.promoted_from_waitlist = None, False
+            offer.save(update_fields=["status", "offered_at", "respond_by", "responded_at", "promoted_from_waitlist"])
+        offer_change = "offered"
+    before = DecisionOutcome(decision.outcome)
+    decision.outcome = outcome
+    decision.decided_by, decision.decided_at = by, now
+    decision.save(update_fields=["outcome", "decided_by", "decided_at"])
+    application.outcome = APPLICATION_OUTCOMES[outcome]
+    application.outcome_released_at = now
+    application.save(update_fields=["outcome", "outcome_released_at", "updated_at"])
+    audit_log(
+        actor=by,
+        action="selection.decision_reverse",
+        target=application,
+        summary=_("Released decision reversed: %(before)s → %(after)s. Reason: %(reason)s")
+        % {"before": before.label, "after": outcome.label, "reason": reason},
+        changes={"outcome": [before.value, outcome.value], "reason": reason, "place": offer_change},
+    )
+    if application.applicant_id:
+        emails.decision_changed_email_queue(
+            application=application, outcome=outcome, offer=offer if outcome == DecisionOutcome.ACCEPT else None
+        )
+    return decision

@@ -1,0 +1,388 @@
+"""Each reviewed application's stored scores (`ApplicationScore`), so the
+selection board and the moderation queue sort and filter 10,000 applications
+with an index instead of aggregating reviews on every request.
+
+- `scores_refresh`: reviews done and expected, the mean of the weighted totals,
+  the spread between reviewers, the recommendation counts and whether the
+  application needs moderation, for a round or some of its applications. Run in
+  the caller's transaction whenever a review is submitted, reopened or removed,
+  or assignments change.
+- `scores_normalise`: the round's normalised scores. A reviewer's z-scores move
+  with every review they give, so each submit or reopen queues it for the whole
+  round on commit (a Celery task), keeping the reviewer's submit fast.
+
+On PostgreSQL each is one statement; elsewhere (the SQLite demo) the same
+numbers are computed in Python. Both write only rows whose numbers changed."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import partial
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from applications.choices import ApplicationStatus
+from applications.models import Application, Round
+
+from .. import tasks
+from ..choices import REVIEWED_STATUSES, Recommendation, ReviewStatus
+from ..models import ApplicationScore, Assignment, CriterionScore, Review, SelectionSettings
+from ..scoring import FLAT, normalised_scores_with_moderation
+from .settings import selection_settings_for
+
+# Applications on the board: being reviewed, or decided and released.
+SCORED_STATUSES = (*REVIEWED_STATUSES, ApplicationStatus.DECIDED)
+
+FIELDS = (
+    "round_id",
+    "reviews_expected",
+    "reviews_done",
+    "mean_score",
+    "spread",
+    "accept_count",
+    "maybe_count",
+    "do_not_accept_count",
+    "needs_moderation",
+    "moderation_reviews_done",
+)
+
+
+def scores_refresh(
+    *, round: Round, application_ids: Iterable[int] | None = None, settings: SelectionSettings | None = None
+) -> int:
+    """Recompute the stored scores (all but the normalised score) of the round's
+    reviewed applications, or only of `application_ids`, creating the rows that
+    are missing. Returns how many rows were written.
+
+    - reviews expected: the round's reviewers per application, or more when more
+      (non-moderator) reviewers are assigned; reviews done: submitted ones.
+    - mean score: of every submitted review's weighted total, a moderator's too.
+    - spread: the largest range between the regular reviewers on one criterion.
+    - needs moderation, until a moderator review is submitted: the spread reaches
+      the round's threshold, one reviewer recommends accepting and another not,
+      or fewer reviews are done than expected.
+
+    One statement on PostgreSQL (atomic by itself, so no savepoint: it runs
+    inside assignment and review transactions); `settings` saves a query when
+    the caller has them."""
+    ids = None if application_ids is None else sorted(set(application_ids))
+    if ids == []:
+        return 0
+    settings = settings or selection_settings_for(round=round)
+    if connection.vendor == "postgresql":
+        return _refresh_in_database(
+            round=round,
+            ids=ids,
+            per_application=settings.reviewers_per_application,
+            threshold=settings.moderation_spread,
+        )
+    with transaction.atomic():
+        return _refresh_in_python(
+            round=round,
+            ids=ids,
+            per_application=settings.reviewers_per_application,
+            threshold=settings.moderation_spread,
+        )
+
+
+def scores_normalise(*, round_id: int) -> int:
+    """Recompute the normalised score (mean z-score, see
+    `selection.scoring.normalised_scores_with_moderation`) of every scored
+    application in the round; an application without a submitted review has
+    none. Returns how many rows changed."""
+    if connection.vendor == "postgresql":
+        return _normalise_in_database(round_id=round_id)
+    with transaction.atomic():
+        return _normalise_in_python(round_id=round_id)
+
+
+def scores_refresh_round(*, round: Round) -> int:
+    """Everything for the whole round, now: after a change of settings, by the
+    scale data set, or when the programme team asks. Returns rows written."""
+    written = scores_refresh(round=round)
+    scores_normalise(round_id=round.pk)
+    return written
+
+
+def scores_review_changed(*, application: Application) -> None:
+    """A review of the application was submitted, reopened or removed: its own
+    numbers now, in the caller's transaction; the round's normalised scores after
+    commit, in a task."""
+    scores_refresh(round=application.round, application_ids=[application.pk])
+    transaction.on_commit(partial(tasks.scores_normalise_round.delay, round_id=application.round_id), robust=True)
+
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "score": ApplicationScore._meta.db_table,
+        "application": Application._meta.db_table,
+        "assignment": Assignment._meta.db_table,
+        "review": Review._meta.db_table,
+        "criterion_score": CriterionScore._meta.db_table,
+    }
+
+
+# One statement: each application of the round (or of `ids`) with its
+# assignments, submitted reviews and per-criterion ranges read by index
+# (LATERAL, so the plan stays linear even on freshly bulk-loaded tables whose
+# statistics are stale), upserted; a row is rewritten only if a number moved.
+_REFRESH_SQL = """
+WITH fresh AS (
+    SELECT app.id AS application_id, app.round_id,
+        GREATEST(%(per_application)s, numbers.regular) AS reviews_expected,
+        numbers.done AS reviews_done,
+        numbers.mean AS mean_score,
+        ranges.spread,
+        numbers.accepts AS accept_count,
+        numbers.maybes AS maybe_count,
+        numbers.rejects AS do_not_accept_count,
+        numbers.moderated AS moderation_reviews_done,
+        numbers.regular_accepts,
+        numbers.regular_rejects
+    FROM {application} app
+    CROSS JOIN LATERAL (
+        SELECT
+            count(*) FILTER (WHERE NOT a.is_moderation) AS regular,
+            count(r.id) FILTER (WHERE NOT a.is_moderation) AS done,
+            count(r.id) FILTER (WHERE a.is_moderation) AS moderated,
+            avg(r.weighted_total) AS mean,
+            count(r.id) FILTER (WHERE r.recommendation = %(accept)s) AS accepts,
+            count(r.id) FILTER (WHERE r.recommendation = %(maybe)s) AS maybes,
+            count(r.id) FILTER (WHERE r.recommendation = %(reject)s) AS rejects,
+            count(r.id) FILTER (WHERE NOT a.is_moderation AND r.recommendation = %(accept)s) AS regular_accepts,
+            count(r.id) FILTER (WHERE NOT a.is_moderation AND r.recommendation = %(reject)s) AS regular_rejects
+        FROM {assignment} a
+        LEFT JOIN {review} r ON r.assignment_id = a.id AND r.status = %(submitted)s
+        WHERE a.application_id = app.id
+    ) numbers
+    CROSS JOIN LATERAL (
+        SELECT max(score_range) AS spread FROM (
+            SELECT max(s.score) - min(s.score) AS score_range
+            FROM {assignment} a
+            JOIN {review} r ON r.assignment_id = a.id AND r.status = %(submitted)s
+            JOIN {criterion_score} s ON s.review_id = r.id AND s.score IS NOT NULL
+            WHERE a.application_id = app.id AND NOT a.is_moderation
+            GROUP BY s.criterion_id
+            HAVING count(*) >= 2
+        ) per_criterion
+    ) ranges
+    WHERE app.round_id = %(round)s AND app.status = ANY(%(statuses)s) {only_ids}
+)
+INSERT INTO {score} AS score (
+    application_id, round_id, reviews_expected, reviews_done, mean_score, spread, accept_count, maybe_count,
+    do_not_accept_count, needs_moderation, moderation_reviews_done, updated_at
+)
+SELECT application_id, round_id, reviews_expected, reviews_done, mean_score, spread, accept_count, maybe_count,
+    do_not_accept_count,
+    moderation_reviews_done = 0 AND (
+        (spread IS NOT NULL AND spread >= %(threshold)s)
+        OR (regular_accepts > 0 AND regular_rejects > 0)
+        OR reviews_done < reviews_expected
+    ),
+    moderation_reviews_done, %(now)s
+FROM fresh
+ON CONFLICT (application_id) DO UPDATE SET
+    round_id = EXCLUDED.round_id,
+    reviews_expected = EXCLUDED.reviews_expected,
+    reviews_done = EXCLUDED.reviews_done,
+    mean_score = EXCLUDED.mean_score,
+    spread = EXCLUDED.spread,
+    accept_count = EXCLUDED.accept_count,
+    maybe_count = EXCLUDED.maybe_count,
+    do_not_accept_count = EXCLUDED.do_not_accept_count,
+    needs_moderation = EXCLUDED.needs_moderation,
+    moderation_reviews_done = EXCLUDED.moderation_reviews_done,
+    updated_at = EXCLUDED.updated_at
+WHERE (
+    score.round_id, score.reviews_expected, score.reviews_done, score.mean_score, score.spread, score.accept_count,
+    score.maybe_count, score.do_not_accept_count, score.needs_moderation, score.moderation_reviews_done
+) IS DISTINCT FROM (
+    EXCLUDED.round_id, EXCLUDED.reviews_expected, EXCLUDED.reviews_done, EXCLUDED.mean_score, EXCLUDED.spread,
+    EXCLUDED.accept_count, EXCLUDED.maybe_count, EXCLUDED.do_not_accept_count, EXCLUDED.needs_moderation,
+    EXCLUDED.moderation_reviews_done
+)
+"""
+
+
+def _refresh_in_database(*, round: Round, ids: list[int] | None, per_application: int, threshold: int) -> int:
+    sql = _REFRESH_SQL.format(**_tables(), only_ids="" if ids is None else "AND app.id = ANY(%(ids)s)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "round": round.pk,
+                "statuses": [str(status) for status in SCORED_STATUSES],
+                "ids": ids,
+                "submitted": ReviewStatus.SUBMITTED.value,
+                "accept": Recommendation.ACCEPT.value,
+                "maybe": Recommendation.MAYBE.value,
+                "reject": Recommendation.DO_NOT_ACCEPT.value,
+                "per_application": per_application,
+                "threshold": threshold,
+                "now": timezone.now(),
+            },
+        )
+        return cursor.rowcount
+
+
+# z-scores per review with window functions over one scan of the round's
+# submitted reviews: a regular review against its reviewer's regular totals, a
+# moderator's against all regular totals (pooled); then the mean per application.
+# Only rows whose score moved are written. No join between two aggregates, so
+# the plan stays linear even on freshly bulk-loaded tables.
+_NORMALISE_SQL = """
+WITH reviews AS (
+    SELECT a.application_id, a.is_moderation, r.weighted_total AS total,
+        avg(r.weighted_total) OVER by_reviewer AS reviewer_mean,
+        stddev_pop(r.weighted_total) OVER by_reviewer AS reviewer_sd,
+        avg(r.weighted_total) FILTER (WHERE NOT a.is_moderation) OVER () AS pooled_mean,
+        stddev_pop(r.weighted_total) FILTER (WHERE NOT a.is_moderation) OVER () AS pooled_sd
+    FROM {assignment} a
+    JOIN {review} r ON r.assignment_id = a.id
+    WHERE a.round_id = %(round)s AND r.status = %(submitted)s
+    WINDOW by_reviewer AS (PARTITION BY a.is_moderation, a.reviewer_id)
+),
+z AS (
+    SELECT application_id,
+        avg(CASE
+            WHEN is_moderation THEN
+                CASE WHEN pooled_sd >= %(flat)s THEN (total - pooled_mean) / pooled_sd ELSE 0 END
+            ELSE
+                CASE WHEN reviewer_sd >= %(flat)s THEN (total - reviewer_mean) / reviewer_sd ELSE 0 END
+        END) AS normalised
+    FROM reviews
+    GROUP BY application_id
+)
+UPDATE {score} AS score SET normalised_score = z.normalised
+FROM z
+WHERE score.application_id = z.application_id
+    AND score.round_id = %(round)s
+    AND score.normalised_score IS DISTINCT FROM z.normalised
+"""
+
+# Applications left without a submitted review have no normalised score.
+_UNNORMALISE_SQL = """
+UPDATE {score} AS score SET normalised_score = NULL
+WHERE score.round_id = %(round)s
+    AND score.normalised_score IS NOT NULL
+    AND NOT EXISTS (
+        SELECT 1 FROM {assignment} a JOIN {review} r ON r.assignment_id = a.id
+        WHERE a.application_id = score.application_id AND r.status = %(submitted)s
+    )
+"""
+
+
+def _normalise_in_database(*, round_id: int) -> int:
+    parameters = {"round": round_id, "submitted": ReviewStatus.SUBMITTED.value, "flat": FLAT}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_NORMALISE_SQL.format(**_tables()), parameters)
+        changed = cursor.rowcount
+        cursor.execute(_UNNORMALISE_SQL.format(**_tables()), parameters)
+        return changed + cursor.rowcount
+
+
+# --- Elsewhere: the same numbers in Python ----------------------------------------
+
+
+def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: int, threshold: int) -> int:
+    applications = Application.objects.filter(round=round, status__in=SCORED_STATUSES)
+    if ids is not None:
+        applications = applications.filter(pk__in=ids)
+    application_ids = list(applications.values_list("pk", flat=True))
+    regular_assigned: dict[int, int] = defaultdict(int)
+    for application_id, is_moderation in Assignment.objects.filter(application_id__in=application_ids).values_list(
+        "application_id", "is_moderation"
+    ):
+        if not is_moderation:
+            regular_assigned[application_id] += 1
+    reviews = list(
+        Review.objects.filter(
+            assignment__application_id__in=application_ids, status=ReviewStatus.SUBMITTED
+        ).values_list(
+            "pk", "assignment__application_id", "assignment__is_moderation", "weighted_total", "recommendation"
+        )
+    )
+    regular_review_ids = {pk for pk, _a, is_moderation, _t, _r in reviews if not is_moderation}
+    by_criterion: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for application_id, criterion_id, score in CriterionScore.objects.filter(
+        review_id__in=regular_review_ids, score__isnull=False
+    ).values_list("review__assignment__application_id", "criterion_id", "score"):
+        by_criterion[application_id, criterion_id].append(score)
+    spread: dict[int, int] = {}
+    for (application_id, _criterion_id), scores in by_criterion.items():
+        if len(scores) >= 2:
+            spread[application_id] = max(spread.get(application_id, 0), max(scores) - min(scores))
+    of_application: dict[int, list] = defaultdict(list)
+    for _pk, application_id, is_moderation, total, recommendation in reviews:
+        of_application[application_id].append((is_moderation, total, recommendation))
+
+    existing = {row.application_id: row for row in ApplicationScore.objects.filter(application_id__in=application_ids)}
+    changed = []
+    for application_id in application_ids:
+        done = [row for row in of_application[application_id] if not row[0]]
+        moderated = len(of_application[application_id]) - len(done)
+        totals = [total for _m, total, _r in of_application[application_id]]
+        expected = max(per_application, regular_assigned[application_id])
+        regular_accepts = sum(1 for _m, _t, r in done if r == Recommendation.ACCEPT)
+        regular_rejects = sum(1 for _m, _t, r in done if r == Recommendation.DO_NOT_ACCEPT)
+        values = {
+            "round_id": round.pk,
+            "reviews_expected": expected,
+            "reviews_done": len(done),
+            "mean_score": sum(totals) / len(totals) if totals else None,
+            "spread": spread.get(application_id),
+            "accept_count": sum(1 for _m, _t, r in of_application[application_id] if r == Recommendation.ACCEPT),
+            "maybe_count": sum(1 for _m, _t, r in of_application[application_id] if r == Recommendation.MAYBE),
+            "do_not_accept_count": sum(
+                1 for _m, _t, r in of_application[application_id] if r == Recommendation.DO_NOT_ACCEPT
+            ),
+            "moderation_reviews_done": moderated,
+        }
+        values["needs_moderation"] = moderated == 0 and (
+            (spread.get(application_id) is not None and spread[application_id] >= threshold)
+            or (regular_accepts > 0 and regular_rejects > 0)
+            or len(done) < expected
+        )
+        row = existing.get(application_id)
+        if row is not None and all(_same(getattr(row, field), values[field]) for field in FIELDS):
+            continue
+        changed.append(ApplicationScore(application_id=application_id, **values))
+    ApplicationScore.objects.bulk_create(
+        changed,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["application"],
+        update_fields=["round", *FIELDS[1:], "updated_at"],
+    )
+    return len(changed)
+
+
+def _same(stored, fresh) -> bool:
+    if isinstance(stored, float) or isinstance(fresh, float):
+        return stored is not None and fresh is not None and abs(stored - fresh) < FLAT
+    return stored == fresh
+
+
+def _normalise_in_python(*, round_id: int) -> int:
+    rows = list(
+        Assignment.objects.filter(round_id=round_id, review__status=ReviewStatus.SUBMITTED).values_list(
+            "application_id", "reviewer_id", "is_moderation", "review__weighted_total"
+        )
+    )
+    normalised = normalised_scores_with_moderation(
+        [(a, r, total) for a, r, is_moderation, total in rows if not is_moderation],
+        [(a, total) for a, _r, is_moderation, total in rows if is_moderation],
+    )
+    changed = []
+    for row in ApplicationScore.objects.filter(round_id=round_id).only("pk", "normalised_score"):
+        fresh = normalised.get(row.pk)
+        if (row.normalised_score is None) != (fresh is None) or (
+            fresh is not None and not _same(row.normalised_score, fresh)
+        ):
+            row.normalised_score = fresh
+            changed.append(row)
+    ApplicationScore.objects.bulk_update(changed, ["normalised_score"], batch_size=2000)
+    return len(changed)

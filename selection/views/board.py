@@ -1,0 +1,351 @@
+"""The selection board and moderation, under `/programme/selection/`: every
+scored application of a round, sorted and filtered; the moderation queue; one
+application's reviews side by side with the moderator's own review; asking
+another reviewer to moderate. Programme team only; each change is one service
+call."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import TemplateView
+
+from applications.choices import RoleCategory
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin
+
+from ..choices import DecisionOutcome, ReviewStatus
+from ..forms.board import COLUMN_LABELS, TEXT_COLUMNS, BoardFilterForm, ModerationFilterForm
+from ..forms.reviewer import ReviewForm
+from ..selectors.board import (
+    DEFAULT_SORT,
+    application_for_moderation,
+    board_rows,
+    moderation_reasons,
+    moderation_rows,
+    nominating_organisations,
+    reviews_compared,
+)
+from ..selectors.programme import SELECTION_ROUND_STATUSES, assignments_of
+from ..services import moderation as moderation_services
+from ..services import scores as score_services
+from ..services.settings import selection_settings_for
+from .programme import SelectionRoundMixin
+
+
+def sort_headers(request, current: str, columns=COLUMN_LABELS) -> list[dict]:
+    """Each column's header: its label, the link that sorts by it (again: the
+    other way round) keeping the filters, and its aria-sort."""
+    headers = []
+    for key, label in columns.items():
+        if current == key:
+            target, aria = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            target, aria = key, "descending"
+        else:
+            target, aria = (key if key in TEXT_COLUMNS else f"-{key}"), None
+        query = request.GET.copy()
+        query["sort"] = target
+        query.pop("page", None)
+        headers.append({"key": key, "label": label, "url": f"?{query.urlencode()}", "aria_sort": aria})
+    return headers
+
+
+def url_for_pk(name: str):
+    """A function giving the URL of `name` for a pk, reversing once: a page of 250
+    rows would otherwise reverse 500 times."""
+    prefix, suffix = reverse(name, kwargs={"pk": 0}).rsplit("/0/", 1)
+    return lambda pk: f"{prefix}/{pk}/{suffix}"
+
+
+# What an empty cell shows, as the templates' default filters do.
+BLANK = "\N{EN DASH}"
+
+
+def _number(value) -> str:
+    return BLANK if value is None else f"{value:.2f}"
+
+
+def board_display(rows) -> list[dict]:
+    """The board's rows ready to print: numbers formatted, labels translated and
+    links made once per page, not once per cell."""
+    application_url = url_for_pk("selection:application")
+    moderation_url = url_for_pk("selection:moderation_application")
+    roles = {value: str(label) for value, label in RoleCategory.choices}
+    outcomes = {value: str(label) for value, label in DecisionOutcome.choices}
+    return [
+        {
+            "url": application_url(row.application_id),
+            "moderation_url": moderation_url(row.application_id) if row.needs_moderation else "",
+            "moderated": bool(row.moderation_reviews_done),
+            "reference": row.application__reference,
+            "name": row.application__full_name,
+            "reviews": f"{row.reviews_done}/{row.reviews_expected}",
+            "mean": _number(row.mean_score),
+            "normalised": _number(row.normalised_score),
+            "spread": BLANK if row.spread is None else row.spread,
+            "accept": row.accept_count,
+            "maybe": row.maybe_count,
+            "do_not_accept": row.do_not_accept_count,
+            "route": row.application__route__name or BLANK,
+            "region": row.application__region__name or BLANK,
+            "role": roles.get(row.application__role_category) or BLANK,
+            "nominated_by": row.application__nomination__organisation__name or BLANK,
+            "decision": outcomes.get(row.application__decision__outcome) or "",
+            "released": row.application__decision__released_at is not None,
+        }
+        for row in rows
+    ]
+
+
+def paginated(request, queryset, size: int) -> dict:
+    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    return {"page_obj": page, "paginator": page.paginator, "is_paginated": page.paginator.num_pages > 1}
+
+
+class BoardView(SelectionRoundMixin, TemplateView):
+    """The selection board: sorted by normalised score unless asked otherwise;
+    25, 50, 100 or 250 a page."""
+
+    template_name = "selection/programme/board.html"
+
+    def get_context_data(self, **kwargs):
+        form = BoardFilterForm(
+            self.request.GET or None,
+            round=self.round,
+            organisations=list(nominating_organisations(round=self.round)),
+        )
+        filters = form.filters()
+        sort = filters.get("sort") or DEFAULT_SORT
+        rows = board_rows(round=self.round, filters=filters, sort=sort)
+        pages = paginated(self.request, rows, form.page_size())
+        return super().get_context_data(
+            form=form,
+            sort=sort,
+            headers=sort_headers(self.request, sort),
+            filtered=bool(set(filters) - {"sort", "size"}),
+            rows=board_display(pages["page_obj"].object_list),
+            **pages,
+            **kwargs,
+        )
+
+
+class ScoresRefreshView(SelectionRoundMixin, View):
+    """Recompute every stored score of the round now (they are kept up to date
+    as reviews arrive; this repairs them after, say, a data import)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        written = score_services.scores_refresh_round(round=self.round)
+        messages.success(
+            request,
+            ngettext(
+                "The scores are recalculated: %(count)d application changed.",
+                "The scores are recalculated: %(count)d applications changed.",
+                written,
+            )
+            % {"count": written},
+        )
+        return redirect("selection:board", pk=self.round.pk)
+
+
+MODERATION_HEADERS = {
+    key: COLUMN_LABELS[key]
+    for key in ("reference", "reviews", "spread", "accept", "maybe", "do_not_accept", "mean", "normalised")
+}
+
+
+class ModerationQueueView(SelectionRoundMixin, TemplateView):
+    template_name = "selection/programme/moderation.html"
+
+    def get_context_data(self, **kwargs):
+        form = ModerationFilterForm(self.request.GET or None)
+        sort = form.value("sort", "-spread")
+        if sort.lstrip("-") not in MODERATION_HEADERS:
+            sort = "-spread"
+        rows = moderation_rows(
+            round=self.round,
+            settings=self.settings,
+            state=form.value("state"),
+            reason=form.value("reason"),
+            sort=sort,
+        )
+        context = paginated(self.request, rows, form.value("size", 25))
+        moderation_url = url_for_pk("selection:moderation_application")
+        display = [
+            {
+                "url": moderation_url(row.application_id),
+                "reference": row.application__reference,
+                "route": row.application__route__name or "",
+                "region": row.application__region__name or "",
+                "reasons": moderation_reasons(row, self.settings),
+                "moderated": bool(row.moderation_reviews_done),
+                "moderator_assigned": row.moderator_assigned,
+                "reviews": f"{row.reviews_done}/{row.reviews_expected}",
+                "spread": BLANK if row.spread is None else row.spread,
+                "accept": row.accept_count,
+                "maybe": row.maybe_count,
+                "do_not_accept": row.do_not_accept_count,
+                "mean": _number(row.mean_score),
+                "normalised": _number(row.normalised_score),
+            }
+            for row in context["page_obj"].object_list
+        ]
+        return super().get_context_data(
+            form=form,
+            headers=sort_headers(self.request, sort, MODERATION_HEADERS),
+            rows=display,
+            **context,
+            **kwargs,
+        )
+
+
+class ModerationApplicationMixin(ProgrammeTeamMixin):
+    @cached_property
+    def application(self):
+        return get_object_or_404(
+            application_for_moderation().filter(round__status__in=SELECTION_ROUND_STATUSES), pk=self.kwargs["pk"]
+        )
+
+
+class ModerationApplicationView(ModerationApplicationMixin, TemplateView):
+    """One application's reviews side by side, criterion by criterion, with the
+    applicant's answers; the moderator's own review; asking another reviewer."""
+
+    template_name = "selection/programme/moderation_application.html"
+
+    @cached_property
+    def settings(self):
+        return selection_settings_for(round=self.application.round)
+
+    @cached_property
+    def criteria(self):
+        return sorted(self.application.round.criteria.all(), key=lambda criterion: criterion.letter)
+
+    @cached_property
+    def assignments(self):
+        return list(assignments_of(application=self.application))
+
+    @cached_property
+    def own_assignment(self):
+        return next((a for a in self.assignments if a.reviewer_id == self.request.user.pk), None)
+
+    def own_review(self):
+        assignment = self.own_assignment
+        return getattr(assignment, "review", None) if assignment is not None else None
+
+    def can_write_review(self) -> bool:
+        review = self.own_review()
+        return (
+            self.application.round.status == "in_review"
+            and (self.own_assignment is None or self.own_assignment.is_moderation)
+            and (review is None or review.status != ReviewStatus.SUBMITTED)
+        )
+
+    def review_form(self, data=None, submitting=False):
+        review = self.own_review()
+        initial = {}
+        if review is not None:
+            initial = {"recommendation": review.recommendation, "note_to_panel": review.note_to_panel}
+            for row in review.scores.all():
+                initial[f"score_{row.criterion.letter}"] = row.score
+                initial[f"comment_{row.criterion.letter}"] = row.comment
+        form = ReviewForm(
+            data,
+            initial=initial,
+            criteria=self.criteria,
+            rubric_levels=self.settings.rubric_levels,
+            submitting=submitting,
+        )
+        # A draft may leave anything blank: fields are not marked "(optional)".
+        form.saves_drafts = True
+        return form
+
+    def get_context_data(self, **kwargs):
+        submitted = [
+            a.review
+            for a in self.assignments
+            if not a.is_moderation and getattr(a, "review", None) and a.review.status == ReviewStatus.SUBMITTED
+        ]
+        responses = {response.criterion_id: response for response in self.application.responses.all()}
+        score = getattr(self.application, "score_summary", None)
+        form = kwargs.pop("form", None) or (self.review_form() if self.can_write_review() else None)
+        return super().get_context_data(
+            application=self.application,
+            round=self.application.round,
+            settings=self.settings,
+            score=score,
+            reasons=moderation_reasons(score, self.settings) if score else [],
+            assignments=self.assignments,
+            regular=[a for a in self.assignments if not a.is_moderation],
+            moderators=[a for a in self.assignments if a.is_moderation],
+            comparison=reviews_compared(
+                reviews=submitted, criteria=self.criteria, threshold=self.settings.moderation_spread
+            ),
+            submitted=submitted,
+            criteria_rows=[
+                (
+                    criterion,
+                    responses.get(criterion.pk),
+                    form[f"score_{criterion.letter}"] if form else None,
+                    form[f"comment_{criterion.letter}"] if form else None,
+                )
+                for criterion in self.criteria
+            ],
+            form=form,
+            own_assignment=self.own_assignment,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_write_review():
+            messages.error(request, _("You cannot write a moderator review of this application."))
+            return redirect("selection:moderation_application", pk=self.application.pk)
+        submitting = "submit" in request.POST
+        form = self.review_form(request.POST, submitting=submitting)
+        if form.is_valid():
+            try:
+                moderation_services.moderation_review_save(
+                    application=self.application,
+                    by=request.user,
+                    scores=form.scores(),
+                    comments=form.comments(),
+                    recommendation=form.cleaned_data.get("recommendation") or "",
+                    note_to_panel=form.cleaned_data.get("note_to_panel") or "",
+                    submit=submitting,
+                )
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                if submitting:
+                    messages.success(
+                        request,
+                        _("Your moderator review of %(reference)s is submitted.")
+                        % {"reference": self.application.reference},
+                    )
+                    return redirect("selection:moderation", pk=self.application.round_id)
+                messages.success(request, _("Your moderator review is saved as a draft."))
+                return redirect("selection:moderation_application", pk=self.application.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class RequestReviewerView(ModerationApplicationMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            assignment = moderation_services.moderation_reviewer_request(application=self.application, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is asked for a moderator review: it is in their review queue.")
+                % {"name": assignment.reviewer},
+            )
+        return redirect(reverse("selection:moderation_application", kwargs={"pk": self.application.pk}))

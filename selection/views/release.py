@@ -1,0 +1,148 @@
+"""The programme team's pages after deciding: release a round's decisions, the
+offers of places and the waiting list, offering a free place to the next on the
+list, and reversing a released decision. Programme team only; each change is one
+service call."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+
+from ..forms.decisions import DecisionReverseForm, PlaceOfferFilterForm
+from ..models import Decision
+from ..selectors.decisions import place_numbers, place_offers_of, release_summary, waiting_list
+from ..services import places as place_services
+from ..services import release as release_services
+from .programme import ApplicationSelectionMixin, SelectionRoundMixin
+
+
+class ReleaseView(SelectionRoundMixin, TemplateView):
+    """What releasing would send (GET), and the release itself (POST)."""
+
+    template_name = "selection/programme/release.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            summary=release_summary(round=self.round),
+            releasable=self.round.status in release_services.RELEASABLE_ROUND_STATUSES,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        try:
+            count = release_services.decisions_release(round=self.round, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("selection:release", pk=self.round.pk)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d decision released. The applicant is told by email and on their application's page.",
+                "%(count)d decisions released. Applicants are told by email and on their application's page.",
+                count,
+            )
+            % {"count": count},
+        )
+        return redirect("selection:release", pk=self.round.pk)
+
+
+class PlacesView(SelectionRoundMixin, ListView):
+    """The round's offers of places, filtered by status, with the numbers."""
+
+    template_name = "selection/programme/places.html"
+    context_object_name = "offers"
+    paginate_by = 50
+
+    @cached_property
+    def filter_form(self):
+        return PlaceOfferFilterForm(self.request.GET or None)
+
+    def get_queryset(self):
+        status = self.filter_form.cleaned_data["status"] if self.filter_form.is_valid() else ""
+        return place_offers_of(round=self.round, status=status)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter_form=self.filter_form, numbers=place_numbers(round=self.round), **kwargs)
+
+
+class WaitingListView(SelectionRoundMixin, ListView):
+    """The waiting list in the order places are offered."""
+
+    template_name = "selection/programme/waiting_list.html"
+    context_object_name = "decisions"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return waiting_list(round=self.round)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(numbers=place_numbers(round=self.round), **kwargs)
+        context["position_offset"] = context["page_obj"].start_index()
+        return context
+
+
+class PromoteView(SelectionRoundMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            offer = place_services.waitlist_promote_next(round=self.round, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("A place is offered to %(reference)s, the next on the waiting list. They have been emailed.")
+                % {"reference": offer.application},
+            )
+        return redirect("selection:waiting_list", pk=self.round.pk)
+
+
+class DecisionReverseView(ApplicationSelectionMixin, FormView):
+    """Change a released decision, with a reason."""
+
+    template_name = "selection/programme/decision_reverse.html"
+    form_class = DecisionReverseForm
+
+    @cached_property
+    def decision(self) -> Decision:
+        decision = Decision.objects.filter(application=self.application).select_related("released_by").first()
+        if decision is None:
+            raise Http404
+        return decision
+
+    def get(self, request, *args, **kwargs):
+        if not self.decision.is_released:
+            messages.info(request, _("This decision has not been released yet: change it in the decision room."))
+            return redirect("selection:application", pk=self.application.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "current": self.decision.outcome}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(application=self.application, decision=self.decision, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            release_services.decision_reverse(
+                decision=self.decision,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                by=self.request.user,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("The decision on %(reference)s is changed and the applicant has been emailed.")
+            % {"reference": self.application},
+        )
+        return redirect("selection:application", pk=self.application.pk)
