@@ -81,7 +81,7 @@ def prepare() -> dict:
     members = list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:2])
     assignment = Assignment.objects.filter(reviewer=reviewer, round=review_round).order_by("pk")[0]
     organisation = NominatorOrganisation.objects.filter(user=nominator).first().organisation
-    ranking = reverse("selection:ranking", kwargs={"pk": review_round.pk})
+    board = reverse("selection:board", kwargs={"pk": review_round.pk})
     directory = reverse("members:directory")
     pages = [
         ("Baseline: health check", "/healthz", "visitor", None),
@@ -95,8 +95,19 @@ def prepare() -> dict:
         ("Review queue", reverse("selection:reviewer_home"), "reviewer", reviewer),
         ("Scoring page", reverse("selection:review", kwargs={"pk": assignment.pk}), "reviewer", reviewer),
         ("Selection round", reverse("selection:round", kwargs={"pk": review_round.pk}), "programme team", programme),
-        ("Ranking by weighted score", f"{ranking}?method=weighted", "programme team", programme),
-        ("Ranking by normalised score", f"{ranking}?method=normalised", "programme team", programme),
+        (
+            "Selection board, 250 a page by normalised score",
+            f"{board}?size=250&sort=-normalised",
+            "programme team",
+            programme,
+        ),
+        ("Selection board, 250 a page by mean score", f"{board}?size=250&sort=-mean", "programme team", programme),
+        (
+            "Moderation queue",
+            reverse("selection:moderation", kwargs={"pk": review_round.pk}),
+            "programme team",
+            programme,
+        ),
         ("Directory", directory, "member", members[0].user),
         ("Directory search", f"{directory}?q=improvement", "member", members[0].user),
         ("Member profile", reverse("members:profile", kwargs={"pk": members[1].pk}), "member", members[0].user),

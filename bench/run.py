@@ -32,6 +32,19 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_wave_bench():
+    """bench/wave.py, loaded by its path: its name is also a standard library module's."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_wave", Path(__file__).with_name("wave.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+wave_bench = _load_wave_bench()
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 HOST = "127.0.0.1"
@@ -69,6 +82,18 @@ def _recreate_database(database_url: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection.close()
+
+
+def _vacuum_analyze(database_url: str) -> None:
+    """Fresh planner statistics and visibility maps after the bulk load, so plans
+    and index-only scans are those of a database that has been running a while."""
+    import psycopg2
+
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     connection.close()
 
 
@@ -177,6 +202,25 @@ def _worker_load(port: int, path: str, cookie: str, threads: int, seconds: float
     for thread in pool:
         thread.join()
     return {"latencies": latencies, "statuses": statuses}
+
+
+def _alone(port: int, page: dict, count: int = 25) -> dict:
+    """One request at a time on one connection, nothing else running: the
+    latency a single user sees (the load figures add queueing for the CPUs)."""
+    headers = {"Host": HOST, "Cookie": page["cookie"]} if page["cookie"] else {"Host": HOST}
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    latencies = []
+    for _ in range(count + 3):
+        started = time.perf_counter()
+        connection.request("GET", page["path"], headers=headers)
+        connection.getresponse().read()
+        latencies.append(time.perf_counter() - started)
+    connection.close()
+    latencies = latencies[3:]  # the first few warm the worker's caches
+    return {
+        "alone_p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
+        "alone_p95_ms": round(_percentile(latencies, 0.95) * 1000, 1),
+    }
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -289,15 +333,20 @@ def _markdown(report: dict) -> str:
         f"{report['load']['seconds']} s or {report['load']['requests']:,} requests. The load generator shares the "
         "machine's CPUs with the server, so the figures are a floor, best compared with each other.",
         "",
-        "| Page | Signed in as | Requests/s | x baseline | p50 ms | p95 ms | p99 ms | Queries | Requests | Statuses |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "One request alone: one connection, one request at a time, nothing else loading the server "
+        "(median and p95 of 25).",
+        "",
+        "| Page | Signed in as | Requests/s | x baseline | p50 ms | p95 ms | p99 ms | Alone p50 ms | Alone p95 ms "
+        "| Queries | Requests | Statuses |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     baseline = report["pages"][0]["rps"] or 1
     for page in report["pages"]:
         statuses = ", ".join(f"{code}: {count}" for code, count in sorted(page["statuses"].items()))
         lines.append(
             f"| {page['name']} (`{page['path']}`) | {page['role']} | {page['rps']} | {page['rps'] / baseline:.2f} "
-            f"| {page['p50_ms']} | {page['p95_ms']} | {page['p99_ms']} | {page['queries']} | {page['requests']} "
+            f"| {page['p50_ms']} | {page['p95_ms']} | {page['p99_ms']} | {page.get('alone_p50_ms', '')} "
+            f"| {page.get('alone_p95_ms', '')} | {page['queries']} | {page['requests']} "
             f"| {statuses} |"
         )
     assign = report["assignment"]
@@ -312,8 +361,8 @@ def _markdown(report: dict) -> str:
         f"Peak memory: gunicorn master {memory['master_mb']} MB, largest of {memory['workers']} workers "
         f"{memory['worker_max_mb']} MB.",
         "",
-        "Not measured yet: the moderation queue and insight pages (not built), the email-wave figure and "
-        "the Celery worker's memory.",
+        *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
+        "Not measured yet: the moderation queue and insight pages (not built) and the Celery worker's memory.",
         "",
     ]
     return "\n".join(lines)
@@ -349,6 +398,8 @@ def main() -> None:
             f"--reviewers={args.reviewers}",
         )
         seed_seconds = round(time.monotonic() - started, 1)
+        _log("VACUUM ANALYZE, as autovacuum would have done by now in production")
+        _vacuum_analyze(database_url)
     _manage(env, "collectstatic", "--no-input", "-v", "0")
     _log("Signing in and counting queries")
     prepared = _prepare(env)
@@ -371,8 +422,12 @@ def main() -> None:
                 requests=args.requests,
                 processes=processes,
             )
-            pages.append({key: page[key] for key in ("name", "path", "role", "queries")} | result)
-            _log(f"  {result['rps']} requests/s, p95 {result['p95_ms']} ms, statuses {result['statuses']}")
+            alone = _alone(port, page)
+            pages.append({key: page[key] for key in ("name", "path", "role", "queries")} | result | alone)
+            _log(
+                f"  {result['rps']} requests/s, p95 {result['p95_ms']} ms, alone p50 {alone['alone_p50_ms']} ms, "
+                f"statuses {result['statuses']}"
+            )
         memory = _peak_memory_mb(server)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -383,6 +438,8 @@ def main() -> None:
 
     _log("Timing automatic assignment")
     assignment = _assignment_time(env)
+    _log("Timing a 5,000-recipient email wave with two Celery workers (bench/wave.py)")
+    wave = wave_bench.run(env)
     report = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(database_url),
@@ -398,6 +455,7 @@ def main() -> None:
         },
         "pages": pages,
         "assignment": assignment,
+        "wave": wave,
         "memory": memory,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

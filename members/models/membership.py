@@ -102,6 +102,9 @@ class MemberProfile(models.Model):
             models.Index(fields=["status", "visibility", "full_name"], name="member_listed_name"),
             models.Index(fields=["status", "visibility", "-joined_on"], name="member_listed_joined"),
             models.Index(fields=["cohort_name"], name="member_cohort"),
+            # The directory's cohort filter: the distinct cohorts of listed members, read
+            # from the index alone.
+            models.Index(fields=["status", "visibility", "cohort_name"], name="member_listed_cohort"),
             models.Index(fields=["role_category"], name="member_role"),
             models.Index(fields=["joined_on"], name="member_joined"),
         ]

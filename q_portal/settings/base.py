@@ -188,6 +188,18 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# A row a worker claimed and did not finish is sent again after this long (its
+# worker died). Keep it well above CELERY_TASK_TIME_LIMIT.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=15 * 60)
+
+# Email waves (applications.services.waves): how often beat's dispatcher runs, how
+# many send tasks a wave gets at once (about one per worker process), how long one
+# task sends before handing over to its continuation, and how long a sending wave
+# may be quiet before the dispatcher gives it new tasks.
+WAVE_DISPATCH_SECONDS = env.int("WAVE_DISPATCH_SECONDS", default=15)
+WAVE_SEND_TASKS = env.int("WAVE_SEND_TASKS", default=2)
+WAVE_TASK_SECONDS = env.int("WAVE_TASK_SECONDS", default=60)
+WAVE_STALL_SECONDS = env.int("WAVE_STALL_SECONDS", default=90)
 
 # --- Celery ---------------------------------------------------------------------
 
@@ -199,7 +211,9 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A task unacknowledged this long is delivered again. Nothing in the
-        # portal schedules an ETA further ahead than this (beat does the waiting).
+        # portal schedules an ETA or countdown (beat and the database do the
+        # waiting: scheduled waves are rows the dispatcher picks up), and every
+        # task is far shorter than this, so nothing is redelivered while it runs.
         "visibility_timeout": 60 * 60,
     }
 else:
@@ -211,6 +225,8 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
     }
 CELERY_TIMEZONE = "Europe/London"
+# A queue of its own lets a test's or a benchmark's workers share a Redis safely.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -232,7 +248,15 @@ CELERY_BEAT_SCHEDULE = {
     # The outbox's safety net: anything queued whose task was lost, or whose
     # retry time has come, is sent by this sweep.
     "outbox-send-due": {"task": "outbox.send_due", "schedule": 60.0},
-    "applications-retention": {"task": "applications.apply_retention", "schedule": 60 * 60 * 24},
+    # Offers of places not answered by their deadline lapse (and, in rounds that
+    # promote automatically, go to the waiting list) within 15 minutes of it.
+    "selection-lapse-place-offers": {"task": "selection.place_offers_lapse", "schedule": 15 * 60.0},
+    # Retention: drafts, unconfirmed registrations, and anonymising applications
+    # (recruitment's part and selection's reviews of them, in one run).
+    "applications-retention": {"task": "selection.apply_retention", "schedule": 60 * 60 * 24},
+    # Email waves: start scheduled waves and deadline reminders when due, and look
+    # after waves being sent (recover, re-queue), every ~15 seconds.
+    "applications-dispatch-waves": {"task": "applications.dispatch_waves", "schedule": float(WAVE_DISPATCH_SECONDS)},
     # Random coffee: members who opted in are paired at 9 am on the 1st of each month.
     "members-pair-random-coffee": {
         "task": "members.pair_random_coffee",
@@ -244,6 +268,9 @@ CELERY_BEAT_SCHEDULE = {
 
 RETENTION_ABANDONED_DRAFT_DAYS = env.int("RETENTION_ABANDONED_DRAFT_DAYS", default=90)
 RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS = env.int("RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS", default=30)
+# Unsuccessful and withdrawn applications are anonymised this many months after
+# the released decision or the withdrawal.
+RETENTION_ANONYMISE_MONTHS = env.int("RETENTION_ANONYMISE_MONTHS", default=12)
 
 # --- Internationalisation -------------------------------------------------------
 

@@ -17,6 +17,12 @@ ROLES = [
     "member",
     "admin",
 ]
+# Roles that stand in another relation to the world's objects than the role they
+# resemble: a nominator of another organisation, a reviewer with a conflict of
+# interest on the world's application under review. An entry gives them what the
+# role they resemble gets, unless it names them (see `with_related_roles`).
+RESEMBLES = {"other_nominator": "nominator", "conflicted_reviewer": "reviewer"}
+ROLES += list(RESEMBLES)
 
 # What a role gets: OK (the page, or a redirect within it), LOGIN (sent to sign in),
 # FORBIDDEN (403), NOT_FOUND (404), MFA (sent to set up MFA), ANY (never a 5xx:
@@ -33,7 +39,8 @@ TOKEN = dict.fromkeys(ROLES, BAD)
 
 
 def staff_area(*roles_allowed):
-    policy = {**dict.fromkeys(ROLES, FORBIDDEN), "visitor": LOGIN, "admin": OK}
+    own_roles = [role for role in ROLES if role not in RESEMBLES]
+    policy = {**dict.fromkeys(own_roles, FORBIDDEN), "visitor": LOGIN, "admin": OK}
     for role in roles_allowed:
         policy[role] = OK
         if f"{role}_without_mfa" in policy:
@@ -119,30 +126,66 @@ POLICY = {
     "rounds:quotas": PROGRAMME,
     "selection:reviewer_home": REVIEWER,
     "selection:programme_home": PROGRAMME,
-    # A reviewer's own assignment; anyone else's, even an administrator's look, is not found.
-    "selection:review": {**REVIEWER, "admin": NOT_FOUND},
-    "selection:declare_conflict": {**REVIEWER, "admin": NOT_FOUND},
+    # A reviewer's own assignment; anyone else's, even an administrator's look, or
+    # one with a conflict of interest, is not found.
+    "selection:review": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
+    "selection:declare_conflict": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
     "selection:round_list": PROGRAMME,
     "selection:round": PROGRAMME,
     "selection:settings": PROGRAMME,
     "selection:reviewers": PROGRAMME,
-    "selection:ranking": PROGRAMME,
+    "selection:board": PROGRAMME,
+    "selection:scores_refresh": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:moderation": PROGRAMME,
+    "selection:moderation_application": PROGRAMME,
+    "selection:moderation_request_reviewer": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:decision_room": PROGRAMME,
+    "selection:decisions_preview": PROGRAMME,
+    "selection:decision_set": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:reviewer_profile": PROGRAMME,
     "selection:application": PROGRAMME,
     "selection:assign": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:capacity": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:assignment_action": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:review_reopen": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    # Insight (issue 9): the pages and every CSV download are the programme team's only.
+    **{
+        f"selection:{name}": PROGRAMME
+        for name in [
+            "insight",
+            "insight_growth",
+            "insight_round",
+            "insight_funnel",
+            "insight_representation",
+            "insight_calibration",
+            "insight_scores",
+            "insight_nominations",
+            "insight_export_applications",
+            "insight_export_reviews",
+            "insight_export_nominations",
+            "insight_export_members",
+        ]
+    },
+    # Releasing decisions, feedback, places and the waiting list; the applicant's own offer of a place.
+    **{
+        f"selection:{name}": PROGRAMME
+        for name in ["release", "places", "waiting_list", "feedback_list", "feedback", "decision_reverse"]
+    },
+    "selection:promote": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:feedback_approve": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "selection:place": OWN_APPLICATION,
+    "selection:place_decline": OWN_APPLICATION,
     # The nominator's pages for their organisation; the administrator passes the
-    # role check but nominates for no organisation, so its pages are not found.
+    # role check but nominates for no organisation, so its pages are not found, as
+    # they are for the nominator of another organisation.
     "nominations:csv_template": NOMINATOR,
-    "nominations:dashboard": {**NOMINATOR, "admin": NOT_FOUND},
-    "nominations:nominate": {**NOMINATOR, "admin": NOT_FOUND},
-    "nominations:upload": {**NOMINATOR, "admin": NOT_FOUND},
-    "nominations:export": {**NOMINATOR, "admin": NOT_FOUND},
+    "nominations:dashboard": {**NOMINATOR, "admin": NOT_FOUND, "other_nominator": NOT_FOUND},
+    "nominations:nominate": {**NOMINATOR, "admin": NOT_FOUND, "other_nominator": NOT_FOUND},
+    "nominations:upload": {**NOMINATOR, "admin": NOT_FOUND, "other_nominator": NOT_FOUND},
+    "nominations:export": {**NOMINATOR, "admin": NOT_FOUND, "other_nominator": NOT_FOUND},
     "nominations:upload_preview": {**NOMINATOR, "nominator": NOT_FOUND, "admin": NOT_FOUND},
-    "nominations:withdraw": {**NOMINATOR, "admin": NOT_FOUND},
-    "nominations:resend": {**NOMINATOR, "nominator": POST_ONLY, "admin": NOT_FOUND},
+    "nominations:withdraw": {**NOMINATOR, "admin": NOT_FOUND, "other_nominator": NOT_FOUND},
+    "nominations:resend": {**NOMINATOR, "nominator": POST_ONLY, "admin": NOT_FOUND, "other_nominator": NOT_FOUND},
     # An invitation is reached only with its signed token; a tampered one is not found.
     "nominations:invitation": dict.fromkeys(ROLES, NOT_FOUND),
     "nominations:invitation_decline": dict.fromkeys(ROLES, NOT_FOUND),
@@ -175,7 +218,33 @@ POLICY = {
     "nominations:programme": PROGRAMME,
     "nominations:programme_round": PROGRAMME,
     "nominations:programme_nominators": PROGRAMME,
+    # Subject access: one's own data, for anyone signed in; anyone's, for the programme team.
+    "selection:your_data": SIGNED_IN,
+    "selection:your_data_download": SIGNED_IN,
+    "selection:people": PROGRAMME,
+    "selection:person": PROGRAMME,
+    "selection:person_export": PROGRAMME,
+    "selection:person_erase": PROGRAMME,
+    # Email waves (issue #8): the programme team's; the changes take only POST.
+    **{
+        f"waves:{name}": PROGRAMME
+        for name in [
+            *("list", "create", "reminders", "reminder_edit"),
+            *("detail", "edit", "preview", "schedule", "progress"),
+        ]
+    },
+    "waves:send_test": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    "waves:action": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
 }
+
+
+def with_related_roles(policy: dict) -> dict:
+    """The entry with every role of RESEMBLES given what the role it resembles
+    gets, where the entry does not name it."""
+    return {**{role: policy[resembled] for role, resembled in RESEMBLES.items()}, **policy}
+
+
+POLICY = {name: with_related_roles(policy) for name, policy in POLICY.items()}
 
 
 @dataclass

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
@@ -10,11 +11,16 @@ from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
 from members.services.contact import abuse_report_create, contact_send
 from q_portal.roles import Role
-from selection.models import ReviewerProfile
+from selection.choices import ConflictKind, DecisionOutcome
+from selection.models import Conflict, ReviewerProfile
+from selection.services.release import decisions_release
+from selection.views.privacy import PERSON_SALT
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
+from tests.factories.decisions import decided
 from tests.factories.members import CommunityFactory, MemberFactory
-from tests.factories.selection import assign, closed_round, submitted_application
+from tests.factories.selection import assign, closed_round, review_round, submitted_application
+from tests.factories.waves import WaveFactory
 
 from .access import World
 
@@ -25,7 +31,9 @@ def world(db):
         "applicant": UserFactory(),
         "other_applicant": UserFactory(),
         "nominator": UserFactory(roles=[Role.NOMINATOR]),
+        "other_nominator": UserFactory(roles=[Role.NOMINATOR]),
         "reviewer": with_totp(UserFactory(roles=[Role.REVIEWER])),
+        "conflicted_reviewer": with_totp(UserFactory(roles=[Role.REVIEWER])),
         "reviewer_without_mfa": UserFactory(roles=[Role.REVIEWER]),
         "programme": with_totp(UserFactory(roles=[Role.PROGRAMME_TEAM])),
         "programme_without_mfa": UserFactory(roles=[Role.PROGRAMME_TEAM]),
@@ -40,6 +48,9 @@ def world(db):
     organisation = OrganisationFactory()
     nominator_grant(user=users["nominator"], organisation=organisation, by=users["admin"])
     NominationQuota.objects.create(round=round, organisation=organisation, places=5)
+    other_organisation = OrganisationFactory()
+    nominator_grant(user=users["other_nominator"], organisation=other_organisation, by=users["admin"])
+    NominationQuota.objects.create(round=round, organisation=other_organisation, places=5)
     round.routes.add(route(RouteKind.NOMINATED))
     nomination = nomination_create(
         round=round,
@@ -58,6 +69,18 @@ def world(db):
     under_review = submitted_application(in_review)
     ReviewerProfile.objects.create(user=users["reviewer"], organisation=OrganisationFactory(), region=RegionFactory())
     assignment = assign(under_review, users["reviewer"])
+    # Conflicted after being assigned (their organisation changed): the assignment
+    # stays until the programme team moves it, but opens nothing.
+    conflicted = users["conflicted_reviewer"]
+    ReviewerProfile.objects.create(user=conflicted, organisation=under_review.organisation, region=RegionFactory())
+    assign(under_review, conflicted)
+    Conflict.objects.create(
+        round=in_review, application=under_review, reviewer=conflicted, kind=ConflictKind.SAME_ORGANISATION
+    )
+    # The applicant's released acceptance in a decided round, with its offer of a place.
+    placed = submitted_application(review_round(), applicant=users["applicant"])
+    decided(placed, DecisionOutcome.ACCEPT)
+    decisions_release(round=placed.round, by=users["programme"])
     member = MemberFactory(user=users["member"])
     other_member = MemberFactory()
     community = CommunityFactory()
@@ -82,6 +105,8 @@ def world(db):
         "user_pk": users["reviewer"].pk,
         "slug": community.slug,
         "message": message.pk,
+        # The programme team's page of the applicant's personal data, as a search links to it.
+        "person": signing.dumps(users["applicant"].email, salt=PERSON_SALT),
     }
     pk_for = {
         "rounds": round.pk,
@@ -95,10 +120,20 @@ def world(db):
         "selection:review_reopen": assignment.pk,
         "selection:reviewer_profile": users["reviewer"].pk,
         "selection:application": under_review.pk,
+        "selection:moderation_application": under_review.pk,
+        "selection:moderation_request_reviewer": under_review.pk,
+        "selection:decision_set": under_review.pk,
+        "selection:feedback": under_review.pk,
+        "selection:feedback_approve": under_review.pk,
+        "selection:decision_reverse": placed.pk,
+        "selection:place": placed.pk,
+        "selection:place_decline": placed.pk,
         "selection": in_review.pk,
         "members": other_member.pk,
         "members:message": message.pk,
         "members:programme_member_status": other_member.pk,
         "members:report_resolve": report.pk,
+        "waves": WaveFactory(round=round).pk,
+        "waves:reminder_edit": round.pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)

@@ -1,0 +1,193 @@
+"""Subject access and erasure, across every app (so in the top layer).
+
+Erasure is run by the programme team (or an administrator) with a recorded
+reason, not by the person themselves: the right to erasure has exceptions a
+person cannot judge for themselves (an application still being decided, a
+member's place, records kept for an appeal), and a UK public body must check
+each request and answer it within a month. The person asks; the team erases.
+
+What erasure keeps: every round's statistics. Applications are anonymised (as the
+retention policy does), not deleted, so scores, decisions and counts stay. A
+reviewer's account becomes an anonymous placeholder instead of being deleted:
+assignments and reviews hang off it (deleting it would delete the reviews and
+change other applicants' scores, and normalisation is per reviewer)."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.choices import ApplicationStatus
+from applications.models import (
+    Application,
+    CohortUpload,
+    Nomination,
+    NominationStatus,
+    NominatorOrganisation,
+    UpdateSubscription,
+)
+from applications.services.retention import (
+    applications_anonymise,
+    audit_entries_about,
+    audit_entries_redact,
+    nominations_anonymise,
+)
+from members.models import MemberProfile, User
+from q_portal.audit.models import AuditEntry
+from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
+from q_portal.outbox.models import OutboundEmail
+
+from ..models import Assignment, ReviewerProfile
+from ..selectors.privacy import DataSubject, audit_targets_of
+from .retention import reviews_anonymise
+
+ERASED_DOMAIN = "erased.invalid"
+
+
+def personal_data_export_record(*, subject: DataSubject, by, file_format: str) -> None:
+    """Audit that someone saw or downloaded everything held about a person (one's
+    own, or the programme team's subject access request)."""
+    audit_log(
+        actor=by,
+        action="privacy.export",
+        target=subject.user,
+        summary=_("Personal data exported (%(format)s)") % {"format": file_format},
+        changes={"email": subject.email, "format": file_format, "own": subject.user is not None and by == subject.user},
+    )
+
+
+def _refuse_unless_erasable(subject: DataSubject, reason: str, by) -> None:
+    if not reason:
+        raise PortalError(_("Give the reason for erasing this person's data."), field="reason")
+    user = subject.user
+    if user is None:
+        return
+    if user.pk == by.pk:
+        raise PortalError(_("You cannot erase your own account. Ask another member of the programme team."))
+    if user.is_superuser and not by.is_superuser:
+        raise PortalError(_("Only an administrator can erase an administrator's account."))
+
+
+def _placeholder(user: User) -> None:
+    """Turn an account into an anonymous placeholder that cannot sign in (its
+    sessions end: they are tied to the password, now unusable). For an account
+    that rows of the round's record need: a reviewer's reviews, an accepted
+    nomination (which the database requires to have a nominee)."""
+    user.email = f"erased-{user.pk}@{ERASED_DOMAIN}"
+    user.display_name = _("Erased account %(number)s") % {"number": user.pk}
+    user.set_unusable_password()
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.last_login = None
+    user.save(
+        update_fields=["email", "display_name", "password", "is_active", "is_staff", "is_superuser", "last_login"]
+    )
+    user.groups.clear()
+    user.user_permissions.clear()
+    user.emailaddress_set.all().delete()
+    user.authenticator_set.all().delete()
+    ReviewerProfile.objects.filter(user=user).delete()
+    NominatorOrganisation.objects.filter(user=user).delete()
+    CohortUpload.objects.filter(uploaded_by=user).delete()
+
+
+def _redact_name_in_entries(user: User, subject: DataSubject) -> int:
+    """What they did, and what was done to their work, stays on record; their name
+    and addresses leave its wording, whoever's entry it is ("assigned Jane Doe").
+    A name too short to be told from other words is left."""
+    names = [name for name in (user.display_name.strip(), *subject.emails) if len(name) >= 4]
+    mentions = Q(pk__in=[])
+    for name in names:
+        mentions |= Q(summary__contains=name)
+    changed = []
+    for entry in AuditEntry.objects.filter(mentions).only("pk", "summary"):
+        summary = entry.summary
+        for name in names:
+            summary = summary.replace(name, _("[erased]"))
+        entry.summary = summary
+        changed.append(entry)
+    AuditEntry.objects.bulk_update(changed, ["summary"], batch_size=500)
+    return len(changed)
+
+
+@transaction.atomic
+def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
+    """Erase everything held about a person while keeping the selection statistics:
+    their applications are anonymised (drafts never submitted are deleted) with
+    the reviewers' comments on them; nominations of them are anonymised; their
+    registrations for updates, the emails sent to them, their member profile (with
+    pledge, messages, communities and photo) and their account are deleted; a
+    reviewer's account (or one an accepted nomination needs) becomes an anonymous
+    placeholder keeping their reviews; audit entries about them are redacted and
+    their name leaves the wording of any other. Suppressions of their address stay, so it is never emailed
+    again. Side effect: one audit entry with the counts and the reason (never the
+    address). Returns the counts."""
+    reason = reason.strip()
+    _refuse_unless_erasable(subject, reason, by)
+    user = User.objects.select_for_update().filter(pk=subject.user.pk).first() if subject.user else None
+    now = timezone.now()
+    counts: dict[str, int] = {}
+
+    counts["audit_entries_redacted"] = audit_entries_redact(
+        entries=AuditEntry.objects.filter(audit_targets_of(subject))
+    )
+    applications = Application.objects.filter(applicant=user) if user else Application.objects.none()
+    counts["draft_applications_deleted"] = (
+        applications.filter(status=ApplicationStatus.DRAFT, reference__isnull=True)
+        .delete()[1]
+        .get(Application._meta.label, 0)
+    )
+    application_ids = list(applications.values_list("pk", flat=True))
+    anonymised = applications_anonymise(applications=Application.objects.filter(pk__in=application_ids), now=now)
+    counts["applications_anonymised"] = anonymised.applications
+    counts |= reviews_anonymise(applications=Application.objects.filter(pk__in=application_ids))
+
+    by_address = Q(pk__in=[])
+    for address in subject.emails:
+        by_address |= Q(email__iexact=address)
+    nominations = Nomination.objects.filter(by_address | (Q(nominee=user) if user else Q(pk__in=[])))
+    audit_entries_redact(entries=audit_entries_about(model=Nomination, ids=nominations.values_list("pk", flat=True)))
+    counts["nominations_anonymised"] = anonymised.nominations + nominations_anonymise(nominations=nominations)
+    counts["update_registrations_deleted"] = (
+        UpdateSubscription.objects.filter(by_address).delete()[1].get(UpdateSubscription._meta.label, 0)
+    )
+    sent_to = Q(pk__in=[])
+    for address in subject.emails:
+        sent_to |= Q(to__iexact=address)
+    # An email a worker is sending this moment is left to finish; the rest go.
+    counts["emails_deleted"] = (
+        OutboundEmail.objects.filter(sent_to)
+        .exclude(status=OutboundEmail.Status.SENDING)
+        .delete()[1]
+        .get(OutboundEmail._meta.label, 0)
+    )
+
+    profile = MemberProfile.objects.filter(user=user).first() if user else None
+    counts["member_profiles_deleted"] = 0
+    if profile is not None:
+        if profile.photo:
+            photo = profile.photo
+            transaction.on_commit(lambda: photo.storage.delete(photo.name))
+        profile.delete()
+        counts["member_profiles_deleted"] = 1
+
+    counts["accounts_deleted"] = counts["accounts_kept_as_placeholder"] = 0
+    if user is not None:
+        _redact_name_in_entries(user, subject)
+        if (
+            Assignment.objects.filter(reviewer=user).exists()
+            or Nomination.objects.filter(nominee=user, status=NominationStatus.ACCEPTED).exists()
+        ):
+            _placeholder(user)
+            counts["accounts_kept_as_placeholder"] = 1
+        else:
+            user.delete()
+            counts["accounts_deleted"] = 1
+
+    audit_log(
+        actor=by,
+        action="privacy.erase",
+        summary=_("A person's data was erased"),
+        changes={**counts, "reason": reason, "account": subject.user.pk if subject.user else None},
+    )
+    return counts

@@ -1,0 +1,55 @@
+"""Selection's Celery tasks: thin, primitive ids as keyword arguments, each
+calling one service. Several features add theirs here (scores; place offers;
+retention): append, don't replace."""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from .services import places as place_services
+
+# A module reference, not names: the score services import this module to queue tasks.
+from .services import scores as score_services
+from .services.retention import retention_apply
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="selection.scores_normalise_round",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+    ignore_result=True,
+)
+def scores_normalise_round(*, round_id: int) -> int:
+    """Recompute a round's normalised scores after a review was submitted,
+    reopened or removed (a reviewer's z-scores move with every review they give)."""
+    changed = score_services.scores_normalise(round_id=round_id)
+    logger.info("Normalised scores of round %s: %s changed", round_id, changed)
+    return changed
+
+
+@shared_task(
+    name="selection.place_offers_lapse",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+    ignore_result=True,
+)
+def place_offers_lapse() -> int:
+    """Lapse the offers of places whose deadline has passed (run by beat); in
+    rounds that promote automatically, the freed places go to the waiting list."""
+    lapsed = place_services.place_offers_lapse()
+    if lapsed:
+        logger.info("Lapsed %s offers of places", lapsed)
+    return lapsed
+
+
+@shared_task(name="selection.apply_retention", autoretry_for=(OperationalError, InterfaceError), max_retries=3)
+def apply_retention() -> dict[str, int]:
+    """Beat, daily: the whole retention policy (recruitment's and selection's parts)."""
+    counts = retention_apply()
+    logger.info("Retention policy applied: %s", counts)
+    return counts

@@ -1,0 +1,192 @@
+"""Subject access and erasure.
+
+`/account/data/`: anyone signed in sees everything the portal holds about them
+and downloads it as JSON. `/programme/people/`: the programme team finds a person
+by email address, sees and downloads the same, and erases it. The person's address
+never appears in a URL (it would sit in server logs and browser history): the
+search answers with a signed, expiring reference to it."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core import signing
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin
+
+from ..forms.privacy import PersonEraseForm, PersonSearchForm
+from ..selectors.privacy import DataSubject, applications_in_selection, data_subject_for, personal_data_of
+from ..services import privacy as privacy_services
+
+PERSON_SALT = "selection.privacy.person"
+# How long a person's page, found by a search, stays open.
+PERSON_LINK_SECONDS = 60 * 60
+
+# Headings of the export's sections, in the order the page shows them.
+SECTIONS = {
+    "account": gettext_lazy("Account"),
+    "applications": gettext_lazy("Applications"),
+    "nominations_of_you": gettext_lazy("Nominated by an organisation"),
+    "nominations_you_made": gettext_lazy("Nominations made"),
+    "reviewing": gettext_lazy("Reviewing"),
+    "membership": gettext_lazy("Membership"),
+    "update_registrations": gettext_lazy("Registrations for updates"),
+    "emails_sent_to_you": gettext_lazy("Emails sent"),
+    "activity_record": gettext_lazy("Record of activity"),
+}
+
+
+def readable(value):
+    """The export as nodes the summary template renders: fields, lists, text."""
+    if isinstance(value, dict):
+        return {
+            "kind": "fields",
+            "rows": [(key.replace("_", " ").capitalize(), readable(item)) for key, item in value.items()],
+        }
+    if isinstance(value, list):
+        return {"kind": "list", "items": [readable(item) for item in value]}
+    if isinstance(value, bool):
+        return {"kind": "text", "text": _("Yes") if value else _("No")}
+    if value is None or value == "":
+        return {"kind": "empty"}
+    return {"kind": "text", "text": str(value)}
+
+
+# The page shows at most this many of a long list (the most recent); the download has them all.
+SHOWN_ON_PAGE = 100
+
+
+def summary_sections(export: dict) -> list[dict]:
+    sections = []
+    for key, title in SECTIONS.items():
+        value, more = export[key], 0
+        if isinstance(value, list) and len(value) > SHOWN_ON_PAGE:
+            value, more = value[-SHOWN_ON_PAGE:], len(value) - SHOWN_ON_PAGE
+        sections.append({"key": key, "title": title, "node": readable(value), "empty": not value, "more": more})
+    return sections
+
+
+def json_download(export: dict, *, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(export, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Personal data: never kept by a shared cache or the browser's.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class YourDataView(LoginRequiredMixin, TemplateView):
+    template_name = "selection/privacy/your_data.html"
+
+    def get_context_data(self, **kwargs):
+        export = personal_data_of(subject=data_subject_for(user=self.request.user))
+        return super().get_context_data(export=export, sections=summary_sections(export), **kwargs)
+
+
+class YourDataDownloadView(LoginRequiredMixin, View):
+    def get(self, request, *args, **kwargs):
+        subject = data_subject_for(user=request.user)
+        export = personal_data_of(subject=subject)
+        privacy_services.personal_data_export_record(subject=subject, by=request.user, file_format="json")
+        return json_download(export, filename=f"q-portal-your-data-{timezone.localdate():%Y-%m-%d}.json")
+
+
+class PeopleView(ProgrammeTeamMixin, FormView):
+    """Find a person by email address, for a subject access request or an erasure."""
+
+    template_name = "selection/privacy/people.html"
+    form_class = PersonSearchForm
+
+    def form_valid(self, form):
+        token = signing.dumps(form.cleaned_data["email"].strip().lower(), salt=PERSON_SALT)
+        return redirect("selection:person", person=token)
+
+
+class PersonLinkMixin:
+    """The person a search found, from the signed reference in the URL: tampered
+    with, not found; expired, back to the search. Listed after the role check, so
+    nobody else learns even that."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.email = signing.loads(kwargs["person"], salt=PERSON_SALT, max_age=PERSON_LINK_SECONDS)
+        except signing.SignatureExpired:
+            messages.info(request, _("That page has expired. Search for the person again."))
+            return redirect("selection:people")
+        except signing.BadSignature as error:
+            raise Http404 from error
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def subject(self) -> DataSubject:
+        return data_subject_for(email=self.email)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("person", self.kwargs["person"])
+        return super().get_context_data(subject=self.subject, **kwargs)
+
+
+class PersonView(ProgrammeTeamMixin, PersonLinkMixin, TemplateView):
+    template_name = "selection/privacy/person.html"
+
+    def get_context_data(self, **kwargs):
+        export = personal_data_of(subject=self.subject)
+        privacy_services.personal_data_export_record(subject=self.subject, by=self.request.user, file_format="html")
+        holds_anything = any(export[key] for key in SECTIONS)
+        return super().get_context_data(
+            export=export, sections=summary_sections(export), holds_anything=holds_anything, **kwargs
+        )
+
+
+class PersonExportView(ProgrammeTeamMixin, PersonLinkMixin, View):
+    def get(self, request, *args, **kwargs):
+        export = personal_data_of(subject=self.subject)
+        privacy_services.personal_data_export_record(subject=self.subject, by=request.user, file_format="json")
+        return json_download(export, filename=f"q-portal-subject-access-{timezone.localdate():%Y-%m-%d}.json")
+
+
+class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
+    template_name = "selection/privacy/erase.html"
+    form_class = PersonEraseForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "email": self.subject.email}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(in_selection=applications_in_selection(subject=self.subject), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            counts = privacy_services.person_erase(
+                subject=self.subject, reason=form.cleaned_data["reason"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        if counts["accounts_kept_as_placeholder"]:
+            account = _("Their account is now an anonymous placeholder that keeps their reviews.")
+        elif counts["accounts_deleted"]:
+            account = _("Their account is deleted.")
+        else:
+            account = _("They had no account.")
+        messages.success(
+            self.request,
+            _("The person's data is erased. Applications anonymised: %(applications)s. Emails deleted: %(emails)s.")
+            % {"applications": counts["applications_anonymised"], "emails": counts["emails_deleted"]}
+            + " "
+            + account,
+        )
+        return redirect(reverse("selection:people"))

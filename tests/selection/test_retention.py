@@ -1,0 +1,156 @@
+"""The retention policy's anonymisation, run as beat runs it (the top task), with
+frozen time: unsuccessful and withdrawn applications lose everything that names
+the person RETENTION_ANONYMISE_MONTHS after the decision or withdrawal; scores,
+decisions and the round's statistics stay."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.utils import timezone
+
+from applications.choices import ApplicationOutcome, ApplicationStatus
+from applications.models import Application, CriterionResponse, Nomination
+from q_portal.audit.models import AuditEntry
+from q_portal.audit.services import audit_log
+from selection.choices import ConflictKind
+from selection.models import Conflict, CriterionFeedback, CriterionScore, Review
+from selection.tasks import apply_retention
+from tests.factories import reviewer
+from tests.factories.decisions import feedback
+from tests.factories.privacy import reviewed_round, round_statistics
+
+pytestmark = pytest.mark.django_db
+
+RELEASED = timezone.now().replace(microsecond=0)
+
+
+def released(application: Application, outcome: str, *, at=RELEASED) -> Application:
+    application.outcome, application.outcome_released_at = outcome, at
+    application.status = ApplicationStatus.DECIDED
+    application.save(update_fields=["outcome", "outcome_released_at", "status"])
+    return application
+
+
+def withdrawn(application: Application, *, at=RELEASED) -> Application:
+    application.status, application.withdrawn_at = ApplicationStatus.WITHDRAWN, at
+    application.save(update_fields=["status", "withdrawn_at"])
+    return application
+
+
+def is_anonymised(application: Application) -> bool:
+    application.refresh_from_db()
+    return (
+        application.anonymised_at is not None
+        and application.applicant is None
+        and application.full_name == application.job_title == application.route_evidence == ""
+        and not CriterionResponse.objects.filter(application=application).exclude(text="").exists()
+        and not CriterionScore.objects.filter(review__assignment__application=application).exclude(comment="").exists()
+        and not Review.objects.filter(assignment__application=application).exclude(note_to_panel="").exists()
+    )
+
+
+@pytest.fixture
+def decided_round():
+    data = reviewed_round(size=4)
+    unsuccessful, accepted, withdrawn_one, recent = data.applications
+    released(unsuccessful, ApplicationOutcome.UNSUCCESSFUL)
+    released(accepted, ApplicationOutcome.ACCEPTED)
+    withdrawn(withdrawn_one)
+    released(recent, ApplicationOutcome.UNSUCCESSFUL, at=RELEASED + relativedelta(months=2))
+    return data
+
+
+def test_anonymises_unsuccessful_and_withdrawn_applications_after_the_period(decided_round):
+    unsuccessful, accepted, withdrawn_one, recent = decided_round.applications
+    accepted_name = accepted.full_name
+    feedback(unsuccessful, "a", "Your example lacked your own role.")
+    before = round_statistics(decided_round.round)
+
+    with time_machine.travel(RELEASED + relativedelta(months=12) + timedelta(days=1)):
+        counts = apply_retention()
+
+    assert counts["applications_anonymised"] == 2
+    assert is_anonymised(unsuccessful)
+    assert is_anonymised(withdrawn_one)
+    assert not is_anonymised(recent)
+    assert not is_anonymised(accepted)
+    assert accepted.full_name == accepted_name
+    assert CriterionFeedback.objects.get(application=unsuccessful).text == ""
+    assert round_statistics(decided_round.round) == before
+    entry = AuditEntry.objects.get(action="retention.run")
+    assert entry.changes == counts
+    assert counts["review_comments_cleared"] == 2 * 3 * 2  # two applications, two reviews, three criteria
+
+
+def test_keeps_applications_until_the_period_is_over(decided_round):
+    with time_machine.travel(RELEASED + relativedelta(months=12) - timedelta(days=1)):
+        counts = apply_retention()
+
+    assert counts["applications_anonymised"] == 0
+    assert not any(is_anonymised(application) for application in decided_round.applications)
+
+
+def test_the_period_is_a_setting(decided_round, settings):
+    settings.RETENTION_ANONYMISE_MONTHS = 1
+    unsuccessful, _accepted, _withdrawn, recent = decided_round.applications
+
+    with time_machine.travel(RELEASED + relativedelta(months=1) + timedelta(days=1)):
+        apply_retention()
+
+    assert is_anonymised(unsuccessful)
+    assert not is_anonymised(recent)
+
+
+def test_default_period_is_twelve_months():
+    assert settings.RETENTION_ANONYMISE_MONTHS == 12
+
+
+def test_a_second_run_changes_nothing_more(decided_round):
+    with time_machine.travel(RELEASED + relativedelta(months=13)):
+        first = apply_retention()
+        second = apply_retention()
+
+    assert first["applications_anonymised"] == 2
+    assert set(second.values()) == {0}
+    assert AuditEntry.objects.filter(action="retention.run").count() == 2
+
+
+def test_anonymising_clears_the_nomination_and_the_audit_wording(decided_round):
+    unsuccessful = decided_round.applications[0]
+    nomination = Nomination.objects.create(
+        round=unsuccessful.round,
+        organisation=unsuccessful.organisation,
+        full_name=unsuccessful.full_name,
+        email="nominee@example.org",
+        job_title="Nurse",
+        role_category="clinician",
+        region=unsuccessful.region,
+        statement="A tireless improver.",
+        nominee=unsuccessful.applicant,
+        application=unsuccessful,
+        status="accepted",
+    )
+    audit_log(actor=None, action="application.note", target=unsuccessful, summary=f"{unsuccessful.full_name} called")
+    Conflict.objects.create(
+        round=unsuccessful.round,
+        application=unsuccessful,
+        reviewer=reviewer(),
+        kind=ConflictKind.DECLARED,
+        reason="She is my sister-in-law",
+    )
+
+    with time_machine.travel(RELEASED + relativedelta(months=13)):
+        counts = apply_retention()
+
+    nomination.refresh_from_db()
+    assert (nomination.full_name, nomination.statement, nomination.application) == ("", "", None)
+    assert nomination.email == f"nomination-{nomination.pk}@anonymised.invalid"
+    assert counts["nominations_anonymised"] == 1
+    assert AuditEntry.objects.get(action="application.note").summary == ""
+    assert "sister" not in Conflict.objects.get(kind=ConflictKind.DECLARED).reason
+    submitted = AuditEntry.objects.filter(action="selection.review_submit", target_id=str(unsuccessful.pk))
+    assert submitted.count() == 2
+    assert all(entry.summary == "" and "scores" in entry.changes for entry in submitted)
