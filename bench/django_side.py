@@ -108,6 +108,18 @@ def prepare() -> dict:
             "programme team",
             programme,
         ),
+        (
+            "Insight: reviewer calibration",
+            reverse("selection:insight_calibration", kwargs={"pk": review_round.pk}),
+            "programme team",
+            programme,
+        ),
+        (
+            "Insight: representation",
+            reverse("selection:insight_representation", kwargs={"pk": review_round.pk}),
+            "programme team",
+            programme,
+        ),
         ("Directory", directory, "member", members[0].user),
         ("Directory search", f"{directory}?q=improvement", "member", members[0].user),
         ("Member profile", reverse("members:profile", kwargs={"pk": members[1].pk}), "member", members[0].user),

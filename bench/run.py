@@ -362,7 +362,7 @@ def _markdown(report: dict) -> str:
         f"{memory['worker_max_mb']} MB.",
         "",
         *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
-        "Not measured yet: the moderation queue and insight pages (not built) and the Celery worker's memory.",
+        "Not measured yet: the Celery worker's memory.",
         "",
     ]
     return "\n".join(lines)
