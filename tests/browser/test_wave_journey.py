@@ -5,18 +5,17 @@ worker would, sending through the outbox at the wave's rate)."""
 
 import re
 import threading
-import time
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from applications.models import Wave, WaveStatus
 from applications.tasks import dispatch_waves
-from tests.factories import PASSWORD, programme_team
+from tests.browser.accounts import sign_in_with_mfa, with_secret
+from tests.factories import programme_team
 from tests.factories.waves import subscribers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,20 +23,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RECIPIENTS = 40
 
 
-def sign_in_with_mfa(page, email, secret):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
 def test_programme_team_composes_previews_schedules_and_watches_a_wave_finish(page, mailoutbox):
     team = programme_team(email="programme@example.org", display_name="Pat Lee")
-    secret = generate_totp_secret()
-    TOTP.activate(team, secret)
+    secret = with_secret(team)
     subscribers(RECIPIENTS, prefix="reader")
 
     sign_in_with_mfa(page, "programme@example.org", secret)
