@@ -4,12 +4,16 @@ from dataclasses import dataclass
 
 from django.db.models import CharField, Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils.translation import gettext as _
 
+from members.choices import RoleCategory
+from members.models import Region
 from q_portal.outbox.choices import Status
 from q_portal.outbox.models import OutboundEmail
 
-from ..choices import RoundStatus
-from ..models import Round, Wave, WaveKind
+from ..audiences import Segment
+from ..choices import ApplicationOutcome, RoundStatus
+from ..models import Round, Route, Wave, WaveKind
 
 
 def waves_for_programme() -> QuerySet[Wave]:
@@ -112,3 +116,19 @@ __all__ = [
     "wave_progress",
     "waves_for_programme",
 ]
+
+
+def segment_filters(segment: Segment) -> str:
+    """A segment's choices in words ("London, Front-line clinician"): at most a
+    query or two per segment, and a wave has at most six segments."""
+    parts = []
+    if segment.region_id:
+        region = Region.objects.filter(pk=segment.region_id).values_list("name", flat=True).first()
+        parts.append(region or _("a region that no longer exists"))
+    if segment.role_category:
+        parts.append(RoleCategory(segment.role_category).label if segment.role_category in RoleCategory.values else "")
+    if segment.route_id:
+        parts.append(Route.objects.filter(pk=segment.route_id).values_list("name", flat=True).first() or "")
+    if segment.outcome and segment.outcome in ApplicationOutcome.values:
+        parts.append(ApplicationOutcome(segment.outcome).label)
+    return ", ".join(part for part in parts if part)

@@ -16,16 +16,19 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from members.choices import RoleCategory
-from members.models import Region
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 
-from ..audiences import Audience, Recipient, Segment, SegmentKind, audience_count, audience_recipients
-from ..choices import ApplicationOutcome
+from ..audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
 from ..forms.waves import ReminderDaysForm, ScheduleForm, WaveActionForm, WaveForm
-from ..models import Round, Route, Wave, WaveStatus
-from ..selectors.waves import rounds_for_reminders, wave_failures, wave_progress, waves_for_programme
+from ..models import Round, Wave, WaveStatus
+from ..selectors.waves import (
+    rounds_for_reminders,
+    segment_filters,
+    wave_failures,
+    wave_progress,
+    waves_for_programme,
+)
 from ..services import waves as services
 
 FAILURES_PER_PAGE = 25
@@ -51,26 +54,10 @@ def audience_summary(audience: Audience, round: Round | None) -> dict:
         "audience": audience,
         "audience_total": counts.total,
         "audience_segments": [
-            (SegmentKind.LABELS[segment.kind], _segment_filters(segment), count)
+            (SegmentKind.LABELS[segment.kind], segment_filters(segment), count)
             for segment, count in zip(audience.segments, counts.by_segment, strict=True)
         ],
     }
-
-
-def _segment_filters(segment: Segment) -> str:
-    """A segment's choices in words ("London, Front-line clinician"): at most a
-    query or two per segment, and a wave has at most six segments."""
-    parts = []
-    if segment.region_id:
-        region = Region.objects.filter(pk=segment.region_id).values_list("name", flat=True).first()
-        parts.append(region or _("a region that no longer exists"))
-    if segment.role_category:
-        parts.append(RoleCategory(segment.role_category).label if segment.role_category in RoleCategory.values else "")
-    if segment.route_id:
-        parts.append(Route.objects.filter(pk=segment.route_id).values_list("name", flat=True).first() or "")
-    if segment.outcome and segment.outcome in ApplicationOutcome.values:
-        parts.append(ApplicationOutcome(segment.outcome).label)
-    return ", ".join(part for part in parts if part)
 
 
 class WaveListView(ProgrammeTeamMixin, ListView):
@@ -160,7 +147,7 @@ class WaveDetailView(WaveMixin, TemplateView):
         else:
             context["audience"] = Audience.from_json(wave.audience)
             context["audience_segments"] = [
-                (SegmentKind.LABELS[segment.kind], _segment_filters(segment), None)
+                (SegmentKind.LABELS[segment.kind], segment_filters(segment), None)
                 for segment in context["audience"].segments
             ]
         failures = Paginator(wave_failures(wave=wave), FAILURES_PER_PAGE)
