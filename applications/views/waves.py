@@ -139,7 +139,8 @@ class WaveDetailView(WaveMixin, TemplateView):
         wave = self.wave
         context = {
             "progress": wave_progress(wave=wave),
-            "actions": _actions_for(wave),
+            "actions": WAVE_ACTIONS,
+            "available_actions": _available_actions(wave),
             "poll_ms": POLL_MILLISECONDS,
         }
         if wave.is_editable:
@@ -155,42 +156,42 @@ class WaveDetailView(WaveMixin, TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
-def _actions_for(wave: Wave) -> list[tuple[str, str, str, str]]:
-    """(action, button, hint, style) for what can be done to the wave now."""
+# Every control the wave page can show: (action, button, hint, style). The page
+# renders each one, hidden unless the wave's status allows it now, and the live
+# progress script shows and hides them as the status changes.
+WAVE_ACTIONS = [
+    (
+        WaveActionForm.PAUSE,
+        _("Pause sending"),
+        _("Emails stop within a few seconds. You can resume later."),
+        "btn-secondary",
+    ),
+    (WaveActionForm.RESUME, _("Resume sending"), _("Sending carries on where it stopped."), "btn-primary"),
+    (
+        WaveActionForm.UNSCHEDULE,
+        _("Unschedule"),
+        _("Back to a draft: it will not be sent until you schedule it again."),
+        "btn-secondary",
+    ),
+    (
+        WaveActionForm.CANCEL,
+        _("Cancel the wave"),
+        _("Nothing more of it is sent. This cannot be undone."),
+        "btn-danger",
+    ),
+]
+
+
+def _available_actions(wave: Wave) -> list[str]:
+    """The actions the wave's status allows now."""
     allowed = set(services.wave_next_statuses(wave))
-    actions = []
-    if WaveStatus.PAUSED in allowed:
-        actions.append(
-            (
-                WaveActionForm.PAUSE,
-                _("Pause sending"),
-                _("Emails stop within a few seconds. You can resume later."),
-                "btn-secondary",
-            )
-        )
-    if wave.status == WaveStatus.PAUSED and WaveStatus.SENDING in allowed:
-        actions.append(
-            (WaveActionForm.RESUME, _("Resume sending"), _("Sending carries on where it stopped."), "btn-primary")
-        )
-    if wave.status == WaveStatus.SCHEDULED:
-        actions.append(
-            (
-                WaveActionForm.UNSCHEDULE,
-                _("Unschedule"),
-                _("Back to a draft: it will not be sent until you schedule it again."),
-                "btn-secondary",
-            )
-        )
-    if WaveStatus.CANCELLED in allowed:
-        actions.append(
-            (
-                WaveActionForm.CANCEL,
-                _("Cancel the wave"),
-                _("Nothing more of it is sent. This cannot be undone."),
-                "btn-danger",
-            )
-        )
-    return actions
+    available = {
+        WaveActionForm.PAUSE: WaveStatus.PAUSED in allowed,
+        WaveActionForm.RESUME: wave.status == WaveStatus.PAUSED and WaveStatus.SENDING in allowed,
+        WaveActionForm.UNSCHEDULE: wave.status == WaveStatus.SCHEDULED,
+        WaveActionForm.CANCEL: WaveStatus.CANCELLED in allowed,
+    }
+    return [action for action, _label, _hint, _style in WAVE_ACTIONS if available[action]]
 
 
 class WaveProgressView(WaveMixin, View):
@@ -204,6 +205,7 @@ class WaveProgressView(WaveMixin, View):
                 "status": wave.status,
                 "status_label": wave.get_status_display(),
                 "finished": wave.is_finished,
+                "actions": _available_actions(wave),
                 **progress.as_json(),
             },
             headers={"Cache-Control": "no-store"},

@@ -49,6 +49,25 @@
     if (tag) {
       tag.textContent = data.status_label;
     }
+    updateControls(data);
+  }
+
+  // Every control on the page follows the status it shows: a finished wave offers
+  // nothing to pause, unschedule or cancel, and a scheduled wave's time and text
+  // can no longer be changed once sending has started.
+  function updateControls(data) {
+    var actions = data.actions || [];
+    document.querySelectorAll("[data-wave-action]").forEach(function (form) {
+      form.hidden = actions.indexOf(form.getAttribute("data-wave-action")) === -1;
+    });
+    var panel = document.querySelector("[data-wave-actions]");
+    if (panel) {
+      panel.hidden = actions.length === 0;
+    }
+    document.querySelectorAll("[data-wave-controls-for]").forEach(function (block) {
+      var statuses = block.getAttribute("data-wave-controls-for").split(" ");
+      block.hidden = statuses.indexOf(data.status) === -1;
+    });
   }
 
   function watch(section) {

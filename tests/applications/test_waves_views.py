@@ -130,6 +130,7 @@ def test_progress_json_and_page_agree(client, team):
         "status": "sending",
         "status_label": "Sending",
         "finished": False,
+        "actions": ["pause", "cancel"],
         "total": 4,
         "waiting": 1,
         "sent": 2,
@@ -142,6 +143,49 @@ def test_progress_json_and_page_agree(client, team):
     assert 'max="4" value="3"' in page
     assert "3 of 4 emails done." in page
     assert "data-live" in page
+
+
+@pytest.mark.parametrize(
+    ("status", "shown", "hidden"),
+    [
+        (WaveStatus.SCHEDULED, ["unschedule", "cancel"], ["pause", "resume"]),
+        (WaveStatus.SENDING, ["pause", "cancel"], ["resume", "unschedule"]),
+        (WaveStatus.PAUSED, ["resume", "cancel"], ["pause", "unschedule"]),
+    ],
+)
+def test_wave_page_shows_only_the_controls_its_status_allows(client, team, status, shown, hidden):
+    wave = WaveFactory(status=status, scheduled_for=timezone.now() + timedelta(hours=1), recipient_count=1)
+
+    page = _text(client.get(reverse("waves:detail", args=[wave.pk])))
+    data = json.loads(client.get(reverse("waves:progress", args=[wave.pk])).content)
+
+    assert data["actions"] == shown
+    for action in shown:
+        assert f'data-wave-action="{action}">' in page
+    for action in hidden:
+        assert f'data-wave-action="{action}" hidden>' in page
+
+
+@pytest.mark.parametrize("status", [WaveStatus.SENT, WaveStatus.CANCELLED])
+def test_finished_wave_page_offers_no_controls(client, team, status):
+    wave = WaveFactory(status=status, recipient_count=1, started_at=timezone.now(), finished_at=timezone.now())
+
+    page = _text(client.get(reverse("waves:detail", args=[wave.pk])))
+
+    assert "data-wave-action" not in page
+    assert "Unschedule" not in page
+    assert "Change the time" not in page
+
+
+def test_unschedule_pressed_on_a_stale_page_of_a_sent_wave_says_why_and_changes_nothing(client, team):
+    wave = WaveFactory(status=WaveStatus.SENT, recipient_count=1, started_at=timezone.now(), finished_at=timezone.now())
+
+    response = client.post(reverse("waves:action", args=[wave.pk]), {"action": "unschedule"}, follow=True)
+
+    wave.refresh_from_db()
+    assert wave.status == WaveStatus.SENT
+    assert "This wave is sent, so it cannot be moved back to draft." in _text(response)
+    assert "Unschedule" not in _text(response)
 
 
 def test_progress_json_is_for_the_programme_team_only(client):

@@ -61,6 +61,9 @@ def test_programme_team_composes_previews_schedules_and_watches_a_wave_finish(pa
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text(re.compile(r"Spring round opens will be sent at \d\d:\d\d on"))).to_be_visible()
     expect(page.get_by_text("Waiting for its time to come.")).to_be_visible()
+    expect(page.get_by_role("button", name="Unschedule")).to_be_visible()
+    expect(page.get_by_role("link", name="Change the time")).to_be_visible()
+    expect(page.get_by_role("button", name="Pause sending")).to_be_hidden()
     page.evaluate("window.notReloaded = true")
 
     # The time comes: beat's dispatcher starts the wave and sends it at 600 a minute.
@@ -83,6 +86,14 @@ def test_programme_team_composes_previews_schedules_and_watches_a_wave_finish(pa
     expect(bar).to_have_attribute("value", str(RECIPIENTS))
     expect(bar).to_have_attribute("max", str(RECIPIENTS))
     expect(page.get_by_text(f"{RECIPIENTS} of {RECIPIENTS} emails done.")).to_be_visible()
+    # The controls follow the status the page now shows: nothing is left to
+    # unschedule, reschedule, pause or cancel on a finished wave.
+    for button in ["Unschedule", "Pause sending", "Resume sending", "Cancel the wave"]:
+        expect(page.get_by_role("button", name=button)).to_be_hidden()
+    expect(page.get_by_role("link", name="Change the time")).to_be_hidden()
+    expect(page.get_by_role("link", name="Change the wave")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Control")).to_be_hidden()
+    expect(page.get_by_role("link", name="Preview the email")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
     assert Wave.objects.get(pk=wave.pk).status == WaveStatus.SENT
     assert len(mailoutbox) == RECIPIENTS + 1
