@@ -475,3 +475,16 @@ def test_queue_of_declared_conflicts_query_count_is_flat(client, django_assert_m
     with django_assert_max_num_queries(12):
         response = client.get(reverse("selection:reviewer_home"), {"state": "conflict"})
     assert text_of(response).count("Knows them") == min(size, 25)
+
+
+def test_programme_dashboard_links_to_the_administration_site_only_for_those_who_may_use_it(client):
+    team = with_totp(programme_team(email="team@example.org"))
+    client.force_login(team)
+    page = client.get(reverse("selection:programme_home")).content.decode()
+    assert 'href="/admin/"' not in page
+    assert "done by an administrator of the service" in page
+
+    team.is_staff = team.is_superuser = True
+    team.save(update_fields=["is_staff", "is_superuser"])
+    page = client.get(reverse("selection:programme_home")).content.decode()
+    assert 'href="/admin/"' in page
