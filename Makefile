@@ -25,12 +25,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	@echo
-	@echo "Q Portal: http://127.0.0.1:8000   (Ctrl-C stops the server and the worker)"
-	@echo
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(BIN)/celery -A q_portal worker --beat --loglevel=INFO --concurrency=2 & \
-	  $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@$(BIN)/python -m q_portal.demo_server
 
 ## test: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default local ports)
 test: $(DEV_STAMP) check-browser

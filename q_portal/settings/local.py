@@ -7,3 +7,7 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 REQUIRE_MFA_FOR_STAFF = env.bool("REQUIRE_MFA_FOR_STAFF", default=False)
+# One line per email in the worker's output (subject, recipients, first link); the
+# whole email is in the outbox, readable in the admin.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="q_portal.outbox.backends.DemoLogBackend")
+LOGGING["loggers"]["q_portal.outbox.demo"] = {"level": "INFO"}
