@@ -106,6 +106,11 @@ def rounds_open_for_applications():
     return Round.objects.open_now().prefetch_related("routes", "criteria").order_by("closes_at")
 
 
+def rounds_announced():
+    """Rounds the public may know of: every round but a draft."""
+    return Round.objects.exclude(status=RoundStatus.DRAFT)
+
+
 def next_round_expected():
     """The next announced round: opened by the programme team with a start date
     still to come. Draft rounds are not announced."""

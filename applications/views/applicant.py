@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -17,7 +18,7 @@ from django.views.generic import FormView, TemplateView
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member
 
-from ..choices import ApplicationStatus, RouteKind
+from ..choices import ApplicationStatus, RoundStatus, RouteKind
 from ..forms.applicant import AboutYouForm, AdjustmentForm, CriterionForm, DeclarationsForm, EligibilityForm, RouteForm
 from ..models import Application
 from ..permissions import get_application_for_applicant_or_404
@@ -26,6 +27,7 @@ from ..selectors.applications import (
     application_sections,
     applications_of,
     next_round_expected,
+    rounds_announced,
     rounds_open_for_applications,
 )
 from ..services import applications as services
@@ -85,8 +87,26 @@ class EligibilityView(VerifiedApplicantMixin, FormView):
     form_class = EligibilityForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.round = get_object_or_404(rounds_open_for_applications(), pk=kwargs["round_pk"])
+        self.round = rounds_open_for_applications().filter(pk=kwargs["round_pk"]).first()
+        if self.round is None:
+            return self.round_not_open(request, round_pk=kwargs["round_pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def round_not_open(self, request, *, round_pk: int):
+        """A link to a round that is not taking applications (an old email's, say):
+        the person's own application if they have one, else what happened to the
+        round and how to hear about the next one. A draft round stays private."""
+        round = get_object_or_404(rounds_announced(), pk=round_pk)
+        if request.user.is_authenticated:
+            existing = Application.objects.filter(applicant=request.user.pk, round=round).first()
+            if existing is not None:
+                return redirect(existing.get_absolute_url())
+        not_yet_open = round.status == RoundStatus.OPEN and round.opens_at > timezone.now()
+        return render(
+            request,
+            "applications/round_not_open.html",
+            {"round": round, "not_yet_open": not_yet_open, "next_round": next_round_expected()},
+        )
 
     def get(self, request, *args, **kwargs):
         existing = Application.objects.filter(applicant=request.user.pk, round=self.round).first()

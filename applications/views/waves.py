@@ -51,6 +51,9 @@ def audience_summary(audience: Audience, round: Round | None) -> dict:
     """The audience in words with its counts, for the pages."""
     counts = audience_count(audience=audience, round=round)
     return {
+        # A closed round's personal links lead to a page saying it has closed.
+        "round_not_accepting": round is not None and not round.is_accepting,
+        "audience_round": round,
         "audience": audience,
         "audience_total": counts.total,
         "audience_segments": [

@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.choices import ApplicationStatus, RouteKind
+from applications.choices import ApplicationStatus, RoundStatus, RouteKind
 from applications.models import Application, CriterionResponse
 from tests.factories import PASSWORD, UserFactory
 from tests.factories.applications import ApplicationFactory, RoundFactory, complete, route, submitted
@@ -43,6 +43,61 @@ def test_applicant_home_without_open_round_offers_updates(client):
 
     assert "No round of recruitment is open" in page
     assert reverse("updates:register") in page
+
+
+def test_link_to_a_closed_round_says_it_has_closed_and_points_to_updates(client):
+    from django.test import Client
+
+    round = RoundFactory(
+        name="Spring 2026",
+        opens_at=timezone.now() - timedelta(days=30),
+        closes_at=timezone.now() - timedelta(days=1),
+        status=RoundStatus.CLOSED,
+    )
+    RoundFactory(
+        name="Autumn 2026", opens_at=timezone.now() + timedelta(days=40), closes_at=timezone.now() + timedelta(days=70)
+    )
+    client.force_login(UserFactory())
+
+    for visitor in (Client(), client):
+        response = visitor.get(reverse("applications:eligibility", args=[round.pk]))
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "This round has closed" in page
+        assert "Spring 2026" in page
+        assert "The next round, Autumn 2026, is expected to open on" in page
+        assert f'href="{reverse("updates:register")}"' in page
+
+
+def test_link_to_a_round_not_open_yet_says_when_it_opens(client):
+    round = RoundFactory(opens_at=timezone.now() + timedelta(days=2), closes_at=timezone.now() + timedelta(days=30))
+    client.force_login(UserFactory())
+
+    page = client.get(reverse("applications:eligibility", args=[round.pk])).content.decode()
+
+    assert "This round is not open yet" in page
+    assert "It opens for applications at" in page
+
+
+def test_link_to_a_closed_round_takes_an_applicant_to_their_own_application(client):
+    application = submitted(ApplicationFactory())
+    round = application.round
+    round.status = RoundStatus.CLOSED
+    round.closes_at = timezone.now() - timedelta(minutes=1)
+    round.opens_at = timezone.now() - timedelta(days=9)
+    round.save()
+    client.force_login(application.applicant)
+
+    response = client.get(reverse("applications:eligibility", args=[round.pk]))
+
+    assert response["Location"] == application.get_absolute_url()
+
+
+def test_link_to_a_draft_round_is_not_found(client):
+    round = RoundFactory(status=RoundStatus.DRAFT)
+    client.force_login(UserFactory())
+
+    assert client.get(reverse("applications:eligibility", args=[round.pk])).status_code == 404
 
 
 def test_eligible_person_gets_a_draft_on_the_route_they_said_yes_to(client):

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.choices import RoundStatus
 from applications.models import Wave, WaveStatus
 from applications.services import waves as services
 from q_portal.outbox.models import OutboundEmail
@@ -75,6 +76,23 @@ def test_compose_segment_without_its_choice_or_round_is_an_error_at_that_choice(
     form = response.context["form"]
     assert form.errors["route"] == ["Choose the eligibility route."]
     assert Wave.objects.count() == 0
+
+
+def test_composer_warns_when_the_audience_round_is_closed(client, team):
+    closed = RoundFactory(
+        name="Pilot round",
+        opens_at=timezone.now() - timedelta(days=60),
+        closes_at=timezone.now() - timedelta(days=30),
+        status=RoundStatus.CLOSED,
+    )
+    open_round = RoundFactory(name="Spring round")
+    warning = "is not taking applications now. People who follow the email"
+
+    closed_page = _text(client.post(reverse("waves:create"), _form(round=str(closed.pk), count="1")))
+    open_page = _text(client.post(reverse("waves:create"), _form(round=str(open_round.pk), count="1")))
+
+    assert f"Pilot round {warning}" in closed_page
+    assert warning not in open_page
 
 
 def test_count_recipients_shows_each_person_once_without_saving(client, team):
