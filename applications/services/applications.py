@@ -77,7 +77,12 @@ def application_start(*, applicant, round: Round, route: Route) -> Application:
             application.save(force_insert=True)
     except IntegrityError:
         return Application.objects.get(applicant=applicant, round=round)
-    audit_log(actor=applicant, action="application.start", target=application, summary=round.name)
+    audit_log(
+        actor=applicant,
+        action="application.start",
+        target=application,
+        summary=_("Started an application to %(round)s") % {"round": round.name},
+    )
     return application
 
 
@@ -125,7 +130,9 @@ def application_request_adjustment(*, application: Application, by, request_text
     application.adjustment_request = request_text
     application.adjustment_status = AdjustmentStatus.REQUESTED if request_text else AdjustmentStatus.NONE
     application.save(update_fields=["adjustment_request", "adjustment_status", "updated_at"])
-    audit_log(actor=by, action="application.adjustment_request", target=application)
+    audit_log(
+        actor=by, action="application.adjustment_request", target=application, summary=_("Asked for an adjustment")
+    )
     return application
 
 
@@ -147,7 +154,12 @@ def application_submit(*, application: Application, by) -> Application:
     application.first_submitted_at = application.first_submitted_at or now
     application.reference = application.reference or f"Q-{now:%Y}-{application.pk:05d}"
     application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference", "updated_at"])
-    audit_log(actor=by, action="application.submit", target=application, summary=application.reference)
+    audit_log(
+        actor=by,
+        action="application.submit",
+        target=application,
+        summary=_("Submitted application %(reference)s") % {"reference": application.reference},
+    )
     _queue_submitted_email(application)
     return application
 
@@ -176,7 +188,12 @@ def application_reopen(*, application: Application, by) -> Application:
     _move(application, ApplicationStatus.DRAFT)
     application.submitted_at = None
     application.save(update_fields=["status", "submitted_at", "updated_at"])
-    audit_log(actor=by, action="application.reopen", target=application, summary=application.reference or "")
+    audit_log(
+        actor=by,
+        action="application.reopen",
+        target=application,
+        summary=_("Reopened application %(reference)s to change it") % {"reference": application.reference},
+    )
     return application
 
 
@@ -188,7 +205,12 @@ def application_withdraw(*, application: Application, by) -> Application:
     _move(application, ApplicationStatus.WITHDRAWN)
     application.withdrawn_at = timezone.now()
     application.save(update_fields=["status", "withdrawn_at", "updated_at"])
-    audit_log(actor=by, action="application.withdraw", target=application, summary=application.reference or "")
+    audit_log(
+        actor=by,
+        action="application.withdraw",
+        target=application,
+        summary=_("Withdrew application %(reference)s") % {"reference": application.reference or _("(a draft)")},
+    )
     return application
 
 
@@ -230,7 +252,12 @@ def application_answer_adjustment(*, application: Application, by, response_text
     application.adjustment_response = response_text
     application.adjustment_status = AdjustmentStatus.ANSWERED
     application.save(update_fields=["adjustment_response", "adjustment_status", "updated_at"])
-    audit_log(actor=by, action="application.adjustment_answer", target=application)
+    audit_log(
+        actor=by,
+        action="application.adjustment_answer",
+        target=application,
+        summary=_("Answered the request for an adjustment"),
+    )
     url = settings.SITE_URL + reverse("applications:adjustments", kwargs={"pk": application.pk})
     email_queue(
         to=application.applicant.email,

@@ -543,7 +543,12 @@ def nomination_accept(*, nomination: Nomination, by, confirm_different_email: bo
         application = Application(applicant=by, round=round, route=route, **prefill)
         application.full_clean(validate_unique=False, validate_constraints=False)
         application.save(force_insert=True)
-        audit_log(actor=by, action="application.start", target=application, summary=f"{round.name} (nominated)")
+        audit_log(
+            actor=by,
+            action="application.start",
+            target=application,
+            summary=_("Started an application to %(round)s, as a nominee") % {"round": round.name},
+        )
     elif application.status == ApplicationStatus.WITHDRAWN:
         raise PortalError(_("You have withdrawn your application to this round, so it cannot be nominated."))
     elif application.status == ApplicationStatus.DRAFT:

@@ -94,8 +94,13 @@ class AddReviewerForm(forms.Form):
         error_messages={"required": _("Choose a reviewer."), "invalid_choice": _("Choose a reviewer from the list.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = User.objects.filter(groups__name=Role.REVIEWER, is_active=True).order_by(
-            "display_name", "pk"
+        # Only reviewers who could take it: not those assigned already, nor those
+        # with a recorded conflict of interest with it.
+        self.fields["reviewer"].queryset = (
+            User.objects.filter(groups__name=Role.REVIEWER, is_active=True)
+            .exclude(assignments__application=application)
+            .exclude(conflicts__application=application)
+            .order_by("display_name", "pk")
         )

@@ -229,7 +229,7 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
             page_obj=audit,
             paginator=audit.paginator,
             is_paginated=audit.paginator.num_pages > 1,
-            add_form=kwargs.pop("add_form", None) or AddReviewerForm(),
+            add_form=kwargs.pop("add_form", None) or AddReviewerForm(application=self.application),
             decision_form=DecisionForm(
                 initial={"outcome": getattr(getattr(self.application, "decision", None), "outcome", DecisionForm.NONE)}
             ),
@@ -238,7 +238,7 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = AddReviewerForm(request.POST)
+        form = AddReviewerForm(request.POST, application=self.application)
         if form.is_valid():
             try:
                 assignment_services.assignment_add(

@@ -3,12 +3,15 @@
 import pytest
 from django.urls import reverse
 
+from applications.choices import RoundStatus
+from applications.services.applications import application_start
 from selection.choices import Recommendation
 from selection.models import Assignment, Conflict, Review
 from selection.services.assignments import conflict_declare
 from selection.services.reviews import review_save
 from selection.services.settings import selection_settings_update
-from tests.factories import OrganisationFactory, programme_team, reviewer, with_totp
+from tests.factories import OrganisationFactory, UserFactory, programme_team, reviewer, with_totp
+from tests.factories.applications import RoundFactory, submitted
 from tests.factories.selection import (
     assign,
     bulk_submitted_applications,
@@ -331,6 +334,33 @@ def test_programme_application_page_shows_scores_conflicts_and_history(client):
     assert "Sam Score submitted a review" in page
     assert "Dee Clare declared a conflict of interest: Worked together" in page
     assert "(a) 3, (b) 4, (c) 2" in page
+
+
+def test_add_a_reviewer_offers_only_reviewers_who_could_take_the_application(client):
+    round = review_round()
+    application = submitted_application(round)
+    assign(application, reviewer_with_profile(display_name="Ada Assigned"))
+    declaring = reviewer_with_profile(display_name="Con Flicted")
+    conflict_declare(assignment=assign(application, declaring), reason="My sister", by=declaring)
+    reviewer_with_profile(display_name="Fay Free")
+    client.force_login(programme_user())
+
+    response = client.get(reverse("selection:application", kwargs={"pk": application.pk}))
+
+    offered = [str(user) for user in response.context["add_form"].fields["reviewer"].queryset]
+    assert offered == ["Fay Free"]
+
+
+def test_application_history_says_what_happened_in_words(client):
+    round = RoundFactory(name="Spring round")
+    application = submitted(application_start(applicant=UserFactory(), round=round, route=round.routes.get()))
+    round.status = RoundStatus.IN_REVIEW
+    round.save(update_fields=["status"])
+    client.force_login(programme_user())
+
+    page = text_of(client.get(reverse("selection:application", kwargs={"pk": application.pk})))
+
+    assert "Started an application to Spring round" in page
 
 
 def test_programme_reopen_lets_the_reviewer_change_the_review(client):
