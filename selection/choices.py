@@ -70,3 +70,15 @@ class GroupDimension(models.TextChoices):
     REGION = "region", _("Region")
     ROLE_CATEGORY = "role_category", _("Role")
     ROUTE = "route", _("Route")
+
+
+class ReleaseRunStatus(models.TextChoices):
+    """A release of a round's decisions, run by a Celery task in batches."""
+
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Releasing")
+    DONE = "done", _("Released")
+    FAILED = "failed", _("Stopped by a problem")
+
+
+ACTIVE_RELEASE_STATUSES = (ReleaseRunStatus.QUEUED, ReleaseRunStatus.RUNNING)

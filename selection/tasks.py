@@ -53,3 +53,33 @@ def apply_retention() -> dict[str, int]:
     counts = retention_apply()
     logger.info("Retention policy applied: %s", counts)
     return counts
+
+
+@shared_task(
+    name="selection.release_decisions",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+    ignore_result=True,
+)
+def release_decisions(*, run_id: int) -> None:
+    """Release a confirmed run's decisions in batches (see `release_run_continue`)."""
+    from .services.release import release_run_continue
+
+    run = release_run_continue(run_id=run_id)
+    if run is None:
+        logger.info("Release run %s is gone", run_id)
+    else:
+        logger.info("Release run %s: %s, %s of %s released", run_id, run.status, run.released, run.total)
+
+
+@shared_task(name="selection.release_runs_resume", ignore_result=True)
+def release_runs_resume() -> int:
+    """Beat, every minute: queue again the releases that stopped moving (a lost
+    task, or a broker that was down when the team confirmed)."""
+    from .services.release import release_runs_stalled
+
+    stalled = release_runs_stalled()
+    for run_id in stalled:
+        release_decisions.delay(run_id=run_id)
+    return len(stalled)

@@ -49,6 +49,9 @@ urlpatterns = [
     path(selection + "reviews/<int:pk>/reopen/", programme.ReviewReopenView.as_view(), name="review_reopen"),
     # Releasing decisions, feedback, places and the waiting list (6B).
     path(selection + "rounds/<int:pk>/release/", release.ReleaseView.as_view(), name="release"),
+    path(
+        selection + "rounds/<int:pk>/release/progress/", release.ReleaseProgressView.as_view(), name="release_progress"
+    ),
     path(selection + "rounds/<int:pk>/places/", release.PlacesView.as_view(), name="places"),
     path(selection + "rounds/<int:pk>/waiting-list/", release.WaitingListView.as_view(), name="waiting_list"),
     path(selection + "rounds/<int:pk>/waiting-list/offer/", release.PromoteView.as_view(), name="promote"),

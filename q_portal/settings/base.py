@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     # Offers of places not answered by their deadline lapse (and, in rounds that
     # promote automatically, go to the waiting list) within 15 minutes of it.
     "selection-lapse-place-offers": {"task": "selection.place_offers_lapse", "schedule": 15 * 60.0},
+    # Releases of decisions whose task was lost (or queued while the broker was down).
+    "selection-resume-releases": {"task": "selection.release_runs_resume", "schedule": 60.0},
     # Retention: drafts, unconfirmed registrations, and anonymising applications
     # (recruitment's part and selection's reviews of them, in one run).
     "applications-retention": {"task": "selection.apply_retention", "schedule": 60 * 60 * 24},

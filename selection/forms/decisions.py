@@ -91,3 +91,15 @@ class PlaceDeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": _("Keep it to 1,000 characters or fewer.")},
     )
+
+
+class ReleaseConfirmForm(forms.Form):
+    confirmation = forms.CharField(
+        label=_("To confirm, type the round's name"),
+        max_length=300,
+        error_messages={"required": _("Type the round's name to confirm the release.")},
+    )
+
+    def __init__(self, *args, round_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirmation"].help_text = _("Type %(name)s. Releasing cannot be undone.") % {"name": round_name}

@@ -1,4 +1,5 @@
 from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer
+from .release import ReleaseRun
 from .reviewers import ReviewerCapacity, ReviewerProfile, SelectionSettings
 from .reviews import Assignment, Conflict, CriterionScore, Review
 
@@ -11,6 +12,7 @@ __all__ = [
     "Decision",
     "PlaceHold",
     "PlaceOffer",
+    "ReleaseRun",
     "Review",
     "ReviewerCapacity",
     "ReviewerProfile",

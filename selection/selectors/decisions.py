@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from applications.models import Application, Round
 
 from ..choices import REVIEWED_STATUSES, DecisionOutcome, FeedbackStatus, PlaceOfferStatus, ReviewStatus
-from ..models import CriterionFeedback, CriterionScore, Decision, PlaceOffer
+from ..models import CriterionFeedback, CriterionScore, Decision, PlaceOffer, ReleaseRun
 
 # Offers that no longer hold a place: each frees one for the waiting list.
 GIVEN_UP = (PlaceOfferStatus.DECLINED, PlaceOfferStatus.LAPSED)
@@ -35,6 +35,19 @@ class ReleaseSummary:
     @property
     def total_released(self) -> int:
         return sum(self.released.values())
+
+    @property
+    def emails_to_send(self) -> int:
+        return self.total_to_release - self.without_email
+
+    @property
+    def without_approved_feedback(self) -> int:
+        return self.total_to_release - self.with_feedback
+
+
+def release_run_latest(*, round: Round) -> ReleaseRun | None:
+    """The round's latest release run, for its progress on the release page."""
+    return ReleaseRun.objects.filter(round=round).select_related("requested_by").first()
 
 
 def release_summary(*, round: Round) -> ReleaseSummary:

@@ -5,9 +5,12 @@ which the applicant sees, and is final: afterwards only `decision_reverse`
 changes it, with a reason, and the applicant is told."""
 
 import json
+from datetime import timedelta
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,9 +22,15 @@ from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 
-from .. import emails
-from ..choices import REVIEWED_STATUSES, DecisionOutcome, PlaceOfferStatus
-from ..models import Decision, PlaceOffer
+from .. import emails, tasks
+from ..choices import (
+    ACTIVE_RELEASE_STATUSES,
+    REVIEWED_STATUSES,
+    DecisionOutcome,
+    PlaceOfferStatus,
+    ReleaseRunStatus,
+)
+from ..models import Decision, PlaceOffer, ReleaseRun
 from ..selectors.decisions import prefetch_feedback
 from .places import offer_new
 from .settings import selection_settings_for
@@ -56,33 +65,150 @@ def _refuse_unless_decidable(application: Application) -> None:
 
 @transaction.atomic
 def decisions_release(*, round: Round, by) -> int:
-    """Release every unreleased decision of the round at once; returns how many.
-
-    Side effects, all in this transaction: each application gets its outcome,
-    the release time, the approved feedback (only approved feedback is ever
-    released) and the status "Decision made"; each accepted applicant is offered
-    a place to confirm within the round's `place_confirm_days`; each applicant is
-    emailed the decision (a template per outcome) through the outbox; one audit
-    entry per application and one for the round. When no application of the
-    round is left undecided, the round becomes decided. Applications anonymised
-    before release get their outcome but no offer and no email. Refused when
-    there is nothing to release or the round is not in review."""
+    """Release every unreleased decision of the round at once, in this request or
+    task; returns how many. The programme team's page releases through
+    `release_start` instead (a task, in batches, with progress); this is for small
+    rounds, the demo data and tests. Side effects as `_release_batch` and
+    `_release_finish` say. Refused when there is nothing to release or the round
+    is not in review."""
     round = Round.objects.select_for_update().get(pk=round.pk)
-    if round.status not in RELEASABLE_ROUND_STATUSES:
-        raise PortalError(_("Decisions can be released once the round is in review."))
-    decisions = list(
-        Decision.objects.select_for_update(of=("self",))
-        .filter(round=round, released_at__isnull=True)
-        .select_related("application__applicant")
-        .prefetch_related(prefetch_feedback())
-        .order_by("application__reference", "pk")
-    )
-    for decision in decisions:
-        decision.application.round = round  # one object for the emails, not one per row
+    _refuse_unless_releasable(round)
+    decisions = _decisions_for_release(round, Decision.objects.filter(round=round, released_at__isnull=True))
     if not decisions:
         raise PortalError(_("There are no decisions waiting to be released."))
     for decision in decisions:
         _refuse_unless_decidable(decision.application)
+    _release_batch(round=round, decisions=decisions, by=by)
+    _release_finish(round=round, decision_ids=[decision.pk for decision in decisions], by=by)
+    return len(decisions)
+
+
+# --- Release as a task, in batches --------------------------------------------------
+
+RELEASE_BATCH_SIZE = 500
+
+
+def _normalised_name(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+@transaction.atomic
+def release_start(*, round: Round, by, confirmation: str) -> ReleaseRun:
+    """Confirm the release of every decision of the round waiting to be released:
+    the person types the round's name. Fixes which decisions are released (those
+    unreleased now), checks each can be, records the run and queues the task that
+    releases them in batches (`release_run_continue`) after commit. One audit
+    entry. Refused while another release of the round runs."""
+    round = Round.objects.select_for_update().get(pk=round.pk)
+    _refuse_unless_releasable(round)
+    if _normalised_name(confirmation) != _normalised_name(round.name):
+        raise PortalError(
+            _("Type the round's name, %(name)s, exactly as it is shown, to confirm.") % {"name": round.name},
+            field="confirmation",
+        )
+    if ReleaseRun.objects.filter(round=round, status__in=ACTIVE_RELEASE_STATUSES).exists():
+        raise PortalError(_("A release of this round is already running: wait for it to finish."))
+    pending = Decision.objects.filter(round=round, released_at__isnull=True)
+    not_decidable = (
+        pending.exclude(application__status__in=REVIEWED_STATUSES)
+        .select_related("application")
+        .order_by("application__reference")
+        .first()
+    )
+    if not_decidable is not None:
+        _refuse_unless_decidable(not_decidable.application)
+    decision_ids = list(pending.order_by("application__reference", "pk").values_list("pk", flat=True))
+    if not decision_ids:
+        raise PortalError(_("There are no decisions waiting to be released."))
+    run = ReleaseRun(round=round, requested_by=by, decision_ids=decision_ids, total=len(decision_ids))
+    run.full_clean()
+    run.save(force_insert=True)
+    audit_log(
+        actor=by,
+        action="selection.release_start",
+        target=round,
+        summary=_("Confirmed the release of %(count)d decisions") % {"count": len(decision_ids)},
+    )
+    transaction.on_commit(partial(tasks.release_decisions.delay, run_id=run.pk), robust=True)
+    return run
+
+
+def release_run_continue(*, run_id: int) -> ReleaseRun | None:
+    """Release a confirmed run's decisions, one batch of `RELEASE_BATCH_SIZE` per
+    transaction so the release page shows progress, then finish the round. Safe to
+    call again after a crash or twice at once: each batch locks the run and takes
+    only decisions still unreleased. A decision that can no longer be released
+    (its application withdrawn meanwhile) stops the run with the problem stated;
+    what was released stays released. Returns the run, or None if it is gone."""
+    while True:
+        with transaction.atomic():
+            run = ReleaseRun.objects.select_for_update().filter(pk=run_id).first()
+            if run is None or not run.is_active:
+                return run
+            round = Round.objects.select_for_update().get(pk=run.round_id)
+            if run.status == ReleaseRunStatus.QUEUED:
+                run.status, run.started_at = ReleaseRunStatus.RUNNING, timezone.now()
+            batch = _decisions_for_release(
+                round,
+                Decision.objects.filter(pk__in=run.decision_ids, released_at__isnull=True)[:RELEASE_BATCH_SIZE],
+            )
+            try:
+                for decision in batch:
+                    _refuse_unless_decidable(decision.application)
+            except PortalError as error:
+                run.status, run.problem, run.finished_at = ReleaseRunStatus.FAILED, error.message, timezone.now()
+                run.save(update_fields=["status", "problem", "started_at", "finished_at", "updated_at"])
+                return run
+            if batch:
+                _release_batch(round=round, decisions=batch, by=run.requested_by)
+                run.released = min(run.total, run.released + len(batch))
+            else:
+                _release_finish(round=round, decision_ids=run.decision_ids, by=run.requested_by)
+                run.status, run.finished_at = ReleaseRunStatus.DONE, timezone.now()
+            run.save(update_fields=["status", "released", "started_at", "finished_at", "updated_at"])
+            if run.status == ReleaseRunStatus.DONE:
+                return run
+
+
+def release_runs_stalled() -> list[int]:
+    """Runs confirmed but not moving for a minute (their task was lost, or the
+    broker was down when the team confirmed): beat queues them again."""
+    stale = timezone.now() - timedelta(minutes=1)
+    return list(
+        ReleaseRun.objects.filter(status__in=ACTIVE_RELEASE_STATUSES, updated_at__lt=stale).values_list("pk", flat=True)
+    )
+
+
+# --- The steps ------------------------------------------------------------------------
+
+
+def _refuse_unless_releasable(round: Round) -> None:
+    if round.status not in RELEASABLE_ROUND_STATUSES:
+        raise PortalError(_("Decisions can be released once the round is in review."))
+
+
+def _decisions_for_release(round: Round, decisions) -> list[Decision]:
+    """The decisions, locked, with what releasing them needs, in reference order."""
+    rows = list(
+        Decision.objects.select_for_update(of=("self",))
+        .filter(pk__in=[decision.pk for decision in decisions])
+        .select_related("application__applicant")
+        .prefetch_related(prefetch_feedback())
+        .order_by("application__reference", "pk")
+    )
+    for decision in rows:
+        decision.application.round = round  # one object for the emails, not one per row
+    return rows
+
+
+def _release_batch(*, round: Round, decisions: list[Decision], by) -> None:
+    """Release these decisions. Side effects, in the caller's transaction: each
+    application gets its outcome, the release time, the approved feedback (only
+    approved feedback is ever released) and the status "Decision made"; each
+    accepted applicant is offered a place to confirm within the round's
+    `place_confirm_days`; each applicant is emailed the decision (a template per
+    outcome) through the outbox; one audit entry per application. Applications
+    anonymised before release get their outcome but no offer and no email."""
     settings = selection_settings_for(round=round)
     now = timezone.now()
     applications, offers, audit_entries = [], [], []
@@ -151,9 +277,14 @@ def decisions_release(*, round: Round, by) -> int:
             if decision.application.applicant_id is not None
         ]
     )
+
+
+def _release_finish(*, round: Round, decision_ids: list[int], by) -> None:
+    """After the last batch: one audit entry for the round with the counts by
+    outcome, and the round becomes decided when no application is left undecided."""
     counts = dict.fromkeys(DecisionOutcome.values, 0)
-    for decision in decisions:
-        counts[decision.outcome] += 1
+    for row in Decision.objects.filter(pk__in=decision_ids).values("outcome").annotate(count=Count("pk")):
+        counts[row["outcome"]] = row["count"]
     audit_log(
         actor=by,
         action="selection.decisions_release",
@@ -162,7 +293,7 @@ def decisions_release(*, round: Round, by) -> int:
             "Released %(count)d decisions: %(accepted)d accepted, %(waitlisted)d waiting list, %(no)d unsuccessful"
         )
         % {
-            "count": len(decisions),
+            "count": sum(counts.values()),
             "accepted": counts[DecisionOutcome.ACCEPT],
             "waitlisted": counts[DecisionOutcome.WAITLIST],
             "no": counts[DecisionOutcome.UNSUCCESSFUL],
@@ -171,7 +302,6 @@ def decisions_release(*, round: Round, by) -> int:
     )
     if round.status == RoundStatus.IN_REVIEW and not _undecided(round).exists():
         round_transition(round=round, to=RoundStatus.DECIDED, by=by)
-    return len(decisions)
 
 
 def _store_released_feedback(feedback: dict[int, list[dict]]) -> None:

@@ -4,52 +4,85 @@ list, and reversing a released decision. Programme team only; each change is one
 service call."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import FormView, ListView
 
 from q_portal.exceptions import PortalError, add_portal_error
 
-from ..forms.decisions import DecisionReverseForm, PlaceOfferFilterForm
+from ..forms.decisions import DecisionReverseForm, PlaceOfferFilterForm, ReleaseConfirmForm
 from ..models import Decision
-from ..selectors.decisions import place_numbers, place_offers_of, release_summary, waiting_list
+from ..selectors.decisions import place_numbers, place_offers_of, release_run_latest, release_summary, waiting_list
 from ..services import places as place_services
 from ..services import release as release_services
 from .programme import ApplicationSelectionMixin, SelectionRoundMixin
 
+RELEASE_POLL_MILLISECONDS = 1500
 
-class ReleaseView(SelectionRoundMixin, TemplateView):
-    """What releasing would send (GET), and the release itself (POST)."""
+
+class ReleaseView(SelectionRoundMixin, FormView):
+    """What releasing would do, and the confirmation (the round's name typed):
+    the release then runs as a task, its progress shown here."""
 
     template_name = "selection/programme/release.html"
+    form_class = ReleaseConfirmForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "round_name": self.round.name}
 
     def get_context_data(self, **kwargs):
+        run = release_run_latest(round=self.round)
         return super().get_context_data(
             summary=release_summary(round=self.round),
             releasable=self.round.status in release_services.RELEASABLE_ROUND_STATUSES,
+            run=run,
+            poll_ms=RELEASE_POLL_MILLISECONDS,
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
+    def form_valid(self, form):
         try:
-            count = release_services.decisions_release(round=self.round, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("selection:release", pk=self.round.pk)
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d decision released. The applicant is told by email and on their application's page.",
-                "%(count)d decisions released. Applicants are told by email and on their application's page.",
-                count,
+            run = release_services.release_start(
+                round=self.round, by=self.request.user, confirmation=form.cleaned_data["confirmation"]
             )
-            % {"count": count},
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            ngettext(
+                "Releasing %(count)d decision. The applicant is told by email and on their application's page.",
+                "Releasing %(count)d decisions. Applicants are told by email and on their application's page.",
+                run.total,
+            )
+            % {"count": run.total},
         )
         return redirect("selection:release", pk=self.round.pk)
+
+
+class ReleaseProgressView(SelectionRoundMixin, View):
+    """The latest release's progress as JSON, for the progress bar."""
+
+    def get(self, request, *args, **kwargs):
+        run = release_run_latest(round=self.round)
+        if run is None:
+            raise Http404
+        return JsonResponse(
+            {
+                "status": run.status,
+                "status_label": run.get_status_display(),
+                "finished": not run.is_active,
+                "released": run.released,
+                "total": run.total,
+                "percent": run.percent,
+                "problem": run.problem,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 class PlacesView(SelectionRoundMixin, ListView):

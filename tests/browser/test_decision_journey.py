@@ -146,8 +146,15 @@ def test_moderate_decide_give_feedback_release_and_a_declined_place_goes_to_the_
     page.goto(f"/programme/selection/rounds/{round.pk}/")
     page.get_by_role("link", name="Release decisions").click()
     expect(page.get_by_text("The round has 5 places; 5 applications would then be accepted.")).to_be_visible()
+    expect(page.get_by_text("18 emails will be sent.")).to_be_visible()
+    # A slip of the finger is not a release: the round's name must be typed.
     page.get_by_role("button", name="Release 18 decisions").click()
-    expect(page.get_by_text("18 decisions released.")).to_be_visible()
+    expect(page.get_by_role("link", name="Type the round's name to confirm the release.")).to_be_visible()
+    page.get_by_label("To confirm, type the round's name").fill("Regional round, spring 2027")
+    page.get_by_role("button", name="Release 18 decisions").click()
+    expect(page.get_by_text("Releasing 18 decisions.")).to_be_visible()
+    expect(page.get_by_text("18 of 18 decisions released.")).to_be_visible()
+    expect(page.get_by_text("Finished: every decision confirmed is released.")).to_be_visible()
     first_waiting = waiting_list(round=round).first().application
     assert len(mailoutbox) == 18
 

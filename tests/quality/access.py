@@ -171,6 +171,8 @@ POLICY = {
         f"selection:{name}": PROGRAMME
         for name in ["release", "places", "waiting_list", "feedback_list", "feedback", "decision_reverse"]
     },
+    # The progress of the latest release: the world's round was released without one.
+    "selection:release_progress": {**PROGRAMME, "programme": NOT_FOUND, "admin": NOT_FOUND},
     "selection:promote": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:feedback_approve": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:place": OWN_APPLICATION,

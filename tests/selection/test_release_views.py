@@ -48,25 +48,90 @@ def test_release_page_says_what_will_be_sent_and_what_will_not(client, team):
     assert "Release 2 decisions" in content
 
 
-def test_releasing_from_the_page_tells_the_team_and_queues_the_emails(client, team):
-    round, applications = decided_round(accept=2, unsuccessful=1)
+def test_release_page_says_how_many_emails_go_and_which_lack_approved_feedback(client, team):
+    round, [accepted, *_rest] = decided_round(accept=2, unsuccessful=1)
+    feedback(accepted, "a", "Clear examples of your improvement work.", by=team, approved=True)
 
-    response = client.post(reverse("selection:release", kwargs={"pk": round.pk}), follow=True)
+    content = text_of(client.get(reverse("selection:release", kwargs={"pk": round.pk})))
 
-    assert "3 decisions released. Applicants are told by email and on their application&#x27;s page." in text_of(
-        response
-    )
-    assert OutboundEmail.objects.filter(to__in=[a.applicant.email for a in applications]).count() == 3
-    assert "There are no decisions waiting to be released." in text_of(response)
-    assert "Places offered and taken up" in text_of(response)
+    assert "3 emails will be sent." in content
+    assert "2 applications have no approved feedback: their applicants get the decision without feedback." in content
+    assert "To confirm, type the round&#x27;s name" in content
 
 
-def test_releasing_twice_from_two_tabs_says_so_and_sends_nothing_more(client, team):
-    round, _applications = decided_round(accept=1)
+def test_releasing_needs_the_round_name_typed_and_keeps_what_was_typed(client, team):
+    round, _applications = decided_round(accept=2, name="Spring round 2026")
+
+    response = client.post(reverse("selection:release", kwargs={"pk": round.pk}), {"confirmation": "Spring"})
+
+    content = text_of(response)
+    assert response.status_code == 200
+    assert "<title>Error:" in content
+    assert "Type the round&#x27;s name, Spring round 2026, exactly as it is shown, to confirm." in content
+    assert 'value="Spring"' in content
+    assert Decision.objects.filter(round=round, released_at__isnull=False).count() == 0
+    assert OutboundEmail.objects.count() == 0
+
+
+def test_releasing_from_the_page_runs_as_a_task_and_shows_its_progress(
+    client, team, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("selection.services.release.RELEASE_BATCH_SIZE", 2)
+    round, applications = decided_round(accept=2, unsuccessful=3, name="Spring round 2026")
     url = reverse("selection:release", kwargs={"pk": round.pk})
-    client.post(url)
 
-    response = client.post(url, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(url, {"confirmation": "  spring ROUND 2026 "}, follow=True)
+        # Before the task runs, the page shows the release waiting to start.
+        assert "Waiting to start." in text_of(confirmed)
+        assert "0 of 5 decisions released." in text_of(confirmed)
+    response = client.get(url)
+
+    content = text_of(response)
+    assert "Releasing 5 decisions. Applicants are told by email and on their application&#x27;s page." in text_of(
+        confirmed
+    )
+    assert "Finished: every decision confirmed is released." in content
+    assert "5 of 5 decisions released." in content
+    assert "There are no decisions waiting to be released." in content
+    assert OutboundEmail.objects.filter(to__in=[a.applicant.email for a in applications]).count() == 5
+    progress = client.get(reverse("selection:release_progress", kwargs={"pk": round.pk})).json()
+    assert progress == {
+        "status": "done",
+        "status_label": "Released",
+        "finished": True,
+        "released": 5,
+        "total": 5,
+        "percent": 100,
+        "problem": "",
+    }
+
+
+def test_a_release_confirmed_while_the_broker_is_down_is_picked_up_by_the_beat_sweep(client, team):
+    from datetime import timedelta
+
+    from selection.models import ReleaseRun
+    from selection.services.release import release_start
+    from selection.tasks import release_runs_resume
+
+    round, _applications = decided_round(accept=1, unsuccessful=1, name="Pilot")
+    run = release_start(round=round, by=team, confirmation="Pilot")  # no commit here: its task is never queued
+    ReleaseRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
+
+    assert release_runs_resume() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.released) == ("done", 2)
+    assert Decision.objects.filter(round=round, released_at__isnull=True).count() == 0
+
+
+def test_releasing_twice_from_two_tabs_says_so_and_sends_nothing_more(client, team, django_capture_on_commit_callbacks):
+    round, _applications = decided_round(accept=1, name="Pilot")
+    url = reverse("selection:release", kwargs={"pk": round.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"confirmation": "Pilot"})
+
+    response = client.post(url, {"confirmation": "Pilot"}, follow=True)
 
     assert "There are no decisions waiting to be released." in text_of(response)
     assert OutboundEmail.objects.count() == 1
