@@ -7,7 +7,7 @@ from django.utils import timezone
 from applications.choices import SubscriptionStatus
 from applications.models import Application, UpdateSubscription
 from q_portal.audit.models import AuditEntry
-from selection.tasks import apply_retention
+from q_portal.retention.tasks import retention_apply as apply_retention
 from tests.factories.applications import ApplicationFactory, RoundFactory, complete, submitted
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,14 @@ def test_retention_deletes_abandoned_drafts_and_unconfirmed_registrations_only()
         subscription("yes@example.org", SubscriptionStatus.CONFIRMED, consented_days_ago=400)
         counts = apply_retention()
 
-    assert counts["abandoned_drafts_deleted"] == 1
-    assert counts["unconfirmed_subscriptions_deleted"] == 1
-    assert counts["applications_anonymised"] == 0
+    assert counts["applications.Application:drafts"] == 1
+    assert counts["applications.UpdateSubscription:unconfirmed"] == 1
+    assert counts["applications.Application"] == 0
     assert not Application.objects.filter(pk=abandoned.pk).exists()
     assert set(Application.objects.values_list("pk", flat=True)) == {reopened.pk, kept_submitted.pk}
     assert set(UpdateSubscription.objects.values_list("email", flat=True)) == {"yes@example.org", "new@example.org"}
     entry = AuditEntry.objects.get(action="retention.run")
-    assert entry.changes == counts
+    assert entry.changes["counts"] == counts
 
 
 def test_retention_keeps_drafts_of_a_round_closed_recently():
@@ -50,5 +50,5 @@ def test_retention_keeps_drafts_of_a_round_closed_recently():
     with time_machine.travel(round.closes_at + timedelta(days=89)):
         counts = apply_retention()
 
-    assert counts["abandoned_drafts_deleted"] == 0
+    assert counts["applications.Application:drafts"] == 0
     assert Application.objects.filter(pk=draft.pk).exists()
