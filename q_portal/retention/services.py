@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from q_portal.audit.services import audit_entries_about, audit_entries_redact, audit_log
 
-from .schedule import Rule, schedule
+from .registry import Rule, schedule
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ factors and (when installed) social accounts, and the tables that hold none."""
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
-from .schedule import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, not_personal, register
+from .registry import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, not_personal, register
 
 WITH_ACCOUNT = _("As long as the account; deleted when it is closed or erased")
 

@@ -15,9 +15,9 @@ from applications.choices import ApplicationOutcome, ApplicationStatus
 from applications.models import Application, CriterionResponse, Nomination
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
+from q_portal.retention.tasks import retention_apply as apply_retention
 from selection.choices import ConflictKind
 from selection.models import Conflict, CriterionFeedback, CriterionScore, Review
-from q_portal.retention.tasks import retention_apply as apply_retention
 from tests.factories import reviewer
 from tests.factories.decisions import feedback
 from tests.factories.privacy import reviewed_round, round_statistics
@@ -143,7 +143,7 @@ def test_anonymising_clears_the_nomination_and_the_audit_wording(decided_round):
     )
 
     with time_machine.travel(RELEASED + relativedelta(months=13)):
-        counts = apply_retention()
+        apply_retention()
 
     nomination.refresh_from_db()
     assert (nomination.full_name, nomination.statement, nomination.application) == ("", "", None)

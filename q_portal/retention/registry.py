@@ -1,8 +1,45 @@
-"""The schedule's parts: a rule per model, the "not personal" markers, and the
-registry both go into. See the package docstring for how to add an entry."""
+"""The retention schedule: how long the portal keeps each record of a person, and
+what happens at the end. One entry (a `Rule`) per model holding personal data,
+declared by the app that owns the model in `<app>/retention.py` and discovered
+when the schedule is first read (like the admin's autodiscovery). The daily beat
+task (`retention.apply`, `q_portal.retention.tasks`) applies every rule in bounded
+batches; the programme team reads the schedule at `/programme/retention/`, and
+anyone reads its public part from the privacy notice (`/privacy/retention/`).
+
+`tests/q_portal/test_retention_coverage.py` fails when a model has a field that
+could hold personal data (names, emails, free text, addresses, files, JSON) and
+neither a rule nor a "not personal, because…" marker.
+
+Adding an entry for a new model (in `<app>/retention.py`, about five lines)::
+
+    from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, not_personal, register
+
+    register(Rule(
+        "events.Registration", holds=_("Event registrations: name, email, dietary needs"),
+        basis=BASIS_LEGITIMATE_INTERESTS, end=End.DELETE,
+        period=Period("RETENTION_EVENT_REGISTRATION_MONTHS", 12, "months"), after=_("the event"),
+        due=lambda cutoff: Registration.objects.filter(event__ends_at__lt=cutoff),
+    ))
+    not_personal("events.Event", "description", reason="Written by the programme team for the public.")
+
+`due(cutoff)` returns the rows whose period has run out (`cutoff` is now minus the
+period, read from the setting with the default given); `apply(rows, now)` (default:
+delete them) must leave a row no longer due, so a run interrupted half way is
+simply resumed by the next. A record that lives and dies with another (a pledge
+with its member profile) is a rule with `end=End.WITH` and `kept=` in plain words;
+one kept on purpose (suppressions) is `End.KEEP` with the reason in `kept`. Two
+rules on one model need a `name=` each (e.g. "applications.Application:drafts").
+The setting needs no line in settings (the default applies), though listing it
+with the others in `q_portal/settings/base.py` lets a deployment find it.
+
+Each `apply` runs on at most RETENTION_BATCH_SIZE rows per run, in its own
+transaction, in a fixed number of queries (update or delete the rows as a set;
+never a query per row). Audit entries about the rows it changes are redacted
+after it (`redact_audit`). Third-party models' entries are in `third_party.py`.
+"""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -95,7 +132,6 @@ class Rule:
     # values in the log go when what they describe goes). Off for a rule whose
     # `apply` already does it.
     redact_audit: bool = True
-    label: str = field(default="", compare=False)
 
     def __post_init__(self):
         if not self.name:
