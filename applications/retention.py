@@ -12,12 +12,14 @@ register(
     Rule(
         "applications.Application",
         name="applications.Application:drafts",
-        holds=_("A draft application never submitted"),
+        holds=_("A draft application never submitted: your details and answers"),
         basis=BASIS_LEGITIMATE_INTERESTS,
-        end=End.DELETE,
+        end=End.AGGREGATE,
         period=Period("RETENTION_ABANDONED_DRAFT_DAYS", 90, "days"),
         after=_("its round closes"),
         due=lambda cutoff: services.abandoned_drafts(cutoff=cutoff),
+        apply=services.applications_apply_anonymisation,
+        redact_audit=False,
     )
 )
 register(

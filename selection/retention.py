@@ -22,7 +22,7 @@ def _rule(model: str, holds, due, apply) -> Rule:
         period=Period("RETENTION_SELECTION_TEXT_GRACE_DAYS", 0, "days"),
         after=AFTER,
         kept=_("As long as the application; removed when it is anonymised"),
-        due=lambda cutoff: due(),
+        due=lambda cutoff: due(anonymised_before=cutoff),
         apply=lambda rows, now: apply(rows),
         public=False,
     )

@@ -89,9 +89,11 @@ def applications_anonymise(*, applications: QuerySet[Application], now: datetime
 
 
 def abandoned_drafts(*, cutoff: datetime) -> QuerySet[Application]:
-    """Drafts never submitted whose round closed before `cutoff`."""
+    """Drafts never submitted whose round closed before `cutoff`, not yet
+    anonymised. They are anonymised, not deleted: the insight funnel counts the
+    applications started."""
     return Application.objects.filter(
-        status=ApplicationStatus.DRAFT, reference__isnull=True, round__closes_at__lt=cutoff
+        status=ApplicationStatus.DRAFT, reference__isnull=True, round__closes_at__lt=cutoff, anonymised_at__isnull=True
     )
 
 

@@ -6,6 +6,8 @@ Selection keeps every score, recommendation, decision and stored score summary o
 an anonymised application, so the round's statistics stay as they were; what the
 reviewers and the programme team wrote about the person goes."""
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from applications.models import Application
@@ -17,31 +19,44 @@ from ..models import Conflict, CriterionFeedback, CriterionScore, Review
 ANONYMISED_REASON = "Removed when the application was anonymised."
 
 
-def _of_anonymised(applications: QuerySet[Application] | None):
+def _of_anonymised(applications: QuerySet[Application] | None, anonymised_before: datetime | None):
     if applications is None:
-        applications = Application.objects.filter(anonymised_at__isnull=False)
+        applications = Application.objects.filter(anonymised_at__lte=anonymised_before)
     return applications.values("pk")
 
 
-def criterion_scores_to_clear(applications: QuerySet[Application] | None = None) -> QuerySet[CriterionScore]:
-    """Comments on criteria of these applications (by default: every anonymised one) not yet cleared."""
-    return CriterionScore.objects.filter(review__assignment__application__in=_of_anonymised(applications)).exclude(
-        comment=""
+def criterion_scores_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[CriterionScore]:
+    """Comments on criteria of these applications (or of every application
+    anonymised by `anonymised_before`) not yet cleared."""
+    return CriterionScore.objects.filter(
+        review__assignment__application__in=_of_anonymised(applications, anonymised_before)
+    ).exclude(comment="")
+
+
+def reviews_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[Review]:
+    return Review.objects.filter(assignment__application__in=_of_anonymised(applications, anonymised_before)).exclude(
+        note_to_panel=""
     )
 
 
-def reviews_to_clear(applications: QuerySet[Application] | None = None) -> QuerySet[Review]:
-    return Review.objects.filter(assignment__application__in=_of_anonymised(applications)).exclude(note_to_panel="")
-
-
-def feedback_to_clear(applications: QuerySet[Application] | None = None) -> QuerySet[CriterionFeedback]:
-    return CriterionFeedback.objects.filter(application__in=_of_anonymised(applications)).exclude(text="")
-
-
-def conflicts_to_clear(applications: QuerySet[Application] | None = None) -> QuerySet[Conflict]:
-    return Conflict.objects.filter(application__in=_of_anonymised(applications), kind=ConflictKind.DECLARED).exclude(
-        Q(reason=ANONYMISED_REASON)
+def feedback_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[CriterionFeedback]:
+    return CriterionFeedback.objects.filter(application__in=_of_anonymised(applications, anonymised_before)).exclude(
+        text=""
     )
+
+
+def conflicts_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[Conflict]:
+    return Conflict.objects.filter(
+        application__in=_of_anonymised(applications, anonymised_before), kind=ConflictKind.DECLARED
+    ).exclude(Q(reason=ANONYMISED_REASON))
 
 
 def criterion_scores_clear(scores: QuerySet[CriterionScore]) -> int:

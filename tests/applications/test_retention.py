@@ -19,7 +19,7 @@ def subscription(email, status, consented_days_ago):
     )
 
 
-def test_retention_deletes_abandoned_drafts_and_unconfirmed_registrations_only():
+def test_retention_anonymises_abandoned_drafts_and_deletes_unconfirmed_registrations_only():
     round = RoundFactory(closes_at=timezone.now() + timedelta(days=1))
     abandoned = ApplicationFactory(round=round)
     reopened = complete(ApplicationFactory(round=round))
@@ -36,8 +36,13 @@ def test_retention_deletes_abandoned_drafts_and_unconfirmed_registrations_only()
     assert counts["applications.Application:drafts"] == 1
     assert counts["applications.UpdateSubscription:unconfirmed"] == 1
     assert counts["applications.Application"] == 0
-    assert not Application.objects.filter(pk=abandoned.pk).exists()
-    assert set(Application.objects.values_list("pk", flat=True)) == {reopened.pk, kept_submitted.pk}
+    # Kept as a count of applications started (the insight funnel's), without the person.
+    abandoned.refresh_from_db()
+    assert (abandoned.applicant, abandoned.full_name, abandoned.anonymised_at is not None) == (None, "", True)
+    assert set(Application.objects.filter(anonymised_at__isnull=True).values_list("pk", flat=True)) == {
+        reopened.pk,
+        kept_submitted.pk,
+    }
     assert set(UpdateSubscription.objects.values_list("email", flat=True)) == {"yes@example.org", "new@example.org"}
     entry = AuditEntry.objects.get(action="retention.run")
     assert entry.changes["counts"] == counts
@@ -51,4 +56,5 @@ def test_retention_keeps_drafts_of_a_round_closed_recently():
         counts = apply_retention()
 
     assert counts["applications.Application:drafts"] == 0
-    assert Application.objects.filter(pk=draft.pk).exists()
+    draft.refresh_from_db()
+    assert draft.anonymised_at is None and draft.applicant is not None
