@@ -4,6 +4,8 @@ benchmark's environment (production settings, the bench database):
     prepare  sessions for each role, the URL of each key page and its query count
     assign   the time `assignments_auto` takes for the whole round in review
              (its assignments removed first; everything rolled back afterwards)
+    retention  one run of the retention schedule over 100,000 outbox rows past their
+             period (added, then rolled back): its time, queries and rows changed
 
 Prints one line of JSON."""
 
@@ -182,8 +184,57 @@ def assign() -> dict:
     return outcome
 
 
+def retention(rows: int = 100_000) -> dict:
+    """One run of the whole retention schedule with `rows` outbox rows past their
+    period on top of the scale data: bounded by RETENTION_BATCH_SIZE per rule."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from q_portal.outbox.models import OutboundEmail
+    from q_portal.retention.services import retention_run
+
+    outcome = {}
+    try:
+        with transaction.atomic():
+            sent_at = timezone.now() - timedelta(days=800)
+            OutboundEmail.objects.bulk_create(
+                (
+                    OutboundEmail(
+                        to=f"bench{n}@example.org",
+                        subject="Your application",
+                        body_text="Dear applicant",
+                        key=f"bench.retention.{n}",
+                        status=OutboundEmail.Status.SENT,
+                        sent_at=sent_at,
+                        created_at=sent_at,
+                    )
+                    for n in range(rows)
+                ),
+                batch_size=5000,
+            )
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                run = retention_run()
+                seconds = time.perf_counter() - started
+            outcome = {
+                "outbox_rows": rows,
+                "seconds": round(seconds, 2),
+                "queries": len(queries.captured_queries),
+                "changed": run.counts,
+                "outbox_changed": run.counts.get("outbox.OutboundEmail", 0),
+                "batch_size": settings.RETENTION_BATCH_SIZE,
+                "rules": len(run.counts),
+            }
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return outcome
+
+
 if __name__ == "__main__":
     action = sys.argv[1] if len(sys.argv) > 1 else ""
-    if action not in {"prepare", "assign"}:
-        raise SystemExit("usage: django_side.py prepare|assign")
-    print(json.dumps(prepare() if action == "prepare" else assign()))
+    actions = {"prepare": prepare, "assign": assign, "retention": retention}
+    if action not in actions:
+        raise SystemExit("usage: django_side.py prepare|assign|retention")
+    print(json.dumps(actions[action]()))

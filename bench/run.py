@@ -126,6 +126,18 @@ def _assignment_time(env: dict[str, str]) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def _retention_time(env: dict[str, str]) -> dict:
+    completed = subprocess.run(  # noqa: S603 - our own script
+        [PYTHON, str(Path(__file__).with_name("django_side.py")), "retention"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -362,10 +374,20 @@ def _markdown(report: dict) -> str:
         f"{memory['worker_max_mb']} MB.",
         "",
         *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
+        *([_retention_markdown(report["retention"]), ""] if report.get("retention") else []),
         "Not measured yet: the Celery worker's memory.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _retention_markdown(retention: dict) -> str:
+    return (
+        f"Retention (`retention_run`): one run of the whole schedule ({retention['rules']} rules) with "
+        f"{retention['outbox_rows']:,} outbox rows past their period took {retention['seconds']} s in "
+        f"{retention['queries']} queries and emptied {retention['outbox_changed']:,} of them (the batch limit, "
+        f"{retention['batch_size']:,}); the next run resumes (rolled back afterwards)."
+    )
 
 
 def main() -> None:
@@ -440,6 +462,8 @@ def main() -> None:
     assignment = _assignment_time(env)
     _log("Timing a 5,000-recipient email wave with two Celery workers (bench/wave.py)")
     wave = wave_bench.run(env)
+    _log("Timing one retention run over 100,000 outbox rows past their period")
+    retention = _retention_time(env)
     report = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(database_url),
@@ -456,6 +480,7 @@ def main() -> None:
         "pages": pages,
         "assignment": assignment,
         "wave": wave,
+        "retention": retention,
         "memory": memory,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

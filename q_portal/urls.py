@@ -5,11 +5,14 @@ from django.urls import include, path
 from applications.views.public import HomeView
 
 from . import views
+from .retention import views as retention_views
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
+    path("privacy/retention/", retention_views.PublicRetentionView.as_view(), name="privacy_retention"),
+    path("programme/retention/", retention_views.RetentionScheduleView.as_view(), name="programme_retention"),
     path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

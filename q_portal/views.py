@@ -7,12 +7,16 @@ from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from .celery import app as celery_app
+from .retention.selectors import public_schedule
 
 logger = logging.getLogger(__name__)
 
 
 class PrivacyView(TemplateView):
     template_name = "pages/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(retention_rules=public_schedule(), **kwargs)
 
 
 class AccessibilityView(TemplateView):

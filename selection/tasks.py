@@ -1,6 +1,6 @@
 """Selection's Celery tasks: thin, primitive ids as keyword arguments, each
-calling one service. Several features add theirs here (scores; place offers;
-retention): append, don't replace."""
+calling one service. Several features add theirs here (scores; place offers):
+append, don't replace. Retention runs from `q_portal.retention.tasks`."""
 
 import logging
 
@@ -11,7 +11,6 @@ from .services import places as place_services
 
 # A module reference, not names: the score services import this module to queue tasks.
 from .services import scores as score_services
-from .services.retention import retention_apply
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +44,6 @@ def place_offers_lapse() -> int:
     if lapsed:
         logger.info("Lapsed %s offers of places", lapsed)
     return lapsed
-
-
-@shared_task(name="selection.apply_retention", autoretry_for=(OperationalError, InterfaceError), max_retries=3)
-def apply_retention() -> dict[str, int]:
-    """Beat, daily: the whole retention policy (recruitment's and selection's parts)."""
-    counts = retention_apply()
-    logger.info("Retention policy applied: %s", counts)
-    return counts
 
 
 @shared_task(

@@ -103,9 +103,6 @@ class Nomination(models.Model):
                 condition=~Q(status="withdrawn"),
                 name="nomination_one_per_email_per_round",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="accepted") | Q(nominee__isnull=False), name="accepted_nomination_has_nominee"
-            ),
         ]
         indexes = [
             models.Index(fields=["round", "organisation", "status"]),
@@ -130,6 +127,8 @@ class CohortUpload(models.Model):
     rows = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # When the retention schedule removed the rows' personal columns after import.
+    personal_data_cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,26 +1,23 @@
-"""The retention policy for recruitment data, run daily by Celery beat (through
-`selection.services.retention.retention_apply`, which adds selection's part and
-audits the run): what is no longer needed is deleted, and the applications of
-people who were not selected or withdrew are anonymised once their period is over.
+"""Recruitment's retention services: what `applications.retention` (the app's
+entries in the retention schedule, `q_portal.retention`) and erasure run. What is
+no longer needed is deleted, and the applications of people who were not selected
+or withdrew, or whose membership ended long ago, are anonymised.
 
 Anonymising keeps what the round's statistics need (round, route, region, role,
 organisation, status, outcome, reference, dates, and selection's scores and
 decisions) and clears everything that says who the person is or what they wrote."""
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from dateutil.relativedelta import relativedelta
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
-from q_portal.audit.models import AuditEntry
+from members.choices import MembershipStatus
+from q_portal.audit.services import audit_entries_about, audit_entries_redact
 
 from ..choices import ApplicationOutcome, ApplicationStatus, SubscriptionStatus
-from ..models import Application, CriterionResponse, Nomination, NominationStatus, UpdateSubscription
+from ..models import Application, CohortUpload, CriterionResponse, Nomination, UpdateSubscription
 
 # What an anonymised application keeps in each personal field.
 ANONYMISED_APPLICATION = {
@@ -35,16 +32,19 @@ ANONYMISED_APPLICATION = {
 }
 
 
+# An anonymised nomination's address ends so (it stays unique: nomination-<id>@…).
+ANONYMISED_EMAIL_DOMAIN = "@anonymised.invalid"
+
+
 @dataclass(frozen=True)
 class Anonymised:
     applications: int
     nominations: int
 
 
-def applications_due_for_anonymisation(*, now: datetime) -> QuerySet[Application]:
+def applications_due_for_anonymisation(*, cutoff: datetime) -> QuerySet[Application]:
     """Unsuccessful applications whose decision was released, and withdrawn ones,
-    more than RETENTION_ANONYMISE_MONTHS ago, not yet anonymised."""
-    cutoff = now - relativedelta(months=settings.RETENTION_ANONYMISE_MONTHS)
+    before `cutoff` (RETENTION_ANONYMISE_MONTHS ago), not yet anonymised."""
     return Application.objects.filter(anonymised_at__isnull=True).filter(
         Q(outcome=ApplicationOutcome.UNSUCCESSFUL, outcome_released_at__lt=cutoff)
         | Q(status=ApplicationStatus.WITHDRAWN, withdrawn_at__lt=cutoff)
@@ -55,57 +55,17 @@ def nominations_anonymise(*, nominations: QuerySet[Nomination]) -> int:
     """Clear the nominee's details from nominations, keeping round, organisation,
     region, role, status and dates (quota use stays right), and cut the link to
     the application, which would name it again. The email address becomes a
-    unique placeholder, as the one-nomination-per-address rule needs one. An
-    accepted nomination keeps its nominee's account (the database requires one;
-    an erased person's account is kept as an anonymous placeholder for it). No
-    audit entry: the caller audits with counts. Returns how many changed."""
-    ids = list(nominations.exclude(email__endswith="@anonymised.invalid").values_list("pk", flat=True))
-    nominations = Nomination.objects.filter(pk__in=ids)
-    nominations.exclude(status=NominationStatus.ACCEPTED).update(nominee=None)
-    return nominations.update(
+    unique placeholder, as the one-nomination-per-address rule needs one; the
+    link to the nominee's account goes too. No audit entry: the caller audits
+    with counts. Returns how many changed."""
+    ids = list(nominations.exclude(email__endswith=ANONYMISED_EMAIL_DOMAIN).values_list("pk", flat=True))
+    return Nomination.objects.filter(pk__in=ids).update(
+        nominee=None,
         full_name="",
         job_title="",
         statement="",
         application=None,
-        email=Concat(Value("nomination-"), Cast("pk", CharField()), Value("@anonymised.invalid")),
-    )
-
-
-# A stored value kept when redacting an audit entry's changes: numbers, yes/no and
-# choice values ("accept", "under_review") say nothing about the person.
-_CHOICE_VALUE = re.compile(r"[a-z0-9_]{0,40}")
-_REDACTED = object()
-
-
-def _redacted(value):
-    if isinstance(value, dict):
-        kept = {key: _redacted(item) for key, item in value.items()}
-        return {key: item for key, item in kept.items() if item is not _REDACTED}
-    if isinstance(value, list):
-        return [item for item in map(_redacted, value) if item is not _REDACTED]
-    if isinstance(value, str) and not _CHOICE_VALUE.fullmatch(value):
-        return _REDACTED
-    return value
-
-
-def audit_entries_redact(*, entries: QuerySet[AuditEntry]) -> int:
-    """Redact audit entries: the summary goes, and so does any text in the changes;
-    what was done, when, by whom, to which object, and numbers and choices (scores,
-    outcomes) stay. The one edit an audit entry ever gets: the person's right to
-    be forgotten outweighs the record's wording. Returns how many changed."""
-    changed = []
-    for entry in entries.only("pk", "summary", "changes"):
-        changes = _redacted(entry.changes)
-        if entry.summary or changes != entry.changes:
-            entry.summary, entry.changes = "", changes
-            changed.append(entry)
-    AuditEntry.objects.bulk_update(changed, ["summary", "changes"], batch_size=500)
-    return len(changed)
-
-
-def audit_entries_about(*, model, ids) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(
-        target_type=ContentType.objects.get_for_model(model), target_id__in=[str(pk) for pk in ids]
+        email=Concat(Value("nomination-"), Cast("pk", CharField()), Value(ANONYMISED_EMAIL_DOMAIN)),
     )
 
 
@@ -128,26 +88,91 @@ def applications_anonymise(*, applications: QuerySet[Application], now: datetime
     return Anonymised(applications=len(ids), nominations=nominations_changed)
 
 
-def recruitment_retention_apply(*, now: datetime) -> dict[str, int]:
-    """Recruitment's part of the retention policy, in the caller's transaction:
-    delete abandoned drafts (never submitted, their round closed more than
-    RETENTION_ABANDONED_DRAFT_DAYS ago) and registrations for updates never
-    confirmed within RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS, and anonymise the
-    applications due (see `applications_due_for_anonymisation`). Returns the
-    counts; the caller audits them."""
-    draft_cutoff = now - timedelta(days=settings.RETENTION_ABANDONED_DRAFT_DAYS)
-    subscription_cutoff = now - timedelta(days=settings.RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS)
+def abandoned_drafts(*, cutoff: datetime) -> QuerySet[Application]:
+    """Drafts never submitted whose round closed before `cutoff`, not yet
+    anonymised. They are anonymised, not deleted: the insight funnel counts the
+    applications started."""
+    return Application.objects.filter(
+        status=ApplicationStatus.DRAFT, reference__isnull=True, round__closes_at__lt=cutoff, anonymised_at__isnull=True
+    )
 
-    abandoned = Application.objects.filter(
-        Q(status=ApplicationStatus.DRAFT) & Q(reference__isnull=True) & Q(round__closes_at__lt=draft_cutoff)
+
+def unconfirmed_subscriptions(*, cutoff: datetime) -> QuerySet[UpdateSubscription]:
+    """Registrations for updates never confirmed, made before `cutoff`."""
+    return UpdateSubscription.objects.filter(status=SubscriptionStatus.PENDING, consented_at__lt=cutoff)
+
+
+def unsubscribed_subscriptions(*, cutoff: datetime) -> QuerySet[UpdateSubscription]:
+    """Registrations for updates whose person unsubscribed before `cutoff`, not yet
+    anonymised (the suppression of the address stays, so they are never emailed again)."""
+    return UpdateSubscription.objects.filter(
+        status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at__lt=cutoff
+    ).exclude(email__endswith=ANONYMISED_EMAIL_DOMAIN)
+
+
+def subscriptions_anonymise(subscriptions: QuerySet[UpdateSubscription], now: datetime) -> int:
+    """Remove the name and address (the address becomes a unique placeholder);
+    region, role and dates stay, so the recruitment funnel's "registered" count
+    stays right."""
+    return subscriptions.update(
+        name="", email=Concat(Value("subscription-"), Cast("pk", CharField()), Value(ANONYMISED_EMAIL_DOMAIN))
     )
-    unconfirmed = UpdateSubscription.objects.filter(
-        status=SubscriptionStatus.PENDING, consented_at__lt=subscription_cutoff
+
+
+def nominations_without_application(*, cutoff: datetime) -> QuerySet[Nomination]:
+    """Nominations that never became an application (invited, opened, declined or
+    withdrawn), in rounds closed before `cutoff`, not yet anonymised."""
+    return Nomination.objects.filter(application__isnull=True, round__closes_at__lt=cutoff).exclude(
+        email__endswith=ANONYMISED_EMAIL_DOMAIN
     )
-    anonymised = applications_anonymise(applications=applications_due_for_anonymisation(now=now), now=now)
-    return {
-        "abandoned_drafts_deleted": abandoned.delete()[1].get(Application._meta.label, 0),
-        "unconfirmed_subscriptions_deleted": unconfirmed.delete()[1].get(UpdateSubscription._meta.label, 0),
-        "applications_anonymised": anonymised.applications,
-        "nominations_anonymised": anonymised.nominations,
-    }
+
+
+def applications_of_former_members(*, cutoff: datetime) -> QuerySet[Application]:
+    """Accepted applications of people whose membership ended before `cutoff`, or
+    whose account is gone, not yet anonymised."""
+    return Application.objects.filter(
+        anonymised_at__isnull=True, outcome=ApplicationOutcome.ACCEPTED, outcome_released_at__lt=cutoff
+    ).filter(
+        Q(applicant__isnull=True)
+        | Q(
+            applicant__member_profile__status=MembershipStatus.ENDED,
+            applicant__member_profile__status_changed_at__lt=cutoff,
+        )
+    )
+
+
+def applications_apply_anonymisation(applications: QuerySet[Application], now: datetime) -> int:
+    """The schedule's `apply` for applications: anonymise them (see `applications_anonymise`)."""
+    return applications_anonymise(applications=applications, now=now).applications
+
+
+def nominations_apply_anonymisation(nominations: QuerySet[Nomination], now: datetime) -> int:
+    return nominations_anonymise(nominations=nominations)
+
+
+def cohort_uploads_imported(*, cutoff: datetime) -> QuerySet[CohortUpload]:
+    """Imported cohort uploads, imported before `cutoff`, whose rows still hold the
+    nominees' details."""
+    return CohortUpload.objects.filter(imported_at__lt=cutoff, personal_data_cleared_at__isnull=True)
+
+
+def cohort_uploads_not_imported(*, cutoff: datetime) -> QuerySet[CohortUpload]:
+    """Uploads previewed but never imported, made before `cutoff`."""
+    return CohortUpload.objects.filter(imported_at__isnull=True, created_at__lt=cutoff)
+
+
+def cohort_uploads_clear(uploads: QuerySet[CohortUpload], now: datetime) -> int:
+    """Remove the personal columns of imported uploads: each row keeps its number
+    and the columns it had errors in (what the import report needs), never the
+    values typed or the reasons (which may quote them); the file's name goes."""
+    changed = []
+    for upload in uploads.only("pk", "rows"):
+        upload.rows = [
+            {"row": row.get("row"), "errors": [{"column": e.get("column")} for e in row.get("errors", [])]}
+            for row in upload.rows
+        ]
+        upload.filename = ""
+        upload.personal_data_cleared_at = now
+        changed.append(upload)
+    CohortUpload.objects.bulk_update(changed, ["rows", "filename", "personal_data_cleared_at"], batch_size=500)
+    return len(changed)

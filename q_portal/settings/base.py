@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     # Cross-cutting infrastructure, usable by every app below.
     "q_portal.audit",
     "q_portal.outbox",
+    "q_portal.retention",
     # The portal's apps, lowest layer first (see DESIGN.md §3).
     "members",
     "applications",
@@ -253,9 +254,8 @@ CELERY_BEAT_SCHEDULE = {
     "selection-lapse-place-offers": {"task": "selection.place_offers_lapse", "schedule": 15 * 60.0},
     # Releases of decisions whose task was lost (or queued while the broker was down).
     "selection-resume-releases": {"task": "selection.release_runs_resume", "schedule": 60.0},
-    # Retention: drafts, unconfirmed registrations, and anonymising applications
-    # (recruitment's part and selection's reviews of them, in one run).
-    "applications-retention": {"task": "selection.apply_retention", "schedule": 60 * 60 * 24},
+    # Retention: the whole schedule (q_portal.retention), in bounded batches.
+    "applications-retention": {"task": "retention.apply", "schedule": crontab(minute=30, hour=2)},
     # Email waves: start scheduled waves and deadline reminders when due, and look
     # after waves being sent (recover, re-queue), every ~15 seconds.
     "applications-dispatch-waves": {"task": "applications.dispatch_waves", "schedule": float(WAVE_DISPATCH_SECONDS)},
@@ -273,6 +273,26 @@ RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS = env.int("RETENTION_UNCONFIRMED_SUBSCRI
 # Unsuccessful and withdrawn applications are anonymised this many months after
 # the released decision or the withdrawal.
 RETENTION_ANONYMISE_MONTHS = env.int("RETENTION_ANONYMISE_MONTHS", default=12)
+# The rest of the schedule (q_portal.retention; each app's entries in <app>/retention.py).
+# Outbox rows lose their address and contents this long after sending (the row stays, as a count).
+RETENTION_OUTBOX_MONTHS = env.int("RETENTION_OUTBOX_MONTHS", default=12)
+# A cohort upload's rows lose the nominees' details this long after the import
+# (an upload never imported is deleted as long after it was made).
+RETENTION_COHORT_UPLOAD_DAYS = env.int("RETENTION_COHORT_UPLOAD_DAYS", default=30)
+# Audit entries, and the log of subject access requests, are deleted after this long.
+RETENTION_AUDIT_YEARS = env.int("RETENTION_AUDIT_YEARS", default=6)
+RETENTION_SUBJECT_ACCESS_LOG_YEARS = env.int("RETENTION_SUBJECT_ACCESS_LOG_YEARS", default=6)
+# A member's profile (and accepted application) is anonymised this long after the membership ended.
+RETENTION_ENDED_MEMBERSHIP_MONTHS = env.int("RETENTION_ENDED_MEMBERSHIP_MONTHS", default=12)
+# Messages between members, and abuse reports once resolved.
+RETENTION_CONTACT_MESSAGE_MONTHS = env.int("RETENTION_CONTACT_MESSAGE_MONTHS", default=24)
+RETENTION_ABUSE_REPORT_MONTHS = env.int("RETENTION_ABUSE_REPORT_MONTHS", default=24)
+# Registrations for updates whose person unsubscribed (the suppression stays).
+RETENTION_UNSUBSCRIBED_DAYS = env.int("RETENTION_UNSUBSCRIBED_DAYS", default=30)
+# Work per run: at most this many rows per rule; while more are due the task runs
+# again at once, up to this many runs a day.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
+RETENTION_RUNS_PER_DAY = env.int("RETENTION_RUNS_PER_DAY", default=50)
 
 # --- Internationalisation -------------------------------------------------------
 

@@ -22,7 +22,6 @@ from applications.models import (
     Application,
     CohortUpload,
     Nomination,
-    NominationStatus,
     NominatorOrganisation,
     UpdateSubscription,
 )
@@ -71,9 +70,9 @@ def _refuse_unless_erasable(subject: DataSubject, reason: str, by) -> None:
 
 def _placeholder(user: User) -> None:
     """Turn an account into an anonymous placeholder that cannot sign in (its
-    sessions end: they are tied to the password, now unusable). For an account
-    that rows of the round's record need: a reviewer's reviews, an accepted
-    nomination (which the database requires to have a nominee)."""
+    sessions end: they are tied to the password, now unusable). For a reviewer's
+    account: their assignments and reviews hang off it, and the round's scores
+    need them."""
     user.email = f"erased-{user.pk}@{ERASED_DOMAIN}"
     user.display_name = _("Erased account %(number)s") % {"number": user.pk}
     user.set_unusable_password()
@@ -117,8 +116,8 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     the reviewers' comments on them; nominations of them are anonymised; their
     registrations for updates, the emails sent to them, their member profile (with
     pledge, messages, communities and photo) and their account are deleted; a
-    reviewer's account (or one an accepted nomination needs) becomes an anonymous
-    placeholder keeping their reviews; audit entries about them are redacted and
+    reviewer's account becomes an anonymous placeholder keeping their reviews
+    (an accepted nomination keeps its counts without the person); audit entries about them are redacted and
     their name leaves the wording of any other. Suppressions of their address stay, so it is never emailed
     again. Side effect: one audit entry with the counts and the reason (never the
     address). Returns the counts."""
@@ -174,10 +173,7 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     counts["accounts_deleted"] = counts["accounts_kept_as_placeholder"] = 0
     if user is not None:
         _redact_name_in_entries(user, subject)
-        if (
-            Assignment.objects.filter(reviewer=user).exists()
-            or Nomination.objects.filter(nominee=user, status=NominationStatus.ACCEPTED).exists()
-        ):
+        if Assignment.objects.filter(reviewer=user).exists():
             _placeholder(user)
             counts["accounts_kept_as_placeholder"] = 1
         else:

@@ -1,5 +1,6 @@
-"""The retention policy, whole: recruitment's part (`applications.services.retention`)
-and selection's, run together daily by Celery beat and audited once with counts.
+"""Selection's retention services: clearing what reviewers and the programme team
+wrote about anonymised applications (run by `selection.retention`'s entries in the
+retention schedule, and by erasure).
 
 Selection keeps every score, recommendation, decision and stored score summary of
 an anonymised application, so the round's statistics stay as they were; what the
@@ -7,13 +8,9 @@ reviewers and the programme team wrote about the person goes."""
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from applications.models import Application
-from applications.services.retention import recruitment_retention_apply
-from q_portal.audit.services import audit_log
 
 from ..choices import ConflictKind
 from ..models import Conflict, CriterionFeedback, CriterionScore, Review
@@ -22,34 +19,72 @@ from ..models import Conflict, CriterionFeedback, CriterionScore, Review
 ANONYMISED_REASON = "Removed when the application was anonymised."
 
 
+def _of_anonymised(applications: QuerySet[Application] | None, anonymised_before: datetime | None):
+    if applications is None:
+        applications = Application.objects.filter(anonymised_at__lte=anonymised_before)
+    return applications.values("pk")
+
+
+def criterion_scores_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[CriterionScore]:
+    """Comments on criteria of these applications (or of every application
+    anonymised by `anonymised_before`) not yet cleared."""
+    return CriterionScore.objects.filter(
+        review__assignment__application__in=_of_anonymised(applications, anonymised_before)
+    ).exclude(comment="")
+
+
+def reviews_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[Review]:
+    return Review.objects.filter(assignment__application__in=_of_anonymised(applications, anonymised_before)).exclude(
+        note_to_panel=""
+    )
+
+
+def feedback_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[CriterionFeedback]:
+    return CriterionFeedback.objects.filter(application__in=_of_anonymised(applications, anonymised_before)).exclude(
+        text=""
+    )
+
+
+def conflicts_to_clear(
+    applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
+) -> QuerySet[Conflict]:
+    return Conflict.objects.filter(
+        application__in=_of_anonymised(applications, anonymised_before), kind=ConflictKind.DECLARED
+    ).exclude(Q(reason=ANONYMISED_REASON))
+
+
+def criterion_scores_clear(scores: QuerySet[CriterionScore]) -> int:
+    return scores.update(comment="")
+
+
+def reviews_clear(reviews: QuerySet[Review]) -> int:
+    return reviews.update(note_to_panel="")
+
+
+def feedback_clear(feedback: QuerySet[CriterionFeedback]) -> int:
+    return feedback.update(text="")
+
+
+def conflicts_clear(conflicts: QuerySet[Conflict]) -> int:
+    return conflicts.update(reason=ANONYMISED_REASON)
+
+
 def reviews_anonymise(*, applications: QuerySet[Application]) -> dict[str, int]:
     """Clear the free text about these applications: reviewers' comments on each
     criterion and notes to the panel, the feedback drafted for the applicant, and
     the reasons given for declared conflicts. Scores, recommendations and
-    decisions stay. Idempotent; no audit entry (the caller audits with counts)."""
-    ids = applications.values("pk")
-    comments = CriterionScore.objects.filter(review__assignment__application__in=ids).exclude(comment="")
-    notes = Review.objects.filter(assignment__application__in=ids).exclude(note_to_panel="")
-    feedback = CriterionFeedback.objects.filter(application__in=ids).exclude(text="")
-    reasons = Conflict.objects.filter(application__in=ids, kind=ConflictKind.DECLARED).exclude(
-        Q(reason=ANONYMISED_REASON)
-    )
+    decisions stay. Idempotent; no audit entry (the caller audits with counts).
+    The retention schedule runs the same clearing, in batches, over every
+    anonymised application (`selection.retention`)."""
     return {
-        "review_comments_cleared": comments.update(comment=""),
-        "review_notes_cleared": notes.update(note_to_panel=""),
-        "feedback_cleared": feedback.update(text=""),
-        "conflict_reasons_cleared": reasons.update(reason=ANONYMISED_REASON),
+        "review_comments_cleared": criterion_scores_clear(criterion_scores_to_clear(applications)),
+        "review_notes_cleared": reviews_clear(reviews_to_clear(applications)),
+        "feedback_cleared": feedback_clear(feedback_to_clear(applications)),
+        "conflict_reasons_cleared": conflicts_clear(conflicts_to_clear(applications)),
     }
-
-
-@transaction.atomic
-def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
-    """Apply the whole retention policy once: recruitment's deletions and
-    anonymisation, then clear selection's free text about every anonymised
-    application (catching any an earlier run or an erasure left). Side effect: one
-    audit entry with the counts. Returns the counts."""
-    now = now or timezone.now()
-    counts = recruitment_retention_apply(now=now)
-    counts |= reviews_anonymise(applications=Application.objects.filter(anonymised_at__isnull=False))
-    audit_log(actor=None, action="retention.run", summary="Retention policy applied", changes=counts)
-    return counts

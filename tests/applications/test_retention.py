@@ -7,7 +7,7 @@ from django.utils import timezone
 from applications.choices import SubscriptionStatus
 from applications.models import Application, UpdateSubscription
 from q_portal.audit.models import AuditEntry
-from selection.tasks import apply_retention
+from q_portal.retention.tasks import retention_apply as apply_retention
 from tests.factories.applications import ApplicationFactory, RoundFactory, complete, submitted
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def subscription(email, status, consented_days_ago):
     )
 
 
-def test_retention_deletes_abandoned_drafts_and_unconfirmed_registrations_only():
+def test_retention_anonymises_abandoned_drafts_and_deletes_unconfirmed_registrations_only():
     round = RoundFactory(closes_at=timezone.now() + timedelta(days=1))
     abandoned = ApplicationFactory(round=round)
     reopened = complete(ApplicationFactory(round=round))
@@ -33,14 +33,19 @@ def test_retention_deletes_abandoned_drafts_and_unconfirmed_registrations_only()
         subscription("yes@example.org", SubscriptionStatus.CONFIRMED, consented_days_ago=400)
         counts = apply_retention()
 
-    assert counts["abandoned_drafts_deleted"] == 1
-    assert counts["unconfirmed_subscriptions_deleted"] == 1
-    assert counts["applications_anonymised"] == 0
-    assert not Application.objects.filter(pk=abandoned.pk).exists()
-    assert set(Application.objects.values_list("pk", flat=True)) == {reopened.pk, kept_submitted.pk}
+    assert counts["applications.Application:drafts"] == 1
+    assert counts["applications.UpdateSubscription:unconfirmed"] == 1
+    assert counts["applications.Application"] == 0
+    # Kept as a count of applications started (the insight funnel's), without the person.
+    abandoned.refresh_from_db()
+    assert (abandoned.applicant, abandoned.full_name, abandoned.anonymised_at is not None) == (None, "", True)
+    assert set(Application.objects.filter(anonymised_at__isnull=True).values_list("pk", flat=True)) == {
+        reopened.pk,
+        kept_submitted.pk,
+    }
     assert set(UpdateSubscription.objects.values_list("email", flat=True)) == {"yes@example.org", "new@example.org"}
     entry = AuditEntry.objects.get(action="retention.run")
-    assert entry.changes == counts
+    assert entry.changes["counts"] == counts
 
 
 def test_retention_keeps_drafts_of_a_round_closed_recently():
@@ -50,5 +55,6 @@ def test_retention_keeps_drafts_of_a_round_closed_recently():
     with time_machine.travel(round.closes_at + timedelta(days=89)):
         counts = apply_retention()
 
-    assert counts["abandoned_drafts_deleted"] == 0
-    assert Application.objects.filter(pk=draft.pk).exists()
+    assert counts["applications.Application:drafts"] == 0
+    draft.refresh_from_db()
+    assert draft.anonymised_at is None and draft.applicant is not None

@@ -60,6 +60,8 @@ POLICY = {
     "home": PUBLIC,
     "healthz": PUBLIC,
     "privacy": PUBLIC,
+    "privacy_retention": PUBLIC,
+    "programme_retention": PROGRAMME,
     "accessibility": PUBLIC,
     **dict.fromkeys(
         [

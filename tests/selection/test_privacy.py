@@ -160,19 +160,22 @@ def test_erasure_of_an_applicant_removes_them_and_keeps_the_round_statistics():
     assert user.email not in json.dumps(entry.changes)
 
 
-def test_erasure_keeps_an_anonymous_placeholder_an_accepted_nomination_needs():
+def test_erasure_deletes_the_account_of_an_accepted_nominee_and_the_nomination_keeps_its_counts():
     user = UserFactory()
     held = person_everywhere(user, nomination_status=NominationStatus.ACCEPTED)
 
     counts = person_erase(subject=data_subject_for(user=user), reason="Request", by=team_member())
 
-    assert counts["accounts_kept_as_placeholder"] == 1
+    assert (counts["accounts_kept_as_placeholder"], counts["accounts_deleted"]) == (0, 1)
+    assert not User.objects.filter(pk=user.pk).exists()
     nomination = Nomination.objects.get(pk=held["nomination"].pk)
-    assert (nomination.status, nomination.full_name, nomination.application) == ("accepted", "", None)
-    placeholder = nomination.nominee
-    assert (placeholder.pk, placeholder.is_active, placeholder.has_usable_password()) == (user.pk, False, False)
-    assert user.email not in placeholder.email
-    assert export_text(placeholder).count("Petra") == 0
+    assert (nomination.status, nomination.full_name, nomination.application, nomination.nominee) == (
+        "accepted",
+        "",
+        None,
+        None,
+    )
+    assert (nomination.round, nomination.organisation) == (held["nomination"].round, held["nomination"].organisation)
 
 
 def test_erasure_leaves_another_applicant_of_the_round_untouched():

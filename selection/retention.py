@@ -1,0 +1,68 @@
+"""Selection's entries in the retention schedule (see `q_portal.retention`): what
+reviewers and the programme team wrote about an application goes when the
+application is anonymised (recruitment's rules, which run first); scores,
+recommendations and decisions stay for the round's statistics."""
+
+from django.utils.translation import gettext_lazy as _
+
+from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, not_personal, register
+
+from .services import retention as services
+
+AFTER = _("the application is anonymised (see the application's rule)")
+
+
+def _rule(model: str, holds, due, apply) -> Rule:
+    # Due at once when the application is anonymised: the period is the application's.
+    return Rule(
+        model,
+        holds=holds,
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.ANONYMISE,
+        period=Period("RETENTION_SELECTION_TEXT_GRACE_DAYS", 0, "days"),
+        after=AFTER,
+        kept=_("As long as the application; removed when it is anonymised"),
+        due=lambda cutoff: due(anonymised_before=cutoff),
+        apply=lambda rows, now: apply(rows),
+        public=False,
+    )
+
+
+register(
+    _rule(
+        "selection.CriterionScore",
+        _("Reviewers' comments on each criterion"),
+        services.criterion_scores_to_clear,
+        services.criterion_scores_clear,
+    )
+)
+register(
+    _rule(
+        "selection.Review",
+        _("Reviewers' notes to the panel"),
+        services.reviews_to_clear,
+        services.reviews_clear,
+    )
+)
+register(
+    _rule(
+        "selection.CriterionFeedback",
+        _("Feedback drafted for the applicant"),
+        services.feedback_to_clear,
+        services.feedback_clear,
+    )
+)
+register(
+    _rule(
+        "selection.Conflict",
+        _("Reasons reviewers give for a conflict of interest"),
+        services.conflicts_to_clear,
+        services.conflicts_clear,
+    )
+)
+not_personal("selection.SelectionSettings", reason="A round's selection settings: weights, rubric, dates.")
+not_personal("selection.PlaceHold", reason="Places held back for a region or role: a dimension and a count.")
+not_personal(
+    "selection.ReleaseRun",
+    reason="A release's progress: decision ids, counts, and a problem naming an application by its reference.",
+)
