@@ -616,14 +616,10 @@ def _copy(source: Wave, target: Wave) -> None:
 
 
 def _kick(wave_id: int) -> None:
-    """After commit, queue the wave's send tasks (robust: if the broker is down,
-    the dispatcher queues them later)."""
-
-    def queue():
-        for _number in range(settings.WAVE_SEND_TASKS):
-            tasks.send_wave.delay(wave_id=wave_id)
-
-    transaction.on_commit(queue, robust=True)
+    """After commit, queue the wave's send tasks (if the broker is down, the
+    dispatcher queues them later)."""
+    for _number in range(settings.WAVE_SEND_TASKS):
+        enqueue_on_commit(tasks.send_wave, wave_id=wave_id)
 
 
 def _full_clean(wave: Wave) -> None:
