@@ -31,6 +31,7 @@ from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue, outbox_send
 from selection.choices import ConflictKind, Recommendation
 from selection.models import ApplicationScore, Assignment, Conflict
+from selection.selectors.insight import InsightFilters, criteria_of, reviewer_calibration, score_distributions
 from selection.services.assignments import assignments_auto
 from selection.services.release import decisions_release
 from selection.services.scores import scores_normalise
@@ -155,3 +156,27 @@ def test_scores_and_normalised_scores_are_the_same_whichever_database_computes_t
     # The first reviewer scored 9 and 3: z-scores +1 and -1; the second only scored once (z 0).
     assert score.normalised_score == pytest.approx(0.5)
     assert single.normalised_score == pytest.approx(-1.0)
+
+
+def test_insight_with_one_score_in_a_group_gives_no_spread_rather_than_an_error():
+    # Not a vendor branch, but where the two databases differed: a sample standard
+    # deviation of one value is NULL on PostgreSQL and raised on SQLite.
+    round = review_round()
+    [only] = reviewers(1)
+    review(submitted_application(round), only, (2, 3, 4), Recommendation.MAYBE)
+    criteria = criteria_of(round=round)
+
+    calibration = reviewer_calibration(round=round, criteria=criteria)
+    distributions = score_distributions(round=round, criteria=criteria, filters=InsightFilters())
+
+    [reviewer_row] = calibration.reviewers
+    assert [(stats.mean, stats.sd, stats.count) for stats in reviewer_row.stats.values()] == [
+        (2.0, None, 1),
+        (3.0, None, 1),
+        (4.0, None, 1),
+    ]
+    assert [(row.rest_mean, row.rest_sd, row.accepted_sd) for row in distributions] == [
+        (2.0, None, None),
+        (3.0, None, None),
+        (4.0, None, None),
+    ]
