@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format clean check-browser bench
+.PHONY: run test smoke lint format clean check-browser bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,19 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py seed_demo
 	@$(BIN)/python -m q_portal.demo_server
 
-## test: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default local ports)
-test: $(DEV_STAMP) check-browser
-	$(BIN)/pytest -n 2 --dist loadgroup
+## test: the whole suite against PostgreSQL and Redis (DATABASE_URL / REDIS_URL, default local ports). First
+## .ci/setup-services installs (as root) what is missing and starts what does not answer, or says what to run.
+## PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS=tests/outbox).
+test:
+	@services=$$(bash .ci/setup-services) && eval "$$services" && $(MAKE) --no-print-directory $(DEV_STAMP) && \
+	  $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## smoke: the `make run` demo as tested path: SQLite and the folder broker (DATABASE_URL and REDIS_URL empty),
+## migrate, seed_demo twice, crawl every page each demo account reaches; plus the tests marked both_databases
+smoke: $(DEV_STAMP)
+	@broker=$$(mktemp -d); trap 'rm -rf "$$broker"' EXIT; \
+	  DATABASE_URL= REDIS_URL= CELERY_BROKER_DIR=$$broker DJANGO_SETTINGS_MODULE=q_portal.settings.local \
+	  $(BIN)/pytest -n 0 --ds=q_portal.settings.local -o django_debug_mode=keep -m "sqlite_smoke or both_databases" -q
 
 check-browser:
 	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's Chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2; exit 1; }

@@ -4,13 +4,13 @@ place declined or lapsed, and a released decision changed by reversal. All go
 through the outbox, inside the caller's transaction, each under a key that makes
 it unique to the event, so a retried service never sends twice."""
 
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applications.models import Application
 from members.emails import absolute_url
+from q_portal.broker import enqueue_on_commit
 from q_portal.outbox import tasks as outbox_tasks
 from q_portal.outbox.services import BatchEmail, Stream, email_queue, email_queue_batch
 
@@ -71,7 +71,7 @@ def outcome_emails_queue(emails: list[BatchEmail]) -> None:
     if not emails:
         return
     email_queue_batch(emails=emails, batch="", stream=Stream.TRANSACTIONAL)
-    transaction.on_commit(outbox_tasks.send_due_emails.delay, robust=True)
+    enqueue_on_commit(outbox_tasks.send_due_emails)
 
 
 def place_offered_email_queue(*, application: Application, offer: PlaceOffer) -> None:

@@ -17,10 +17,22 @@ def _service_answers(url: str, default_port: int) -> bool:
         return False
 
 
+SQLITE_MARKERS = {"sqlite_smoke", "sqlite_smokeorboth_databases", "both_databasesorsqlite_smoke", "both_databases"}
+
+
 def pytest_configure(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # `make smoke`: the demo's SQLite and folder broker, no server needed. Only
+        # the tests written for both databases (and the smoke crawl) run there.
+        if config.option.markexpr.replace(" ", "") not in SQLITE_MARKERS:
+            raise pytest.UsageError(
+                "On SQLite only the smoke suite runs: `make smoke`. Set DATABASE_URL to a PostgreSQL database "
+                "for the rest."
+            )
+        return
     database_url = f"postgres://{database.get('HOST') or '127.0.0.1'}:{database.get('PORT') or 5432}"
     problems = []
     if database["ENGINE"] != "django.db.backends.postgresql":

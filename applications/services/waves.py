@@ -37,7 +37,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -48,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from q_portal.audit.services import audit_log
+from q_portal.broker import enqueue_on_commit
 from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail
 from q_portal.outbox.services import (
@@ -311,7 +311,7 @@ def wave_schedule(*, wave: Wave, send_at: datetime | None, by) -> Wave:
         locked.scheduled_for = send_at
         _transition(locked, to=WaveStatus.SCHEDULED, by=by, fields=["scheduled_for"], summary=send_at.isoformat())
     if send_at <= now:
-        transaction.on_commit(partial(tasks.start_wave.delay, wave_id=locked.pk), robust=True)
+        enqueue_on_commit(tasks.start_wave, wave_id=locked.pk)
     _copy(locked, wave)
     return wave
 
@@ -616,14 +616,10 @@ def _copy(source: Wave, target: Wave) -> None:
 
 
 def _kick(wave_id: int) -> None:
-    """After commit, queue the wave's send tasks (robust: if the broker is down,
-    the dispatcher queues them later)."""
-
-    def queue():
-        for _number in range(settings.WAVE_SEND_TASKS):
-            tasks.send_wave.delay(wave_id=wave_id)
-
-    transaction.on_commit(queue, robust=True)
+    """After commit, queue the wave's send tasks (if the broker is down, the
+    dispatcher queues them later)."""
+    for _number in range(settings.WAVE_SEND_TASKS):
+        enqueue_on_commit(tasks.send_wave, wave_id=wave_id)
 
 
 def _full_clean(wave: Wave) -> None:

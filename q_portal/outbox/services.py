@@ -52,6 +52,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from q_portal.audit.services import audit_log
+from q_portal.broker import enqueue_on_commit
 
 from . import tasks
 from .choices import Status, Stream, SuppressionReason
@@ -186,9 +187,9 @@ def email_queue(
         if existing is None:
             raise
         return existing
-    # Robust: if the broker cannot take the task, the caller's committed work
-    # still stands and the sweep sends the email within a minute.
-    transaction.on_commit(partial(tasks.send_outbound_email.delay, email_id=email.pk), robust=True)
+    # If the broker cannot take the task, the caller's committed work still
+    # stands and the sweep sends the email within a minute.
+    enqueue_on_commit(tasks.send_outbound_email, email_id=email.pk)
     return email
 
 
@@ -366,7 +367,7 @@ def email_requeue(*, email_ids: Iterable[int], by) -> int:
         email.next_attempt_at = now
         email.save(update_fields=["status", "attempts", "next_attempt_at"])
         audit_log(actor=by, action="outbox.email_requeue", target=email, summary="Failed email queued again")
-        transaction.on_commit(partial(tasks.send_outbound_email.delay, email_id=email.pk), robust=True)
+        enqueue_on_commit(tasks.send_outbound_email, email_id=email.pk)
     return len(emails)
 
 

@@ -98,7 +98,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis, or each process's memory while Redis does not answer (q_portal/cache.py
+    # says why): signing in never depends on Redis being up.
+    CACHES = {"default": {"BACKEND": "q_portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     # The demo's cache is a folder, so the web process and the worker share one
     # rate-limit and lock store without a server.

@@ -15,7 +15,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # every page. The portal's queries are short; compile none of them.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 REDIS_URL = env("REDIS_URL")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "q_portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}

@@ -27,7 +27,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    StdDev,
     Subquery,
     Sum,
 )
@@ -70,6 +69,18 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 # --- Rounds and filters ---------------------------------------------------------------
+
+
+def sample_sd(*, count: int, total: float | None, squares: float | None) -> float | None:
+    """The sample standard deviation from a group's count, sum and sum of squares
+    (all three computed by the database), or None under two scores. Not the
+    database's StdDev: PostgreSQL answers NULL for a single row, but SQLite's
+    (Python's `statistics.stdev`) raises, and a round mid-review has reviewers and
+    criteria with one score."""
+    if count < 2 or total is None or squares is None:
+        return None
+    variance = (squares - total * total / count) / (count - 1)
+    return sqrt(max(variance, 0.0))
 
 
 def _count_of(queryset: QuerySet, group_by: str) -> Subquery:
@@ -564,7 +575,6 @@ def reviewer_calibration(*, round: Round, criteria: list[Criterion]) -> Calibrat
         )
         .annotate(
             mean=Avg("score"),
-            sd=StdDev("score", sample=True),
             count=Count("pk"),
             total=Sum("score"),
             squares=Sum(F("score") * F("score")),
@@ -577,9 +587,8 @@ def reviewer_calibration(*, round: Round, criteria: list[Criterion]) -> Calibrat
         sums[row["criterion_id"]] = [count + row["count"], total + row["total"], squares + row["squares"]]
     panel = {}
     for criterion_id, (count, total, squares) in sums.items():
-        variance = (squares - total * total / count) / (count - 1) if count > 1 else None
         panel[criterion_id] = CriterionStats(
-            mean=total / count, sd=sqrt(max(variance, 0.0)) if variance is not None else None, count=count
+            mean=total / count, sd=sample_sd(count=count, total=total, squares=squares), count=count
         )
     reviewers: dict[int, ReviewerCalibration] = {}
     for row in per_reviewer:
@@ -591,7 +600,7 @@ def reviewer_calibration(*, round: Round, criteria: list[Criterion]) -> Calibrat
         against = panel[row["criterion_id"]]
         reviewer.stats[row["criterion_id"]] = CriterionStats(
             mean=row["mean"],
-            sd=row["sd"],
+            sd=sample_sd(count=row["count"], total=row["total"], squares=row["squares"]),
             count=row["count"],
             z=calibration_z(mean=row["mean"], count=row["count"], panel_mean=against.mean, panel_sd=against.sd),
             leaning=calibration_flag(
@@ -703,9 +712,13 @@ def score_distributions(*, round: Round, criteria: list[Criterion], filters: Ins
         row["criterion_id"]: row
         for row in scores.values("criterion_id").annotate(
             accepted_mean=Avg("score", filter=accepted),
-            accepted_sd=StdDev("score", filter=accepted, sample=True),
+            accepted_count=Count("pk", filter=accepted),
+            accepted_total=Sum("score", filter=accepted),
+            accepted_squares=Sum(F("score") * F("score"), filter=accepted),
             rest_mean=Avg("score", filter=rest),
-            rest_sd=StdDev("score", filter=rest, sample=True),
+            rest_count=Count("pk", filter=rest),
+            rest_total=Sum("score", filter=rest),
+            rest_squares=Sum(F("score") * F("score"), filter=rest),
         )
     }
     levels = sorted(set(score_levels(round=round)) | {score for _criterion, score in counts})
@@ -719,9 +732,15 @@ def score_distributions(*, round: Round, criteria: list[Criterion], filters: Ins
                 accepted=[counts.get((criterion.pk, level), (0, 0))[0] for level in levels],
                 rest=[counts.get((criterion.pk, level), (0, 0))[1] for level in levels],
                 accepted_mean=row.get("accepted_mean"),
-                accepted_sd=row.get("accepted_sd"),
+                accepted_sd=sample_sd(
+                    count=row.get("accepted_count", 0),
+                    total=row.get("accepted_total"),
+                    squares=row.get("accepted_squares"),
+                ),
                 rest_mean=row.get("rest_mean"),
-                rest_sd=row.get("rest_sd"),
+                rest_sd=sample_sd(
+                    count=row.get("rest_count", 0), total=row.get("rest_total"), squares=row.get("rest_squares")
+                ),
             )
         )
     return distributions

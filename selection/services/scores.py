@@ -16,13 +16,13 @@ numbers are computed in Python. Both write only rows whose numbers changed."""
 
 from collections import defaultdict
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from applications.choices import ApplicationStatus
 from applications.models import Application, Round
+from q_portal.broker import enqueue_on_commit
 
 from .. import tasks
 from ..choices import REVIEWED_STATUSES, Recommendation, ReviewStatus
@@ -109,7 +109,7 @@ def scores_review_changed(*, application: Application) -> None:
     numbers now, in the caller's transaction; the round's normalised scores after
     commit, in a task."""
     scores_refresh(round=application.round, application_ids=[application.pk])
-    transaction.on_commit(partial(tasks.scores_normalise_round.delay, round_id=application.round_id), robust=True)
+    enqueue_on_commit(tasks.scores_normalise_round, round_id=application.round_id)
 
 
 # --- PostgreSQL ------------------------------------------------------------------
