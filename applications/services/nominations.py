@@ -24,6 +24,7 @@ from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.roles import Role
+from q_portal.text import single_line
 
 from ..choices import ApplicationStatus, RouteKind
 from ..models import (
@@ -201,9 +202,9 @@ def _insert(*, round, organisation, quota, by, details: NomineeDetails) -> Nomin
         organisation=organisation,
         quota=quota,
         nominated_by=by,
-        full_name=details.full_name.strip(),
+        full_name=single_line(details.full_name),
         email=details.email.strip(),
-        job_title=details.job_title.strip(),
+        job_title=single_line(details.job_title),
         role_category=details.role_category,
         region=details.region,
         statement=details.statement.strip(),
@@ -378,7 +379,9 @@ def _invite(nomination: Nomination) -> None:
 
     email_queue(
         to=nomination.email,
-        subject=_("%(organisation)s has nominated you to join Q") % {"organisation": nomination.organisation.name},
+        subject=single_line(
+            _("%(organisation)s has nominated you to join Q") % {"organisation": nomination.organisation.name}
+        ),
         body_text=render_to_string("applications/nominations/emails/invitation.txt", context),
         key=f"nomination:{nomination.pk}:invitation:{nomination.invitations_sent}",
     )

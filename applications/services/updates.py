@@ -30,6 +30,7 @@ from q_portal.outbox.services import (
     suppression_lift_unsubscribe,
 )
 from q_portal.outbox.unsubscribe import unsubscribe_headers, unsubscribe_url
+from q_portal.text import single_line
 
 from ..choices import SubscriptionStatus
 from ..models import UpdateSubscription
@@ -65,7 +66,7 @@ def subscription_register(
     """
     address = email.strip()
     now = timezone.now()
-    details = {"name": name.strip(), "region": region, "role_category": role_category}
+    details = {"name": single_line(name), "region": region, "role_category": role_category}
 
     subscription = UpdateSubscription.objects.select_for_update().filter(email__iexact=address).first()
     if subscription is None:

@@ -65,7 +65,6 @@ class PersonExportForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "Leave these unticked unless you have decided to release them. "
-            "Your choice is recorded in the audit log."
+            "Leave these unticked unless you have decided to release them. Your choice is recorded in the audit log."
         ),
     )
