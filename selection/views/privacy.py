@@ -52,7 +52,8 @@ def person_reference_new(session, email: str) -> str:
     }
     reference = secrets.token_urlsafe(16)
     people[reference] = {"email": email, "found_at": now}
-    session[PEOPLE_SESSION_KEY] = dict(sorted(people.items(), key=lambda item: item[1]["found_at"])[-PEOPLE_REMEMBERED:])
+    newest = sorted(people.items(), key=lambda item: item[1]["found_at"])[-PEOPLE_REMEMBERED:]
+    session[PEOPLE_SESSION_KEY] = dict(newest)
     return reference
 
 
@@ -62,6 +63,7 @@ def person_email_for(session, reference: str) -> str | None:
     if not isinstance(found, dict) or time.time() - found.get("found_at", 0) >= PERSON_LINK_SECONDS:
         return None
     return found["email"]
+
 
 # Headings of the export's sections, in the order the page shows them.
 SECTIONS = {

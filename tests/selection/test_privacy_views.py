@@ -14,10 +14,10 @@ from django.utils import timezone
 from applications.models import Application
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
-from tests.factories import UserFactory
-from tests.factories.decisions import team_member
 from selection.choices import SelectionWork
 from selection.services.release import decisions_release
+from tests.factories import UserFactory
+from tests.factories.decisions import team_member
 from tests.factories.privacy import APPROVED_FEEDBACK, DRAFT_FEEDBACK, bystander, person_everywhere, selection_working
 
 pytestmark = pytest.mark.django_db
