@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from q_portal.fields import SingleLineCharField
 
-from .choices import MembershipStatus, PledgeCategory, RoleCategory, Visibility
+from .choices import MembershipStatus, PledgeCategory, ReportStatus, RoleCategory, Visibility
 from .models import Interest, MemberProfile, Organisation, Region
 from .validators import MAX_LINKS, validate_link, validate_photo_size
 
@@ -278,6 +278,24 @@ class ImportForm(forms.Form):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise forms.ValidationError(_("The file must be a CSV saved as UTF-8.")) from error
+
+
+class MemberFilterForm(forms.Form):
+    """The programme team's search of the members list (the query string)."""
+
+    q = SingleLineCharField(label=_("Name, membership number or email address"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *MembershipStatus.choices], required=False
+    )
+
+    def clean_q(self):
+        return self.cleaned_data["q"][:200]
+
+
+class ReportFilterForm(forms.Form):
+    """Open or resolved reports (the query string); anything else shows the open."""
+
+    status = forms.ChoiceField(choices=ReportStatus.choices, required=False)
 
 
 class StatusForm(forms.Form):

@@ -577,3 +577,14 @@ def test_import_keeps_names_and_job_titles_on_one_clean_line(client, django_capt
         CLEAN_NAME,
     )
     assert OutboundEmail.objects.get(to="amara@example.org").subject == f"Welcome to Q, {CLEAN_NAME}"
+
+
+def test_members_list_search_with_a_nul_byte_or_an_unknown_status_still_answers(client):
+    MemberFactory(full_name="Paula Present")
+    client.force_login(with_totp(programme_team()))
+
+    nul = client.get(reverse("members:programme_members") + "?q=Paula%00&status=%00")
+    unknown = client.get(reverse("members:programme_members"), {"q": "Paula", "status": "nonsense"})
+
+    assert "Paula Present" in nul.content.decode()
+    assert "Paula Present" in unknown.content.decode()
