@@ -6,6 +6,8 @@ break the outbox's single-line check, and a search never sends PostgreSQL a NUL.
 
 import unicodedata
 
+from django.utils.crypto import salted_hmac
+
 # Joiners are format characters, but a Persian or Indic name, or an emoji, needs
 # them between two characters; anywhere else they only hide text.
 _JOINERS = frozenset({"\u200c", "\u200d"})
@@ -32,3 +34,10 @@ def single_line(value: str | None) -> str:
     text = "".join(" " if character.isspace() else character for character in str(value))
     text = "".join(character for index, character in enumerate(text) if _kept(text, index))
     return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def address_digest(address: str, *, salt: str) -> str:
+    """A keyed digest naming an email address (case aside) in a signed link,
+    instead of the address itself: a link checks it still names the address it
+    was sent to, without the address appearing in the URL."""
+    return salted_hmac(salt, address.strip().lower()).hexdigest()[:32]
