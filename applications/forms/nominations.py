@@ -12,6 +12,7 @@ from members.models import Organisation, Region, User
 from q_portal.fields import SingleLineCharField
 
 from ..choices import RoleCategory
+from ..selectors.nominations import NomineeProgress
 from ..validators import validate_word_limit
 
 STATEMENT_WORD_LIMIT = 250
@@ -271,3 +272,9 @@ class NominatorGrantForm(forms.Form):
             )
         self.cleaned_data["user"] = user
         return email
+
+
+class NomineeProgressForm(forms.Form):
+    """The nominator's dashboard filter by progress (the query string)."""
+
+    progress = forms.ChoiceField(choices=list(NomineeProgress.labels.items()), required=False)

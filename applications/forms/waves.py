@@ -315,3 +315,9 @@ class ReminderDaysForm(forms.Form):
                 )
             days.append(day)
         return days
+
+
+class WaveSampleForm(forms.Form):
+    """Which of the audience a preview shows (`?sample=N`, from 1)."""
+
+    sample = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)

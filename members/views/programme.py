@@ -42,15 +42,18 @@ class MemberListView(ProgrammeTeamMixin, ListView):
     def filters(self) -> dict:
         """The search, from the query string through its form: a value the form
         refuses (a status that does not exist) is left out."""
-        form = MemberFilterForm(self.request.GET)
-        form.is_valid()
-        return {"q": form.cleaned_data.get("q", ""), "status": form.cleaned_data.get("status", "")}
+        self.filter_form = MemberFilterForm(self.request.GET)
+        self.filter_form.is_valid()
+        data = self.filter_form.cleaned_data
+        return {"q": data.get("q", ""), "status": data.get("status", "")}
 
     def get_queryset(self):
         return members_for_programme(status=self.filters["status"], query=self.filters["q"])
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(statuses=MembershipStatus.choices, **self.filters, **kwargs)
+        return super().get_context_data(
+            statuses=MembershipStatus.choices, filter_form=self.filter_form, **self.filters, **kwargs
+        )
 
 
 class MemberStatusView(ProgrammeTeamMixin, FormView):
@@ -227,15 +230,20 @@ class ReportListView(ProgrammeTeamMixin, ListView):
     paginate_by = 25
 
     @cached_property
+    def filter_form(self) -> ReportFilterForm:
+        return ReportFilterForm(self.request.GET)
+
+    @cached_property
     def status(self) -> str:
-        form = ReportFilterForm(self.request.GET)
-        return (form.is_valid() and form.cleaned_data["status"]) or ReportStatus.OPEN
+        return (self.filter_form.is_valid() and self.filter_form.cleaned_data["status"]) or ReportStatus.OPEN
 
     def get_queryset(self):
         return reports_for_programme(status=self.status)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(showing_resolved=self.status == ReportStatus.RESOLVED, **kwargs)
+        return super().get_context_data(
+            showing_resolved=self.status == ReportStatus.RESOLVED, filter_form=self.filter_form, **kwargs
+        )
 
 
 class ReportResolveView(ProgrammeTeamMixin, FormView):
