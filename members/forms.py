@@ -74,7 +74,7 @@ class ProfileForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    other_interests = forms.CharField(
+    other_interests = SingleLineCharField(
         label=_("Other interests"),
         required=False,
         max_length=300,

@@ -52,7 +52,7 @@ def _unique_slug(name: str) -> str:
 def _interest_for_suggestion(name: str, *, by) -> Interest | None:
     """An existing interest of this name (any case), or a new one waiting for the
     programme team. A rejected one is not offered again."""
-    name = " ".join(name.split())[:80]
+    name = single_line(name)[:80]
     if not name:
         return None
     interest = Interest.objects.filter(name__iexact=name).first()
