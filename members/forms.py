@@ -2,7 +2,9 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import MembershipStatus, PledgeCategory, RoleCategory, Visibility
+from q_portal.fields import SingleLineCharField
+
+from .choices import MembershipStatus, PledgeCategory, ReportStatus, RoleCategory, Visibility
 from .models import Interest, MemberProfile, Organisation, Region
 from .validators import MAX_LINKS, validate_link, validate_photo_size
 
@@ -10,7 +12,7 @@ from .validators import MAX_LINKS, validate_link, validate_photo_size
 class SignupForm(forms.Form):
     """Extra fields on allauth's signup form (allauth adds email and password)."""
 
-    display_name = forms.CharField(
+    display_name = SingleLineCharField(
         label=_("Your name"),
         max_length=150,
         help_text=_("How you would like to be addressed, for example Priya Shah."),
@@ -47,15 +49,15 @@ class ProfileForm(forms.Form):
     """The member's own details. The interests offered are the curated list and
     the member's own suggestions still waiting for approval."""
 
-    full_name = forms.CharField(label=_("Name"), max_length=150, error_messages={"required": _("Enter your name.")})
-    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    full_name = SingleLineCharField(label=_("Name"), max_length=150, error_messages={"required": _("Enter your name.")})
+    job_title = SingleLineCharField(label=_("Job title"), max_length=150, required=False)
     role_category = forms.ChoiceField(
         label=_("Role"), choices=RoleCategory.choices, required=False, widget=forms.RadioSelect
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.order_by("name"), required=False
     )
-    organisation_other = forms.CharField(label=_("Organisation not in the list"), max_length=200, required=False)
+    organisation_other = SingleLineCharField(label=_("Organisation not in the list"), max_length=200, required=False)
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.order_by("nation", "name"), required=False
     )
@@ -72,7 +74,7 @@ class ProfileForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    other_interests = forms.CharField(
+    other_interests = SingleLineCharField(
         label=_("Other interests"),
         required=False,
         max_length=300,
@@ -187,7 +189,7 @@ class DirectorySearchForm(forms.Form):
     `directory_filter_options`, so building the form costs no queries; the
     filters come back as slugs (and a cohort name)."""
 
-    q = forms.CharField(
+    q = SingleLineCharField(
         label=_("Search"), required=False, max_length=200, help_text=_("A name, or words from a profile.")
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
@@ -253,7 +255,7 @@ class ReportForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    cohort_name = forms.CharField(
+    cohort_name = SingleLineCharField(
         label=_("Cohort"),
         max_length=200,
         initial=_("Founding cohort"),
@@ -278,6 +280,24 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("The file must be a CSV saved as UTF-8.")) from error
 
 
+class MemberFilterForm(forms.Form):
+    """The programme team's search of the members list (the query string)."""
+
+    q = SingleLineCharField(label=_("Name, membership number or email address"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *MembershipStatus.choices], required=False
+    )
+
+    def clean_q(self):
+        return self.cleaned_data["q"][:200]
+
+
+class ReportFilterForm(forms.Form):
+    """Open or resolved reports (the query string); anything else shows the open."""
+
+    status = forms.ChoiceField(choices=ReportStatus.choices, required=False)
+
+
 class StatusForm(forms.Form):
     to = forms.ChoiceField(choices=MembershipStatus.choices)
     reason = forms.CharField(
@@ -286,7 +306,7 @@ class StatusForm(forms.Form):
 
 
 class CommunityForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120, error_messages={"required": _("Enter a name.")})
+    name = SingleLineCharField(label=_("Name"), max_length=120, error_messages={"required": _("Enter a name.")})
     description = forms.CharField(
         label=_("Description"),
         max_length=3000,
@@ -297,7 +317,9 @@ class CommunityForm(forms.Form):
 
 
 class InterestForm(forms.Form):
-    name = forms.CharField(label=_("Interest"), max_length=80, error_messages={"required": _("Enter the interest.")})
+    name = SingleLineCharField(
+        label=_("Interest"), max_length=80, error_messages={"required": _("Enter the interest.")}
+    )
 
 
 class ResolveForm(forms.Form):

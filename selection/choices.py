@@ -82,3 +82,15 @@ class ReleaseRunStatus(models.TextChoices):
 
 
 ACTIVE_RELEASE_STATUSES = (ReleaseRunStatus.QUEUED, ReleaseRunStatus.RUNNING)
+
+
+class SelectionWork(models.TextChoices):
+    """The programme team's private working on an application: never on the
+    applicant's own pages (they see only the released outcome and the approved
+    feedback). A subject access request may still reach it; these parts need the
+    team's judgement (other people's opinions, under UK GDPR), so the team
+    chooses which to release and the choice is audited."""
+
+    REVIEWS = "reviews", _("Reviewers' scores, recommendations and comments (reviewers shown as “Reviewer 1”, …)")
+    NOTES_TO_PANEL = "notes_to_panel", _("Reviewers' notes to the panel")
+    UNRELEASED = "unreleased", _("The score summary, decisions not yet released and feedback not yet approved")

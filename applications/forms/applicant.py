@@ -6,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region
+from q_portal.fields import SingleLineCharField
 
 from ..choices import RoleCategory, RouteKind
 from ..models import ImprovementCourse
@@ -46,8 +47,8 @@ class EligibilityForm(forms.Form):
 
 
 class AboutYouForm(DraftForm):
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    full_name = SingleLineCharField(label=_("Full name"), max_length=150, required=False)
+    job_title = SingleLineCharField(label=_("Job title"), max_length=150, required=False)
     role_category = forms.ChoiceField(
         label=_("Which best describes your role?"),
         choices=RoleCategory.choices,
@@ -61,7 +62,7 @@ class AboutYouForm(DraftForm):
         empty_label=_("Choose your organisation"),
         help_text=_("The organisation you work for or volunteer with."),
     )
-    organisation_other = forms.CharField(
+    organisation_other = SingleLineCharField(
         label=_("If your organisation is not in the list, type its name"), max_length=200, required=False
     )
     region = forms.ModelChoiceField(

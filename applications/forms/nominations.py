@@ -9,8 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region, User
+from q_portal.fields import SingleLineCharField
 
 from ..choices import RoleCategory
+from ..selectors.nominations import NomineeProgress
 from ..validators import validate_word_limit
 
 STATEMENT_WORD_LIMIT = 250
@@ -30,7 +32,7 @@ FIELD_COLUMNS = {field: column for column, field in CSV_COLUMNS.items()}
 
 
 class NominationForm(forms.Form):
-    full_name = forms.CharField(
+    full_name = SingleLineCharField(
         label=_("Full name"), max_length=150, error_messages={"required": _("Enter the person's full name.")}
     )
     email = forms.EmailField(
@@ -42,7 +44,7 @@ class NominationForm(forms.Form):
             "invalid": _("Enter an email address in the correct format, like name@example.org."),
         },
     )
-    job_title = forms.CharField(
+    job_title = SingleLineCharField(
         label=_("Job title"), max_length=150, error_messages={"required": _("Enter the person's job title.")}
     )
     role_category = forms.ChoiceField(
@@ -114,7 +116,9 @@ def _csv_rows(content: bytes) -> list[list[str]]:
             raise forms.ValidationError(
                 _("The file could not be read as text. Save it as “CSV UTF-8” and upload it again."), code="encoding"
             ) from error
-    if "\x00" in text:
+    # NULs in the headings are a file that is not CSV text (a spreadsheet, or
+    # UTF-16); one in a cell is removed with the other invisible characters.
+    if "\x00" in text.partition("\n")[0]:
         raise forms.ValidationError(
             _("The file is not a CSV file. Save it as “CSV UTF-8” and upload it again."), code="not_csv"
         )
@@ -268,3 +272,9 @@ class NominatorGrantForm(forms.Form):
             )
         self.cleaned_data["user"] = user
         return email
+
+
+class NomineeProgressForm(forms.Form):
+    """The nominator's dashboard filter by progress (the query string)."""
+
+    progress = forms.ChoiceField(choices=list(NomineeProgress.labels.items()), required=False)

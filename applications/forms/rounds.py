@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region
+from q_portal.fields import SingleLineCharField
 
 from ..choices import Phase, RoundStatus
 from ..models import Criterion, NominationQuota, Round, Route
@@ -41,7 +42,7 @@ class RouteChoiceField(forms.ModelMultipleChoiceField):
 
 
 class RoundForm(forms.Form):
-    name = forms.CharField(
+    name = SingleLineCharField(
         label=_("Name"),
         max_length=200,
         help_text=_("Shown to applicants, for example “Wider recruitment, spring 2026”."),

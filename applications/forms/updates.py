@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Region
+from q_portal.fields import SingleLineCharField
 
 from ..choices import RoleCategory
 
@@ -22,7 +23,7 @@ class UpdateRegistrationForm(forms.Form):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
-    name = forms.CharField(
+    name = SingleLineCharField(
         label=_("Your name"),
         max_length=150,
         required=False,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from members.choices import RoleCategory
 from members.models import Region
 from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.fields import SingleLineCharField
 
 from ..audiences import Audience, Combine, Segment, SegmentKind
 from ..choices import ApplicationOutcome
@@ -26,7 +27,7 @@ class RoundChoiceField(forms.ModelChoiceField):
 
 
 class WaveForm(forms.Form):
-    name = forms.CharField(
+    name = SingleLineCharField(
         label=_("Name"),
         max_length=200,
         help_text=_("For the programme team only, for example “Spring 2026: round opens”."),
@@ -43,7 +44,7 @@ class WaveForm(forms.Form):
         ),
         error_messages={"invalid_choice": _("Choose a round from the list.")},
     )
-    subject = forms.CharField(
+    subject = SingleLineCharField(
         label=_("Subject line"),
         max_length=255,
         error_messages={"required": _("Enter the subject line.")},
@@ -314,3 +315,9 @@ class ReminderDaysForm(forms.Form):
                 )
             days.append(day)
         return days
+
+
+class WaveSampleForm(forms.Form):
+    """Which of the audience a preview shows (`?sample=N`, from 1)."""
+
+    sample = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)

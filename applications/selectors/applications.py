@@ -133,7 +133,9 @@ def application_with_answers(*, pk: int):
 
 
 def applicant_data_export(*, user) -> dict:
-    """Everything the person gave us in their account and applications."""
+    """Everything the person gave us in their account and applications, and the
+    decisions and feedback we have told them (both written only by the release:
+    never the panel's working)."""
     applications = (
         Application.objects.filter(applicant=user)
         .select_related("round", "route", "organisation", "region", "route_course", "route_organisation")
@@ -166,6 +168,11 @@ def applicant_data_export(*, user) -> dict:
                 "adjustment_request": application.adjustment_request,
                 "adjustment_response": application.adjustment_response,
                 "answers": {response.criterion.title: response.text for response in application.responses.all()},
+                "outcome": application.get_outcome_display() if application.outcome else None,
+                "outcome_released": application.outcome_released_at.isoformat()
+                if application.outcome_released_at
+                else None,
+                "feedback": {item["title"]: item["text"] for item in application.released_feedback},
             }
             for application in applications
         ],

@@ -6,6 +6,7 @@ from django.core import signing
 from django.utils.translation import gettext as _
 
 from q_portal.exceptions import PortalError
+from q_portal.text import address_digest
 
 from ..models import UpdateSubscription
 
@@ -29,13 +30,18 @@ def subscription_for_confirmation(*, token: str, lock: bool = False) -> UpdateSu
         ) from None
     except (signing.BadSignature, ValueError, UnicodeError):
         raise PortalError(_invalid_link_message()) from None
-    if not (isinstance(payload, dict) and isinstance(payload.get("id"), int) and isinstance(payload.get("email"), str)):
+    if not (isinstance(payload, dict) and isinstance(payload.get("id"), int)):
         raise PortalError(_invalid_link_message())
-    subscriptions = UpdateSubscription.objects.filter(pk=payload["id"], email__iexact=payload["email"])
+    subscriptions = UpdateSubscription.objects.filter(pk=payload["id"])
     if lock:
         subscriptions = subscriptions.select_for_update()
     subscription = subscriptions.first()
-    if subscription is None:
+    # The address the link was sent to, by its digest (or, in a link sent before
+    # links stopped carrying it, written out).
+    if subscription is None or not (
+        payload.get("h") == address_digest(subscription.email, salt=CONFIRMATION_SALT)
+        or (isinstance(payload.get("email"), str) and payload["email"].lower() == subscription.email.lower())
+    ):
         raise PortalError(_invalid_link_message())
     return subscription
 

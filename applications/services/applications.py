@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
+from q_portal.text import single_line
 
 from ..choices import AdjustmentStatus, ApplicationStatus
 from ..models import Application, Criterion, CriterionResponse, Round, Route
@@ -31,6 +32,8 @@ SECTION_FIELDS = {
     "route": ["route", "route_course", "route_organisation", "route_evidence"],
     "declarations": ["declares_true", "consents_to_processing"],
 }
+# Of those, the fields kept on one line (`q_portal.text.single_line`) whoever calls.
+SINGLE_LINE_FIELDS = frozenset({"full_name", "job_title", "organisation_other"})
 
 
 def _move(application: Application, to: ApplicationStatus) -> None:
@@ -70,7 +73,9 @@ def application_start(*, applicant, round: Round, route: Route) -> Application:
     existing = Application.objects.filter(applicant=applicant, round=round).first()
     if existing is not None:
         return existing
-    application = Application(applicant=applicant, round=round, route=route, full_name=applicant.display_name)
+    application = Application(
+        applicant=applicant, round=round, route=route, full_name=single_line(applicant.display_name)
+    )
     application.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -96,7 +101,8 @@ def application_save_section(*, application: Application, by, section: str, valu
     fields = SECTION_FIELDS[section]
     for field in fields:
         if field in values:
-            setattr(application, field, values[field])
+            value = values[field]
+            setattr(application, field, single_line(value) if field in SINGLE_LINE_FIELDS else value)
     if section == "route" and application.route_id:
         # Evidence for another route's list does not belong to this one.
         if not application.route.asks_for_course:

@@ -24,6 +24,7 @@ from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.roles import Role
+from q_portal.text import address_digest, single_line
 
 from ..choices import ApplicationStatus, RouteKind
 from ..models import (
@@ -201,9 +202,9 @@ def _insert(*, round, organisation, quota, by, details: NomineeDetails) -> Nomin
         organisation=organisation,
         quota=quota,
         nominated_by=by,
-        full_name=details.full_name.strip(),
+        full_name=single_line(details.full_name),
         email=details.email.strip(),
-        job_title=details.job_title.strip(),
+        job_title=single_line(details.job_title),
         role_category=details.role_category,
         region=details.region,
         statement=details.statement.strip(),
@@ -323,10 +324,11 @@ def cohort_upload_confirm(*, upload: CohortUpload, by) -> list[Nomination]:
 
 
 def invitation_token(nomination: Nomination) -> str:
-    """A signed token naming the nomination and the address invited; it expires
-    after INVITATION_MAX_AGE (checked by `invitation_from_token`)."""
+    """A signed token naming the nomination and, by a keyed digest (never written
+    out: the link sits in server logs and browser history), the address invited;
+    it expires after INVITATION_MAX_AGE (checked by `invitation_from_token`)."""
     signer = signing.TimestampSigner(salt=INVITATION_SALT)
-    return signer.sign_object({"n": nomination.pk, "e": nomination.email.lower()})
+    return signer.sign_object({"n": nomination.pk, "h": address_digest(nomination.email, salt=INVITATION_SALT)})
 
 
 class InvitationExpired(PortalError):
@@ -357,7 +359,11 @@ def invitation_from_token(token: str) -> Nomination:
         .filter(pk=payload.get("n"))
         .first()
     )
-    if nomination is None or nomination.email.lower() != payload.get("e"):
+    if nomination is None or (
+        payload.get("h") != address_digest(nomination.email, salt=INVITATION_SALT)
+        # A link sent before links stopped carrying the address written out.
+        and payload.get("e") != nomination.email.lower()
+    ):
         raise PortalError(_("This invitation link is not valid."))
     return nomination
 
@@ -378,7 +384,9 @@ def _invite(nomination: Nomination) -> None:
 
     email_queue(
         to=nomination.email,
-        subject=_("%(organisation)s has nominated you to join Q") % {"organisation": nomination.organisation.name},
+        subject=single_line(
+            _("%(organisation)s has nominated you to join Q") % {"organisation": nomination.organisation.name}
+        ),
         body_text=render_to_string("applications/nominations/emails/invitation.txt", context),
         key=f"nomination:{nomination.pk}:invitation:{nomination.invitations_sent}",
     )

@@ -30,6 +30,7 @@ from q_portal.outbox.services import (
     suppression_lift_unsubscribe,
 )
 from q_portal.outbox.unsubscribe import unsubscribe_headers, unsubscribe_url
+from q_portal.text import address_digest, single_line
 
 from ..choices import SubscriptionStatus
 from ..models import UpdateSubscription
@@ -65,7 +66,7 @@ def subscription_register(
     """
     address = email.strip()
     now = timezone.now()
-    details = {"name": name.strip(), "region": region, "role_category": role_category}
+    details = {"name": single_line(name), "region": region, "role_category": role_category}
 
     subscription = UpdateSubscription.objects.select_for_update().filter(email__iexact=address).first()
     if subscription is None:
@@ -209,7 +210,12 @@ def _window(now) -> int:
 
 
 def _confirmation_url(subscription: UpdateSubscription) -> str:
-    token = signing.dumps({"id": subscription.pk, "email": subscription.email.lower()}, salt=CONFIRMATION_SALT)
+    # The address is named by a keyed digest, not written out: the link sits in
+    # server logs and browser history (a link to an address changed since fails).
+    token = signing.dumps(
+        {"id": subscription.pk, "h": address_digest(subscription.email, salt=CONFIRMATION_SALT)},
+        salt=CONFIRMATION_SALT,
+    )
     return settings.SITE_URL.rstrip("/") + reverse("updates:confirm", kwargs={"token": token})
 
 

@@ -21,7 +21,13 @@ from django.views.generic import FormView, ListView, TemplateView
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin, Role, RoleRequiredMixin
 
-from ..forms.nominations import CohortUploadForm, NominationForm, NominatorGrantForm, cohort_template_csv
+from ..forms.nominations import (
+    CohortUploadForm,
+    NominationForm,
+    NominatorGrantForm,
+    NomineeProgressForm,
+    cohort_template_csv,
+)
 from ..models import NominatorOrganisation, Round
 from ..permissions import get_nomination_for_nominator_or_404, get_organisation_for_nominator_or_404
 from ..selectors import nominations as selectors
@@ -84,9 +90,14 @@ class DashboardView(RoundOrganisationMixin, ListView):
     context_object_name = "nominations"
     paginate_by = 50
 
+    @cached_property
+    def progress_form(self) -> NomineeProgressForm:
+        return NomineeProgressForm(self.request.GET)
+
     def progress_filter(self) -> str:
-        value = self.request.GET.get("progress", "")
-        return value if value in NomineeProgress.labels else ""
+        """The progress to show, from the query string; anything else shows all."""
+        form = self.progress_form
+        return (form.is_valid() and form.cleaned_data["progress"]) or ""
 
     def get_queryset(self):
         return selectors.nominations_for_dashboard(
@@ -98,6 +109,7 @@ class DashboardView(RoundOrganisationMixin, ListView):
         return super().get_context_data(
             progress_counts=[(key, NomineeProgress.labels[key], counts[key]) for key in NomineeProgress.order],
             progress_filter=self.progress_filter(),
+            progress_form=self.progress_form,
             labels=NomineeProgress.labels,
             tags=NomineeProgress.tags,
             accepting=self.round.is_accepting,

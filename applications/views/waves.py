@@ -17,10 +17,11 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
 
 from ..audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
-from ..forms.waves import ReminderDaysForm, ScheduleForm, WaveActionForm, WaveForm
+from ..forms.waves import ReminderDaysForm, ScheduleForm, WaveActionForm, WaveForm, WaveSampleForm
 from ..models import Round, Wave, WaveStatus
 from ..selectors.waves import (
     rounds_for_reminders,
@@ -155,7 +156,7 @@ class WaveDetailView(WaveMixin, TemplateView):
                 for segment in context["audience"].segments
             ]
         failures = Paginator(wave_failures(wave=wave), FAILURES_PER_PAGE)
-        context["failures_page"] = failures.get_page(self.request.GET.get("page"))
+        context["failures_page"] = failures.get_page(page_number(self.request.GET))
         return super().get_context_data(**context, **kwargs)
 
 
@@ -222,10 +223,8 @@ class WavePreviewView(WaveMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         wave = self.wave
-        try:
-            number = max(1, min(int(self.request.GET.get("sample", 1)), 1_000_000))
-        except (TypeError, ValueError):
-            number = 1
+        sample_form = WaveSampleForm(self.request.GET)
+        number = (sample_form.is_valid() and sample_form.cleaned_data["sample"]) or 1
         audience = Audience.from_json(wave.audience)
         sample = next(audience_recipients(audience=audience, round=wave.round, offset=number - 1, limit=1), None)
         if sample is None and number > 1:
@@ -239,7 +238,12 @@ class WavePreviewView(WaveMixin, TemplateView):
             number = 0
         rendered = services.wave_render(wave=wave, recipient=sample)
         return super().get_context_data(
-            sample=sample, sample_number=number, next_sample=number + 1 if number else None, rendered=rendered, **kwargs
+            sample=sample,
+            sample_number=number,
+            next_sample=number + 1 if number else None,
+            rendered=rendered,
+            sample_form=sample_form,
+            **kwargs,
         )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from q_portal.audit.services import audit_log
 from q_portal.outbox.services import email_queue
+from q_portal.text import single_line
 
 from ..emails import absolute_url
 from ..models import CoffeePairing, MemberProfile
@@ -92,7 +93,9 @@ def coffee_pair(*, month: date, rng: random.Random | None = None) -> list[Coffee
         for person, partner in ((a, b), (b, a)):
             email_queue(
                 to=person.user.email,
-                subject=_("Your random coffee for %(month)s: %(name)s") % {"month": f"{month:%B}", "name": partner},
+                subject=single_line(
+                    _("Your random coffee for %(month)s: %(name)s") % {"month": f"{month:%B}", "name": partner}
+                ),
                 body_text=render_to_string(
                     "members/emails/coffee.txt",
                     {

@@ -21,6 +21,7 @@ from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.roles import Role
+from q_portal.text import single_line
 
 from ..choices import ReportStatus
 from ..emails import absolute_url
@@ -79,7 +80,7 @@ def contact_send(*, sender: MemberProfile, recipient: MemberProfile, body: str, 
     context = {"message": message, "message_url": absolute_url("members:message", pk=message.pk)}
     email_queue(
         to=recipient.user.email,
-        subject=_("%(name)s sent you a message through Q") % {"name": sender.full_name},
+        subject=single_line(_("%(name)s sent you a message through Q") % {"name": sender.full_name}),
         body_text=render_to_string("members/emails/message.txt", context),
         key=f"members.message.{message.pk}",
     )
@@ -109,13 +110,13 @@ def contact_reply(*, message: ContactMessage, body: str, by) -> ContactMessage:
     context = {"message": message, "message_url": absolute_url("members:message", pk=message.pk)}
     email_queue(
         to=message.sender.user.email,
-        subject=_("%(name)s replied to your message") % {"name": message.recipient.full_name},
+        subject=single_line(_("%(name)s replied to your message") % {"name": message.recipient.full_name}),
         body_text=render_to_string("members/emails/reply.txt", context),
         key=f"members.reply.{message.pk}",
     )
     email_queue(
         to=message.recipient.user.email,
-        subject=_("How to reach %(name)s") % {"name": message.sender.full_name},
+        subject=single_line(_("How to reach %(name)s") % {"name": message.sender.full_name}),
         body_text=render_to_string("members/emails/reply_copy.txt", context),
         key=f"members.reply_copy.{message.pk}",
     )

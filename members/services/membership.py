@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
+from q_portal.text import single_line
 
 from ..choices import InterestStatus, MembershipStatus, MemberSource, RoleCategory
 from ..emails import absolute_url
@@ -94,12 +95,12 @@ def member_create(
         user=user,
         source=source,
         joined_on=joined_on,
-        cohort_name=cohort_name.strip()[:200],
-        full_name=(full_name or user.display_name or user.email.split("@")[0]).strip()[:150],
-        job_title=job_title.strip()[:150],
+        cohort_name=single_line(cohort_name)[:200],
+        full_name=single_line(full_name or user.display_name or user.email.split("@")[0])[:150],
+        job_title=single_line(job_title)[:150],
         role_category=role_category,
         organisation=organisation,
-        organisation_other="" if organisation else organisation_other.strip()[:200],
+        organisation_other="" if organisation else single_line(organisation_other)[:200],
         region=region,
     )
     profile.full_clean(exclude=["user"], validate_unique=False)
@@ -127,7 +128,7 @@ def member_create(
     }
     email_queue(
         to=user.email,
-        subject=_("Welcome to Q, %(name)s") % {"name": profile.full_name},
+        subject=single_line(_("Welcome to Q, %(name)s") % {"name": profile.full_name}),
         body_text=render_to_string("members/emails/welcome.txt", context),
         key=f"members.welcome.{profile.pk}",
     )
@@ -240,7 +241,8 @@ def member_import_preview(*, csv_text: str, today: date | None = None) -> Import
         if len(raw_rows) >= IMPORT_MAX_ROWS:
             report.problems.append(_("The file has more than %(max)s rows.") % {"max": IMPORT_MAX_ROWS})
             return report
-        values = {column: (raw.get(column) or "").strip() for column in IMPORT_COLUMNS}
+        # A spreadsheet cell may hold line breaks, tabs or invisible characters.
+        values = {column: single_line(raw.get(column)) for column in IMPORT_COLUMNS}
         if any(values.values()):
             raw_rows.append((reader.line_num, values))
     emails = [values["email"].lower() for _line, values in raw_rows]

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
+from q_portal.text import single_line
 
 from ..choices import InterestStatus, PledgeCategory, Visibility
 from ..models import Interest, MemberProfile, Organisation, Pledge, Region
@@ -32,6 +33,8 @@ DETAIL_FIELDS = (
     "links",
 )
 SETTING_FIELDS = ("visibility", "contact_enabled", "coffee_opt_in")
+# Details kept on one line (`q_portal.text.single_line`) whoever calls.
+SINGLE_LINE_FIELDS = frozenset({"full_name", "job_title", "organisation_other"})
 
 
 def _locked(member: MemberProfile) -> MemberProfile:
@@ -49,7 +52,7 @@ def _unique_slug(name: str) -> str:
 def _interest_for_suggestion(name: str, *, by) -> Interest | None:
     """An existing interest of this name (any case), or a new one waiting for the
     programme team. A rejected one is not offered again."""
-    name = " ".join(name.split())[:80]
+    name = single_line(name)[:80]
     if not name:
         return None
     interest = Interest.objects.filter(name__iexact=name).first()
@@ -85,6 +88,8 @@ def profile_update(
     if unknown:
         raise TypeError(f"Not profile details: {sorted(unknown)}")
     member = _locked(member)
+    for name in SINGLE_LINE_FIELDS & changes.keys():
+        changes[name] = single_line(changes[name])
     if "links" in changes:
         changes["links"] = [validate_link(link) for link in changes["links"] if link.strip()]
     if isinstance(changes.get("organisation"), Organisation):

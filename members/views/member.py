@@ -76,7 +76,7 @@ class DirectoryView(MemberAreaMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        searched = any(value for key, value in self.request.GET.items() if key != "page")
+        searched = self.form.is_bound and any(getattr(self.form, "cleaned_data", {}).values())
         return super().get_context_data(form=self.form, searched=searched, **kwargs)
 
 

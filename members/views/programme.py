@@ -13,7 +13,16 @@ from q_portal.roles import ProgrammeTeamMixin
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
-from ..forms import CommunityForm, GrowthTargetForm, ImportForm, InterestForm, ResolveForm, StatusForm
+from ..forms import (
+    CommunityForm,
+    GrowthTargetForm,
+    ImportForm,
+    InterestForm,
+    MemberFilterForm,
+    ReportFilterForm,
+    ResolveForm,
+    StatusForm,
+)
 from ..models import AbuseReport, Community, Interest, MemberProfile
 from ..selectors import interests_waiting, members_for_programme, membership_growth, reports_for_programme
 
@@ -29,18 +38,21 @@ class MemberListView(ProgrammeTeamMixin, ListView):
     context_object_name = "profiles"
     paginate_by = 50
 
+    @cached_property
+    def filters(self) -> dict:
+        """The search, from the query string through its form: a value the form
+        refuses (a status that does not exist) is left out."""
+        self.filter_form = MemberFilterForm(self.request.GET)
+        self.filter_form.is_valid()
+        data = self.filter_form.cleaned_data
+        return {"q": data.get("q", ""), "status": data.get("status", "")}
+
     def get_queryset(self):
-        status = self.request.GET.get("status", "")
-        return members_for_programme(
-            status=status if status in MembershipStatus.values else "", query=self.request.GET.get("q", "")[:200]
-        )
+        return members_for_programme(status=self.filters["status"], query=self.filters["q"])
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            statuses=MembershipStatus.choices,
-            status=self.request.GET.get("status", ""),
-            q=self.request.GET.get("q", "")[:200],
-            **kwargs,
+            statuses=MembershipStatus.choices, filter_form=self.filter_form, **self.filters, **kwargs
         )
 
 
@@ -217,13 +229,20 @@ class ReportListView(ProgrammeTeamMixin, ListView):
     context_object_name = "reports"
     paginate_by = 25
 
+    @cached_property
+    def filter_form(self) -> ReportFilterForm:
+        return ReportFilterForm(self.request.GET)
+
+    @cached_property
+    def status(self) -> str:
+        return (self.filter_form.is_valid() and self.filter_form.cleaned_data["status"]) or ReportStatus.OPEN
+
     def get_queryset(self):
-        status = self.request.GET.get("status", ReportStatus.OPEN)
-        return reports_for_programme(status=status if status in ReportStatus.values else ReportStatus.OPEN)
+        return reports_for_programme(status=self.status)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            showing_resolved=self.request.GET.get("status") == ReportStatus.RESOLVED, **kwargs
+            showing_resolved=self.status == ReportStatus.RESOLVED, filter_form=self.filter_form, **kwargs
         )
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.choices import RoleCategory
 from applications.models import Route
 from members.models import Region
+from q_portal.fields import SingleLineCharField
 
 from ..choices import DecisionOutcome
 from ..selectors.board import DEFAULT_SORT, ModerationState
@@ -86,7 +87,7 @@ class BoardFilterForm(forms.Form):
     # Every filter may be left blank: includes/field.html does not mark them "(optional)".
     saves_drafts = True
 
-    q = forms.CharField(label=_("Reference or name"), required=False, max_length=100)
+    q = SingleLineCharField(label=_("Reference or name"), required=False, max_length=100)
     route = forms.ModelChoiceField(label=_("Route"), queryset=Route.objects.none(), required=False, widget=QuickSelect)
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.none(), required=False, widget=QuickSelect

@@ -108,3 +108,9 @@ class CalibrationForm(forms.Form):
 
     def flagged_only(self) -> bool:
         return self.is_bound and self.is_valid() and self.cleaned_data["show"] == self.FLAGGED
+
+
+class ChartDownloadForm(forms.Form):
+    """`?csv=<slug>`: download one chart's figures instead of the page."""
+
+    csv = forms.SlugField(max_length=50, required=False)

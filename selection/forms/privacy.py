@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..choices import SelectionWork
+
 
 class PersonSearchForm(forms.Form):
     email = forms.EmailField(
@@ -49,3 +51,20 @@ class PersonEraseForm(forms.Form):
         if typed.lower() != self.email.lower():
             raise forms.ValidationError(_("The address you typed is not this person's. Type it exactly as shown."))
         return typed
+
+
+class PersonExportForm(forms.Form):
+    """What of the team's working on the person's applications goes into the file
+    for them. Everything they have been told is always in it; other people's
+    opinions of them need the team's judgement (a reviewer's comments may be
+    released, for example, while a note to the panel naming a third party is not)."""
+
+    selection_work = forms.MultipleChoiceField(
+        label=_("Also release to the person"),
+        choices=SelectionWork.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Leave these unticked unless you have decided to release them. Your choice is recorded in the audit log."
+        ),
+    )

@@ -6,7 +6,13 @@ A person is an email address, with their account if they have one: someone
 nominated or registered for updates may hold no account, and an account may
 have more than one address. Other people stay out of the export: reviewers are
 "Reviewer 1", "Reviewer 2" of each application, and audit entries about the
-person say what was done and when, not by whom (other than "you")."""
+person say what was done and when, not by whom (other than "you").
+
+What a person sees of selection is what has been released to them: the outcome
+and the approved feedback, once released. The team's working (reviews, notes to
+the panel, scores, unreleased decisions, draft feedback) is left out unless the
+caller names the parts of `SelectionWork` to include: the programme team's
+subject access page does, for the team to judge what to release."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,6 +35,7 @@ from members.models import (
 from q_portal.audit.models import AuditEntry
 from q_portal.outbox.models import OutboundEmail
 
+from ..choices import SelectionWork
 from ..models import Assignment, Conflict, CriterionFeedback, CriterionScore, Review
 
 # The version of the export's shape, so a reader of an old file knows what it holds.
@@ -121,7 +128,21 @@ def _account(subject: DataSubject) -> dict | None:
     }
 
 
-def _reviews_about(application: Application) -> list[dict]:
+# Audit actions on an application that the applicant has been told of (by email
+# or on their status page); every other selection action is the team's working.
+TOLD_SELECTION_ACTIONS = frozenset(
+    {
+        "selection.decision_release",
+        "selection.decision_reverse",
+        "selection.place_confirm",
+        "selection.place_decline",
+        "selection.place_lapse",
+        "selection.place_promote",
+    }
+)
+
+
+def _reviews_about(application: Application, *, notes_to_panel: bool) -> list[dict]:
     reviews = []
     for number, assignment in enumerate(application.assignments.all(), start=1):
         review = getattr(assignment, "review", None)
@@ -135,7 +156,7 @@ def _reviews_about(application: Application) -> list[dict]:
                 "recommendation": review.get_recommendation_display(),
                 "weighted_total": review.weighted_total,
                 "submitted_at": _when(review.submitted_at),
-                "note_to_panel": review.note_to_panel,
+                **({"note_to_panel": review.note_to_panel} if notes_to_panel else {}),
                 "scores": [
                     {"criterion": score.criterion.letter, "score": score.score, "comment": score.comment}
                     for score in review.scores.all()
@@ -145,39 +166,70 @@ def _reviews_about(application: Application) -> list[dict]:
     return reviews
 
 
-def _applications(subject: DataSubject) -> list[dict]:
+def _selection_work(application: Application, work: frozenset[str]) -> dict:
+    """The parts of the team's working on the application that were asked for."""
+    rows = {}
+    if SelectionWork.REVIEWS in work:
+        rows["reviews"] = _reviews_about(application, notes_to_panel=SelectionWork.NOTES_TO_PANEL in work)
+    elif SelectionWork.NOTES_TO_PANEL in work:
+        rows["notes_to_panel"] = [
+            {"reviewer": review["reviewer"], "note_to_panel": review["note_to_panel"]}
+            for review in _reviews_about(application, notes_to_panel=True)
+        ]
+    if SelectionWork.UNRELEASED in work:
+        decision = getattr(application, "decision", None)
+        scores = getattr(application, "score_summary", None)
+        rows["scores"] = (
+            None
+            if scores is None
+            else {
+                "reviews_done": scores.reviews_done,
+                "mean_score": scores.mean_score,
+                "normalised_score": scores.normalised_score,
+            }
+        )
+        rows["decision"] = (
+            None
+            if decision is None
+            else {
+                "outcome": decision.get_outcome_display(),
+                "decided_at": _when(decision.decided_at),
+                "released_at": _when(decision.released_at),
+            }
+        )
+        rows["feedback_in_preparation"] = [
+            {"criterion": item.criterion.letter, "text": item.text, "status": item.get_status_display()}
+            for item in application.feedback.all()
+        ]
+    return rows
+
+
+def _applications(subject: DataSubject, work: frozenset[str]) -> list[dict]:
     if subject.user is None:
         return []
-    applications = (
-        Application.objects.filter(applicant=subject.user)
-        .select_related(
-            "round",
-            "route",
-            "region",
-            "organisation",
-            "route_course",
-            "route_organisation",
-            "decision",
-            "place_offer",
-            "score_summary",
-        )
-        .prefetch_related(
-            Prefetch("responses", queryset=CriterionResponse.objects.select_related("criterion")),
-            Prefetch("feedback", queryset=CriterionFeedback.objects.select_related("criterion")),
+    related = ["round", "route", "region", "organisation", "route_course", "route_organisation", "place_offer"]
+    prefetches = [Prefetch("responses", queryset=CriterionResponse.objects.select_related("criterion"))]
+    if SelectionWork.UNRELEASED in work:
+        related += ["decision", "score_summary"]
+        prefetches.append(Prefetch("feedback", queryset=CriterionFeedback.objects.select_related("criterion")))
+    if work & {SelectionWork.REVIEWS, SelectionWork.NOTES_TO_PANEL}:
+        prefetches.append(
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.select_related("review").prefetch_related(
                     Prefetch("review__scores", queryset=CriterionScore.objects.select_related("criterion"))
                 ),
-            ),
+            )
         )
+    applications = (
+        Application.objects.filter(applicant=subject.user)
+        .select_related(*related)
+        .prefetch_related(*prefetches)
         .order_by("created_at")
     )
     rows = []
     for application in applications:
-        decision = getattr(application, "decision", None)
         offer = getattr(application, "place_offer", None)
-        scores = getattr(application, "score_summary", None)
         rows.append(
             {
                 "reference": application.reference,
@@ -205,26 +257,11 @@ def _applications(subject: DataSubject) -> list[dict]:
                     {"criterion": response.criterion.letter, "title": response.criterion.title, "text": response.text}
                     for response in application.responses.all()
                 ],
-                "reviews": _reviews_about(application),
-                "scores": None
-                if scores is None
-                else {
-                    "reviews_done": scores.reviews_done,
-                    "mean_score": scores.mean_score,
-                    "normalised_score": scores.normalised_score,
-                },
-                "decision": None
-                if decision is None
-                else {
-                    "outcome": decision.get_outcome_display(),
-                    "decided_at": _when(decision.decided_at),
-                    "released_at": _when(decision.released_at),
-                },
+                # Written only when the decision is released, with the approved feedback.
                 "feedback": [
-                    {"criterion": item.criterion.letter, "text": item.text, "status": item.get_status_display()}
-                    for item in application.feedback.all()
+                    {"criterion": item["letter"], "title": item["title"], "text": item["text"]}
+                    for item in application.released_feedback
                 ],
-                "released_feedback": application.released_feedback,
                 "place_offer": None
                 if offer is None
                 else {
@@ -233,6 +270,7 @@ def _applications(subject: DataSubject) -> list[dict]:
                     "respond_by": _when(offer.respond_by),
                     "responded_at": _when(offer.responded_at),
                 },
+                **_selection_work(application, work),
             }
         )
     return rows
@@ -442,12 +480,18 @@ def audit_targets_of(subject: DataSubject) -> Q:
     return query
 
 
-def _audit(subject: DataSubject) -> list[dict]:
+def _audit(subject: DataSubject, work: frozenset[str]) -> list[dict]:
     user = subject.user
     query = audit_targets_of(subject)
     if user is not None:
         query |= Q(actor=user)
-    entries = AuditEntry.objects.filter(query).select_related("target_type").order_by("at", "pk")
+    entries = AuditEntry.objects.filter(query)
+    if SelectionWork.UNRELEASED not in work:
+        # Reviews, feedback and decisions are recorded as they are made; the person
+        # hears of them only from the release (their own work as a reviewer stays).
+        told = Q(action__in=TOLD_SELECTION_ACTIONS) | ~Q(action__startswith="selection.")
+        entries = entries.filter(told | Q(actor=user) if user is not None else told)
+    entries = entries.select_related("target_type").order_by("at", "pk")
     return [
         {
             "at": _when(entry.at),
@@ -461,21 +505,25 @@ def _audit(subject: DataSubject) -> list[dict]:
     ]
 
 
-def personal_data_of(*, subject: DataSubject) -> dict:
-    """Everything held about the person, as JSON-ready data (times in UK time
-    with their offset). A constant number of queries, however much there is."""
+def personal_data_of(*, subject: DataSubject, selection_work=()) -> dict:
+    """What is held about the person, as JSON-ready data (times in UK time with
+    their offset): everything they have been told, and of the programme team's
+    working on their applications only the parts of `SelectionWork` named in
+    `selection_work` (none unless the team chose to release them). A constant
+    number of queries, however much there is."""
+    work = frozenset(SelectionWork(part) for part in selection_work)
     return {
         "format": EXPORT_FORMAT,
         "service": "Q Portal",
         "exported_at": _when(timezone.now()),
         "email_addresses": list(subject.emails),
         "account": _account(subject),
-        "applications": _applications(subject),
+        "applications": _applications(subject, work),
         "nominations_of_you": _nominations_of(subject),
         "nominations_you_made": _nominations_by(subject),
         "reviewing": _reviewing(subject),
         "membership": _membership(subject),
         "update_registrations": _update_subscriptions(subject),
         "emails_sent_to_you": _emails(subject),
-        "activity_record": _audit(subject),
+        "activity_record": _audit(subject, work),
     }

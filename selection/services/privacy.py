@@ -44,15 +44,22 @@ from .retention import reviews_anonymise
 ERASED_DOMAIN = "erased.invalid"
 
 
-def personal_data_export_record(*, subject: DataSubject, by, file_format: str) -> None:
-    """Audit that someone saw or downloaded everything held about a person (one's
-    own, or the programme team's subject access request)."""
+def personal_data_export_record(*, subject: DataSubject, by, file_format: str, selection_work=()) -> None:
+    """Audit that someone saw or downloaded what is held about a person (one's
+    own, or the programme team's subject access request), with the parts of the
+    team's working on their applications (`SelectionWork`) it held: for a
+    download to the person, the team's choice of what to release."""
     audit_log(
         actor=by,
         action="privacy.export",
         target=subject.user,
         summary=_("Personal data exported (%(format)s)") % {"format": file_format},
-        changes={"email": subject.email, "format": file_format, "own": subject.user is not None and by == subject.user},
+        changes={
+            "email": subject.email,
+            "format": file_format,
+            "own": subject.user is not None and by == subject.user,
+            "selection_work": sorted(selection_work),
+        },
     )
 
 

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from applications.choices import RoleCategory
 from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
 
 from ..choices import DecisionOutcome, ReviewStatus
@@ -103,7 +104,7 @@ def board_display(rows) -> list[dict]:
 
 
 def paginated(request, queryset, size: int) -> dict:
-    page = Paginator(queryset, size).get_page(request.GET.get("page"))
+    page = Paginator(queryset, size).get_page(page_number(request.GET))
     return {"page_obj": page, "paginator": page.paginator, "is_paginated": page.paginator.num_pages > 1}
 
 

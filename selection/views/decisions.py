@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from applications.models import Application
 from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
 
 from ..choices import DecisionOutcome
@@ -114,7 +115,7 @@ class DecisionsPreviewView(SelectionRoundMixin, TemplateView):
             messages.error(request, _("Draw the line in the decision room first."))
             return redirect(_room_url(self.round.pk, request.GET.dict()) if form.is_bound else _room_url(self.round.pk))
         preview = decision_services.decisions_bulk_preview(round=self.round, rule=form.rule())
-        page = Paginator(preview.changes, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(preview.changes, PREVIEW_PAGE_SIZE).get_page(page_number(request.GET))
         query = form.query()
         return self.render_to_response(
             self.get_context_data(

@@ -20,11 +20,12 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
+from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
 
 from .. import charts
 from ..exports import ExportKind, chart_export, csv_response, round_export
-from ..forms.insight import CalibrationForm, InsightFilterForm, RepresentationForm
+from ..forms.insight import CalibrationForm, ChartDownloadForm, InsightFilterForm, RepresentationForm
 from ..selectors.insight import (
     INSIGHT_ROUND_STATUSES,
     Dimension,
@@ -83,9 +84,10 @@ class ChartDownloadMixin:
 
     def get(self, request, *args, **kwargs):
         context = self.get_context_data(**kwargs)
-        slug = request.GET.get("csv")
-        if slug is not None:
-            chart = context["charts"].get(slug)
+        download = context["chart_download_form"] = ChartDownloadForm(request.GET)
+        if "csv" in request.GET:
+            slug = download.cleaned_data["csv"] if download.is_valid() else None
+            chart = context["charts"].get(slug) if slug else None
             if chart is None:
                 raise Http404("No such chart.")
             export = chart_export(
@@ -220,7 +222,7 @@ class InsightCalibrationView(ChartDownloadMixin, InsightRoundMixin, TemplateView
         calibration = reviewer_calibration(round=self.round, criteria=criteria)
         agreement = agreement_over_round(round=self.round, criteria=criteria)
         listed = calibration.flagged if form.flagged_only() else calibration.reviewers
-        page = Paginator(listed, self.paginate_by).get_page(self.request.GET.get("page"))
+        page = Paginator(listed, self.paginate_by).get_page(page_number(self.request.GET))
         chart_list = [
             charts.agreement_chart(agreement),
             charts.reviewer_means_chart(calibration, score_levels(round=self.round)),
@@ -267,7 +269,7 @@ class InsightNominationsView(ChartDownloadMixin, InsightRoundMixin, TemplateView
 
     def get_context_data(self, **kwargs):
         page = Paginator(nominating_organisations(round=self.round), self.paginate_by).get_page(
-            self.request.GET.get("page")
+            page_number(self.request.GET)
         )
         totals = nomination_totals(round=self.round)
         chart = charts.nominations_chart(page.object_list, totals)

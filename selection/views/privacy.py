@@ -2,17 +2,21 @@
 
 `/account/data/`: anyone signed in sees everything the portal holds about them
 and downloads it as JSON. `/programme/people/`: the programme team finds a person
-by email address, sees and downloads the same, and erases it. The person's address
-never appears in a URL (it would sit in server logs and browser history): the
-search answers with a signed, expiring reference to it."""
+by email address, sees what the portal holds (including the team's working on
+their applications, which a person's own page never shows), chooses what of it to
+release in a download, and erases it. The person's address never appears in a
+URL, not even encoded or signed (it would sit in server logs and browser
+history): the search keeps it in the team member's session under a random,
+expiring reference, and the URL carries only that reference."""
 
 import json
+import secrets
+import time
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,13 +29,41 @@ from django.views.generic import FormView, TemplateView
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 
-from ..forms.privacy import PersonEraseForm, PersonSearchForm
+from ..choices import SelectionWork
+from ..forms.privacy import PersonEraseForm, PersonExportForm, PersonSearchForm
 from ..selectors.privacy import DataSubject, applications_in_selection, data_subject_for, personal_data_of
 from ..services import privacy as privacy_services
 
-PERSON_SALT = "selection.privacy.person"
+# The people a team member has found, by reference: {reference: {"email", "found_at"}}.
+PEOPLE_SESSION_KEY = "selection.privacy.people"
 # How long a person's page, found by a search, stays open.
 PERSON_LINK_SECONDS = 60 * 60
+# The most people one session remembers (the oldest is forgotten first).
+PEOPLE_REMEMBERED = 20
+
+
+def person_reference_new(session, email: str) -> str:
+    """A random reference to the person with this address, held in the session."""
+    now = int(time.time())
+    people = {
+        reference: found
+        for reference, found in session.get(PEOPLE_SESSION_KEY, {}).items()
+        if now - found["found_at"] < PERSON_LINK_SECONDS
+    }
+    reference = secrets.token_urlsafe(16)
+    people[reference] = {"email": email, "found_at": now}
+    newest = sorted(people.items(), key=lambda item: item[1]["found_at"])[-PEOPLE_REMEMBERED:]
+    session[PEOPLE_SESSION_KEY] = dict(newest)
+    return reference
+
+
+def person_email_for(session, reference: str) -> str | None:
+    """The address behind a reference of this session, unless it has expired."""
+    found = session.get(PEOPLE_SESSION_KEY, {}).get(reference)
+    if not isinstance(found, dict) or time.time() - found.get("found_at", 0) >= PERSON_LINK_SECONDS:
+        return None
+    return found["email"]
+
 
 # Headings of the export's sections, in the order the page shows them.
 SECTIONS = {
@@ -111,23 +143,20 @@ class PeopleView(ProgrammeTeamMixin, FormView):
     form_class = PersonSearchForm
 
     def form_valid(self, form):
-        token = signing.dumps(form.cleaned_data["email"].strip().lower(), salt=PERSON_SALT)
-        return redirect("selection:person", person=token)
+        reference = person_reference_new(self.request.session, form.cleaned_data["email"].strip().lower())
+        return redirect("selection:person", person=reference)
 
 
 class PersonLinkMixin:
-    """The person a search found, from the signed reference in the URL: tampered
-    with, not found; expired, back to the search. Listed after the role check, so
-    nobody else learns even that."""
+    """The person a search in this session found, by the reference in the URL;
+    one this session does not hold (expired, or someone else's link) sends back
+    to the search. Listed after the role check, so nobody else learns even that."""
 
     def dispatch(self, request, *args, **kwargs):
-        try:
-            self.email = signing.loads(kwargs["person"], salt=PERSON_SALT, max_age=PERSON_LINK_SECONDS)
-        except signing.SignatureExpired:
+        self.email = person_email_for(request.session, kwargs["person"])
+        if self.email is None:
             messages.info(request, _("That page has expired. Search for the person again."))
             return redirect("selection:people")
-        except signing.BadSignature as error:
-            raise Http404 from error
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
@@ -140,21 +169,35 @@ class PersonLinkMixin:
 
 
 class PersonView(ProgrammeTeamMixin, PersonLinkMixin, TemplateView):
+    """Everything held, the team's working on their applications included (marked
+    as not released to them): the team needs all of it to answer a request."""
+
     template_name = "selection/privacy/person.html"
 
     def get_context_data(self, **kwargs):
-        export = personal_data_of(subject=self.subject)
-        privacy_services.personal_data_export_record(subject=self.subject, by=self.request.user, file_format="html")
+        export = personal_data_of(subject=self.subject, selection_work=SelectionWork.values)
+        privacy_services.personal_data_export_record(
+            subject=self.subject, by=self.request.user, file_format="html", selection_work=SelectionWork.values
+        )
         holds_anything = any(export[key] for key in SECTIONS)
         return super().get_context_data(
             export=export, sections=summary_sections(export), holds_anything=holds_anything, **kwargs
         )
 
 
-class PersonExportView(ProgrammeTeamMixin, PersonLinkMixin, View):
-    def get(self, request, *args, **kwargs):
-        export = personal_data_of(subject=self.subject)
-        privacy_services.personal_data_export_record(subject=self.subject, by=request.user, file_format="json")
+class PersonExportView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
+    """The file for the person: what they have been told, and of the team's
+    working only what the team chooses to release (recorded in the audit log)."""
+
+    template_name = "selection/privacy/person_export.html"
+    form_class = PersonExportForm
+
+    def form_valid(self, form):
+        chosen = form.cleaned_data["selection_work"]
+        export = personal_data_of(subject=self.subject, selection_work=chosen)
+        privacy_services.personal_data_export_record(
+            subject=self.subject, by=self.request.user, file_format="json", selection_work=chosen
+        )
         return json_download(export, filename=f"q-portal-subject-access-{timezone.localdate():%Y-%m-%d}.json")
 
 

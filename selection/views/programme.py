@@ -16,6 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from applications.models import Round
 from members.models import User
 from q_portal.exceptions import PortalError
+from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin, Role
 
 from ..forms.board import DecisionForm
@@ -218,7 +219,7 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         audit = Paginator(audit_of(application=self.application), self.audit_page_size).get_page(
-            self.request.GET.get("page")
+            page_number(self.request.GET)
         )
         return super().get_context_data(
             application=self.application,

@@ -64,7 +64,7 @@ class ReviewerHomeView(ReviewerMixin, ListView):
             progress=self.progress,
             filter_form=self.filter_form,
             showing_conflicts=state == QueueFilter.CONFLICT,
-            filtered=bool(self.request.GET.get("state") or self.request.GET.get("round")),
+            filtered=bool(state or _round_id),
             **kwargs,
         )
 

@@ -10,6 +10,7 @@ from applications.choices import ApplicationStatus, RoundStatus, RouteKind
 from applications.models import Application, CriterionResponse
 from tests.factories import PASSWORD, UserFactory
 from tests.factories.applications import ApplicationFactory, RoundFactory, complete, route, submitted
+from tests.factories.text import CLEAN_NAME, MESSY_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -342,3 +343,20 @@ def test_adjustment_list_query_count_does_not_grow(client, django_assert_max_num
         ApplicationFactory(adjustment_request="Large print", adjustment_status="requested")
     with django_assert_max_num_queries(9):
         client.get(reverse("applications:adjustment_list"))
+
+
+def test_about_you_keeps_a_pasted_name_and_job_on_one_clean_line(client):
+    application = ApplicationFactory()
+    client.force_login(application.applicant)
+
+    client.post(
+        reverse("applications:about", args=[application.pk]),
+        {"full_name": MESSY_NAME, "job_title": "Ward\tmanager\x00", "organisation_other": "NHS\r\nTrust\u200b"},
+    )
+
+    application.refresh_from_db()
+    assert (application.full_name, application.job_title, application.organisation_other) == (
+        CLEAN_NAME,
+        "Ward manager",
+        "NHS Trust",
+    )

@@ -17,6 +17,7 @@ from q_portal.outbox.models import OutboundEmail
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, programme_team, with_totp
 from tests.factories.applications import route, submitted
 from tests.factories.nominations import NominationFactory, QuotaFactory, nominated_round, nominator
+from tests.factories.text import CLEAN_NAME, MESSY_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -683,3 +684,21 @@ def test_status_page_of_submitted_nominated_application_says_who_nominated(clien
     client.force_login(nominee)
     page = client.get(reverse("applications:status", kwargs={"pk": application.pk})).content.decode()
     assert '<p class="portal-inset">Nominated by West Midlands AHSN</p>' in page
+
+
+def test_upload_keeps_names_and_job_titles_on_one_clean_line(client, setup, django_capture_on_commit_callbacks):
+    round, organisation, _quota, user = setup
+    client.force_login(user)
+    row = [MESSY_NAME, "amara@example.org", "Ward\nmanager\x00", "Manager", "West Midlands", "Leads\nhuddles."]
+
+    client.post(upload_url(round, organisation), {"file": csv_file([row])})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("nominations:upload_preview", kwargs={"pk": CohortUpload.objects.get().pk}))
+
+    nomination = Nomination.objects.get()
+    assert (nomination.full_name, nomination.job_title, nomination.statement) == (
+        CLEAN_NAME,
+        "Ward manager",
+        "Leads\nhuddles.",
+    )
+    assert OutboundEmail.objects.get(to="amara@example.org").subject == "West Midlands AHSN has nominated you to join Q"

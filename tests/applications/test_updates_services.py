@@ -84,11 +84,23 @@ def test_address_from_unsubscribe_token_not_ours_is_none(token):
 
 
 def test_address_from_unsubscribe_token_edited_address_is_none():
-    token = unsubscribe_token("asha.patel@example.org")
+    # A link of an older email, the address signed but readable, edited.
+    token = signing.Signer(salt="q_portal.outbox.unsubscribe").sign_object("asha.patel@example.org")
     _, signature = token.rsplit(":", 1)
     forged = signing.b64_encode(b'"someone.else@example.org"').decode() + ":" + signature
+    edited = unsubscribe_token("asha.patel@example.org")
+    edited = edited[:10] + ("A" if edited[10] != "A" else "B") + edited[11:]
 
     assert address_from_unsubscribe_token(forged) is None
+    assert address_from_unsubscribe_token(edited) is None
+
+
+def test_unsubscribe_token_hides_the_address_and_an_older_signed_one_still_works():
+    token = unsubscribe_token("asha.patel@example.org")
+    older = signing.Signer(salt="q_portal.outbox.unsubscribe").sign_object("asha.patel@example.org")
+
+    assert "asha" not in token.lower()
+    assert address_from_unsubscribe_token(older) == "asha.patel@example.org"
 
 
 def test_address_from_unsubscribe_token_other_signed_value_is_none():

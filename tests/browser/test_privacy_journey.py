@@ -47,6 +47,17 @@ def test_programme_team_finds_a_person_and_erases_their_data(page):
     page.get_by_label("Email address").fill(user.email)
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_text("Petra's biography")).to_be_visible()
+    assert user.email not in page.url
+
+    # The team decides to release the reviewers' comments, but not their notes to the panel.
+    page.get_by_role("link", name="Download their data").click()
+    page.get_by_label("Reviewers' scores, recommendations and comments").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as JSON").click()
+    [application] = json.loads(Path(download.value.path()).read_text())["applications"]
+    assert application["reviews"][0]["scores"][0]["comment"].startswith("Comment by reviewer")
+    assert "note_to_panel" not in application["reviews"][0]
+    page.get_by_role("link", name="Back to their data").click()
 
     page.get_by_role("link", name="Erase this person's data").click()
     page.get_by_label("Why are you erasing this person's data?").fill("Erasure request DP-7")

@@ -10,8 +10,10 @@ from applications.choices import SubscriptionStatus
 from applications.models import Application, Nomination, NominationStatus, Round, UpdateSubscription
 from members.models import Pledge, User
 from q_portal.outbox.services import email_queue
-from selection.choices import Recommendation
+from selection.choices import DecisionOutcome, Recommendation
 from selection.models import ApplicationScore, Assignment, Decision, Review
+from selection.services.decisions import decision_set
+from selection.services.feedback import feedback_save
 from selection.services.reviews import review_save
 from selection.services.scores import scores_refresh_round
 
@@ -141,3 +143,17 @@ def bystander() -> User:
     user = UserFactory(display_name="Bernard Bystander")
     email_queue(to=user.email, subject="For Bernard", body_text="Bernard's secret", key=f"b-{user.pk}")
     return user
+
+
+# The programme team's feedback on the application of `selection_working`.
+APPROVED_FEEDBACK = "Your evidence of leading change across the trust was strong."
+DRAFT_FEEDBACK = "Draft only: says little about spreading the learning."
+
+
+def selection_working(application: Application, *, team: User, outcome: str = DecisionOutcome.ACCEPT) -> Decision:
+    """The team's working on a reviewed application before release, through their
+    own services: approved feedback on (a), draft feedback on (b) and an
+    unreleased decision."""
+    feedback_save(application=application, texts={"a": APPROVED_FEEDBACK}, approve=True, by=team)
+    feedback_save(application=application, texts={"a": APPROVED_FEEDBACK, "b": DRAFT_FEEDBACK}, approve=False, by=team)
+    return decision_set(application=application, outcome=outcome, by=team)

@@ -1,3 +1,4 @@
+import csv
 import io
 
 import pytest
@@ -10,6 +11,7 @@ from members.services import community_join
 from q_portal.outbox.models import OutboundEmail
 from tests.factories import RegionFactory, UserFactory, programme_team, with_totp
 from tests.factories.members import CommunityFactory, InterestFactory, MemberFactory, PledgeFactory
+from tests.factories.text import CLEAN_NAME, MESSY_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -555,3 +557,34 @@ def test_programme_interest_and_report_lists_query_count_does_not_grow(client, d
     interest_page, report_page = interests.content.decode(), reports.content.decode()
     assert all(f"Suggested {number:03d}" in interest_page for number in range(size))
     assert all(f"Report {number:03d}" in report_page for number in range(size))
+
+
+def test_import_keeps_names_and_job_titles_on_one_clean_line(client, django_capture_on_commit_callbacks):
+    client.force_login(with_totp(programme_team()))
+    rows = io.StringIO()
+    csv.writer(rows).writerows([["email", "name", "job_title"], ["amara@example.org", MESSY_NAME, "Ward\nmanager\x00"]])
+    upload = SimpleUploadedFile("f.csv", rows.getvalue().encode(), content_type="text/csv")
+
+    client.post(reverse("members:programme_import"), {"cohort_name": "Founding\ncohort", "file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("members:programme_import_preview"))
+
+    member = MemberProfile.objects.select_related("user").get()
+    assert (member.full_name, member.job_title, member.cohort_name, member.user.display_name) == (
+        CLEAN_NAME,
+        "Ward manager",
+        "Founding cohort",
+        CLEAN_NAME,
+    )
+    assert OutboundEmail.objects.get(to="amara@example.org").subject == f"Welcome to Q, {CLEAN_NAME}"
+
+
+def test_members_list_search_with_a_nul_byte_or_an_unknown_status_still_answers(client):
+    MemberFactory(full_name="Paula Present")
+    client.force_login(with_totp(programme_team()))
+
+    nul = client.get(reverse("members:programme_members") + "?q=Paula%00&status=%00")
+    unknown = client.get(reverse("members:programme_members"), {"q": "Paula", "status": "nonsense"})
+
+    assert "Paula Present" in nul.content.decode()
+    assert "Paula Present" in unknown.content.decode()

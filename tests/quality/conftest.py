@@ -1,7 +1,7 @@
+import time
 import uuid
 
 import pytest
-from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
@@ -14,7 +14,7 @@ from q_portal.roles import Role
 from selection.choices import ConflictKind, DecisionOutcome
 from selection.models import Conflict, ReviewerProfile
 from selection.services.release import decisions_release
-from selection.views.privacy import PERSON_SALT
+from selection.views.privacy import PEOPLE_SESSION_KEY
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
@@ -94,6 +94,9 @@ def world(db):
     for role, user in users.items():
         clients[role] = Client()
         clients[role].force_login(user)
+        session = clients[role].session
+        session[PEOPLE_SESSION_KEY] = {"world-person": {"email": users["applicant"].email, "found_at": time.time()}}
+        session.save()
     kwargs = {
         "pk": application.pk,
         "round_pk": round.pk,
@@ -105,8 +108,9 @@ def world(db):
         "user_pk": users["reviewer"].pk,
         "slug": community.slug,
         "message": message.pk,
-        # The programme team's page of the applicant's personal data, as a search links to it.
-        "person": signing.dumps(users["applicant"].email, salt=PERSON_SALT),
+        # The programme team's page of the applicant's personal data, as a search
+        # in the team member's session links to it.
+        "person": "world-person",
     }
     pk_for = {
         "rounds": round.pk,

@@ -7,12 +7,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from applications.models import Application
 from members.models import MemberProfile
-from selection.choices import PlaceOfferStatus
+from q_portal.outbox.models import OutboundEmail
+from selection.choices import DecisionOutcome, PlaceOfferStatus
 from selection.models import PlaceOffer
 from selection.services.release import decisions_release
 from tests.factories import UserFactory
-from tests.factories.decisions import decided_round, feedback, team_member
+from tests.factories.applications import ApplicationFactory, submitted
+from tests.factories.decisions import decided, decided_round, feedback, team_member
+from tests.factories.selection import review_round
+from tests.factories.text import CLEAN_NAME, MESSY_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +132,44 @@ def test_a_lapsed_offer_cannot_be_confirmed_from_the_page(client, time_machine):
 
     assert "The time to confirm this place ended at 23:59 on 16 March 2026 (UK time)." in text_of(response)
     assert not MemberProfile.objects.exists()
+
+
+def test_confirming_a_place_with_a_name_stored_across_lines_sends_the_welcome(
+    client, django_capture_on_commit_callbacks
+):
+    """A name kept before names were normalised (or written by any other route):
+    the welcome email's subject stays one line and the place is confirmed."""
+    [application] = released(accept=1)
+    # PostgreSQL stores no NUL; everything else of the messy name it keeps.
+    Application.objects.filter(pk=application.pk).update(full_name=MESSY_NAME.replace("\x00", ""))
+    client.force_login(application.applicant)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("selection:place", kwargs={"pk": application.pk}), {"agrees_to_compact": "on"})
+
+    assert response.status_code == 302
+    assert MemberProfile.objects.get(user=application.applicant).full_name == CLEAN_NAME
+    welcome = OutboundEmail.objects.get(to=application.applicant.email, subject__startswith="Welcome")
+    assert welcome.subject == f"Welcome to Q, {CLEAN_NAME}"
+
+
+def test_confirming_a_place_after_typing_a_name_across_lines_in_about_you_sends_the_welcome(
+    client, django_capture_on_commit_callbacks
+):
+    application = ApplicationFactory()
+    client.force_login(application.applicant)
+    client.post(reverse("applications:about", args=[application.pk]), {"full_name": MESSY_NAME})
+    application.refresh_from_db()
+    submitted(application)
+    round = review_round()
+    Application.objects.filter(pk=application.pk).update(round=round)
+    application.refresh_from_db()
+    decided(application, DecisionOutcome.ACCEPT)
+    decisions_release(round=round, by=team_member())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("selection:place", kwargs={"pk": application.pk}), {"agrees_to_compact": "on"})
+
+    assert OutboundEmail.objects.get(to=application.applicant.email, subject__startswith="Welcome").subject == (
+        f"Welcome to Q, {CLEAN_NAME}"
+    )

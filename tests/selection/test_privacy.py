@@ -15,27 +15,39 @@ from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail
 from q_portal.outbox.services import email_queue
+from selection.choices import SelectionWork
 from selection.models import Assignment, CriterionScore, Review
 from selection.selectors.privacy import data_subject_for, personal_data_of
 from selection.services.privacy import person_erase
+from selection.services.release import decisions_release
 from tests.factories import UserFactory
 from tests.factories.applications import ApplicationFactory
 from tests.factories.decisions import team_member
-from tests.factories.privacy import bystander, person_everywhere, reviewed_round, round_statistics
+from tests.factories.privacy import (
+    APPROVED_FEEDBACK,
+    DRAFT_FEEDBACK,
+    bystander,
+    person_everywhere,
+    reviewed_round,
+    round_statistics,
+    selection_working,
+)
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
 def export_text(user) -> str:
-    return json.dumps(personal_data_of(subject=data_subject_for(user=user)), default=str)
+    subject = data_subject_for(user=user)
+    return json.dumps(personal_data_of(subject=subject, selection_work=SelectionWork.values), default=str)
 
 
-def test_export_holds_everything_about_the_person():
+def test_export_holds_everything_about_the_person_with_the_teams_working_when_asked():
     user = UserFactory(display_name="Petra Person")
     held = person_everywhere(user)
+    selection_working(held["application"], team=team_member())
 
-    export = personal_data_of(subject=data_subject_for(user=user))
+    export = personal_data_of(subject=data_subject_for(user=user), selection_work=SelectionWork.values)
 
     assert export["account"]["email"] == user.email
     [application] = export["applications"]
@@ -52,6 +64,69 @@ def test_export_holds_everything_about_the_person():
     assert export["membership"]["about"] == "Petra's biography"
     assert export["membership"]["pledge"]["text"] == "Petra will mentor two people"
     assert "selection.review_submit" in {entry["action"] for entry in export["activity_record"]}
+    assert application["decision"]["outcome"] == "Accept"
+    assert application["decision"]["released_at"] is None
+    assert {item["text"] for item in application["feedback_in_preparation"]} == {APPROVED_FEEDBACK, DRAFT_FEEDBACK}
+
+
+# What the team's working leaves in the text of an export: reviewers' comments and
+# notes, the recommendation, the feedback and the unreleased decision.
+WORKING = ("Comment by reviewer", "Note on", "Maybe", "Reviewer 1", DRAFT_FEEDBACK, APPROVED_FEEDBACK, "Accept")
+
+
+def test_own_export_holds_none_of_the_selection_working_before_release():
+    user = UserFactory(display_name="Petra Person")
+    held = person_everywhere(user)
+    selection_working(held["application"], team=team_member())
+
+    export = personal_data_of(subject=data_subject_for(user=user))
+
+    [application] = export["applications"]
+    text = json.dumps(export, default=str)
+    assert [phrase for phrase in WORKING if phrase in text] == []
+    assert {"reviews", "scores", "decision", "feedback_in_preparation", "notes_to_panel"} & application.keys() == set()
+    assert (application["outcome"], application["outcome_released_at"], application["feedback"]) == (None, None, [])
+    actions = {entry["action"] for entry in export["activity_record"]}
+    assert {action for action in actions if action.startswith("selection.")} == set()
+
+
+def test_own_export_after_release_holds_the_outcome_and_the_approved_feedback_only():
+    user = UserFactory(display_name="Petra Person")
+    held = person_everywhere(user)
+    team = team_member()
+    selection_working(held["application"], team=team)
+    decisions_release(round=held["round"].round, by=team)
+
+    export = personal_data_of(subject=data_subject_for(user=user))
+
+    [application] = export["applications"]
+    assert application["outcome"] == "Accepted"
+    assert application["outcome_released_at"] is not None
+    assert [(item["criterion"], item["text"]) for item in application["feedback"]] == [("a", APPROVED_FEEDBACK)]
+    assert application["place_offer"]["status"] == "Offered, waiting for an answer"
+    text = json.dumps(export, default=str)
+    unreleased = ("Comment by reviewer", "Note on", "Maybe", "Reviewer 1", DRAFT_FEEDBACK)
+    assert [phrase for phrase in unreleased if phrase in text] == []
+    assert "reviews" not in application
+    actions = {entry["action"] for entry in export["activity_record"] if entry["action"].startswith("selection.")}
+    assert actions == {"selection.decision_release"}
+
+
+def test_team_export_holds_only_the_parts_of_the_working_chosen():
+    user = UserFactory(display_name="Petra Person")
+    held = person_everywhere(user)
+    selection_working(held["application"], team=team_member())
+    subject = data_subject_for(user=user)
+
+    reviews_only = personal_data_of(subject=subject, selection_work=[SelectionWork.REVIEWS])["applications"][0]
+    notes_only = personal_data_of(subject=subject, selection_work=[SelectionWork.NOTES_TO_PANEL])["applications"][0]
+
+    assert reviews_only["reviews"][0]["scores"][0]["comment"].startswith("Comment by reviewer")
+    assert "note_to_panel" not in reviews_only["reviews"][0]
+    assert "Note on" not in json.dumps(reviews_only)
+    assert "decision" not in reviews_only
+    assert [note["reviewer"] for note in notes_only["notes_to_panel"]] == ["Reviewer 1", "Reviewer 2"]
+    assert "Comment by reviewer" not in json.dumps(notes_only)
 
 
 def test_export_names_no_reviewer_and_nothing_of_another_person():

@@ -7,15 +7,18 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
+from selection.choices import SelectionWork
+from selection.services.release import decisions_release
 from tests.factories import UserFactory
 from tests.factories.decisions import team_member
-from tests.factories.privacy import bystander, person_everywhere
+from tests.factories.privacy import APPROVED_FEEDBACK, DRAFT_FEEDBACK, bystander, person_everywhere, selection_working
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -49,7 +52,7 @@ def test_your_data_page_shows_what_is_held_and_offers_the_download(client, perso
     assert "Petra&#x27;s evidence" in content
     assert "Petra will mentor two people" in content
     assert "Application received" in content
-    assert "Reviewer 1" in content
+    assert "Reviewer 1" not in content
     assert "Bernard" not in content
     assert reverse("selection:your_data_download") in content
 
@@ -114,26 +117,65 @@ def test_person_page_for_an_unknown_address_says_nothing_is_held(team_client):
     assert "Erase this person" not in content
 
 
-def test_person_export_downloads_their_json(team_client, person):
-    user, _held = person
+def test_person_page_shows_the_team_the_panels_working_marked_as_not_released(team_client, person):
+    user, held = person
+    selection_working(held["application"], team=team_client.team)
+
+    content = team_client.get(find(team_client, user.email)["Location"]).content.decode()
+
+    assert "Reviewer 1" in content
+    assert DRAFT_FEEDBACK in content
+    assert "The person never sees these on their own pages" in content
+
+
+def test_person_export_without_a_choice_downloads_only_what_they_were_told(team_client, person):
+    user, held = person
+    selection_working(held["application"], team=team_client.team)
     page = find(team_client, user.email)["Location"]
 
-    response = team_client.get(page + "export/")
+    form = team_client.get(page + "export/").content.decode()
+    response = team_client.post(page + "export/", {})
 
+    assert "Reviewers&#x27; notes to the panel" in form
     export = json.loads(response.content)
     assert export["account"]["email"] == user.email
     assert response["Content-Disposition"].startswith("attachment;")
+    assert "reviews" not in export["applications"][0]
+    assert DRAFT_FEEDBACK not in response.content.decode()
+    entry = AuditEntry.objects.filter(action="privacy.export", changes__format="json").get()
+    assert (entry.actor, entry.changes["selection_work"]) == (team_client.team, [])
 
 
-def test_a_tampered_person_link_is_not_found_and_an_old_one_sends_back_to_the_search(team_client, person):
-    user, _held = person
+def test_person_export_releases_the_parts_the_team_chose_and_records_the_choice(team_client, person):
+    user, held = person
+    selection_working(held["application"], team=team_client.team)
     page = find(team_client, user.email)["Location"]
 
-    assert team_client.get(page.replace(":", "x", 1)).status_code == 404
+    response = team_client.post(page + "export/", {"selection_work": [SelectionWork.REVIEWS]})
+
+    [application] = json.loads(response.content)["applications"]
+    assert application["reviews"][0]["scores"][0]["comment"].startswith("Comment by reviewer")
+    assert "Note on" not in response.content.decode()
+    assert DRAFT_FEEDBACK not in response.content.decode()
+    entry = AuditEntry.objects.filter(action="privacy.export", changes__format="json").get()
+    assert entry.changes["selection_work"] == ["reviews"]
+
+
+def test_a_person_link_not_of_this_session_or_old_sends_back_to_the_search(team_client, person):
+    user, _held = person
+    page = find(team_client, user.email)["Location"]
+    colleague = Client()
+    colleague.force_login(team_member())
+
+    elsewhere = colleague.get(page, follow=True)
+    made_up = team_client.get(reverse("selection:person", args=["made-up"]), follow=True)
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
-        response = team_client.get(page, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("selection:people")
-    assert "That page has expired" in response.content.decode()
+        old = team_client.get(page, follow=True)
+
+    for response in (elsewhere, made_up, old):
+        assert response.redirect_chain[-1][0] == reverse("selection:people")
+        assert "That page has expired" in response.content.decode()
+        assert user.email not in response.content.decode()
 
 
 def test_erase_page_warns_of_an_application_being_decided(team_client, person):
@@ -205,3 +247,35 @@ def test_your_data_page_shows_the_most_recent_of_a_long_record_and_the_download_
     assert "test.action_104" in content
     assert "test.action_0<" not in content
     assert len([entry for entry in export["activity_record"] if entry["action"].startswith("test.")]) == 105
+
+
+def test_your_data_page_and_download_before_release_show_none_of_the_panels_working(client, person):
+    user, held = person
+    selection_working(held["application"], team=team_member())
+    client.force_login(user)
+
+    page = client.get(reverse("selection:your_data")).content.decode()
+    download = client.get(reverse("selection:your_data_download")).content.decode()
+
+    for shown in (page, download):
+        for phrase in ("Comment by reviewer", "Note on", "Reviewer 1", "Maybe", DRAFT_FEEDBACK, APPROVED_FEEDBACK):
+            assert phrase not in shown
+    assert "Note to panel" not in page
+    assert "make a subject access request" in page
+
+
+def test_your_data_page_and_download_after_release_show_the_outcome_and_approved_feedback(client, person):
+    user, held = person
+    team = team_member()
+    selection_working(held["application"], team=team)
+    decisions_release(round=held["round"].round, by=team)
+    client.force_login(user)
+
+    page = client.get(reverse("selection:your_data")).content.decode()
+    download = client.get(reverse("selection:your_data_download")).content.decode()
+
+    for shown in (page, download):
+        assert "Accepted" in shown
+        assert APPROVED_FEEDBACK in shown
+        for phrase in ("Comment by reviewer", "Note on", "Reviewer 1", DRAFT_FEEDBACK):
+            assert phrase not in shown

@@ -1,0 +1,32 @@
+"""Names and other one-line fields stored before they were normalised on input:
+line breaks, tabs, control and invisible characters out, NFC (issue 13)."""
+
+from django.db import migrations
+
+from q_portal.text import single_line
+
+FIELDS = {
+    "Application": ["full_name", "job_title", "organisation_other"],
+    "Nomination": ["full_name", "job_title"],
+    "UpdateSubscription": ["name"],
+}
+
+
+def clean(apps, schema_editor):
+    for model_name, fields in FIELDS.items():
+        model = apps.get_model("applications", model_name)
+        changed = []
+        for row in model.objects.only("pk", *fields).iterator(chunk_size=2000):
+            before = [getattr(row, field) for field in fields]
+            after = [single_line(value) for value in before]
+            if before != after:
+                for field, value in zip(fields, after, strict=True):
+                    setattr(row, field, value)
+                changed.append(row)
+        model.objects.bulk_update(changed, fields, batch_size=500)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("applications", "0006_retention")]
+
+    operations = [migrations.RunPython(clean, migrations.RunPython.noop)]
