@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     # The portal's apps, lowest layer first (see DESIGN.md §3).
     "members",
     "applications",
+    "equality",
     "selection",
 ]
 
@@ -271,6 +272,8 @@ RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS = env.int("RETENTION_UNCONFIRMED_SUBSCRI
 # Unsuccessful and withdrawn applications are anonymised this many months after
 # the released decision or the withdrawal.
 RETENTION_ANONYMISE_MONTHS = env.int("RETENTION_ANONYMISE_MONTHS", default=12)
+# Equality monitoring analysis: any count below this shows as "fewer than N" (issue 16).
+EQUALITY_SUPPRESS_BELOW = env.int("EQUALITY_SUPPRESS_BELOW", default=5)
 
 # --- Internationalisation -------------------------------------------------------
 

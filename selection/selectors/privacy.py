@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from applications.choices import ApplicationOutcome, ApplicationStatus
 from applications.models import Application, CriterionResponse, Nomination, UpdateSubscription
+from equality.selectors import monitoring_answers_of
 from members.models import (
     AbuseReport,
     CoffeePairing,
@@ -461,9 +462,12 @@ def _audit(subject: DataSubject) -> list[dict]:
     ]
 
 
-def personal_data_of(*, subject: DataSubject) -> dict:
+def personal_data_of(*, subject: DataSubject, own: bool = False) -> dict:
     """Everything held about the person, as JSON-ready data (times in UK time
-    with their offset). A constant number of queries, however much there is."""
+    with their offset). A constant number of queries, however much there is.
+    Equality monitoring answers only in the person's own (`own`): they are never
+    shown to anyone else row by row, the programme team included."""
+    equality = {"equality_monitoring": monitoring_answers_of(user=subject.user)} if own else {}
     return {
         "format": EXPORT_FORMAT,
         "service": "Q Portal",
@@ -475,6 +479,7 @@ def personal_data_of(*, subject: DataSubject) -> dict:
         "nominations_you_made": _nominations_by(subject),
         "reviewing": _reviewing(subject),
         "membership": _membership(subject),
+        **equality,
         "update_registrations": _update_subscriptions(subject),
         "emails_sent_to_you": _emails(subject),
         "activity_record": _audit(subject),

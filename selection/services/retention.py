@@ -12,11 +12,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from applications.models import Application
-from applications.services.retention import recruitment_retention_apply
+from applications.services.retention import applications_due_for_anonymisation, recruitment_retention_apply
 from q_portal.audit.services import audit_log
 
 from ..choices import ConflictKind
 from ..models import Conflict, CriterionFeedback, CriterionScore, Review
+from .equality import equality_applications_unlink
 
 # What a declared conflict's reason becomes (the database requires one).
 ANONYMISED_REASON = "Removed when the application was anonymised."
@@ -49,6 +50,7 @@ def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
     application (catching any an earlier run or an erasure left). Side effect: one
     audit entry with the counts. Returns the counts."""
     now = now or timezone.now()
+    equality_applications_unlink(applications=applications_due_for_anonymisation(now=now))
     counts = recruitment_retention_apply(now=now)
     counts |= reviews_anonymise(applications=Application.objects.filter(anonymised_at__isnull=False))
     audit_log(actor=None, action="retention.run", summary="Retention policy applied", changes=counts)
