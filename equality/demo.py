@@ -32,4 +32,3 @@ def seed_equality_monitoring() -> int:
             user=user, defaults={question.field: _answer(question, index) for question in QUESTIONS}
         )
     return users.count()
-
