@@ -2,6 +2,7 @@
 separate from any application, answerable and changeable at any time."""
 
 from allauth.account.decorators import verified_email_required
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -30,7 +31,9 @@ class MonitoringFormView(VerifiedPersonMixin, FormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            has_answers=monitoring_response_of(user=self.request.user) is not None, **kwargs
+            has_answers=monitoring_response_of(user=self.request.user) is not None,
+            suppress_below=settings.EQUALITY_SUPPRESS_BELOW,
+            **kwargs,
         )
 
     def form_valid(self, form):
