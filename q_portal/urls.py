@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("applications.urls")),
+    path("apply/", include("equality.urls")),
     path("updates/", include("applications.urls_updates")),
     path("nominate/", include("applications.urls_nominate")),
     path("members/", include("members.urls")),

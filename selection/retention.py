@@ -5,9 +5,10 @@ recommendations and decisions stay for the round's statistics."""
 
 from django.utils.translation import gettext_lazy as _
 
-from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, not_personal, register
+from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, before_apply, not_personal, register
 
 from .services import retention as services
+from .services.equality import equality_applications_unlink
 
 AFTER = _("the application is anonymised (see the application's rule)")
 
@@ -66,3 +67,17 @@ not_personal(
     "selection.ReleaseRun",
     reason="A release's progress: decision ids, counts, and a problem naming an application by its reference.",
 )
+
+
+def _tally_before_anonymising(rows, now) -> None:
+    # An application about to lose its applicant: keep what it counted for in the
+    # round's equality figures (by category, as counts), so they never change.
+    equality_applications_unlink(applications=rows)
+
+
+for application_rule in (
+    "applications.Application",
+    "applications.Application:drafts",
+    "applications.Application:members",
+):
+    before_apply(application_rule, _tally_before_anonymising)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applicant, board, decisions, feedback, insight, privacy, programme, release, reviewer
+from .views import applicant, board, decisions, equality, feedback, insight, privacy, programme, release, reviewer
 
 app_name = "selection"
 
@@ -81,6 +81,8 @@ urlpatterns = [
     path(insight_round + "reviewers/", insight.InsightCalibrationView.as_view(), name="insight_calibration"),
     path(insight_round + "scores/", insight.InsightScoresView.as_view(), name="insight_scores"),
     path(insight_round + "nominations/", insight.InsightNominationsView.as_view(), name="insight_nominations"),
+    path(insight_round + "equality/", equality.InsightEqualityView.as_view(), name="insight_equality"),
+    path("programme/insight/equality/", equality.InsightEqualityAcrossView.as_view(), name="insight_equality_all"),
     *(
         path(
             insight_round + f"download/{kind}.csv",

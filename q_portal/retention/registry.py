@@ -168,6 +168,7 @@ class NotPersonal:
 
 _rules: dict[str, Rule] = {}
 _not_personal: list[NotPersonal] = []
+_before: dict[str, list[Callable[[QuerySet, datetime], object]]] = {}
 _discovered = False
 
 
@@ -185,6 +186,19 @@ def not_personal(model: str, *fields: str, reason: str) -> None:
     if not reason:
         raise ValueError("Say why the data is not personal.")
     _not_personal.append(NotPersonal(model=model, fields=tuple(fields), reason=reason))
+
+
+def before_apply(rule_name: str, hook: Callable[[QuerySet, datetime], object]) -> None:
+    """Run `hook(rows, now)` just before the rule changes its rows, in the same
+    transaction: how an app above keeps what it needs first (equality monitoring
+    tallies an application's counts by category before the application loses its
+    applicant)."""
+    _before.setdefault(rule_name, []).append(hook)
+
+
+def hooks_before(rule_name: str) -> list[Callable[[QuerySet, datetime], object]]:
+    _discover()
+    return list(_before.get(rule_name, []))
 
 
 def _discover() -> None:

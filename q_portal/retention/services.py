@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from q_portal.audit.services import audit_entries_about, audit_entries_redact, audit_log
 
-from .registry import Rule, schedule
+from .registry import Rule, hooks_before, schedule
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,10 @@ def retention_rule_apply(*, rule: Rule, now: datetime, batch_size: int) -> tuple
     ids = list(rule.due_rows(now).order_by().values_list("pk", flat=True)[:batch_size])
     if not ids:
         return 0, False
-    changed = rule.apply(model._default_manager.filter(pk__in=ids), now)
+    rows = model._default_manager.filter(pk__in=ids)
+    for hook in hooks_before(rule.name):
+        hook(rows, now)
+    changed = rule.apply(rows, now)
     if rule.redact_audit:
         audit_entries_redact(entries=audit_entries_about(model=model, ids=ids))
     return changed, len(ids) >= batch_size

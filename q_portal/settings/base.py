@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     # The portal's apps, lowest layer first (see DESIGN.md §3).
     "members",
     "applications",
+    "equality",
     "selection",
 ]
 
@@ -295,6 +296,8 @@ RETENTION_UNSUBSCRIBED_DAYS = env.int("RETENTION_UNSUBSCRIBED_DAYS", default=30)
 # again at once, up to this many runs a day.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
 RETENTION_RUNS_PER_DAY = env.int("RETENTION_RUNS_PER_DAY", default=50)
+# Equality monitoring analysis: any count below this shows as "fewer than N" (issue 16).
+EQUALITY_SUPPRESS_BELOW = env.int("EQUALITY_SUPPRESS_BELOW", default=5)
 
 # --- Internationalisation -------------------------------------------------------
 

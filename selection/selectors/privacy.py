@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from applications.choices import ApplicationOutcome, ApplicationStatus
 from applications.models import Application, CriterionResponse, Nomination, UpdateSubscription
+from equality.selectors import monitoring_answers_of
 from members.models import (
     AbuseReport,
     CoffeePairing,
@@ -505,13 +506,16 @@ def _audit(subject: DataSubject, work: frozenset[str]) -> list[dict]:
     ]
 
 
-def personal_data_of(*, subject: DataSubject, selection_work=()) -> dict:
+def personal_data_of(*, subject: DataSubject, selection_work=(), own: bool = False) -> dict:
     """What is held about the person, as JSON-ready data (times in UK time with
     their offset): everything they have been told, and of the programme team's
     working on their applications only the parts of `SelectionWork` named in
-    `selection_work` (none unless the team chose to release them). A constant
-    number of queries, however much there is."""
+    `selection_work` (none unless the team chose to release them). Equality
+    monitoring answers only in the person's own (`own`): they are never shown to
+    anyone else row by row, the programme team included. A constant number of
+    queries, however much there is."""
     work = frozenset(SelectionWork(part) for part in selection_work)
+    equality = {"equality_monitoring": monitoring_answers_of(user=subject.user)} if own else {}
     return {
         "format": EXPORT_FORMAT,
         "service": "Q Portal",
@@ -523,6 +527,7 @@ def personal_data_of(*, subject: DataSubject, selection_work=()) -> dict:
         "nominations_you_made": _nominations_by(subject),
         "reviewing": _reviewing(subject),
         "membership": _membership(subject),
+        **equality,
         "update_registrations": _update_subscriptions(subject),
         "emails_sent_to_you": _emails(subject),
         "activity_record": _audit(subject, work),

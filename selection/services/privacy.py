@@ -39,6 +39,7 @@ from q_portal.outbox.models import OutboundEmail
 
 from ..models import Assignment, ReviewerProfile
 from ..selectors.privacy import DataSubject, audit_targets_of
+from .equality import equality_person_erase
 from .retention import reviews_anonymise
 
 ERASED_DOMAIN = "erased.invalid"
@@ -125,9 +126,10 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     pledge, messages, communities and photo) and their account are deleted; a
     reviewer's account becomes an anonymous placeholder keeping their reviews
     (an accepted nomination keeps its counts without the person); audit entries about them are redacted and
-    their name leaves the wording of any other. Suppressions of their address stay, so it is never emailed
-    again. Side effect: one audit entry with the counts and the reason (never the
-    address). Returns the counts."""
+    their name leaves the wording of any other. Their equality monitoring answers
+    are deleted, the rounds keeping their counts by category (`StageTally`).
+    Suppressions of their address stay, so it is never emailed again. Side effect:
+    one audit entry with the counts and the reason (never the address). Returns the counts."""
     reason = reason.strip()
     _refuse_unless_erasable(subject, reason, by)
     user = User.objects.select_for_update().filter(pk=subject.user.pk).first() if subject.user else None
@@ -137,6 +139,8 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     counts["audit_entries_redacted"] = audit_entries_redact(
         entries=AuditEntry.objects.filter(audit_targets_of(subject))
     )
+    # Before anything is unlinked: the rounds keep what the person counted for.
+    counts["equality_answers_deleted"] = equality_person_erase(user=user, emails=subject.emails)
     applications = Application.objects.filter(applicant=user) if user else Application.objects.none()
     counts["draft_applications_deleted"] = (
         applications.filter(status=ApplicationStatus.DRAFT, reference__isnull=True)

@@ -29,6 +29,7 @@ from ..selectors.decision_room import (
     near_the_line,
     outcome_totals,
 )
+from ..selectors.equality import cohort_equality_for_plan
 from ..selectors.programme import SELECTION_ROUND_STATUSES
 from ..services import decisions as decision_services
 from .programme import SelectionRoundMixin
@@ -75,6 +76,7 @@ class DecisionRoomView(SelectionRoundMixin, TemplateView):
                     (dimension, dimension_label(dimension), rows) for dimension, rows in plan.groups.items() if rows
                 ],
                 totals=outcome_totals(plan),
+                equality_tables=cohort_equality_for_plan(round=self.round, plan=plan),
                 preview_url=reverse("selection:decisions_preview", kwargs={"pk": self.round.pk})
                 + "?"
                 + urlencode(query),

@@ -52,6 +52,7 @@ PAGES = [
     ("selection:insight_calibration", gettext_lazy("Reviewers")),
     ("selection:insight_scores", gettext_lazy("Scores")),
     ("selection:insight_nominations", gettext_lazy("Nominations")),
+    ("selection:insight_equality", gettext_lazy("Equality")),
 ]
 
 EXPORTS = [

@@ -73,6 +73,7 @@ SECTIONS = {
     "nominations_you_made": gettext_lazy("Nominations made"),
     "reviewing": gettext_lazy("Reviewing"),
     "membership": gettext_lazy("Membership"),
+    "equality_monitoring": gettext_lazy("Equality monitoring (seen only by you)"),
     "update_registrations": gettext_lazy("Registrations for updates"),
     "emails_sent_to_you": gettext_lazy("Emails sent"),
     "activity_record": gettext_lazy("Record of activity"),
@@ -102,6 +103,8 @@ SHOWN_ON_PAGE = 100
 def summary_sections(export: dict) -> list[dict]:
     sections = []
     for key, title in SECTIONS.items():
+        if key not in export:
+            continue
         value, more = export[key], 0
         if isinstance(value, list) and len(value) > SHOWN_ON_PAGE:
             value, more = value[-SHOWN_ON_PAGE:], len(value) - SHOWN_ON_PAGE
@@ -124,14 +127,14 @@ class YourDataView(LoginRequiredMixin, TemplateView):
     template_name = "selection/privacy/your_data.html"
 
     def get_context_data(self, **kwargs):
-        export = personal_data_of(subject=data_subject_for(user=self.request.user))
+        export = personal_data_of(subject=data_subject_for(user=self.request.user), own=True)
         return super().get_context_data(export=export, sections=summary_sections(export), **kwargs)
 
 
 class YourDataDownloadView(LoginRequiredMixin, View):
     def get(self, request, *args, **kwargs):
         subject = data_subject_for(user=request.user)
-        export = personal_data_of(subject=subject)
+        export = personal_data_of(subject=subject, own=True)
         privacy_services.personal_data_export_record(subject=subject, by=request.user, file_format="json")
         return json_download(export, filename=f"q-portal-your-data-{timezone.localdate():%Y-%m-%d}.json")
 
@@ -179,7 +182,7 @@ class PersonView(ProgrammeTeamMixin, PersonLinkMixin, TemplateView):
         privacy_services.personal_data_export_record(
             subject=self.subject, by=self.request.user, file_format="html", selection_work=SelectionWork.values
         )
-        holds_anything = any(export[key] for key in SECTIONS)
+        holds_anything = any(export.get(key) for key in SECTIONS)
         return super().get_context_data(
             export=export, sections=summary_sections(export), holds_anything=holds_anything, **kwargs
         )

@@ -229,6 +229,12 @@ POLICY = {
     "selection:person": PROGRAMME,
     "selection:person_export": PROGRAMME,
     "selection:person_erase": PROGRAMME,
+    # Equality monitoring (issue 16): one's own answers, for anyone signed in; the
+    # aggregated analysis, for the programme team only.
+    "equality:form": SIGNED_IN,
+    "equality:delete": SIGNED_IN,
+    "selection:insight_equality": PROGRAMME,
+    "selection:insight_equality_all": PROGRAMME,
     # Email waves (issue #8): the programme team's; the changes take only POST.
     **{
         f"waves:{name}": PROGRAMME
