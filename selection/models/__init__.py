@@ -1,4 +1,4 @@
-from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer
+from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer, RoundScoring
 from .reviewers import ReviewerCapacity, ReviewerProfile, SelectionSettings
 from .reviews import Assignment, Conflict, CriterionScore, Review
 
@@ -14,5 +14,6 @@ __all__ = [
     "Review",
     "ReviewerCapacity",
     "ReviewerProfile",
+    "RoundScoring",
     "SelectionSettings",
 ]
