@@ -1,5 +1,6 @@
 """The bias-corrected ranking: an additive model of every review of a round,
-fitted at once by penalised least squares (SciPy's sparse LSMR).
+fitted at once by penalised least squares (SciPy sparse conjugate gradients
+on the normal equations).
 
     total[a, r] = level + merit[a] + effect[r] + noise
 
@@ -40,7 +41,7 @@ from typing import Literal
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.linalg import lsmr
+from scipy.sparse.linalg import cg
 
 Z_95 = 1.959963984540054
 # The weight of the pooled noise variance in an application's own residual
@@ -126,6 +127,8 @@ def fit_additive(
     fixed_effects = reviewer_shrinkage == 0
     noise_var, merit_var = scale / 2, scale / 2
     reviewer_var = scale / 4
+    gram = (design.T @ design).tocsr()
+    moment = design.T @ centred
     solution = np.zeros(n_applications + n_reviewers)
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
@@ -136,7 +139,7 @@ def fit_additive(
             reviewer_ridge = noise_var / reviewer_var
         else:
             reviewer_ridge = float(reviewer_shrinkage)
-        solution = _solve(design, centred, merit_ridge, reviewer_ridge, n_applications, n_reviewers, solution)
+        solution = _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, moment, solution)
         merit, effects = solution[:n_applications], solution[n_applications:]
         residuals = centred - design @ solution
 
@@ -165,7 +168,7 @@ def fit_additive(
         change = max(
             abs(new_noise_var - noise_var) / noise_var,
             abs(new_merit_var - merit_var) / merit_var,
-            abs(new_reviewer_var - reviewer_var) / reviewer_var,
+            0.0 if fixed_effects else abs(new_reviewer_var - reviewer_var) / reviewer_var,
         )
         noise_var, merit_var, reviewer_var = new_noise_var, new_merit_var, new_reviewer_var
         if change < TOLERANCE:
@@ -211,18 +214,17 @@ def fit_additive(
     return fit
 
 
-def _solve(design, centred, merit_ridge, reviewer_ridge, n_applications, n_reviewers, start):
-    """Penalised least squares as one sparse least-squares problem: the reviews'
-    rows, then sqrt(ridge) rows pulling each merit (and each effect, when
-    shrunk) towards zero."""
-    penalties = np.concatenate(
-        [np.full(n_applications, np.sqrt(merit_ridge)), np.full(n_reviewers, np.sqrt(reviewer_ridge))]
-    )
-    augmented = sparse.vstack([design, sparse.diags(penalties)], format="csr")
-    rhs = np.concatenate([centred, np.zeros(n_applications + n_reviewers)])
-    # Warm start: solve for the correction to the last round's solution.
-    correction = lsmr(augmented, rhs - augmented @ start, atol=1e-10, btol=1e-10, maxiter=5000)[0]
-    return start + correction
+def _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, moment, start):
+    """Penalised least squares through its sparse normal equations,
+    (X'X + ridge) theta = X'y, symmetric positive definite: SciPy's conjugate
+    gradients with a Jacobi preconditioner, warm-started from the last round.
+    `gram` (X'X) and `moment` (X'y) do not change between rounds: only the
+    ridge on the diagonal does."""
+    ridge = np.concatenate([np.full(n_applications, merit_ridge), np.full(n_reviewers, reviewer_ridge)])
+    system = (gram + sparse.diags(ridge)).tocsr()
+    preconditioner = sparse.diags(1 / np.maximum(system.diagonal(), 1e-12))
+    solution, _info = cg(system, moment, x0=start, rtol=1e-10, atol=0.0, maxiter=10_000, M=preconditioner)
+    return solution
 
 
 def _flat_fit(application_ids, reviewer_ids, per_application, level) -> ModelFit:
