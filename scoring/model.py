@@ -111,9 +111,17 @@ def fit_additive(
 
     level = float(totals.mean())
     centred = totals - level
-    scale = float(centred.var())
+    fixed_effects = reviewer_shrinkage == 0
+    if fixed_effects:
+        # The variance within reviewers: unchanged when a constant is added to
+        # one reviewer's scores, so the fit's starting point and floor are too.
+        reviewer_means = np.bincount(reviewer_index, weights=totals, minlength=n_reviewers) / per_reviewer
+        scale = float((totals - reviewer_means[reviewer_index]).var())
+    else:
+        scale = float(centred.var())
     if scale < 1e-12:
-        # Every review gave the same total: nothing to rank, nothing to correct.
+        # Every review gave the same total (with fixed effects: every reviewer
+        # gave all theirs the same): nothing to rank, nothing to correct.
         return _flat_fit(application_ids, reviewer_ids, per_application, level)
     floor = VARIANCE_FLOOR * scale
 
@@ -124,7 +132,6 @@ def fit_additive(
         ],
         format="csr",
     )
-    fixed_effects = reviewer_shrinkage == 0
     noise_var, merit_var = scale / 2, scale / 2
     reviewer_var = scale / 4
     gram = (design.T @ design).tocsr()
