@@ -1,4 +1,5 @@
 from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer, RoundScoring
+from .practice import PracticeApplication, PracticeReview
 from .reviewers import ReviewerCapacity, ReviewerProfile, SelectionSettings
 from .reviews import Assignment, Conflict, CriterionScore, Review
 
@@ -11,6 +12,8 @@ __all__ = [
     "Decision",
     "PlaceHold",
     "PlaceOffer",
+    "PracticeApplication",
+    "PracticeReview",
     "Review",
     "ReviewerCapacity",
     "ReviewerProfile",
