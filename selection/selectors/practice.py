@@ -5,19 +5,25 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from applications.choices import RoundStatus
 from applications.models import Round
 from scoring.agreement import interval_alpha
 
 from ..choices import ReviewStatus
 from ..models import CriterionScore, PracticeApplication, PracticeReview, RoundScoring
 
+# Reviewers practise on the rounds being reviewed (or about to be).
+PRACTICE_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
+
 
 def practice_pending_for(*, reviewer, round_id: int | None = None) -> QuerySet[PracticeApplication]:
     """Practice applications the reviewer has not scored, in the rounds where
     they have assignments (or in `round_id`): one query."""
-    practice = PracticeApplication.objects.annotate(
-        scored=Exists(PracticeReview.objects.filter(practice=OuterRef("pk"), reviewer=reviewer))
-    ).filter(scored=False)
+    practice = (
+        PracticeApplication.objects.filter(round__status__in=PRACTICE_ROUND_STATUSES)
+        .annotate(scored=Exists(PracticeReview.objects.filter(practice=OuterRef("pk"), reviewer=reviewer)))
+        .filter(scored=False)
+    )
     if round_id is not None:
         return practice.filter(round_id=round_id)
     return practice.filter(round__assignments__reviewer=reviewer).distinct().select_related("round")

@@ -9,19 +9,15 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from applications.choices import RoundStatus
 from q_portal.exceptions import PortalError, add_portal_error
 
 from ..forms.practice import PracticeApplicationForm, PracticeReviewForm
 from ..models import PracticeApplication, PracticeReview
-from ..selectors.practice import practice_pending_for, round_calibration
+from ..selectors.practice import PRACTICE_ROUND_STATUSES, practice_pending_for, round_calibration
 from ..services import practice as practice_services
 from ..services.settings import selection_settings_for
 from .programme import SelectionRoundMixin
 from .reviewer import ReviewerMixin
-
-# Reviewers practise on the rounds being reviewed (or about to be).
-PRACTICE_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
 
 
 def _criteria(round):

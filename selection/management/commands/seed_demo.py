@@ -5,6 +5,7 @@ from applications import demo as applications_demo
 from applications import demo_nominations, demo_waves
 from members import demo as members_demo
 from selection import demo as selection_demo
+from selection import demo_practice as selection_demo_practice
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         members_demo.seed_members()
         selection_demo.seed_selection()
         demo_waves.seed_waves()
+        selection_demo_practice.seed_practice()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:
