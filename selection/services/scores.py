@@ -142,7 +142,7 @@ def scores_model_fit(*, round_id: int) -> int:
                 continue
             row.model_score, row.model_low, row.model_high = fresh
             changed.append(row)
-        ApplicationScore.objects.bulk_update(changed, ["model_score", "model_low", "model_high"], batch_size=2000)
+        _write_estimates(changed)
         summary = fit.summary() | {"seconds": round(time.perf_counter() - started, 3)}
         effects = {str(reviewer_id): round(effect, 4) for reviewer_id, effect in fit.reviewer_effects.items()}
         updated = RoundScoring.objects.filter(round_id=round_id).update(
@@ -154,6 +154,37 @@ def scores_model_fit(*, round_id: int) -> int:
                 ignore_conflicts=True,
             )
     return len(changed)
+
+
+def _write_estimates(rows: list[ApplicationScore]) -> None:
+    """Store the changed estimates: on PostgreSQL one UPDATE from arrays (10,000
+    rows in a fraction of a second, where bulk_update's CASE per row takes
+    seconds); elsewhere bulk_update."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ApplicationScore.objects.bulk_update(rows, ["model_score", "model_low", "model_high"], batch_size=2000)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ApplicationScore._meta.db_table} AS score "  # noqa: S608 - the table name is ours
+            "SET model_score = fresh.model_score, model_low = fresh.model_low, model_high = fresh.model_high "
+            "FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::float8[]) "
+            "AS fresh(application_id, model_score, model_low, model_high) "
+            "WHERE score.application_id = fresh.application_id",
+            [
+                _array(row.pk for row in rows),
+                _array(row.model_score for row in rows),
+                _array(row.model_low for row in rows),
+                _array(row.model_high for row in rows),
+            ],
+        )
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of numbers as one parameter (the server parses
+    it at once; psycopg2's ARRAY[...] of 10,000 items costs the planner dearly)."""
+    return "{" + ",".join("NULL" if value is None else repr(value) for value in values) + "}"
 
 
 def _same_or_both_none(stored, fresh) -> bool:
