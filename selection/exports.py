@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Avg, Count, OuterRef, Q, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -132,8 +132,10 @@ def chart_export(*, chart: Chart, round: Round | None, filters: InsightFilters, 
 def _applications(*, round: Round, filters: InsightFilters):
     """Submitted applications (drafts and withdrawn ones left out), one row
     each: the reviews submitted and each criterion's mean score (one grouped
-    query), the mean weighted total and normalised score as stored for the
-    selection board, and the team's decision."""
+    query), the mean weighted total, normalised score and bias-corrected
+    estimate with its interval as stored for the selection board, and the
+    team's decision. Ranked as the board and the decision room rank: best
+    estimate first, ties (and the unscored) by the application's id."""
     criteria = criteria_of(round=round)
     submitted = Q(assignments__review__status=ReviewStatus.SUBMITTED)
     per_criterion = {
@@ -146,7 +148,7 @@ def _applications(*, round: Round, filters: InsightFilters):
         Application.objects.filter(round=round, status__in=POOL_STATUSES)
         .filter(filters.applications())
         .annotate(reviews_submitted=Count("assignments__review", filter=submitted, distinct=True), **per_criterion)
-        .order_by("reference", "pk")
+        .order_by(F("score_summary__model_score").desc(nulls_last=True), "pk")
         .values_list(
             "reference",
             "status",
@@ -163,6 +165,9 @@ def _applications(*, round: Round, filters: InsightFilters):
             "reviews_submitted",
             "score_summary__mean_score",
             "score_summary__normalised_score",
+            "score_summary__model_score",
+            "score_summary__model_low",
+            "score_summary__model_high",
             *per_criterion,
             "decision__outcome",
             "decision__decided_at",
@@ -189,6 +194,9 @@ def _applications(*, round: Round, filters: InsightFilters):
         "Reviews submitted",
         "Mean weighted total",
         "Normalised score",
+        "Estimate",
+        "Estimate, 95 % interval from",
+        "Estimate, 95 % interval to",
         *(f"Mean score ({criterion.letter})" for criterion in criteria),
         "Decision",
         "Decided at",
@@ -197,9 +205,9 @@ def _applications(*, round: Round, filters: InsightFilters):
 
     def line(row):
         (reference, status, submitted_at, name, email, job, role, organisation, organisation_other, region) = row[:10]
-        route, nominated_by, reviews, mean, normalised = row[10:15]
-        means = row[15 : 15 + len(criteria)]
-        outcome, decided_at, released_at = row[15 + len(criteria) :]
+        route, nominated_by, reviews, mean, normalised, estimate, low, high = row[10:18]
+        means = row[18 : 18 + len(criteria)]
+        outcome, decided_at, released_at = row[18 + len(criteria) :]
         return [
             reference,
             statuses.get(status, status),
@@ -215,6 +223,9 @@ def _applications(*, round: Round, filters: InsightFilters):
             reviews,
             _mean(mean),
             _mean(normalised),
+            _mean(estimate),
+            _mean(low),
+            _mean(high),
             *(_mean(value) for value in means),
             outcomes.get(outcome, "") if outcome else "",
             _when(decided_at),

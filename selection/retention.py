@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, before_apply, not_personal, register
 
+from .models import PracticeReview
 from .services import retention as services
 from .services.equality import equality_applications_unlink
 
@@ -81,3 +82,35 @@ for application_rule in (
     "applications.Application:members",
 ):
     before_apply(application_rule, _tally_before_anonymising)
+
+register(
+    Rule(
+        "selection.PracticeReview",
+        holds=_("A reviewer's scores on the practice applications before their real queue opened"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.DELETE,
+        period=Period("RETENTION_PRACTICE_REVIEW_MONTHS", 12, "months"),
+        after=_("the round's closing date"),
+        due=lambda cutoff: PracticeReview.objects.filter(practice__round__closes_at__lt=cutoff),
+        public=False,
+    )
+)
+not_personal(
+    "selection.PracticeApplication",
+    reason="Written by the programme team from synthetic or anonymised answers, with agreed scores.",
+)
+not_personal(
+    "selection.RoundScoring",
+    "fit",
+    reason="The ranking model's figures for the round: levels, variances and counts.",
+)
+register(
+    Rule(
+        "selection.RoundScoring",
+        holds=_("Each reviewer's estimated leniency in a round (the ranking model's reviewer effects)"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.WITH,
+        kept=_("As long as the round's reviews, which it is worked out from; recomputed when they change"),
+        public=False,
+    )
+)

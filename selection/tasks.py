@@ -31,6 +31,22 @@ def scores_normalise_round(*, round_id: int) -> int:
 
 
 @shared_task(
+    name="selection.scores_recompute_round",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+    ignore_result=True,
+)
+def scores_recompute_round(*, round_id: int) -> int:
+    """The debounced recomputation of a round's normalised scores and
+    bias-corrected estimates, queued once for a burst of reviews
+    (`scores_recompute_soon`)."""
+    changed = score_services.scores_recompute(round_id=round_id)
+    logger.info("Recomputed the scores of round %s: %s changed", round_id, changed)
+    return changed
+
+
+@shared_task(
     name="selection.place_offers_lapse",
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,

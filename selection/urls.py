@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import applicant, board, decisions, equality, feedback, insight, privacy, programme, release, reviewer
+from .views import (
+    applicant,
+    board,
+    decisions,
+    equality,
+    feedback,
+    insight,
+    practice,
+    privacy,
+    programme,
+    release,
+    reviewer,
+)
 
 app_name = "selection"
 
@@ -11,12 +23,15 @@ urlpatterns = [
     path("review/", reviewer.ReviewerHomeView.as_view(), name="reviewer_home"),
     path("review/assignment/<int:pk>/", reviewer.ReviewView.as_view(), name="review"),
     path("review/assignment/<int:pk>/conflict/", reviewer.DeclareConflictView.as_view(), name="declare_conflict"),
+    path("review/practice/<int:pk>/", practice.PracticeScoreView.as_view(), name="practice_score"),
+    path("review/practice/<int:pk>/compare/", practice.PracticeCompareView.as_view(), name="practice_compare"),
     path("programme/", programme.ProgrammeHomeView.as_view(), name="programme_home"),
     path(selection, programme.SelectionRoundListView.as_view(), name="round_list"),
     path(selection + "rounds/<int:pk>/", programme.SelectionRoundView.as_view(), name="round"),
     path(selection + "rounds/<int:pk>/assign/", programme.AssignAutomaticallyView.as_view(), name="assign"),
     path(selection + "rounds/<int:pk>/settings/", programme.SelectionSettingsView.as_view(), name="settings"),
     path(selection + "rounds/<int:pk>/reviewers/", programme.ReviewerListView.as_view(), name="reviewers"),
+    path(selection + "rounds/<int:pk>/practice/", practice.PracticeListView.as_view(), name="practice_list"),
     path(
         selection + "rounds/<int:pk>/reviewers/<int:user_pk>/capacity/",
         programme.CapacityView.as_view(),

@@ -29,6 +29,7 @@ class QuickSelect(forms.Select):
 COLUMN_LABELS = {
     "reference": _("Application"),
     "reviews": _("Reviews done"),
+    "model": _("Estimate (95 % interval)"),
     "mean": _("Mean weighted total"),
     "normalised": _("Normalised score"),
     "spread": _("Spread"),
@@ -203,7 +204,7 @@ class LineForm(forms.Form):
     """Where the decision room draws the line, and what happens below it."""
 
     method = forms.ChoiceField(
-        label=_("Rank by"), choices=LineMethod.CHOICES, initial=LineMethod.NORMALISED, widget=forms.RadioSelect
+        label=_("Rank by"), choices=LineMethod.CHOICES, initial=LineMethod.MODEL, widget=forms.RadioSelect
     )
     places = forms.IntegerField(
         label=_("Accept the top"),

@@ -1,4 +1,5 @@
-from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer
+from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer, RoundScoring
+from .practice import PracticeApplication, PracticeReview
 from .release import ReleaseRun
 from .reviewers import ReviewerCapacity, ReviewerProfile, SelectionSettings
 from .reviews import Assignment, Conflict, CriterionScore, Review
@@ -12,9 +13,12 @@ __all__ = [
     "Decision",
     "PlaceHold",
     "PlaceOffer",
+    "PracticeApplication",
+    "PracticeReview",
     "ReleaseRun",
     "Review",
     "ReviewerCapacity",
     "ReviewerProfile",
+    "RoundScoring",
     "SelectionSettings",
 ]

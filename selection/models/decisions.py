@@ -27,6 +27,12 @@ class ApplicationScore(models.Model):
     mean_score = models.FloatField(null=True, blank=True)
     # Mean of the reviewers' z-scores (see selection.scoring.normalised_scores).
     normalised_score = models.FloatField(null=True, blank=True)
+    # The bias-corrected estimate (see scoring.model): merit on the scale of the
+    # weighted total once each reviewer's leniency is taken out, with its 95 %
+    # interval. The board's and the decision room's default ranking.
+    model_score = models.FloatField(null=True, blank=True)
+    model_low = models.FloatField(null=True, blank=True)
+    model_high = models.FloatField(null=True, blank=True)
     # The largest range (max - min) between reviewers on any one criterion.
     spread = models.PositiveSmallIntegerField(null=True, blank=True)
     accept_count = models.PositiveSmallIntegerField(default=0)
@@ -49,6 +55,9 @@ class ApplicationScore(models.Model):
                 F("round"), F("normalised_score").desc(nulls_last=True), F("application"), name="score_board_normalised"
             ),
             models.Index(F("round"), F("mean_score").desc(nulls_last=True), F("application"), name="score_board_mean"),
+            models.Index(
+                F("round"), F("model_score").desc(nulls_last=True), F("application"), name="score_board_model"
+            ),
         ]
 
     def __str__(self):
@@ -151,3 +160,23 @@ class PlaceOffer(models.Model):
 
     def __str__(self):
         return f"Place for {self.application}: {self.get_status_display()}"
+
+
+class RoundScoring(models.Model):
+    """The state of a round's ranking model: when reviews last changed (`dirty_at`),
+    whether a recomputation is queued (`scheduled_at`), when it last ran, and the
+    fitted numbers (the variances, each reviewer's effect). One row per round,
+    claimed with an atomic UPDATE, so a burst of reviews queues one recomputation
+    (`selection.services.scores.scores_review_changed`)."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, primary_key=True, related_name="scoring")
+    dirty_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    # {"level", "merit_sd", "reviewer_sd", "noise_sd", "rounds", "applications", "reviewers", "seconds"}
+    fit = models.JSONField(default=dict, blank=True)
+    # {reviewer id (str): effect in weighted-total points, + lenient, - harsh}
+    reviewer_effects = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f"Scoring of {self.round}"

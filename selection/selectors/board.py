@@ -17,6 +17,7 @@ from ..models import ApplicationScore, Assignment, SelectionSettings
 BOARD_SORTS = {
     "reference": "application__reference",
     "reviews": "reviews_done",
+    "model": "model_score",
     "mean": "mean_score",
     "normalised": "normalised_score",
     "spread": "spread",
@@ -29,7 +30,11 @@ BOARD_SORTS = {
     "nominated_by": "application__nomination__organisation__name",
     "decision": "application__decision__outcome",
 }
-DEFAULT_SORT = "-normalised"
+# The default ranking: the bias-corrected estimate (scoring.model). Ties, on
+# every ranking, break by the application's id (the order applications were
+# made): the rule the board, the decision room and the exports share (RANK_TIE_BREAK).
+DEFAULT_SORT = "-model"
+RANK_TIE_BREAK = "application_id"
 
 # What a board row shows, read as plain values (no model instances: a page of
 # 250 rows renders in milliseconds).
@@ -41,6 +46,9 @@ BOARD_COLUMNS = (
     "reviews_expected",
     "mean_score",
     "normalised_score",
+    "model_score",
+    "model_low",
+    "model_high",
     "spread",
     "accept_count",
     "maybe_count",
@@ -63,7 +71,7 @@ def ordering(sort: str) -> list:
     descending = sort.startswith("-")
     column = BOARD_SORTS.get(sort.lstrip("-"), BOARD_SORTS[DEFAULT_SORT.lstrip("-")])
     first = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
-    return [first, "application_id"]
+    return [first, RANK_TIE_BREAK]
 
 
 def scores_of_round(*, round: Round) -> QuerySet[ApplicationScore]:

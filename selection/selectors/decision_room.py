@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from applications.choices import RoleCategory
 from applications.models import NominationQuota, Round
+from scoring.model import Z_95
 
 from ..choices import DecisionOutcome, GroupDimension
 from ..models import PlaceHold
@@ -23,9 +24,22 @@ from .board import scores_of_round
 
 
 class LineMethod:
+    MODEL = "model"
     NORMALISED = "normalised"
     MEAN = "mean"
-    CHOICES = [(NORMALISED, _("Normalised score (z-score per reviewer)")), (MEAN, _("Mean weighted total"))]
+    CHOICES = [
+        (MODEL, _("Estimate with reviewer leniency corrected (recommended)")),
+        (NORMALISED, _("Normalised score (z-score per reviewer)")),
+        (MEAN, _("Mean weighted total")),
+    ]
+    COLUMNS = {MODEL: "model_score", NORMALISED: "normalised_score", MEAN: "mean_score"}
+    NAMES = {MODEL: _("estimate"), NORMALISED: _("normalised score"), MEAN: _("mean weighted total")}
+
+
+# The close-to-call band: applications whose estimate is within this many
+# standard errors of the line (about a one-in-six chance or more of belonging
+# on its other side).
+CLOSE_TO_CALL_ERRORS = 1.0
 
 
 class Rest:
@@ -54,6 +68,15 @@ class Candidate:
     nominated_by: str
     decision: str | None
     released: bool
+    # The bias-corrected estimate's 95 % interval (scoring.model), whatever the ranking.
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def standard_error(self) -> float | None:
+        if self.low is None or self.high is None:
+            return None
+        return (self.high - self.low) / (2 * Z_95)
 
     @property
     def role(self) -> str:
@@ -83,7 +106,7 @@ class LineRule:
     after that many accepted places (held and released ones included);
     `min_score` instead accepts everyone scoring at least that."""
 
-    method: str = LineMethod.NORMALISED
+    method: str = LineMethod.MODEL
     places: int | None = None
     min_score: float | None = None
     waitlist: int = 0
@@ -91,7 +114,7 @@ class LineRule:
     rest_below: float | None = None
 
     def describe(self) -> str:
-        method = _("normalised score") if self.method == LineMethod.NORMALISED else _("mean weighted total")
+        method = LineMethod.NAMES.get(self.method, LineMethod.NAMES[LineMethod.MODEL])
         if self.min_score is not None:
             line = _("accept everyone with a %(method)s of %(score)s or more") % {
                 "method": method,
@@ -137,7 +160,8 @@ class GroupRow:
 class CohortPlan:
     rule: LineRule
     capacity: int
-    # Scored applications, best first (ties broken by reference); then the unscored.
+    # Scored applications, best first (ties broken by application id, as on the
+    # board and in the exports); then the unscored.
     ranked: list[Candidate]
     unscored: list[Candidate]
     # The planned outcome of each application the plan decides (None: no decision);
@@ -148,10 +172,15 @@ class CohortPlan:
     fixed_accepted: int
     line_score: float | None = None
     tie_at_line: bool = False
+    # Applications too close to call at the line (`close_to_call`), best first.
+    close_to_call: list[Candidate] = field(default_factory=list)
     groups: dict[str, list[GroupRow]] = field(default_factory=dict)
 
     def outcome_of(self, candidate: Candidate) -> str | None:
         return self.planned.get(candidate.id, candidate.decision)
+
+    def close_to_call_rows(self) -> list[tuple[Candidate, str | None]]:
+        return [(candidate, self.outcome_of(candidate)) for candidate in self.close_to_call]
 
     @property
     def counts(self) -> Counter:
@@ -183,7 +212,7 @@ class Change:
 def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold], dict[tuple[str, str], int]]:
     """The round's scored applications, its held places and its nomination
     quotas ({(dimension, key): places}): three queries."""
-    score_column = "normalised_score" if method == LineMethod.NORMALISED else "mean_score"
+    score_column = LineMethod.COLUMNS.get(method, LineMethod.COLUMNS[LineMethod.MODEL])
     rows = scores_of_round(round=round).values_list(
         "application_id",
         "application__reference",
@@ -197,6 +226,8 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
         "application__nomination__organisation__name",
         "application__decision__outcome",
         "application__decision__released_at",
+        "model_low",
+        "model_high",
     )
     candidates = [
         Candidate(
@@ -212,6 +243,8 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
             nominated_by=organisation or "",
             decision=decision,
             released=released_at is not None,
+            low=low,
+            high=high,
         )
         for (
             pk,
@@ -226,6 +259,8 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
             organisation,
             decision,
             released_at,
+            low,
+            high,
         ) in rows
     ]
     holds = [
@@ -259,7 +294,7 @@ def plan_cohort(
     go on the waiting list; the rest become unsuccessful (all, or those below
     `rest_below`) or have no decision. Released decisions and unscored
     applications are fixed."""
-    ranked = sorted((c for c in candidates if c.score is not None), key=lambda c: (-c.score, c.reference))
+    ranked = sorted((c for c in candidates if c.score is not None), key=lambda c: (-c.score, c.id))
     unscored = sorted((c for c in candidates if c.score is None), key=lambda c: c.reference)
     fixed = {c.id for c in candidates if c.released or c.score is None}
     accepted = {c.id for c in candidates if c.id in fixed and c.decision == DecisionOutcome.ACCEPT}
@@ -328,6 +363,10 @@ def plan_cohort(
         line_score=line_score,
         tie_at_line=line_score is not None and next_below is not None and next_below.score == line_score,
     )
+    if rule.method == LineMethod.MODEL and line_score is not None and next_below is not None:
+        plan.close_to_call = close_to_call(
+            [c for c in ranked if c.id not in fixed], line=(line_score + next_below.score) / 2
+        )
     plan.groups = _groups(plan, holds, quotas or {})
     return plan
 
@@ -362,6 +401,18 @@ def _groups(plan: CohortPlan, holds: list[Hold], quotas: dict[tuple[str, str], i
                 rows[value].quota = places
         groups[dimension] = sorted(rows.values(), key=lambda row: (-row.accepted, row.name))
     return groups
+
+
+def close_to_call(candidates: list[Candidate], *, line: float) -> list[Candidate]:
+    """The candidates whose estimate lies within CLOSE_TO_CALL_ERRORS standard
+    errors of the line: the model cannot tell on which side they belong, so a
+    moderator's review is worth more there than anywhere else."""
+    band = []
+    for candidate in candidates:
+        error = candidate.standard_error
+        if error is not None and abs(candidate.score - line) <= CLOSE_TO_CALL_ERRORS * error:
+            band.append(candidate)
+    return band
 
 
 def plan_changes(plan: CohortPlan) -> list[Change]:

@@ -7,6 +7,7 @@ facts with a constant number of queries and write it with bulk_create. Every
 change is audited against the application, where the programme team reads it."""
 
 import json
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,8 +25,9 @@ from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.roles import Role
+from scoring.assignment import ApplicationFacts, AssignmentPlan, ReviewerFacts, find_conflicts, plan_assignments
+from scoring.mixing import mixing
 
-from ..assignment import ApplicationFacts, AssignmentPlan, ReviewerFacts, find_conflicts, plan_assignments
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
 from ..models import Assignment, Conflict, ReviewerCapacity, SelectionSettings
 from . import scores as score_services
@@ -269,6 +271,7 @@ def _assign(
         per_application=settings.reviewers_per_application,
         prefer_other_region=settings.prefer_other_region,
         loads=loads,
+        seed=assignment_seed(settings=settings),
     )
     _bulk_assign(round=round, pairs=plan.new)
     for application_id, reviewer_id in plan.new:
@@ -328,6 +331,19 @@ def _assign(
     )
 
 
+def assignment_seed(*, settings: SelectionSettings) -> int:
+    """The round's seed for the assignment's random tie-breaks: drawn the first
+    time and recorded in the assignment report, so a re-run is reproducible."""
+    seed = settings.assignment_report.get("seed")
+    return int(seed) if seed is not None else secrets.randbelow(2**31)
+
+
+def round_mixing(*, round: Round) -> dict:
+    """How mixed the round's regular assignments are (`scoring.mixing`): one query."""
+    pairs = Assignment.objects.filter(round=round, is_moderation=False).values_list("application_id", "reviewer_id")
+    return mixing(pairs.order_by()).as_dict()
+
+
 def _start_review_of_applications(*, round: Round) -> set[int]:
     """Move the round's submitted applications to under review, as the
     applications' state machine allows, in one update; their ids (audited by
@@ -359,6 +375,8 @@ def assignments_auto(*, round: Round, by) -> AssignmentResult:
         round = round_transition(round=round, to=RoundStatus.IN_REVIEW, by=by)
     settings = SelectionSettings.objects.select_for_update().get(pk=selection_settings_for(round=round).pk)
     moved = _start_review_of_applications(round=round)
+    seed = assignment_seed(settings=settings)
+    settings.assignment_report = {**settings.assignment_report, "seed": seed}
     result = _assign(round=round, by=by, settings=settings, moved_to_review=moved)
     total_unassignable = result.unassignable_total
     settings.assignment_report = {
@@ -368,6 +386,8 @@ def assignments_auto(*, round: Round, by) -> AssignmentResult:
         "removed_for_conflict": result.removed_for_conflict,
         "unassignable": result.unassignable,
         "unassignable_total": result.unassignable_total,
+        "seed": seed,
+        "mixing": round_mixing(round=round),
     }
     settings.save(update_fields=["assignment_report"])
     if not (result.created or result.conflicts_found or result.removed_for_conflict or moved):

@@ -14,11 +14,26 @@ register = template.Library()
 
 _ROW = (
     '<tr><th scope="row"><a href="{url}">{reference}</a>{tag}<br><span class="portal-caption">{name}</span></th>'
-    '<td class="text-end">{reviews}</td><td class="text-end">{mean}</td><td class="text-end">{normalised}</td>'
+    '<td class="text-end">{reviews}</td><td class="text-end">{model}</td><td class="text-end">{mean}</td>'
+    '<td class="text-end">{normalised}</td>'
     '<td class="text-end">{spread}</td><td class="text-end">{accept}</td><td class="text-end">{maybe}</td>'
     '<td class="text-end">{do_not_accept}</td><td>{route}</td><td>{region}</td><td>{role}</td>'
     "<td>{nominated_by}</td><td>{decision}</td></tr>"
 )
+
+
+def estimate_text(score: float | None, low: float | None, high: float | None) -> str:
+    """A bias-corrected estimate with its 95 % interval, "12.40 (10.90 to 13.80)" with an en dash."""
+    if score is None:
+        return "\N{EN DASH}"
+    if low is None or high is None:
+        return f"{score:.2f}"
+    return f"{score:.2f} ({low:.2f}\N{EN DASH}{high:.2f})"
+
+
+@register.simple_tag
+def estimate(score, low, high) -> str:
+    return estimate_text(score, low, high)
 
 
 @register.simple_tag
@@ -41,6 +56,7 @@ def board_table_rows(rows: list[dict]) -> SafeString:
                 tag=tag,
                 name=escape(row["name"] or ""),
                 reviews=escape(row["reviews"]),
+                model=escape(row["model"]),
                 mean=escape(row["mean"]),
                 normalised=escape(row["normalised"]),
                 spread=escape(str(row["spread"])),

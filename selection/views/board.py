@@ -35,6 +35,7 @@ from ..selectors.programme import SELECTION_ROUND_STATUSES, assignments_of
 from ..services import moderation as moderation_services
 from ..services import scores as score_services
 from ..services.settings import selection_settings_for
+from ..templatetags.selection_board import estimate_text
 from .programme import SelectionRoundMixin
 
 
@@ -86,6 +87,7 @@ def board_display(rows) -> list[dict]:
             "reference": row.application__reference,
             "name": row.application__full_name,
             "reviews": f"{row.reviews_done}/{row.reviews_expected}",
+            "model": estimate_text(row.model_score, row.model_low, row.model_high),
             "mean": _number(row.mean_score),
             "normalised": _number(row.normalised_score),
             "spread": BLANK if row.spread is None else row.spread,

@@ -14,6 +14,7 @@ from q_portal.roles import Role, RoleRequiredMixin
 from ..choices import QueueFilter, ReviewStatus
 from ..forms.reviewer import ConflictForm, QueueFilterForm, ReviewForm
 from ..permissions import can_see_other_reviews, get_assignment_for_reviewer_or_404
+from ..selectors.practice import practice_pending_for
 from ..selectors.reviewer import (
     assignment_for_scoring,
     declared_conflicts_for,
@@ -61,6 +62,7 @@ class ReviewerHomeView(ReviewerMixin, ListView):
     def get_context_data(self, **kwargs):
         state, _round_id = self.filters()
         return super().get_context_data(
+            practice_pending=list(practice_pending_for(reviewer=self.request.user)),
             progress=self.progress,
             filter_form=self.filter_form,
             showing_conflicts=state == QueueFilter.CONFLICT,
@@ -83,6 +85,20 @@ class ReviewView(AssignmentMixin, FormView):
 
     template_name = "selection/review.html"
     form_class = ReviewForm
+
+    def practice_first(self):
+        """The round's practice applications come before the real queue."""
+        pending = practice_pending_for(reviewer=self.request.user, round_id=self.assignment.round_id).first()
+        if pending is None:
+            return None
+        messages.info(self.request, _("Score the practice applications first: then your queue opens."))
+        return redirect("selection:practice_score", pk=pending.pk)
+
+    def get(self, request, *args, **kwargs):
+        return self.practice_first() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.practice_first() or super().post(request, *args, **kwargs)
 
     @cached_property
     def settings(self):

@@ -22,7 +22,7 @@ from q_portal.outbox.models import OutboundEmail
 from q_portal.retention import End, schedule
 from q_portal.retention.services import RUN_ACTION, retention_run
 from selection.choices import ConflictKind
-from selection.models import Conflict, CriterionFeedback, CriterionScore, Review
+from selection.models import Conflict, CriterionFeedback, CriterionScore, PracticeApplication, PracticeReview, Review
 from tests.factories import OrganisationFactory, UserFactory, reviewer
 from tests.factories.applications import ApplicationFactory, RoundFactory
 from tests.factories.decisions import feedback
@@ -243,6 +243,15 @@ def reviewed_and_anonymised():
     return application
 
 
+def practice_review_case():
+    round = RoundFactory(opens_at=EVENT - timedelta(days=30), closes_at=EVENT)
+    practice = PracticeApplication.objects.create(
+        round=round, title="A practice", answers={}, agreed_scores={"a": 3}, rationale="Clear."
+    )
+    review = PracticeReview.objects.create(practice=practice, reviewer=reviewer(), scores={"a": 2})
+    return gone(PracticeReview, review.pk)
+
+
 def cleared(model, lookup, **empty):
     def case():
         application = reviewed_and_anonymised()
@@ -272,6 +281,7 @@ CASES = {
     "selection.CriterionScore": cleared(CriterionScore, "review__assignment__application", comment=""),
     "selection.Review": cleared(Review, "assignment__application", note_to_panel=""),
     "selection.CriterionFeedback": cleared(CriterionFeedback, "application", text=""),
+    "selection.PracticeReview": practice_review_case,
     "selection.Conflict": cleared(Conflict, "application", reason="Removed when the application was anonymised."),
 }
 

@@ -133,6 +133,10 @@ POLICY = {
     "selection:review": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
     "selection:declare_conflict": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
     "selection:round_list": PROGRAMME,
+    # Practice applications (#15): synthetic or anonymised, open to every reviewer.
+    "selection:practice_score": REVIEWER,
+    "selection:practice_compare": REVIEWER,
+    "selection:practice_list": PROGRAMME,
     "selection:round": PROGRAMME,
     "selection:settings": PROGRAMME,
     "selection:reviewers": PROGRAMME,

@@ -12,7 +12,7 @@ from applications.services.nominations import NomineeDetails, nomination_create,
 from members.services.contact import abuse_report_create, contact_send
 from q_portal.roles import Role
 from selection.choices import ConflictKind, DecisionOutcome
-from selection.models import Conflict, ReviewerProfile
+from selection.models import Conflict, PracticeApplication, ReviewerProfile
 from selection.services.release import decisions_release
 from selection.views.privacy import PEOPLE_SESSION_KEY
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
@@ -90,6 +90,11 @@ def world(db):
     report = abuse_report_create(
         reporter=member, reported=other_member, reason="Spam", by=users["member"], message=message
     )
+    # A practice application in a round of its own (#15), so the world's
+    # assignment stays reachable without practising first.
+    practice = PracticeApplication.objects.create(
+        round=closed_round(), title="Practice 1", answers={"a": "A."}, agreed_scores={"a": 3}, rationale="Why."
+    )
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -119,6 +124,9 @@ def world(db):
         "nominations:withdraw": nomination.pk,
         "nominations:upload_preview": uuid.uuid4(),
         "selection:review": assignment.pk,
+        "selection:practice_score": practice.pk,
+        "selection:practice_compare": practice.pk,
+        "selection:practice_list": in_review.pk,
         "selection:declare_conflict": assignment.pk,
         "selection:assignment_action": assignment.pk,
         "selection:review_reopen": assignment.pk,

@@ -221,6 +221,7 @@ def scored_applications(round, scores, **kwargs):
             reviews_done=2,
             mean_score=None if score is None else score * 2 + 8,
             normalised_score=score,
+            model_score=score,
         )
         applications.append(application)
     return applications
@@ -265,7 +266,7 @@ def test_bulk_apply_refuses_when_anything_changed_since_the_preview():
     rule = LineRule(places=2)
     preview = decisions_bulk_preview(round=round, rule=rule)
     # A review arrives meanwhile and moves the third application above the second.
-    ApplicationScore.objects.filter(application=applications[2]).update(normalised_score=0.95)
+    ApplicationScore.objects.filter(application=applications[2]).update(normalised_score=0.95, model_score=0.95)
 
     with pytest.raises(PortalError, match="changed since the preview"):
         decisions_bulk_apply(round=round, rule=rule, fingerprint=preview.fingerprint, by=team_member())

@@ -6,6 +6,7 @@ from applications import demo_nominations, demo_waves
 from equality import demo as equality_demo
 from members import demo as members_demo
 from selection import demo as selection_demo
+from selection import demo_practice as selection_demo_practice
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         selection_demo.seed_selection()
         demo_waves.seed_waves()
         equality_demo.seed_equality_monitoring()
+        selection_demo_practice.seed_practice()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:

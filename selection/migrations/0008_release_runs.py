@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0005_released_feedback'),
-        ('selection', '0005_perf_indexes'),
+        ('selection', '0007_practice_applications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
