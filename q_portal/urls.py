@@ -5,12 +5,14 @@ from django.urls import include, path
 from applications.views.public import HomeView
 
 from . import views
+from .sso.views import SignedOutView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("privacy/", views.PrivacyView.as_view(), name="privacy"),
     path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("accounts/signed-out/", SignedOutView.as_view(), name="sso_signed_out"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("applications.urls")),
