@@ -49,7 +49,9 @@ def provider_app(entry: dict, *, secret: str) -> dict:
         "client_id": entry["client_id"],
         "secret": secret,
         "settings": {
-            "server_url": entry["issuer"],
+            # Where discovery is fetched, when the portal reaches the provider by
+            # another name than browsers do (docker compose's Keycloak).
+            "server_url": entry.get("discovery_url") or entry["issuer"],
             "issuer": entry["issuer"],
             "domains": [domain.lower().lstrip("@") for domain in entry.get("domains", [])],
             "mfa_amr": list(entry.get("mfa_amr", DEFAULT_MFA_AMR)),
@@ -91,8 +93,9 @@ def provider_origins(apps: list[dict]) -> list[str]:
 
     origins = []
     for app in apps:
-        parts = urlsplit(app["settings"]["server_url"])
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in origins:
-            origins.append(origin)
+        for url in (app["settings"]["issuer"], app["settings"]["server_url"]):
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in origins:
+                origins.append(origin)
     return origins
