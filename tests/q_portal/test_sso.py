@@ -118,3 +118,26 @@ def test_the_providers_sign_out_is_offered_only_where_it_publishes_one():
         "url": "https://idp.example/logout?client_id=portal&post_logout_redirect_uri=https%3A%2F%2Fq.example%2F",
     }
     assert end_session_offer({**signed_in, "end_session": ""}, post_logout_redirect_uri="https://q.example/") is None
+
+
+@pytest.mark.django_db
+def test_linked_identities_are_in_the_subject_access_export_and_go_with_erasure():
+    from allauth.socialaccount.models import SocialAccount
+
+    from selection.selectors.privacy import data_subject_for, personal_data_of
+    from selection.services.privacy import person_erase
+    from tests.factories import programme_team
+
+    user = UserFactory(email="sam.okafor@nhs.net")
+    SocialAccount.objects.create(
+        user=user, provider="nhs", uid="42", extra_data={"userinfo": {"email": "sam.okafor@nhs.net"}}
+    )
+    [linked] = personal_data_of(subject=data_subject_for(user=user))["account"]["linked_work_accounts"]
+    assert (linked["provider"], linked["identifier"], linked["claims"]) == (
+        "nhs",
+        "42",
+        {"userinfo": {"email": "sam.okafor@nhs.net"}},
+    )
+
+    person_erase(subject=data_subject_for(user=user), reason="Asked to be forgotten", by=programme_team())
+    assert SocialAccount.objects.filter(user=user).count() == 0
