@@ -10,3 +10,11 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         if not user.display_name and data.get("display_name"):
             user.display_name = data["display_name"]
         return user
+
+    def list_apps(self, request, provider=None, client_id=None):
+        # Providers come from the environment only (SSO_PROVIDERS): no SocialApp rows
+        # are read, so no page pays a query per provider or linked identity.
+        from allauth.socialaccount.adapter import _build_apps_from_settings
+
+        by_provider = _build_apps_from_settings(provider=provider, client_id=client_id)
+        return [app for apps in by_provider.values() for app in apps]

@@ -141,3 +141,36 @@ def test_linked_identities_are_in_the_subject_access_export_and_go_with_erasure(
 
     person_erase(subject=data_subject_for(user=user), reason="Asked to be forgotten", by=programme_team())
     assert SocialAccount.objects.filter(user=user).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("linked", [1, 3])
+def test_linked_work_accounts_page_costs_the_same_whatever_is_linked(
+    client, settings, django_assert_num_queries, linked
+):
+    from allauth.socialaccount.models import SocialAccount
+
+    from q_portal.sso.config import provider_app
+
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            **settings.SOCIALACCOUNT_PROVIDERS["openid_connect"],
+            "APPS": [
+                provider_app(
+                    {"id": f"p{n}", "name": f"Account {n}", "issuer": "https://idp.example", "client_id": "q"},
+                    secret="",
+                )
+                for n in range(3)
+            ],
+        }
+    }
+    user = UserFactory()
+    for n in range(linked):
+        SocialAccount.objects.create(
+            user=user, provider=f"p{n}", uid=str(n), extra_data={"userinfo": {"email": f"{n}@nhs.net"}}
+        )
+    client.force_login(user)
+    with django_assert_num_queries(7):
+        page = client.get("/accounts/3rdparty/").content.decode()
+    assert page.count("Linked on") == linked
+    assert "Link your Account 2" in page
