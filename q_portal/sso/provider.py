@@ -16,6 +16,11 @@ class PortalOpenIDConnectProvider(OpenIDConnectProvider):
     oauth2_adapter_class = PortalOpenIDConnectAdapter
     package = "q_portal.sso"  # its login and callback URLs: q_portal/sso/urls.py
 
+    def get_auth_params_from_request(self, request, action):
+        # Only the configured parameters: none from the request's query string, which
+        # allauth would otherwise merge into (and let override) the authorisation request.
+        return self.get_auth_params()
+
     def redirect(self, request, process, next_url=None, data=None, **kwargs):
         nonce = secrets.token_urlsafe(24)
         auth_params = kwargs.pop("auth_params", None)

@@ -1,5 +1,5 @@
 /*
- * Sign-in page: while an email address is typed, point out the work account
+ * Sign-in and sign-up pages: while an email address is typed, point out the work account
  * (identity provider) configured for its domain. Each provider's form carries
  * data-sso-domains="nhs.net example.nhs.uk"; a sub-domain matches too. Without
  * this script every "Sign in with…" button is still there; nothing is hidden.
@@ -8,7 +8,7 @@
   "use strict";
 
   var providers = Array.prototype.slice.call(document.querySelectorAll("form[data-sso-domains]"));
-  var email = document.querySelector("input[name='login']");
+  var email = document.querySelector("input[name='login'], input[type='email'][name='email']");
   if (!providers.length || !email) {
     return;
   }

@@ -5,7 +5,7 @@ asserts MFA and once where it does not, and get on every URL exactly what the
 policy gives a staff member with MFA, and one without it."""
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -88,3 +88,15 @@ def test_sso_session_gets_what_the_policy_gives(world, settings, provider, role,
         if outcome(response) != expected:
             mismatches.append(f"GET {url}: expected {expected}, got {outcome(response)}")
     assert mismatches == [], "\n".join(mismatches)
+
+
+def test_the_authorisation_request_takes_nothing_from_the_query_string(client, settings, provider):
+    trust(settings, portal_app(provider, "portal-nhs"))
+    crafted = urlencode({"auth_params": "redirect_uri=https://evil.example/&nonce=fixed&code_challenge=fixed"})
+    response = client.post(f"/accounts/oidc/nhs/login/?{crafted}")
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert response["Location"].startswith(f"{provider.issuer}/authorize/")
+    assert query["redirect_uri"] == ["http://testserver/accounts/oidc/nhs/login/callback/"]
+    assert query["nonce"] != ["fixed"]
+    assert query["code_challenge"] != ["fixed"]
+    assert query["code_challenge_method"] == ["S256"]
