@@ -173,4 +173,5 @@ def test_linked_work_accounts_page_costs_the_same_whatever_is_linked(
     with django_assert_num_queries(7):
         page = client.get("/accounts/3rdparty/").content.decode()
     assert page.count("Linked on") == linked
+    assert "Account 0: 0@nhs.net" in page
     assert "Link your Account 2" in page
