@@ -18,6 +18,7 @@ from .models import (
     GrowthTarget,
     Interest,
     MemberProfile,
+    Organisation,
     Pledge,
     Region,
 )
@@ -244,3 +245,9 @@ def membership_growth() -> Growth:
         by_region=sorted(regions.items(), key=lambda item: (-item[1], item[0])),
         by_role=sorted(by_role, key=lambda item: (-item[1], item[0])),
     )
+
+
+def organisation_named(*, name: str) -> Organisation | None:
+    """The organisation with this name, whatever its case (a suggestion from a work
+    identity's organisation claim is matched this way), or None."""
+    return Organisation.objects.filter(name__iexact=name).first()

@@ -4,6 +4,7 @@ reset, security notices) goes through the outbox like the rest of the portal's."
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
 
 from q_portal.outbox.services import email_queue
 
@@ -24,3 +25,31 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             # each gets its own key; the outbox still sends it exactly once.
             key=f"account:{template_prefix}:{uuid.uuid4()}",
         )
+
+    def get_login_stages(self):
+        # The MFA stage also accepts an identity provider's assertion (q_portal/sso).
+        return [
+            "q_portal.sso.stages.ProviderAwareAuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def logout(self, request):
+        from q_portal.sso.session import SESSION_KEY, SIGNED_OUT_KEY
+
+        signed_in = request.session.get(SESSION_KEY)
+        super().logout(request)
+        if signed_in:
+            # The fresh session remembers only which provider to offer a sign-out from.
+            request.session[SIGNED_OUT_KEY] = {
+                key: signed_in[key] for key in ("name", "end_session", "client_id") if key in signed_in
+            }
+
+    def get_logout_redirect_url(self, request):
+        from q_portal.sso.session import SESSION_KEY, SIGNED_OUT_KEY
+
+        # Asked before signing out (allauth's logout view) and again after.
+        if request.session.get(SESSION_KEY) or request.session.get(SIGNED_OUT_KEY):
+            return reverse("sso_signed_out")
+        return super().get_logout_redirect_url(request)

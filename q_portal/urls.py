@@ -6,6 +6,7 @@ from applications.views.public import HomeView
 
 from . import views
 from .retention import views as retention_views
+from .sso.views import SignedOutView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("privacy/retention/", retention_views.PublicRetentionView.as_view(), name="privacy_retention"),
     path("programme/retention/", retention_views.RetentionScheduleView.as_view(), name="programme_retention"),
     path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
+    path("accounts/signed-out/", SignedOutView.as_view(), name="sso_signed_out"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("applications.urls")),

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from members.selectors import organisation_named
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member
+from q_portal.sso.selectors import organisation_claim_for
 
 from ..choices import ApplicationStatus, RoundStatus, RouteKind
 from ..forms.applicant import AboutYouForm, AdjustmentForm, CriterionForm, DeclarationsForm, EligibilityForm, RouteForm
@@ -269,7 +271,7 @@ class AboutYouView(SectionView):
 
     def get_initial(self):
         a = self.application
-        return {
+        initial = {
             "full_name": a.full_name,
             "job_title": a.job_title,
             "role_category": a.role_category,
@@ -277,6 +279,21 @@ class AboutYouView(SectionView):
             "organisation_other": a.organisation_other,
             "region": a.region_id,
         }
+        self.organisation_suggestion = None
+        if not a.organisation_id and not a.organisation_other:
+            # A work identity's organisation claim, offered for the person to confirm
+            # by saving; conflicts of interest use only what they save.
+            self.organisation_suggestion = organisation_claim_for(user=self.request.user)
+        if self.organisation_suggestion:
+            name = self.organisation_suggestion["organisation"]
+            known = organisation_named(name=name)
+            initial.update({"organisation": known.pk} if known else {"organisation_other": name})
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)  # builds the form, and so the suggestion
+        context["organisation_suggestion"] = getattr(self, "organisation_suggestion", None)
+        return context
 
 
 class RouteView(SectionView):

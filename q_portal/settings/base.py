@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from q_portal.sso.config import apps_from_environment, provider_origins
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -34,12 +36,15 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
     "django_celery_beat",
     # Cross-cutting infrastructure, usable by every app below.
     "q_portal.audit",
+    "q_portal.sso",
     "q_portal.outbox",
     "q_portal.retention",
     # The portal's apps, lowest layer first (see DESIGN.md §3).
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "q_portal.sso.middleware.ProviderMfaMiddleware",
 ]
 
 ROOT_URLCONF = "q_portal.urls"
@@ -169,6 +175,27 @@ MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 # Reviewers, the programme team and administrators must set up MFA before they
 # see any application. Off only in the `make run` demo.
 REQUIRE_MFA_FOR_STAFF = env.bool("REQUIRE_MFA_FOR_STAFF", default=True)
+
+# Single sign-on with OpenID Connect identity providers (q_portal/sso, README
+# "Signing in with an NHS account"): none unless SSO_PROVIDERS names some.
+SOCIALACCOUNT_ADAPTER = "q_portal.sso.adapter.PortalSocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "q_portal.sso.provider.PortalOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": apps_from_environment(env),
+    },
+}
+# An identity whose email matches an existing account is never signed in to it, nor
+# linked to it, by that match: the owner signs in (password, or a reset link sent to
+# the address) and links it from their account. allauth then emails the owner.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (CSRF-protected)
+SOCIALACCOUNT_STORE_TOKENS = False  # the portal calls no provider API after sign-in
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SSO_REQUESTS_TIMEOUT", default=10)
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is inactivity, not since sign-in
@@ -343,7 +370,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *provider_origins(SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"])],
     },
 }
 # django-permissions-policy: the portal uses none of these browser features.

@@ -126,6 +126,17 @@ def _account(subject: DataSubject) -> dict | None:
             Authenticator.Type(kind).label
             for kind in Authenticator.objects.filter(user=user).values_list("type", flat=True)
         ),
+        # Work identities linked for single sign-on, with what their provider told us.
+        "linked_work_accounts": [
+            {
+                "provider": account.provider,
+                "identifier": account.uid,
+                "linked_at": _when(account.date_joined),
+                "last_used_at": _when(account.last_login),
+                "claims": account.extra_data,
+            }
+            for account in user.socialaccount_set.order_by("date_joined")
+        ],
     }
 
 

@@ -93,6 +93,7 @@ def _placeholder(user: User) -> None:
     user.user_permissions.clear()
     user.emailaddress_set.all().delete()
     user.authenticator_set.all().delete()
+    user.socialaccount_set.all().delete()  # linked work identities (q_portal/sso)
     ReviewerProfile.objects.filter(user=user).delete()
     NominatorOrganisation.objects.filter(user=user).delete()
     CohortUpload.objects.filter(uploaded_by=user).delete()

@@ -16,7 +16,7 @@ def sign_in(page, email, password=PASSWORD):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -32,7 +32,7 @@ def sign_in_with_mfa(page, email, secret, password=PASSWORD):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
     page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -91,6 +91,21 @@ POLICY = {
         ],
         ACCOUNT,
     ),
+    # Single sign-on (issue 18): allauth's social account pages and the OpenID Connect
+    # login and callback (the matrix's world has no provider configured); the linked
+    # work accounts page; the page after signing out of an SSO session.
+    **dict.fromkeys(
+        [
+            "socialaccount_signup",
+            "socialaccount_login_cancelled",
+            "socialaccount_login_error",
+            "openid_connect_login",
+            "openid_connect_callback",
+        ],
+        ACCOUNT,
+    ),
+    "socialaccount_connections": SIGNED_IN,
+    "sso_signed_out": PUBLIC,
     "applications:applicant_home": SIGNED_IN,
     "applications:eligibility": SIGNED_IN,
     "applications:download": SIGNED_IN,
@@ -288,7 +303,12 @@ def url_for(name, pattern, world):
         if key in world.pk_for:
             kwargs["pk"] = world.pk_for[key]
             break
-    return reverse(name, kwargs={key: kwargs[key] for key in pattern.pattern.regex.groupindex})
+    keys = set(pattern.pattern.regex.groupindex)
+    if ":" not in name:
+        # Parameters of an including pattern too (allauth's /accounts/oidc/<provider_id>/…).
+        for possibilities, *_ in get_resolver().reverse_dict.getlist(name):
+            keys |= {key for _result, params in possibilities for key in params}
+    return reverse(name, kwargs={key: kwargs[key] for key in keys})
 
 
 def outcome(response) -> str:

@@ -113,6 +113,7 @@ def world(db):
         "user_pk": users["reviewer"].pk,
         "slug": community.slug,
         "message": message.pk,
+        "provider_id": "nhs",  # an identity provider's id (q_portal/sso)
         # The programme team's page of the applicant's personal data, as a search
         # in the team member's session links to it.
         "person": "world-person",
