@@ -9,10 +9,12 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from .choices import InterestStatus, MembershipStatus, ReportStatus, RoleCategory
 from .models import (
     AbuseReport,
+    CoffeePairing,
     Community,
     ContactMessage,
     GrowthTarget,
@@ -244,3 +246,53 @@ def membership_growth() -> Growth:
         by_region=sorted(regions.items(), key=lambda item: (-item[1], item[0])),
         by_role=sorted(by_role, key=lambda item: (-item[1], item[0])),
     )
+
+
+# --- The member's home ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completeness:
+    percent: int
+    missing: list[str]
+
+
+def profile_completeness(*, member: MemberProfile) -> Completeness:
+    """How much of the profile other members would find useful is filled in."""
+    checks = [
+        (bool(member.photo.name), _("a photo")),
+        (bool(member.job_title), _("your job title")),
+        (bool(member.organisation_id or member.organisation_other), _("your organisation")),
+        (bool(member.region_id), _("your region")),
+        (bool(member.bio), _("what you work on")),
+        (member.interests.exists(), _("your interests")),
+        (Pledge.objects.filter(member=member).exists(), _("your pledge")),
+    ]
+    done = sum(1 for ok, _label in checks if ok)
+    return Completeness(percent=round(100 * done / len(checks)), missing=[label for ok, label in checks if not ok])
+
+
+def people_to_meet(*, member: MemberProfile, limit: int = 6) -> list[MemberProfile]:
+    """Listed members in the member's region who share most interests with them
+    (then the newest), never the member themself."""
+    return list(
+        MemberProfile.objects.listed()
+        .exclude(pk=member.pk)
+        .filter(region_id=member.region_id, interests__in=member.interests.values("pk"))
+        .annotate(shared=Count("interests", distinct=True))
+        .select_related("organisation", "region")
+        .order_by("-shared", "-joined_on", "pk")[:limit]
+    )
+
+
+def coffee_partner(*, member: MemberProfile) -> MemberProfile | None:
+    """This month's (or the latest) random coffee partner."""
+    pairing = (
+        CoffeePairing.objects.filter(Q(first=member) | Q(second=member))
+        .select_related("first", "second")
+        .order_by("-month")
+        .first()
+    )
+    if pairing is None:
+        return None
+    return pairing.second if pairing.first_id == member.pk else pairing.first

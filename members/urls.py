@@ -8,6 +8,7 @@ app_name = "members"
 
 urlpatterns = [
     path("", member.DirectoryView.as_view(), name="directory"),
+    path("home/", member.MemberHomeView.as_view(), name="home"),
     path("me/", member.MyProfileView.as_view(), name="me"),
     path("me/edit/", member.ProfileEditView.as_view(), name="me_edit"),
     path("me/settings/", member.SettingsView.as_view(), name="settings"),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "members",
     "applications",
     "selection",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.pair_random_coffee",
         "schedule": crontab(minute=0, hour=9, day_of_month=1),
     },
+    # Events: reminders a week and a day before; unanswered offers of places lapse.
+    "events-send-reminders": {"task": "events.send_reminders", "schedule": 15 * 60.0},
+    "events-lapse-offers": {"task": "events.lapse_offers", "schedule": 15 * 60.0},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------
