@@ -3,6 +3,8 @@ waiting list, the confirmation with its QR code, .ics and the calendar feed
 (signed in); organising, check-in, the pledge wall and feedback. Each change is
 one service call."""
 
+from urllib.parse import urlencode
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
@@ -58,7 +60,13 @@ class OrganiserMixin(_StaffMfaMixin):
 
 
 class ManagedEventMixin(_StaffMfaMixin):
-    """One event the user organises; any other answers 404."""
+    """One event the user organises; any other answers 404 (whatever the method)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (is_programme_team(user) and needs_mfa_setup(user)):
+            self.event  # noqa: B018 (404 before anything else for someone else's event)
+        return super().dispatch(request, *args, **kwargs)
 
     @cached_property
     def event(self):
@@ -441,7 +449,10 @@ class CheckInView(ManagedEventMixin, TemplateView):
         )
 
     def post(self, request, pk):
-        registration = get_object_or_404(Registration, pk=request.POST.get("registration") or 0, event=self.event)
+        registration_id = request.POST.get("registration", "")
+        if not registration_id.isdigit() or len(registration_id) > 12:
+            raise Http404
+        registration = get_object_or_404(Registration, pk=int(registration_id), event=self.event)
         undo = request.POST.get("undo") == "1"
         try:
             services.registration_check_in(registration=registration, by=request.user, undo=undo)
@@ -455,7 +466,7 @@ class CheckInView(ManagedEventMixin, TemplateView):
                 messages.success(request, _("%(name)s is checked in.") % {"name": name})
         query = request.POST.get("q", "")[:100]
         url = reverse("events:check_in", kwargs={"pk": pk})
-        return redirect(f"{url}?q={query}" if query else url)
+        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
 
 
 class CheckInCodeView(ManagedEventMixin, TemplateView):

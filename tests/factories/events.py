@@ -34,7 +34,7 @@ def happening_now(**kwargs) -> Event:
     return EventFactory(starts_at=start, ends_at=start + timedelta(hours=2), **kwargs)
 
 
-def registered(event, member_or_user, status="confirmed") -> "Registration":
+def registered(event, member_or_user, status="confirmed"):
     """A registration made earlier (for an event already under way)."""
     from events.models import Registration
 

@@ -9,6 +9,7 @@ from django.test import Client
 from applications.choices import RouteKind
 from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
+from events.models import EventPledge
 from members.services.contact import abuse_report_create, contact_send
 from q_portal.roles import Role
 from selection.choices import ConflictKind, DecisionOutcome
@@ -18,6 +19,7 @@ from selection.views.privacy import PERSON_SALT
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
+from tests.factories.events import happening_now, registered
 from tests.factories.members import CommunityFactory, MemberFactory
 from tests.factories.selection import assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
@@ -90,6 +92,9 @@ def world(db):
     report = abuse_report_create(
         reporter=member, reported=other_member, reason="Spam", by=users["member"], message=message
     )
+    event = happening_now(organisation=organisation, capacity=10)
+    event_registration = registered(event, member)
+    event_pledge = EventPledge.objects.create(event=event, member=member, text="Mentor a new member")
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -105,6 +110,8 @@ def world(db):
         "user_pk": users["reviewer"].pk,
         "slug": community.slug,
         "message": message.pk,
+        "code": event_registration.checkin_token,
+        "pledge": event_pledge.pk,
         # The programme team's page of the applicant's personal data, as a search links to it.
         "person": signing.dumps(users["applicant"].email, salt=PERSON_SALT),
     }
@@ -135,5 +142,6 @@ def world(db):
         "members:report_resolve": report.pk,
         "waves": WaveFactory(round=round).pk,
         "waves:reminder_edit": round.pk,
+        "events": event.pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)
