@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from .models import (
     AbuseReport,
     CoffeePairing,
     Community,
+    CommunityMembership,
     ContactMessage,
     GrowthTarget,
     Interest,
@@ -147,7 +148,9 @@ def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[
     """Communities with the number of listed members in each, and whether the
     given member belongs."""
     listed = Q(memberships__member__status=MembershipStatus.ACTIVE, memberships__member__visibility="members")
-    communities = Community.objects.annotate(member_count=Count("memberships", filter=listed, distinct=True))
+    communities = Community.objects.filter(status="approved").annotate(
+        member_count=Count("memberships", filter=listed, distinct=True)
+    )
     if member is not None:
         communities = communities.annotate(
             is_mine=Count("memberships", filter=Q(memberships__member=member), distinct=True)
@@ -157,9 +160,11 @@ def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[
 
 def community_members(*, community: Community) -> QuerySet[MemberProfile]:
     """Listed members of the community (hidden profiles never appear)."""
+    convenor = CommunityMembership.objects.filter(community=community, member=OuterRef("pk"), is_convenor=True)
     return (
         MemberProfile.objects.listed()
         .filter(community_memberships__community=community)
+        .annotate(is_convenor=Exists(convenor))
         .select_related("region", "organisation")
         .order_by("full_name", "pk")
     )
@@ -296,3 +301,69 @@ def coffee_partner(*, member: MemberProfile) -> MemberProfile | None:
     if pairing is None:
         return None
     return pairing.second if pairing.first_id == member.pk else pairing.first
+
+
+# --- Special interest groups and discussions ------------------------------------------
+
+
+def group_threads(*, group: Community, include_hidden: bool = False) -> QuerySet:
+    """A group's discussions, latest activity first, with their visible reply count."""
+    from .models import Thread
+
+    threads = (
+        Thread.objects.filter(community=group)
+        .select_related("author")
+        .annotate(post_count=Count("posts", filter=Q(posts__hidden=False)))
+    )
+    if not include_hidden:
+        threads = threads.filter(hidden=False)
+    return threads.order_by("-last_post_at", "-pk")
+
+
+def thread_posts(*, thread, include_hidden: bool = False) -> QuerySet:
+    from .models import Post
+
+    posts = Post.objects.filter(thread=thread).select_related("author", "author__organisation")
+    if not include_hidden:
+        posts = posts.filter(hidden=False)
+    return posts.order_by("created_at", "pk")
+
+
+def group_proposals() -> QuerySet[Community]:
+    return (
+        Community.objects.filter(status="proposed")
+        .select_related("proposed_by")
+        .prefetch_related(
+            Prefetch(
+                "memberships", queryset=CommunityMembership.objects.filter(is_convenor=True).select_related("member")
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def recent_group_posts(*, member: MemberProfile, limit: int = 6) -> list:
+    """The newest visible posts in the member's approved groups, not their own."""
+    from .models import Post
+
+    return list(
+        Post.objects.filter(
+            thread__community__memberships__member=member,
+            thread__community__status="approved",
+            hidden=False,
+            thread__hidden=False,
+        )
+        .exclude(author=member)
+        .select_related("thread__community", "author")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def suggested_groups(*, member: MemberProfile, limit: int = 3) -> list[Community]:
+    """Open, approved groups the member is not in, the busiest first."""
+    return list(
+        Community.objects.filter(status="approved", is_open=True)
+        .exclude(memberships__member=member)
+        .annotate(size=Count("memberships", distinct=True))
+        .order_by("-size", "name")[:limit]
+    )

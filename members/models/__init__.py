@@ -1,3 +1,4 @@
+from .discussions import Post, PostReport, Thread
 from .membership import (
     AbuseReport,
     CoffeePairing,
@@ -24,7 +25,10 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "Pledge",
+    "Post",
+    "PostReport",
     "Region",
+    "Thread",
     "User",
     "UserManager",
 ]

@@ -44,6 +44,8 @@ from ..selectors import (
     pledge_wall,
     profile_completeness,
     profile_for_owner,
+    recent_group_posts,
+    suggested_groups,
 )
 from ..services.contact import contact_allowance_left
 from .mixins import ActiveMemberMixin, MemberAreaMixin, ProfileOwnerMixin
@@ -285,7 +287,11 @@ class CommunityDetailView(MemberAreaMixin, ListView):
         return community_members(community=self.community)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(community=self.community, **kwargs)
+        from ..services.groups import can_moderate
+
+        return super().get_context_data(
+            community=self.community, can_moderate=can_moderate(self.request.user, self.community), **kwargs
+        )
 
 
 class CommunityMembershipView(ActiveMemberMixin, View):
@@ -440,6 +446,8 @@ class MemberHomeView(ActiveMemberMixin, TemplateView):
             completeness=profile_completeness(member=member),
             suggested_people=people_to_meet(member=member),
             coffee=coffee_partner(member=member),
+            group_posts=recent_group_posts(member=member),
+            groups_to_join=suggested_groups(member=member),
             panels=home_panels(member=member),
             **kwargs,
         )

@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
     # Events: reminders a week and a day before; unanswered offers of places lapse.
     "events-send-reminders": {"task": "events.send_reminders", "schedule": 15 * 60.0},
     "events-lapse-offers": {"task": "events.lapse_offers", "schedule": 15 * 60.0},
+    # Special interest groups: the daily digest of new posts, at 7 am.
+    "members-group-digests": {"task": "members.send_group_digests", "schedule": crontab(minute=0, hour=7)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------
