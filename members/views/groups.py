@@ -93,9 +93,12 @@ class ThreadCreateView(GroupMixin, FormView):
             raise Http404
         return super().get(request, *args, **kwargs)
 
-    def form_valid(self, form):
+    def post(self, request, *args, **kwargs):
         if self.membership is None:
             raise Http404
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
         try:
             thread = services.thread_start(
                 group=self.group,

@@ -205,3 +205,18 @@ def test_thread_page_query_count_is_flat(client, django_assert_num_queries, size
 
 QUERIES_DISCUSSIONS = 12
 QUERIES_THREAD = 12
+
+
+@pytest.mark.parametrize(
+    "body", ["", "   ", "<script>alert('q')</script>", "\x00", "x" * 20_000, "👩‍⚕️" * 300, "@" * 50]
+)
+def test_reply_survives_bad_input(client, body):
+    convenor = MemberFactory()
+    group = _group(convenor)
+    thread = services.thread_start(group=group, member=convenor, title="T", body="b", by=convenor.user)
+    client.force_login(convenor.user)
+    response = client.post(
+        reverse("members:thread", kwargs={"slug": group.slug, "pk": thread.pk}), {"body": body}, follow=True
+    )
+    assert response.status_code == 200
+    assert "<script>alert('q')</script>" not in response.content.decode()

@@ -262,6 +262,17 @@ POLICY = {
         for name in ["cancel_event", "pledge_hide"]
     },
     "members:home": MEMBER_ONLY,
+    # Special interest groups (issue #17): the world's member convenes the world's community.
+    "members:group_propose": MEMBER_ONLY,
+    "members:programme_groups": PROGRAMME,
+    **{f"members:{name}": MEMBERS for name in ["community_discussions", "thread"]},
+    "members:thread_new": {**MEMBERS, "programme": NOT_FOUND, "admin": NOT_FOUND},
+    "members:post_report": {**MEMBERS, "programme": NOT_FOUND, "admin": NOT_FOUND},
+    **{
+        f"members:{name}": {**MEMBERS, **dict.fromkeys(["member", "programme", "admin"], POST_ONLY)}
+        for name in ["thread_moderate", "group_notify", "group_member"]
+    },
+    "members:group_unsubscribe": dict.fromkeys(ROLES, NOT_FOUND),
     "waves:action": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
 }
 

@@ -10,7 +10,9 @@ from applications.choices import RouteKind
 from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
 from events.models import EventPledge
+from members.models import CommunityMembership
 from members.services.contact import abuse_report_create, contact_send
+from members.services.groups import thread_start
 from q_portal.roles import Role
 from selection.choices import ConflictKind, DecisionOutcome
 from selection.models import Conflict, ReviewerProfile
@@ -92,6 +94,9 @@ def world(db):
     report = abuse_report_create(
         reporter=member, reported=other_member, reason="Spam", by=users["member"], message=message
     )
+    CommunityMembership.objects.create(community=community, member=member, is_convenor=True)
+    CommunityMembership.objects.create(community=community, member=other_member)
+    thread = thread_start(group=community, member=other_member, title="Hello", body="First post", by=other_member.user)
     event = happening_now(organisation=organisation, capacity=10)
     event_registration = registered(event, member)
     event_pledge = EventPledge.objects.create(event=event, member=member, text="Mentor a new member")
@@ -143,5 +148,8 @@ def world(db):
         "waves": WaveFactory(round=round).pk,
         "waves:reminder_edit": round.pk,
         "events": event.pk,
+        "members:thread": thread.pk,
+        "members:thread_moderate": thread.pk,
+        "members:post_report": thread.posts.get().pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)
