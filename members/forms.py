@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .choices import MembershipStatus, NotifyChoice, PledgeCategory, RoleCategory, Visibility
-from .models import Interest, MemberProfile, Organisation, Region
+from .models import Interest, MemberProfile, Organisation, OrganisationKind, Region
 from .validators import MAX_LINKS, validate_link, validate_photo_size
 
 
@@ -195,6 +195,17 @@ class DirectorySearchForm(forms.Form):
     interest = forms.ChoiceField(label=_("Interest"), required=False)
     community = forms.ChoiceField(label=_("Community"), required=False)
     cohort = forms.ChoiceField(label=_("Cohort"), required=False)
+    organisation_kind = forms.ChoiceField(
+        label=_("Type of organisation"),
+        choices=[("", _("Any type")), *OrganisationKind.choices],
+        required=False,
+    )
+    expertise = forms.CharField(
+        label=_("Expertise"),
+        required=False,
+        max_length=100,
+        help_text=_("A skill or method, for example coaching or statistical process control."),
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[("", _("Best match, then name")), ("name", _("Name")), ("newest", _("Newest members"))],

@@ -45,6 +45,8 @@ def directory_search(
     community: Community | None = None,
     cohort: str = "",
     sort: str = "",
+    organisation_kind: str = "",
+    expertise: str = "",
 ) -> QuerySet[MemberProfile]:
     """Listed members (active, not hidden) matching the search and filters. Free
     text uses PostgreSQL full-text search over name, job, organisation, interests,
@@ -62,6 +64,11 @@ def directory_search(
         profiles = profiles.filter(community_memberships__community=community)
     if cohort:
         profiles = profiles.filter(cohort_name=cohort)
+    if organisation_kind:
+        profiles = profiles.filter(organisation__kind=organisation_kind)
+    for word in expertise.split()[:5]:
+        # What a member offers: their skills and the improvement methods they use.
+        profiles = profiles.filter(Q(skills__icontains=word) | Q(methods__icontains=word))
     query = " ".join(query.split())[:200]
     ranked = False
     if query:

@@ -119,6 +119,10 @@ class MemberProfile(models.Model):
         return reverse("members:profile", kwargs={"pk": self.pk})
 
     @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.full_name.split()[:2]).upper()
+
+    @property
     def organisation_name(self) -> str:
         return self.organisation.name if self.organisation_id else self.organisation_other
 

@@ -79,6 +79,8 @@ class DirectoryView(MemberAreaMixin, ListView):
             community=_by_slug(self.filters.communities, criteria.get("community")),
             cohort=criteria.get("cohort", ""),
             sort=criteria.get("sort", ""),
+            organisation_kind=criteria.get("organisation_kind", ""),
+            expertise=" ".join(criteria.get("expertise", "").split()),
         )
 
     def get_context_data(self, **kwargs):
