@@ -5,6 +5,7 @@ from applications import demo as applications_demo
 from applications import demo_nominations, demo_waves
 from events import demo as events_demo
 from members import demo as members_demo
+from members import demo_groups
 from selection import demo as selection_demo
 
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         selection_demo.seed_selection()
         demo_waves.seed_waves()
         events_demo.seed_events()
+        demo_groups.seed_groups()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:
