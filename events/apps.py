@@ -14,3 +14,4 @@ class EventsConfig(AppConfig):
 
         panels.register_home_panel("events", member_panels.next_events_panel, order=10)
         panels.register_profile_section("events", member_panels.profile_events_section, order=10)
+        panels.register_onboarding_check("event", member_panels.has_registered)

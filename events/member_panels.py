@@ -16,3 +16,10 @@ def profile_events_section(*, member, viewer):
     if not attended and not pledges:
         return None
     return Panel("events/panels/profile_events.html", {"attended": attended, "pledges": pledges})
+
+
+def has_registered(*, member) -> bool:
+    """Onboarding's "come to an event" step is done once they have registered for one."""
+    from .models import Registration
+
+    return Registration.objects.filter(user_id=member.user_id).exclude(status="cancelled").exists()

@@ -466,3 +466,27 @@ class PostReportForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Say what is wrong."))
         return reason
+
+
+class OnboardingStepForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=150, error_messages={"required": _("Enter a subject.")})
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("The greeting (“Hello name,”) and the link to act on are added for you."),
+        error_messages={"required": _("Enter the message.")},
+    )
+    is_active = forms.BooleanField(label=_("Send this email"), required=False)
+
+    def clean_subject(self):
+        subject = _one_line(self.cleaned_data["subject"])
+        if not subject:
+            raise forms.ValidationError(_("Enter a subject."))
+        return subject
+
+    def clean_body(self):
+        body = _text(self.cleaned_data["body"])
+        if not body:
+            raise forms.ValidationError(_("Enter the message."))
+        return body

@@ -47,3 +47,19 @@ def home_panels(*, member) -> list[Panel]:
 
 def profile_sections(*, member, viewer) -> list[Panel]:
     return _render(_profile, member=member, viewer=viewer)
+
+
+# --- Onboarding ------------------------------------------------------------------------
+# Whether a member has already done an onboarding step's thing, where only an app
+# above knows (events: "has registered for an event"). A check takes `member` and
+# returns a bool.
+
+_onboarding_done: dict[str, Callable] = {}
+
+
+def register_onboarding_check(topic: str, check: Callable) -> None:
+    _onboarding_done[topic] = check
+
+
+def onboarding_check(topic: str) -> Callable | None:
+    return _onboarding_done.get(topic)

@@ -27,3 +27,11 @@ def send_group_digests() -> int:
     sent = digest_send()
     logger.info("Group digests queued: %d", sent)
     return sent
+
+
+@shared_task(name="members.send_onboarding")
+def send_onboarding() -> int:
+    """Beat, daily: the onboarding emails due today."""
+    from .services.onboarding import onboarding_send
+
+    return onboarding_send(today=timezone.localdate())

@@ -50,6 +50,8 @@ urlpatterns = [
         programme.CommunityEditView.as_view(),
         name="programme_community_edit",
     ),
+    path("programme/onboarding/", programme.OnboardingListView.as_view(), name="programme_onboarding"),
+    path("programme/onboarding/<int:pk>/", programme.OnboardingEditView.as_view(), name="programme_onboarding_edit"),
     path("programme/groups/", groups.GroupProposalsView.as_view(), name="programme_groups"),
     path("programme/interests/", programme.InterestModerationView.as_view(), name="programme_interests"),
     path("programme/reports/", programme.ReportListView.as_view(), name="reports"),

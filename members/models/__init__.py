@@ -10,6 +10,7 @@ from .membership import (
     MemberProfile,
     Pledge,
 )
+from .onboarding import OnboardingStep, OnboardingTopic
 from .people import Nation, Organisation, OrganisationKind, Region, User, UserManager
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "Interest",
     "MemberProfile",
     "Nation",
+    "OnboardingStep",
+    "OnboardingTopic",
     "Organisation",
     "OrganisationKind",
     "Pledge",

@@ -268,6 +268,8 @@ CELERY_BEAT_SCHEDULE = {
     "events-lapse-offers": {"task": "events.lapse_offers", "schedule": 15 * 60.0},
     # Special interest groups: the daily digest of new posts, at 7 am.
     "members-group-digests": {"task": "members.send_group_digests", "schedule": crontab(minute=0, hour=7)},
+    # Onboarding emails on days 3, 10 and 30 after joining.
+    "members-onboarding": {"task": "members.send_onboarding", "schedule": crontab(minute=30, hour=9)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------

@@ -265,6 +265,8 @@ POLICY = {
     # Special interest groups (issue #17): the world's member convenes the world's community.
     "members:group_propose": MEMBER_ONLY,
     "members:programme_groups": PROGRAMME,
+    "members:programme_onboarding": PROGRAMME,
+    "members:programme_onboarding_edit": PROGRAMME,
     **{f"members:{name}": MEMBERS for name in ["community_discussions", "thread"]},
     "members:thread_new": {**MEMBERS, "programme": NOT_FOUND, "admin": NOT_FOUND},
     "members:post_report": {**MEMBERS, "programme": NOT_FOUND, "admin": NOT_FOUND},

@@ -10,7 +10,7 @@ from applications.choices import RouteKind
 from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
 from events.models import EventPledge
-from members.models import CommunityMembership
+from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
 from members.services.groups import thread_start
 from q_portal.roles import Role
@@ -22,7 +22,7 @@ from tests.factories import OrganisationFactory, RegionFactory, UserFactory, wit
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
 from tests.factories.events import happening_now, registered
-from tests.factories.members import CommunityFactory, MemberFactory
+from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
 from tests.factories.selection import assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
 
@@ -94,6 +94,7 @@ def world(db):
     report = abuse_report_create(
         reporter=member, reported=other_member, reason="Spam", by=users["member"], message=message
     )
+    onboarding_steps()
     CommunityMembership.objects.create(community=community, member=member, is_convenor=True)
     CommunityMembership.objects.create(community=community, member=other_member)
     thread = thread_start(group=community, member=other_member, title="Hello", body="First post", by=other_member.user)
@@ -151,5 +152,6 @@ def world(db):
         "members:thread": thread.pk,
         "members:thread_moderate": thread.pk,
         "members:post_report": thread.posts.get().pk,
+        "members:programme_onboarding_edit": OnboardingStep.objects.get(topic="profile").pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)
