@@ -139,3 +139,54 @@ def pledges_by_member(*, member, limit: int = 20):
         .select_related("event")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def events_by_region(*, since=None) -> list[dict]:
+    """For the programme team's insight: per region, events held and coming, places
+    taken, attendance and pledges (one query per figure, whatever the size)."""
+    from members.models import Region
+
+    now = timezone.now()
+    events = Event.objects.published()
+    if since is not None:
+        events = events.filter(starts_at__gte=since)
+    by_region = {
+        row["region"]: row
+        for row in events.values("region").annotate(
+            held=Count("pk", filter=Q(ends_at__lte=now), distinct=True),
+            coming=Count("pk", filter=Q(ends_at__gt=now), distinct=True),
+        )
+    }
+    registrations = {
+        row["event__region"]: row
+        for row in Registration.objects.filter(event__in=events)
+        .values("event__region")
+        .annotate(
+            confirmed=Count("pk", filter=Q(status=Status.CONFIRMED, event__ends_at__lte=now)),
+            attended=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        )
+    }
+    pledges = dict(
+        EventPledge.objects.filter(event__in=events)
+        .values("event__region")
+        .annotate(count=Count("pk"))
+        .values_list("event__region", "count")
+    )
+    rows = []
+    for region in [None, *Region.objects.order_by("nation", "name")]:
+        key = region.pk if region else None
+        if key not in by_region:
+            continue
+        confirmed = registrations.get(key, {}).get("confirmed", 0)
+        attended = registrations.get(key, {}).get("attended", 0)
+        rows.append(
+            {
+                "region": region,
+                "held": by_region[key]["held"],
+                "coming": by_region[key]["coming"],
+                "attended": attended,
+                "attendance_rate": round(100 * attended / confirmed) if confirmed else None,
+                "pledges": pledges.get(key, 0),
+            }
+        )
+    return rows

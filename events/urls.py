@@ -9,6 +9,7 @@ app_name = "events"
 urlpatterns = [
     path("", views.EventListView.as_view(), name="list"),
     path("new/", views.EventCreateView.as_view(), name="create"),
+    path("insight/", views.EventInsightView.as_view(), name="insight"),
     path("calendar/", views.CalendarFeedSettingsView.as_view(), name="calendar"),
     path("calendar/<str:token>.ics", views.CalendarFeedView.as_view(), name="feed"),
     path("<int:pk>/", views.EventDetailView.as_view(), name="detail"),

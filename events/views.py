@@ -95,6 +95,7 @@ class EventListView(ListView):
             form=self.form,
             past=self.form.is_bound and self.form.is_valid() and self.form.cleaned_data.get("when") == "past",
             can_organise=user.is_authenticated and can_organise_events(user),
+            is_programme=is_programme_team(user),
             **kwargs,
         )
 
@@ -332,6 +333,21 @@ def _details(data) -> services.EventDetails:
             for name in services.EVENT_FIELDS
         }
     )
+
+
+class EventInsightView(_StaffMfaMixin, TemplateView):
+    """The programme team's view of events across the regions."""
+
+    template_name = "events/insight.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not is_programme_team(request.user):
+            self.raise_exception = True
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(rows=selectors.events_by_region(), **kwargs)
 
 
 class EventCreateView(OrganiserMixin, FormView):

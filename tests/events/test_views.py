@@ -167,3 +167,30 @@ def test_events_list_query_count_is_flat(client, django_assert_num_queries, size
     with django_assert_num_queries(10):
         response = client.get(reverse("events:list"))
     assert len(response.context["events"]) == size
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_events_by_region_counts_and_flat_queries(client, django_assert_num_queries, size):
+    from tests.factories import RegionFactory
+
+    region = RegionFactory(name="Wessex")
+    for _ in range(size):
+        event = EventFactory(region=region)
+        event.starts_at, event.ends_at = event.starts_at - timedelta(days=30), event.ends_at - timedelta(days=30)
+        event.save()
+        came, missed = MemberFactory(), MemberFactory()
+        registered(event, came)
+        registered(event, missed)
+        Registration.objects.filter(event=event, user=came.user).update(checked_in_at=timezone.now())
+        EventPledge.objects.create(event=event, member=came, text="Mentor")
+    client.force_login(with_totp(programme_team()))
+    with django_assert_num_queries(11):
+        response = client.get(reverse("events:insight"))
+    [row] = response.context["rows"]
+    assert (row["region"].name, row["held"], row["attended"], row["attendance_rate"], row["pledges"]) == (
+        "Wessex",
+        size,
+        size,
+        50,
+        size,
+    )

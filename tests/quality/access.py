@@ -248,6 +248,7 @@ POLICY = {
     **{f"events:{name}": PUBLIC for name in ["list", "detail"]},
     "events:create": staff_area("programme", "nominator"),
     "events:calendar": SIGNED_IN,
+    "events:insight": PROGRAMME,
     "events:feed": dict.fromkeys(ROLES, NOT_FOUND),
     **{
         f"events:{name}": {**dict.fromkeys(ROLES, POST_ONLY), "visitor": LOGIN}
