@@ -48,3 +48,20 @@ class PledgeCategory(models.TextChoices):
 class ReportStatus(models.TextChoices):
     OPEN = "open", _("Open")
     RESOLVED = "resolved", _("Resolved")
+
+
+class CommunityKind(models.TextChoices):
+    PRACTICE = "practice", _("Community of practice")
+    INTEREST_GROUP = "interest_group", _("Special interest group")
+
+
+class CommunityStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed, waiting for the programme team")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class NotifyChoice(models.TextChoices):
+    EACH_POST = "each", _("An email for each new post")
+    DIGEST = "digest", _("A daily digest")
+    NONE = "none", _("No emails")

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from q_portal.fields import SingleLineCharField
 
-from .choices import MembershipStatus, PledgeCategory, ReportStatus, RoleCategory, Visibility
-from .models import Interest, MemberProfile, Organisation, Region
+from .choices import MembershipStatus, NotifyChoice, PledgeCategory, ReportStatus, RoleCategory, Visibility
+from .models import Interest, MemberProfile, Organisation, OrganisationKind, Region
 from .validators import MAX_LINKS, validate_link, validate_photo_size
 
 
@@ -197,6 +197,17 @@ class DirectorySearchForm(forms.Form):
     interest = forms.ChoiceField(label=_("Interest"), required=False)
     community = forms.ChoiceField(label=_("Community"), required=False)
     cohort = forms.ChoiceField(label=_("Cohort"), required=False)
+    organisation_kind = forms.ChoiceField(
+        label=_("Type of organisation"),
+        choices=[("", _("Any type")), *OrganisationKind.choices],
+        required=False,
+    )
+    expertise = forms.CharField(
+        label=_("Expertise"),
+        required=False,
+        max_length=100,
+        help_text=_("A skill or method, for example coaching or statistical process control."),
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[("", _("Best match, then name")), ("name", _("Name")), ("newest", _("Newest members"))],
@@ -334,3 +345,170 @@ class ResolveForm(forms.Form):
 class GrowthTargetForm(forms.Form):
     members = forms.IntegerField(label=_("Target number of members"), min_value=1, max_value=1_000_000)
     by_date = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+# --- Special interest groups and discussions (issue #17) -----------------------------
+
+
+def _one_line(value: str) -> str:
+    import unicodedata
+
+    value = unicodedata.normalize("NFC", value or "")
+    return " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in value).split())
+
+
+def _text(value: str) -> str:
+    import unicodedata
+
+    value = unicodedata.normalize("NFC", value or "")
+    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+
+
+class GroupProposalForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the group"), max_length=120, error_messages={"required": _("Enter a name.")}
+    )
+    learning_question = forms.CharField(
+        label=_("The learning question it explores"),
+        max_length=300,
+        help_text=_("For example: how do we make medication reviews work for people with frailty?"),
+        error_messages={"required": _("Enter the learning question.")},
+    )
+    description = forms.CharField(
+        label=_("What the group is about"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Say what the group is about.")},
+    )
+    welcome_message = forms.CharField(
+        label=_("Welcome message"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to members when they join."),
+    )
+    co_convenors = forms.CharField(
+        label=_("Co-convenors"),
+        max_length=300,
+        required=False,
+        help_text=_("Membership numbers of other members who will convene it with you, separated by commas."),
+    )
+
+    def clean_name(self):
+        name = _one_line(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("Enter a name."))
+        return name
+
+    def clean_learning_question(self):
+        question = _one_line(self.cleaned_data["learning_question"])
+        if not question:
+            raise forms.ValidationError(_("Enter the learning question."))
+        return question
+
+    def clean_description(self):
+        return _text(self.cleaned_data["description"])
+
+    def clean_welcome_message(self):
+        return _text(self.cleaned_data["welcome_message"])
+
+    def clean_co_convenors(self):
+        numbers = [n.strip().upper() for n in _one_line(self.cleaned_data["co_convenors"]).split(",") if n.strip()]
+        if len(numbers) > 5:
+            raise forms.ValidationError(_("Name at most five co-convenors."))
+        found = list(MemberProfile.objects.listed().filter(membership_number__in=numbers))
+        missing = sorted(set(numbers) - {m.membership_number for m in found})
+        if missing:
+            raise forms.ValidationError(
+                _("No member has the membership number %(numbers)s.") % {"numbers": ", ".join(missing)}
+            )
+        return found
+
+
+class ThreadForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("Enter a title.")})
+    body = forms.CharField(
+        label=_("Your post"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Markdown works: **bold**, *italic*, lists, [links](https://…). Mention a member: @ and full name."
+        ),
+        error_messages={"required": _("Write your post.")},
+    )
+
+    def clean_title(self):
+        title = _one_line(self.cleaned_data["title"])
+        if not title:
+            raise forms.ValidationError(_("Enter a title."))
+        return title
+
+    def clean_body(self):
+        body = _text(self.cleaned_data["body"])
+        if not body:
+            raise forms.ValidationError(_("Write your post."))
+        return body
+
+
+class PostReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Markdown works here. Mention a group member with @ and their full name."),
+        error_messages={"required": _("Write your reply.")},
+    )
+
+    def clean_body(self):
+        body = _text(self.cleaned_data["body"])
+        if not body:
+            raise forms.ValidationError(_("Write your reply."))
+        return body
+
+
+class GroupNotifyForm(forms.Form):
+    notify = forms.ChoiceField(
+        label=_("Emails about new posts"),
+        choices=NotifyChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you would like to hear about new posts.")},
+    )
+
+
+class PostReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong with this post?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what is wrong.")},
+    )
+
+    def clean_reason(self):
+        reason = _text(self.cleaned_data["reason"])
+        if not reason:
+            raise forms.ValidationError(_("Say what is wrong."))
+        return reason
+
+
+class OnboardingStepForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=150, error_messages={"required": _("Enter a subject.")})
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("The greeting (“Hello name,”) and the link to act on are added for you."),
+        error_messages={"required": _("Enter the message.")},
+    )
+    is_active = forms.BooleanField(label=_("Send this email"), required=False)
+
+    def clean_subject(self):
+        subject = _one_line(self.cleaned_data["subject"])
+        if not subject:
+            raise forms.ValidationError(_("Enter a subject."))
+        return subject
+
+    def clean_body(self):
+        body = _text(self.cleaned_data["body"])
+        if not body:
+            raise forms.ValidationError(_("Enter the message."))
+        return body

@@ -7,13 +7,16 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
 
 from .choices import InterestStatus, MembershipStatus, ReportStatus, RoleCategory
 from .models import (
     AbuseReport,
+    CoffeePairing,
     Community,
+    CommunityMembership,
     ContactMessage,
     GrowthTarget,
     Interest,
@@ -43,6 +46,8 @@ def directory_search(
     community: Community | None = None,
     cohort: str = "",
     sort: str = "",
+    organisation_kind: str = "",
+    expertise: str = "",
 ) -> QuerySet[MemberProfile]:
     """Listed members (active, not hidden) matching the search and filters. Free
     text uses PostgreSQL full-text search over name, job, organisation, interests,
@@ -60,6 +65,11 @@ def directory_search(
         profiles = profiles.filter(community_memberships__community=community)
     if cohort:
         profiles = profiles.filter(cohort_name=cohort)
+    if organisation_kind:
+        profiles = profiles.filter(organisation__kind=organisation_kind)
+    for word in expertise.split()[:5]:
+        # What a member offers: their skills and the improvement methods they use.
+        profiles = profiles.filter(Q(skills__icontains=word) | Q(methods__icontains=word))
     query = " ".join(query.split())[:200]
     ranked = False
     if query:
@@ -146,7 +156,9 @@ def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[
     """Communities with the number of listed members in each, and whether the
     given member belongs."""
     listed = Q(memberships__member__status=MembershipStatus.ACTIVE, memberships__member__visibility="members")
-    communities = Community.objects.annotate(member_count=Count("memberships", filter=listed, distinct=True))
+    communities = Community.objects.filter(status="approved").annotate(
+        member_count=Count("memberships", filter=listed, distinct=True)
+    )
     if member is not None:
         communities = communities.annotate(
             is_mine=Count("memberships", filter=Q(memberships__member=member), distinct=True)
@@ -156,9 +168,11 @@ def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[
 
 def community_members(*, community: Community) -> QuerySet[MemberProfile]:
     """Listed members of the community (hidden profiles never appear)."""
+    convenor = CommunityMembership.objects.filter(community=community, member=OuterRef("pk"), is_convenor=True)
     return (
         MemberProfile.objects.listed()
         .filter(community_memberships__community=community)
+        .annotate(is_convenor=Exists(convenor))
         .select_related("region", "organisation")
         .order_by("full_name", "pk")
     )
@@ -251,3 +265,119 @@ def organisation_named(*, name: str) -> Organisation | None:
     """The organisation with this name, whatever its case (a suggestion from a work
     identity's organisation claim is matched this way), or None."""
     return Organisation.objects.filter(name__iexact=name).first()
+
+
+# --- The member's home ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completeness:
+    percent: int
+    missing: list[str]
+
+
+def profile_completeness(*, member: MemberProfile) -> Completeness:
+    """How much of the profile other members would find useful is filled in."""
+    checks = [
+        (bool(member.photo.name), _("a photo")),
+        (bool(member.job_title), _("your job title")),
+        (bool(member.organisation_id or member.organisation_other), _("your organisation")),
+        (bool(member.region_id), _("your region")),
+        (bool(member.bio), _("what you work on")),
+        (member.interests.exists(), _("your interests")),
+        (Pledge.objects.filter(member=member).exists(), _("your pledge")),
+    ]
+    done = sum(1 for ok, _label in checks if ok)
+    return Completeness(percent=round(100 * done / len(checks)), missing=[label for ok, label in checks if not ok])
+
+
+def people_to_meet(*, member: MemberProfile, limit: int = 6) -> list[MemberProfile]:
+    """Listed members in the member's region who share most interests with them
+    (then the newest), never the member themself."""
+    return list(
+        MemberProfile.objects.listed()
+        .exclude(pk=member.pk)
+        .filter(region_id=member.region_id, interests__in=member.interests.values("pk"))
+        .annotate(shared=Count("interests", distinct=True))
+        .select_related("organisation", "region")
+        .order_by("-shared", "-joined_on", "pk")[:limit]
+    )
+
+
+def coffee_partner(*, member: MemberProfile) -> MemberProfile | None:
+    """This month's (or the latest) random coffee partner."""
+    pairing = (
+        CoffeePairing.objects.filter(Q(first=member) | Q(second=member))
+        .select_related("first", "second")
+        .order_by("-month")
+        .first()
+    )
+    if pairing is None:
+        return None
+    return pairing.second if pairing.first_id == member.pk else pairing.first
+
+
+# --- Special interest groups and discussions ------------------------------------------
+
+
+def group_threads(*, group: Community, include_hidden: bool = False) -> QuerySet:
+    """A group's discussions, latest activity first, with their visible reply count."""
+    from .models import Thread
+
+    threads = (
+        Thread.objects.filter(community=group)
+        .select_related("author")
+        .annotate(post_count=Count("posts", filter=Q(posts__hidden=False)))
+    )
+    if not include_hidden:
+        threads = threads.filter(hidden=False)
+    return threads.order_by("-last_post_at", "-pk")
+
+
+def thread_posts(*, thread, include_hidden: bool = False) -> QuerySet:
+    from .models import Post
+
+    posts = Post.objects.filter(thread=thread).select_related("author", "author__organisation")
+    if not include_hidden:
+        posts = posts.filter(hidden=False)
+    return posts.order_by("created_at", "pk")
+
+
+def group_proposals() -> QuerySet[Community]:
+    return (
+        Community.objects.filter(status="proposed")
+        .select_related("proposed_by")
+        .prefetch_related(
+            Prefetch(
+                "memberships", queryset=CommunityMembership.objects.filter(is_convenor=True).select_related("member")
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def recent_group_posts(*, member: MemberProfile, limit: int = 6) -> list:
+    """The newest visible posts in the member's approved groups, not their own."""
+    from .models import Post
+
+    return list(
+        Post.objects.filter(
+            thread__community__memberships__member=member,
+            thread__community__status="approved",
+            hidden=False,
+            thread__hidden=False,
+        )
+        .exclude(author=member)
+        .select_related("thread__community", "author")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def suggested_groups(*, member: MemberProfile, limit: int = 3) -> list[Community]:
+    """Open, approved groups the member is not in, the busiest first."""
+    return list(
+        Community.objects.filter(status="approved", is_open=True)
+        .exclude(memberships__member=member)
+        .annotate(size=Count("memberships", distinct=True))
+        .order_by("-size", "name")[:limit]
+    )

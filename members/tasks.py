@@ -17,3 +17,21 @@ def pair_random_coffee() -> int:
     pairs = coffee_pair(month=timezone.localdate())
     logger.info("Random coffee: %d pairs made", len(pairs))
     return len(pairs)
+
+
+@shared_task(name="members.send_group_digests")
+def send_group_digests() -> int:
+    """Beat, daily: the digest of the last day's posts to members who chose it."""
+    from .services.groups import digest_send
+
+    sent = digest_send()
+    logger.info("Group digests queued: %d", sent)
+    return sent
+
+
+@shared_task(name="members.send_onboarding")
+def send_onboarding() -> int:
+    """Beat, daily: the onboarding emails due today."""
+    from .services.onboarding import onboarding_send
+
+    return onboarding_send(today=timezone.localdate())

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from .views import member, programme
+from .views import groups, member, programme
 
 app_name = "members"
 
 urlpatterns = [
     path("", member.DirectoryView.as_view(), name="directory"),
+    path("home/", member.MemberHomeView.as_view(), name="home"),
     path("me/", member.MyProfileView.as_view(), name="me"),
     path("me/edit/", member.ProfileEditView.as_view(), name="me_edit"),
     path("me/settings/", member.SettingsView.as_view(), name="settings"),
@@ -22,7 +23,20 @@ urlpatterns = [
     path("messages/<int:message>/report/", member.ReportView.as_view(), name="message_report"),
     path("pledges/", member.PledgeWallView.as_view(), name="pledges"),
     path("communities/", member.CommunityListView.as_view(), name="communities"),
+    path("communities/propose/", groups.GroupProposeView.as_view(), name="group_propose"),
     path("communities/<slug:slug>/", member.CommunityDetailView.as_view(), name="community"),
+    path("communities/<slug:slug>/discussions/", groups.DiscussionListView.as_view(), name="community_discussions"),
+    path("communities/<slug:slug>/discussions/new/", groups.ThreadCreateView.as_view(), name="thread_new"),
+    path("communities/<slug:slug>/discussions/<int:pk>/", groups.ThreadView.as_view(), name="thread"),
+    path(
+        "communities/<slug:slug>/discussions/<int:pk>/moderate/",
+        groups.ThreadModerateView.as_view(),
+        name="thread_moderate",
+    ),
+    path("communities/<slug:slug>/posts/<int:pk>/report/", groups.PostReportView.as_view(), name="post_report"),
+    path("communities/<slug:slug>/notifications/", groups.GroupNotifyView.as_view(), name="group_notify"),
+    path("communities/<slug:slug>/members/<int:pk>/", groups.GroupMemberManageView.as_view(), name="group_member"),
+    path("groups/unsubscribe/<str:token>/", groups.GroupUnsubscribeView.as_view(), name="group_unsubscribe"),
     path("communities/<slug:slug>/membership/", member.CommunityMembershipView.as_view(), name="community_membership"),
     # The programme team
     path("programme/", programme.ProgrammeHomeView.as_view(), name="programme_home"),
@@ -36,6 +50,9 @@ urlpatterns = [
         programme.CommunityEditView.as_view(),
         name="programme_community_edit",
     ),
+    path("programme/onboarding/", programme.OnboardingListView.as_view(), name="programme_onboarding"),
+    path("programme/onboarding/<int:pk>/", programme.OnboardingEditView.as_view(), name="programme_onboarding_edit"),
+    path("programme/groups/", groups.GroupProposalsView.as_view(), name="programme_groups"),
     path("programme/interests/", programme.InterestModerationView.as_view(), name="programme_interests"),
     path("programme/reports/", programme.ReportListView.as_view(), name="reports"),
     path("programme/reports/<int:pk>/resolve/", programme.ReportResolveView.as_view(), name="report_resolve"),

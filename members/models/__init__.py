@@ -1,3 +1,4 @@
+from .discussions import Post, PostReport, Thread
 from .membership import (
     AbuseReport,
     CoffeePairing,
@@ -9,6 +10,7 @@ from .membership import (
     MemberProfile,
     Pledge,
 )
+from .onboarding import OnboardingStep, OnboardingTopic
 from .people import Nation, Organisation, OrganisationKind, Region, User, UserManager
 
 __all__ = [
@@ -21,10 +23,15 @@ __all__ = [
     "Interest",
     "MemberProfile",
     "Nation",
+    "OnboardingStep",
+    "OnboardingTopic",
     "Organisation",
     "OrganisationKind",
     "Pledge",
+    "Post",
+    "PostReport",
     "Region",
+    "Thread",
     "User",
     "UserManager",
 ]

@@ -12,9 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
+    CommunityKind,
+    CommunityStatus,
     InterestStatus,
     MembershipStatus,
     MemberSource,
+    NotifyChoice,
     PledgeCategory,
     ReportStatus,
     RoleCategory,
@@ -116,6 +119,10 @@ class MemberProfile(models.Model):
         return reverse("members:profile", kwargs={"pk": self.pk})
 
     @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.full_name.split()[:2]).upper()
+
+    @property
     def organisation_name(self) -> str:
         return self.organisation.name if self.organisation_id else self.organisation_other
 
@@ -158,6 +165,14 @@ class Community(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(MemberProfile, through="CommunityMembership", related_name="communities")
+    # Special interest groups (issue #17): proposed by a member, approved by the programme team.
+    kind = models.CharField(max_length=20, choices=CommunityKind.choices, default=CommunityKind.PRACTICE)
+    status = models.CharField(max_length=10, choices=CommunityStatus.choices, default=CommunityStatus.APPROVED)
+    learning_question = models.CharField(_("the learning question it explores"), max_length=300, blank=True)
+    welcome_message = models.TextField(_("welcome message"), max_length=2000, blank=True)
+    proposed_by = models.ForeignKey(
+        MemberProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="groups_proposed"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -174,6 +189,10 @@ class CommunityMembership(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     member = models.ForeignKey(MemberProfile, on_delete=models.CASCADE, related_name="community_memberships")
     joined_at = models.DateTimeField(auto_now_add=True)
+    is_convenor = models.BooleanField(default=False)
+    notify = models.CharField(
+        _("emails about new posts"), max_length=10, choices=NotifyChoice.choices, default=NotifyChoice.DIGEST
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["community", "member"], name="one_membership_per_community")]

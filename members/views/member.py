@@ -26,6 +26,7 @@ from ..forms import (
     SettingsForm,
 )
 from ..models import Community, Pledge
+from ..panels import home_panels, profile_sections
 from ..permissions import (
     can_contact,
     can_view_profile,
@@ -33,13 +34,18 @@ from ..permissions import (
     get_profile_for_user_or_404,
 )
 from ..selectors import (
+    coffee_partner,
     communities_with_counts,
     community_members,
     directory_filter_options,
     directory_search,
     messages_for,
+    people_to_meet,
     pledge_wall,
+    profile_completeness,
     profile_for_owner,
+    recent_group_posts,
+    suggested_groups,
 )
 from ..services.contact import contact_allowance_left
 from .mixins import ActiveMemberMixin, MemberAreaMixin, ProfileOwnerMixin
@@ -73,6 +79,8 @@ class DirectoryView(MemberAreaMixin, ListView):
             community=_by_slug(self.filters.communities, criteria.get("community")),
             cohort=criteria.get("cohort", ""),
             sort=criteria.get("sort", ""),
+            organisation_kind=criteria.get("organisation_kind", ""),
+            expertise=" ".join(criteria.get("expertise", "").split()),
         )
 
     def get_context_data(self, **kwargs):
@@ -97,6 +105,7 @@ class ProfileView(MemberAreaMixin, TemplateView):
             profile=profile,
             is_own=profile.user_id == self.request.user.pk,
             can_contact=can_contact(self.request.user, profile),
+            sections=profile_sections(member=profile, viewer=self.request.user),
             **kwargs,
         )
 
@@ -125,7 +134,9 @@ class MyProfileView(ProfileOwnerMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         profile = profile_for_owner(user=self.request.user)
-        return super().get_context_data(profile=profile, **kwargs)
+        return super().get_context_data(
+            profile=profile, sections=profile_sections(member=profile, viewer=self.request.user), **kwargs
+        )
 
 
 class ProfileEditView(ActiveMemberMixin, FormView):
@@ -278,7 +289,11 @@ class CommunityDetailView(MemberAreaMixin, ListView):
         return community_members(community=self.community)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(community=self.community, **kwargs)
+        from ..services.groups import can_moderate
+
+        return super().get_context_data(
+            community=self.community, can_moderate=can_moderate(self.request.user, self.community), **kwargs
+        )
 
 
 class CommunityMembershipView(ActiveMemberMixin, View):
@@ -418,3 +433,23 @@ class ReportView(ActiveMemberMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Thank you. The programme team will look at your report."))
         return redirect("members:directory")
+
+
+class MemberHomeView(ActiveMemberMixin, TemplateView):
+    """The member's home: what the apps above add (their next events, ...) and
+    what members itself knows (profile completeness, people to meet, coffee)."""
+
+    template_name = "members/home.html"
+
+    def get_context_data(self, **kwargs):
+        member = self.member
+        return super().get_context_data(
+            member=member,
+            completeness=profile_completeness(member=member),
+            suggested_people=people_to_meet(member=member),
+            coffee=coffee_partner(member=member),
+            group_posts=recent_group_posts(member=member),
+            groups_to_join=suggested_groups(member=member),
+            panels=home_panels(member=member),
+            **kwargs,
+        )

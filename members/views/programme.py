@@ -19,12 +19,14 @@ from ..forms import (
     ImportForm,
     InterestForm,
     MemberFilterForm,
+    OnboardingStepForm,
     ReportFilterForm,
     ResolveForm,
     StatusForm,
 )
-from ..models import AbuseReport, Community, Interest, MemberProfile
+from ..models import AbuseReport, Community, Interest, MemberProfile, OnboardingStep
 from ..selectors import interests_waiting, members_for_programme, membership_growth, reports_for_programme
+from ..services.onboarding import onboarding_step_update
 
 IMPORT_SESSION_KEY = "members_import"
 
@@ -318,3 +320,32 @@ def _chart(growth) -> dict | None:
         points.append(f"{x},{y}")
     target_y = round(height - growth.target.members * height / peak, 1) if growth.target else None
     return {"width": width, "height": height, "points": " ".join(points), "target_y": target_y}
+
+
+class OnboardingListView(ProgrammeTeamMixin, TemplateView):
+    template_name = "members/programme/onboarding.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(steps=OnboardingStep.objects.order_by("days_after_joining"), **kwargs)
+
+
+class OnboardingEditView(ProgrammeTeamMixin, FormView):
+    template_name = "members/programme/onboarding_edit.html"
+
+    def get_form_class(self):
+        return OnboardingStepForm
+
+    @cached_property
+    def step(self):
+        return get_object_or_404(OnboardingStep, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {"subject": self.step.subject, "body": self.step.body, "is_active": self.step.is_active}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(step=self.step, **kwargs)
+
+    def form_valid(self, form):
+        onboarding_step_update(step=self.step, by=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("The email is saved."))
+        return redirect("members:programme_onboarding")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "applications",
     "equality",
     "selection",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.pair_random_coffee",
         "schedule": crontab(minute=0, hour=9, day_of_month=1),
     },
+    # Events: reminders a week and a day before; unanswered offers of places lapse.
+    "events-send-reminders": {"task": "events.send_reminders", "schedule": 15 * 60.0},
+    "events-lapse-offers": {"task": "events.lapse_offers", "schedule": 15 * 60.0},
+    # Special interest groups: the daily digest of new posts, at 7 am.
+    "members-group-digests": {"task": "members.send_group_digests", "schedule": crontab(minute=0, hour=7)},
+    # Onboarding emails on days 3, 10 and 30 after joining.
+    "members-onboarding": {"task": "members.send_onboarding", "schedule": crontab(minute=30, hour=9)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------

@@ -66,3 +66,14 @@ class PledgeFactory(factory.django.DjangoModelFactory):
     member = factory.SubFactory(MemberFactory)
     text = "I will mentor a new member."
     category = "mentoring"
+
+
+def onboarding_steps():
+    """The default onboarding emails, as the migration adds them (a transactional
+    test's flush removes the migration's rows)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("members.migrations.0008_onboarding")
+    migration.add_default_steps(apps, None)

@@ -55,6 +55,15 @@ MEMBERS = {**staff_area("programme"), "member": OK}
 MEMBER_ONLY = {**dict.fromkeys(ROLES, FORBIDDEN), "visitor": LOGIN, "member": OK}
 REVIEWER = staff_area("reviewer")
 NOMINATOR = staff_area("nominator")
+# An event's organisers: its organisation's nominators and the programme team; to
+# anyone else its management pages do not exist.
+EVENT_ORGANISER = {
+    **dict.fromkeys(ROLES, NOT_FOUND),
+    "visitor": LOGIN,
+    **dict.fromkeys(["nominator", "programme", "admin"], OK),
+    "programme_without_mfa": MFA,
+}
+EVENT_REGISTRANT = {**dict.fromkeys(ROLES, NOT_FOUND), "visitor": LOGIN, "member": OK}
 
 POLICY = {
     "home": PUBLIC,
@@ -263,6 +272,39 @@ POLICY = {
         ]
     },
     "waves:send_test": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    # Events (issue #17): the world's event is under way, organised by the nominator's
+    # organisation, and the member has a place at it.
+    **{f"events:{name}": PUBLIC for name in ["list", "detail"]},
+    "events:create": staff_area("programme", "nominator"),
+    "events:calendar": SIGNED_IN,
+    "events:insight": PROGRAMME,
+    "events:feed": dict.fromkeys(ROLES, NOT_FOUND),
+    **{
+        f"events:{name}": {**dict.fromkeys(ROLES, POST_ONLY), "visitor": LOGIN}
+        for name in ["register", "cancel", "accept"]
+    },
+    **{f"events:{name}": {**EVENT_REGISTRANT} for name in ["confirmation", "pledge", "feedback"]},
+    "events:ics": {**EVENT_ORGANISER, "member": OK, "programme_without_mfa": OK},
+    **{f"events:{name}": {**EVENT_ORGANISER, "member": OK} for name in ["wall", "wall_json"]},
+    **{f"events:{name}": EVENT_ORGANISER for name in ["edit", "manage", "check_in", "check_in_code"]},
+    **{
+        f"events:{name}": {**EVENT_ORGANISER, **dict.fromkeys(["nominator", "programme", "admin"], POST_ONLY)}
+        for name in ["cancel_event", "pledge_hide"]
+    },
+    "members:home": MEMBER_ONLY,
+    # Special interest groups (issue #17): the world's member convenes the world's community.
+    "members:group_propose": MEMBER_ONLY,
+    "members:programme_groups": PROGRAMME,
+    "members:programme_onboarding": PROGRAMME,
+    "members:programme_onboarding_edit": PROGRAMME,
+    **{f"members:{name}": MEMBERS for name in ["community_discussions", "thread"]},
+    "members:thread_new": {**MEMBERS, "programme": NOT_FOUND, "admin": NOT_FOUND},
+    "members:post_report": {**MEMBERS, "programme": NOT_FOUND, "admin": NOT_FOUND},
+    **{
+        f"members:{name}": {**MEMBERS, **dict.fromkeys(["member", "programme", "admin"], POST_ONLY)}
+        for name in ["thread_moderate", "group_notify", "group_member"]
+    },
+    "members:group_unsubscribe": dict.fromkeys(ROLES, NOT_FOUND),
     "waves:action": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
 }
 

@@ -9,7 +9,10 @@ from django.test import Client
 from applications.choices import RouteKind
 from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
+from events.models import EventPledge
+from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
+from members.services.groups import thread_start
 from q_portal.roles import Role
 from selection.choices import ConflictKind, DecisionOutcome
 from selection.models import Conflict, PracticeApplication, ReviewerProfile
@@ -18,7 +21,8 @@ from selection.views.privacy import PEOPLE_SESSION_KEY
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
-from tests.factories.members import CommunityFactory, MemberFactory
+from tests.factories.events import happening_now, registered
+from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
 from tests.factories.selection import assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
 
@@ -95,6 +99,13 @@ def world(db):
     practice = PracticeApplication.objects.create(
         round=closed_round(), title="Practice 1", answers={"a": "A."}, agreed_scores={"a": 3}, rationale="Why."
     )
+    onboarding_steps()
+    CommunityMembership.objects.create(community=community, member=member, is_convenor=True)
+    CommunityMembership.objects.create(community=community, member=other_member)
+    thread = thread_start(group=community, member=other_member, title="Hello", body="First post", by=other_member.user)
+    event = happening_now(organisation=organisation, capacity=10)
+    event_registration = registered(event, member)
+    event_pledge = EventPledge.objects.create(event=event, member=member, text="Mentor a new member")
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -114,6 +125,8 @@ def world(db):
         "slug": community.slug,
         "message": message.pk,
         "provider_id": "nhs",  # an identity provider's id (q_portal/sso)
+        "code": event_registration.checkin_token,
+        "pledge": event_pledge.pk,
         # The programme team's page of the applicant's personal data, as a search
         # in the team member's session links to it.
         "person": "world-person",
@@ -148,5 +161,10 @@ def world(db):
         "members:report_resolve": report.pk,
         "waves": WaveFactory(round=round).pk,
         "waves:reminder_edit": round.pk,
+        "events": event.pk,
+        "members:thread": thread.pk,
+        "members:thread_moderate": thread.pk,
+        "members:post_report": thread.posts.get().pk,
+        "members:programme_onboarding_edit": OnboardingStep.objects.get(topic="profile").pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)

@@ -29,10 +29,20 @@ from .access import ANY, OK, POLICY, ROLES, url_for, url_patterns
 pytestmark = pytest.mark.django_db
 
 # Where the product's forms live: a new forms module elsewhere must be added here.
-PRODUCT_FORM_MODULES = ["applications.forms", "selection.forms", "members.forms", "equality.forms"]
+PRODUCT_FORM_MODULES = ["applications.forms", "selection.forms", "members.forms", "equality.forms", "events.forms"]
 # The URLs whose pages are crawled for forms (and allauth's sign-up, whose form
 # is the product's).
-PRODUCT_URLS = ("applications:", "updates:", "rounds:", "nominations:", "selection:", "members:", "waves:", "equality:")
+PRODUCT_URLS = (
+    "applications:",
+    "updates:",
+    "rounds:",
+    "nominations:",
+    "selection:",
+    "members:",
+    "waves:",
+    "equality:",
+    "events:",
+)
 # Forms a view builds from the POST alone (the page renders its buttons by hand):
 # covered when the crawl posts bad input to the URL named here.
 POSTED_TO = {
@@ -45,6 +55,10 @@ POSTED_TO = {
 # Forms the crawl cannot reach in the world, each with where its bad input is
 # tested instead. A form in none of these fails the check.
 NOT_CRAWLED = {
+    "members.forms.PostReplyForm": (
+        "the crawl reaches a discussion as the programme team first, who moderate but do not post: "
+        "tests/members/test_groups.py::test_reply_survives_bad_input"
+    ),
     "applications.forms.nominations.InvitationAcceptForm": (
         "reached only with a valid signed invitation: tests/applications/test_nominations_views.py"
     ),

@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from applications import demo as applications_demo
 from applications import demo_nominations, demo_waves
 from equality import demo as equality_demo
+from events import demo as events_demo
 from members import demo as members_demo
+from members import demo_groups
 from selection import demo as selection_demo
 from selection import demo_practice as selection_demo_practice
 
@@ -30,6 +32,8 @@ class Command(BaseCommand):
         demo_waves.seed_waves()
         equality_demo.seed_equality_monitoring()
         selection_demo_practice.seed_practice()
+        events_demo.seed_events()
+        demo_groups.seed_groups()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:
