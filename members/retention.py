@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, not_personal, register
 
+from .models import PostReport
 from .services import retention as services
 
 register(
@@ -66,3 +67,37 @@ not_personal("members.Organisation", reason="Organisations' names, not people's.
 not_personal("members.Interest", "name", reason="A topic members share (the suggester is a link to an account).")
 not_personal("members.Community", reason="A community of practice, described by the programme team.")
 not_personal("members.GrowthTarget", reason="A membership target: a number and a date.")
+register(
+    Rule(
+        "members.PostReport",
+        holds=_("A report of a group post: who reported it and why"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.DELETE,
+        period=Period("RETENTION_POST_REPORT_MONTHS", 12, "months"),
+        after=_("it was made, once dealt with"),
+        due=lambda cutoff: PostReport.objects.filter(resolved=True, created_at__lt=cutoff),
+        public=False,
+    )
+)
+register(
+    Rule(
+        "members.Post",
+        holds=_("What you write in a group's discussions"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.WITH,
+        kept=_(
+            "As long as the group, so its discussions stay readable; when your account is erased, your posts "
+            "lose your name"
+        ),
+    )
+)
+register(
+    Rule(
+        "members.Thread",
+        holds=_("The subjects of discussions you start in a group"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.WITH,
+        kept=_("As long as the group, so its discussions stay readable"),
+    )
+)
+not_personal("members.OnboardingStep", reason="The onboarding emails' wording, written by the programme team.")

@@ -15,7 +15,7 @@ from django.contrib.sessions.models import Session
 from applications.choices import ApplicationOutcome, ApplicationStatus, SubscriptionStatus
 from applications.models import Application, CohortUpload, Nomination, UpdateSubscription
 from members.choices import MembershipStatus, ReportStatus
-from members.models import AbuseReport, ContactMessage, MemberProfile, Pledge, User
+from members.models import AbuseReport, Community, ContactMessage, MemberProfile, Pledge, User
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
 from q_portal.outbox.models import OutboundEmail
@@ -252,6 +252,28 @@ def practice_review_case():
     return gone(PracticeReview, review.pk)
 
 
+def post_report_case():
+    from members.models import Post, PostReport, Thread
+
+    member = MemberFactory()
+    group = Community.objects.create(name="Human factors", slug="human-factors", description="A group.")
+    thread = Thread.objects.create(community=group, title="Hello", author=member, last_post_at=EVENT)
+    post = Post.objects.create(thread=thread, author=member, body="First post", body_html="<p>First post</p>")
+    report = PostReport.objects.create(post=post, reporter=MemberFactory(), reason="Names a patient", resolved=True)
+    return gone(PostReport, report.pk)
+
+
+def event_feedback_case():
+    from events.models import Feedback
+    from tests.factories.events import happening_now, registered
+
+    event = happening_now(capacity=5)  # ends within hours of EVENT
+    feedback = Feedback.objects.create(
+        registration=registered(event, MemberFactory()), rating=4, went_well="Meeting Jane", improve="More time"
+    )
+    return lambda: Feedback.objects.filter(pk=feedback.pk, went_well="", improve="", rating=4).exists()
+
+
 def cleared(model, lookup, **empty):
     def case():
         application = reviewed_and_anonymised()
@@ -282,6 +304,8 @@ CASES = {
     "selection.Review": cleared(Review, "assignment__application", note_to_panel=""),
     "selection.CriterionFeedback": cleared(CriterionFeedback, "application", text=""),
     "selection.PracticeReview": practice_review_case,
+    "members.PostReport": post_report_case,
+    "events.Feedback": event_feedback_case,
     "selection.Conflict": cleared(Conflict, "application", reason="Removed when the application was anonymised."),
 }
 
