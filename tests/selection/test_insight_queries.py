@@ -2,7 +2,6 @@
 20 applications as with 10,000 (30,000 reviews, 90,000 scores): everything is
 aggregated in the database."""
 
-
 import pytest
 from django.urls import reverse
 
