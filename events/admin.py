@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import CalendarFeed, Event, EventPledge, EventSeries, Feedback, Registration
 
@@ -10,6 +11,8 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     list_select_related = ["region"]
     raw_id_fields = ["series", "created_by", "organisation"]
+    # Map and online links are https unless typed otherwise (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(EventSeries)

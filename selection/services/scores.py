@@ -238,6 +238,14 @@ def scores_review_changed(*, application: Application) -> None:
     numbers now, in the caller's transaction; the round's normalised scores and
     estimates after commit, debounced (`scores_recompute_soon`)."""
     scores_refresh(round=application.round, application_ids=[application.pk])
+    round_id = application.round_id
+
+    # A named function, not a partial: Django's robust on_commit logs a failure
+    # by the callback's __qualname__, which a partial lacks.
+    def recompute_soon() -> None:
+        scores_recompute_soon(round_id=round_id)
+
+    transaction.on_commit(recompute_soon, robust=True)
 
 
 # --- PostgreSQL ------------------------------------------------------------------

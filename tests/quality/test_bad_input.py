@@ -228,7 +228,13 @@ def send(world, role, method, url, fields):
     response = client.post(url, fields, follow=True) if method == "post" else client.get(url, fields, follow=True)
     shown = f"{role} {method.upper()} {url} {fields!r:.300}"
     assert response.status_code < 500, f"{shown} answered {response.status_code}"
-    assert SCRIPT not in response.content.decode(errors="replace"), f"{shown} echoed script unescaped"
+    if response["Content-Type"].startswith("text/html"):
+        assert SCRIPT not in response.content.decode(errors="replace"), f"{shown} echoed script unescaped"
+    else:
+        # A download (a person's data as JSON, a CSV) carries stored text as it was
+        # typed; a browser saves it rather than rendering it.
+        assert response.get("Content-Disposition", "").startswith("attachment"), f"{shown} is not a download"
+        assert response["X-Content-Type-Options"] == "nosniff", shown
 
 
 def generated_bad_input(world, role, method, url, names):
