@@ -1,0 +1,392 @@
+"""Mutation testing of the portal's rules (`make mutation`).
+
+Runs mutmut (configured under `[tool.mutmut]` in pyproject.toml) once per rule
+module below, one module at a time, each against only the tests that cover it,
+and writes the score of each to `bench/results/mutation.md` (the raw counts and
+every surviving mutant go to `bench/results/mutation.json`, which keeps the
+last result of modules not run this time).
+
+    make mutation                                   # every module
+    make mutation MODULES="word-limits throttle"    # some of them
+    .venv/bin/python bench/mutation.py --list       # the module names
+
+A mutant is one small change to the code (`<` for `<=`, a deleted call, a
+changed string). A module's score is the share of its mutants some test
+failed on ("killed"); a mutant that a test run takes too long on counts as
+killed too (it hangs), while one that no test even executes counts as
+surviving. Each survivor is listed in the report, with the reason it is
+harmless from `bench/mutation_notes.toml` when someone has written one; a
+survivor without a reason is a gap in the tests (or code that can go).
+
+Each module runs in its own process (mutmut keeps its state in module-level
+globals) in a fresh `mutants/` folder (the last module's stays, for `mutmut
+show`), with the module's tests given to mutmut as its test selection, under a
+time limit (`MUTATION_TIMEOUT`, seconds per module, default 1800). Tests use
+`DATABASE_URL` and `REDIS_URL` as `make test` does. It is not part of `make
+test` or CI: run it before a release and when you change a rule.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+NOTES = ROOT / "bench" / "mutation_notes.toml"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One rule module: the code mutated and the tests that must notice."""
+
+    name: str
+    title: str
+    path: str
+    tests: list[str]
+    # mutmut mutant-name patterns (fnmatch) limiting the run to the functions
+    # holding the rule; empty means every function in the file.
+    functions: list[str] = field(default_factory=list)
+    # Shown in the report beside the score.
+    note: str = ""
+
+
+def _module(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _only(path: str, *names: str) -> list[str]:
+    """Patterns for the named functions or methods of a file (a method as
+    `Class.method`); mutmut names a mutant `module.x_function__mutmut_3`, or
+    `module.xǁClassǁmethod__mutmut_3`."""
+    module = _module(path)
+    patterns = []
+    for name in names:
+        if "." in name:
+            cls, method = name.split(".")
+            patterns.append(f"{module}.xǁ{cls}ǁ{method}__mutmut_*")
+        else:
+            patterns.append(f"{module}.x_{name}__mutmut_*")
+    return patterns
+
+
+APPS = "tests/applications/"
+SEL = "tests/selection/"
+OUTBOX = "tests/outbox/"
+
+TARGETS = [
+    Target(
+        "round-state",
+        "Deadlines and round state: when a round is accepting",
+        "applications/models/rounds.py",
+        [f"{APPS}test_deadlines.py", f"{APPS}test_rounds_selectors.py", f"{APPS}test_public_views.py"],
+    ),
+    Target(
+        "deadline-guards",
+        "Deadlines: the applicant's journey refused after closing",
+        "applications/services/applications.py",
+        [f"{APPS}test_deadlines.py", f"{APPS}test_applications_services.py", f"{APPS}test_applicant_views.py"],
+    ),
+    Target(
+        "word-limits",
+        "Word limits: counting and the limit",
+        "applications/validators.py",
+        [f"{APPS}test_word_limits.py", f"{APPS}test_applications_services.py", f"{APPS}test_nominations_forms.py"],
+    ),
+    Target(
+        "sections",
+        "Word limits and completeness: the task list's section states",
+        "applications/selectors/applications.py",
+        [
+            f"{APPS}test_word_limits.py",
+            f"{APPS}test_deadlines.py",
+            f"{APPS}test_applicant_views.py",
+            f"{APPS}test_rounds_selectors.py",
+        ],
+        _only(
+            "applications/selectors/applications.py",
+            "_state",
+            "route_needs_course",
+            "route_needs_organisation",
+            "application_sections",
+            "application_is_complete",
+            "rounds_open_for_applications",
+            "next_round_expected",
+        ),
+    ),
+    Target(
+        "quotas",
+        "Nomination quotas, and accepting a nomination",
+        "applications/services/nominations.py",
+        [f"{APPS}test_nominations_services.py", f"{APPS}test_deadlines.py", f"{APPS}test_nominations_views.py"],
+        _only(
+            "applications/services/nominations.py",
+            "quota_for",
+            "_refuse_unless_nominating",
+            "_refuse_beyond_quota",
+            "nomination_accept",
+        ),
+    ),
+    Target(
+        "placeholders",
+        "Placeholders in email waves",
+        "applications/placeholders.py",
+        [f"{APPS}test_waves_placeholders.py", f"{APPS}test_waves_services.py"],
+    ),
+    Target(
+        "throttle",
+        "The outbox throttle (emails a minute across workers)",
+        "q_portal/outbox/throttle.py",
+        [f"{OUTBOX}test_throttle.py", f"{OUTBOX}test_batches.py"],
+    ),
+    Target(
+        "outbox-send",
+        "The outbox: claiming due emails and sending them",
+        "q_portal/outbox/services.py",
+        [
+            f"{OUTBOX}test_services.py",
+            f"{OUTBOX}test_batches.py",
+            f"{OUTBOX}test_tasks.py",
+            f"{OUTBOX}test_throttle.py",
+        ],
+        _only(
+            "q_portal/outbox/services.py",
+            "outbox_send",
+            "outbox_sweep",
+            "outbox_recover",
+            "_claim_due",
+            "_deliver",
+            "_record_sent",
+            "_record_failure",
+            "_release",
+        ),
+    ),
+    Target(
+        "release",
+        "Releasing decisions to applicants",
+        "selection/services/release.py",
+        [f"{SEL}test_release_services.py", f"{SEL}test_release_views.py"],
+    ),
+    Target(
+        "places",
+        "Places: offers, confirming, declining, lapsing, the waiting list",
+        "selection/services/places.py",
+        [f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
+    ),
+    Target(
+        "retention-applications",
+        "Retention: applications",
+        "applications/services/retention.py",
+        [f"{APPS}test_retention.py"],
+        note="listed for coverage; not yet worked on (issue 24 left it for later)",
+    ),
+    Target(
+        "retention-selection",
+        "Retention: selection records",
+        "selection/services/retention.py",
+        [f"{SEL}test_retention.py"],
+        note="listed for coverage; not yet worked on (issue 24 left it for later)",
+    ),
+    # Being rewritten under issue 15: listed so they are measured once it lands.
+    Target(
+        "scoring",
+        "Scoring and ranking (pure)",
+        "selection/scoring.py",
+        [f"{SEL}test_scoring.py"],
+        note="being rewritten (issue 15); tests not yet worked on here",
+    ),
+    Target(
+        "scores",
+        "Scoring and ranking (service)",
+        "selection/services/scores.py",
+        [f"{SEL}test_scores.py", f"{SEL}test_scoring.py"],
+        note="being rewritten (issue 15); tests not yet worked on here",
+    ),
+    Target(
+        "assignment",
+        "Assignment of reviewers (pure)",
+        "selection/assignment.py",
+        [f"{SEL}test_assignment.py"],
+        note="being rewritten (issue 15); tests not yet worked on here",
+    ),
+    Target(
+        "assignments",
+        "Assignment of reviewers (service)",
+        "selection/services/assignments.py",
+        [f"{SEL}test_assignment.py", f"{SEL}test_services.py"],
+        note="being rewritten (issue 15); tests not yet worked on here",
+    ),
+]
+BY_NAME = {target.name: target for target in TARGETS}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout"}
+STATUS.update({-24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"})
+
+
+def _run_one(target: Target) -> None:
+    """In a child process: run mutmut over one target and print its results as JSON."""
+    from mutmut import configuration
+    from mutmut.__main__ import _run
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    base = configuration._load_config()
+    configuration._config = dataclasses.replace(
+        base,
+        only_mutate=[target.path],
+        pytest_add_cli_args_test_selection=[path for path in target.tests if (ROOT / path).exists()],
+    )
+    try:
+        _run(target.functions, max_children=1)
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            raise
+    meta = json.loads((ROOT / "mutants" / f"{target.path}.meta").read_text())
+    mutants = []
+    for name, code in sorted(meta["exit_code_by_key"].items(), key=lambda item: _order(item[0])):
+        if target.functions and not any(_matches(name, pattern) for pattern in target.functions):
+            continue
+        status = STATUS.get(code, "suspicious")
+        entry = {"name": name, "status": status}
+        if status not in ("killed", "timeout"):
+            entry["diff"] = _changed_lines(get_diff_for_mutant(name, path=target.path))
+        mutants.append(entry)
+    print("MUTATION-RESULT " + json.dumps(mutants))
+
+
+def _matches(name: str, pattern: str) -> bool:
+    from fnmatch import fnmatch
+
+    return fnmatch(name, pattern)
+
+
+def _order(name: str) -> tuple[str, int]:
+    function, _sep, number = name.rpartition("__mutmut_")
+    return function, int(number) if number.isdigit() else 0
+
+
+def _changed_lines(diff: str) -> list[str]:
+    return [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def run(target: Target, *, timeout: int) -> dict:
+    """Run one target in a child process with a fresh mutants folder."""
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    started = datetime.now(UTC)
+    try:
+        completed = subprocess.run(  # noqa: S603 - our own script
+            [sys.executable, __file__, "--child", target.name],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"stopped after {timeout} s (MUTATION_TIMEOUT)", "at": started.isoformat()}
+    seconds = round((datetime.now(UTC) - started).total_seconds())
+    for line in completed.stdout.splitlines():
+        if line.startswith("MUTATION-RESULT "):
+            mutants = json.loads(line.removeprefix("MUTATION-RESULT "))
+            return {"mutants": mutants, "seconds": seconds, "at": started.isoformat()}
+    tail = (completed.stdout + completed.stderr).strip().splitlines()[-15:]
+    return {"error": "mutmut did not finish: " + " / ".join(tail), "seconds": seconds, "at": started.isoformat()}
+
+
+def score(result: dict) -> tuple[int, int, float]:
+    mutants = result.get("mutants", [])
+    killed = sum(mutant["status"] in ("killed", "timeout") for mutant in mutants)
+    total = sum(mutant["status"] not in ("skipped", "not checked") for mutant in mutants)
+    return killed, total, (100.0 * killed / total if total else 0.0)
+
+
+def write_report(results: dict) -> None:
+    notes = tomllib.loads(NOTES.read_text()) if NOTES.exists() else {}
+    lines = [
+        "# Mutation testing of the portal's rules",
+        "",
+        "Written by `make mutation` (`bench/mutation.py`, mutmut 3 configured in `pyproject.toml`). Each module is",
+        "mutated on its own and run against only the tests that cover it. Score = mutants killed (a test failed, or",
+        "the run hung) / mutants tested; a mutant no test executes counts as surviving. Target: ≥ 95 %, and no",
+        "surviving mutant that removes a permission, deadline, quota or capacity guard.",
+        "",
+        "| module | code | mutants | killed | score | run |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
+    ]
+    for target in TARGETS:
+        result = results.get(target.name)
+        if result is None:
+            lines.append(f"| {target.title} | `{target.path}` | - | - | not run | {target.note} |")
+            continue
+        if "error" in result:
+            lines.append(f"| {target.title} | `{target.path}` | - | - | failed | {result['error'][:200]} |")
+            continue
+        killed, total, percent = score(result)
+        when = result["at"][:16].replace("T", " ")
+        extra = f"; {target.note}" if target.note else ""
+        scope = " (rule functions)" if target.functions else ""
+        lines.append(
+            f"| {target.title} | `{target.path}`{scope} | {total} | {killed} | {percent:.1f} % "
+            f"| {when} UTC, {result.get('seconds', '?')} s{extra} |"
+        )
+    lines += ["", "## Surviving mutants", ""]
+    for target in TARGETS:
+        result = results.get(target.name) or {}
+        survivors = [mutant for mutant in result.get("mutants", []) if mutant["status"] not in ("killed", "timeout")]
+        if not survivors:
+            continue
+        lines += [f"### {target.title} (`{target.path}`)", ""]
+        if target.note:
+            lines += [f"_{target.note}_", ""]
+        for mutant in survivors:
+            short = mutant["name"].rpartition(".")[2]
+            why = notes.get(target.name, {}).get(short, "NOT EXPLAINED: a gap in the tests")
+            lines.append(f"- `{short}` ({mutant['status']}): {why}")
+            lines += ["  ```diff", *[f"  {line}" for line in mutant.get("diff", [])], "  ```"]
+        lines.append("")
+    (RESULTS / "mutation.md").write_text("\n".join(lines).rstrip() + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", help="module names (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the modules and exit")
+    parser.add_argument("--report", action="store_true", help="rewrite mutation.md from mutation.json and exit")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    if args.child:
+        _run_one(BY_NAME[args.child])
+        return
+    if args.list:
+        for target in TARGETS:
+            print(f"{target.name:24} {target.path:42} {target.title}")
+        return
+    store = RESULTS / "mutation.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    if not args.report:
+        unknown = [name for name in args.modules if name not in BY_NAME]
+        if unknown:
+            parser.error(f"unknown module(s): {', '.join(unknown)}; see --list")
+        timeout = int(os.environ.get("MUTATION_TIMEOUT", "1800"))
+        for target in [BY_NAME[name] for name in args.modules] or TARGETS:
+            print(f"{target.name}: mutating {target.path} ...", flush=True)
+            results[target.name] = run(target, timeout=timeout)
+            if "error" in results[target.name]:
+                print(f"  {results[target.name]['error']}", flush=True)
+            else:
+                killed, total, percent = score(results[target.name])
+                print(f"  {killed}/{total} killed: {percent:.1f} %", flush=True)
+            store.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+            write_report(results)
+    write_report(results)
+
+
+if __name__ == "__main__":
+    main()
