@@ -92,7 +92,13 @@ TARGETS = [
         "deadline-guards",
         "Deadlines: the applicant's journey refused after closing",
         "applications/services/applications.py",
-        [f"{APPS}test_deadlines.py", f"{APPS}test_applications_services.py", f"{APPS}test_applicant_views.py"],
+        [
+            f"{APPS}test_deadlines.py",
+            f"{APPS}test_applications_services.py",
+            f"{APPS}test_application_journey_rules.py",
+            f"{APPS}test_word_limits.py",
+            f"{APPS}test_applicant_views.py",
+        ],
     ),
     Target(
         "word-limits",

@@ -208,3 +208,23 @@ def test_nomination_accept_a_moment_before_closing_starts_the_application():
         application = nomination_services.nomination_accept(nomination=nomination, by=nominee)
 
     assert (application.applicant, application.round, application.route.kind) == (nominee, round, RouteKind.NOMINATED)
+
+
+def test_refusal_after_closing_says_when_the_round_closed_in_uk_time():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    closes = datetime(2027, 3, 31, 17, 30, tzinfo=ZoneInfo("Europe/London"))
+    round = RoundFactory(name="Spring 2027", opens_at=closes - timedelta(days=30), closes_at=closes)
+    with at(round.opens_at):
+        application = ApplicationFactory(round=round)
+
+    with at(closes), pytest.raises(PortalError) as refused:
+        services.application_save_section(
+            application=application, by=application.applicant, section="about", values={"job_title": "Late"}
+        )
+
+    assert (
+        refused.value.message
+        == "Spring 2027 closed on 31 March 2027 at 5:30PM. Your application can no longer be changed."
+    )
