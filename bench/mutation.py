@@ -111,10 +111,10 @@ TARGETS = [
         "Word limits and completeness: the task list's section states",
         "applications/selectors/applications.py",
         [
+            f"{APPS}test_task_list.py",
             f"{APPS}test_word_limits.py",
             f"{APPS}test_deadlines.py",
             f"{APPS}test_applicant_views.py",
-            f"{APPS}test_rounds_selectors.py",
         ],
         _only(
             "applications/selectors/applications.py",
@@ -123,6 +123,7 @@ TARGETS = [
             "route_needs_organisation",
             "application_sections",
             "application_is_complete",
+            "answers_over_word_limit",
             "rounds_open_for_applications",
             "next_round_expected",
         ),
