@@ -76,3 +76,15 @@ def test_draft_round_opening_later_is_not_announced():
     announced = RoundFactory(opens_at=timezone.now() + timedelta(days=9))
 
     assert next_round_expected() == announced
+
+
+def test_criterion_section_counts_as_answered_from_the_first_word():
+    application = ApplicationFactory()
+    criterion = application.round.criteria.get(letter="a")
+    application.responses.create(criterion=criterion, text="Improvement")
+    application.responses.create(criterion=application.round.criteria.get(letter="b"), text="  — ")
+
+    assert (states(application)["criterion-a"], states(application)["criterion-b"]) == (
+        SectionState.COMPLETED,
+        SectionState.NOT_STARTED,
+    )
