@@ -185,7 +185,7 @@ TARGETS = [
         "places",
         "Places: offers, confirming, declining, lapsing, the waiting list",
         "selection/services/places.py",
-        [f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
+        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
     ),
     Target(
         "retention-applications",
