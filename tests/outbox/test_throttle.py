@@ -117,3 +117,10 @@ def test_throttle_wait_sleeps_for_the_reserved_slot_only_when_there_is_one(monke
         throttle_wait(batch=batch, per_minute=30)
 
     assert slept == [2.0]
+
+
+def test_redis_key_has_the_portals_prefix_unless_told_otherwise():
+    database = django_settings.DATABASES["default"]["NAME"]
+
+    assert not hasattr(django_settings, "OUTBOX_THROTTLE_PREFIX")
+    assert throttle._key("wave:7") == f"q_portal:throttle:{database}:wave:7"
