@@ -302,8 +302,10 @@ def run(target: Target, *, timeout: int) -> dict:
         if line.startswith("MUTATION-RESULT "):
             mutants = json.loads(line.removeprefix("MUTATION-RESULT "))
             return {"mutants": mutants, "seconds": seconds, "at": started.isoformat()}
-    tail = (completed.stdout + completed.stderr).strip().splitlines()[-15:]
-    return {"error": "mutmut did not finish: " + " / ".join(tail), "seconds": seconds, "at": started.isoformat()}
+    output = (completed.stdout + completed.stderr).strip().splitlines()
+    reasons = [line.strip() for line in output if line.startswith(("ERROR ", "FAILED ", "E   ")) or "Error:" in line]
+    reason = " / ".join((reasons or output)[-3:])
+    return {"error": f"mutmut did not finish: {reason}", "seconds": seconds, "at": started.isoformat()}
 
 
 def score(result: dict) -> tuple[int, int, float]:
@@ -342,6 +344,7 @@ def write_report(results: dict) -> None:
             f"| {target.title} | `{target.path}`{scope} | {total} | {killed} | {percent:.1f} % "
             f"| {when} UTC, {result.get('seconds', '?')} s{extra} |"
         )
+    table_end = len(lines)
     lines += ["", "## Surviving mutants", ""]
     for target in TARGETS:
         result = results.get(target.name) or {}
@@ -358,6 +361,19 @@ def write_report(results: dict) -> None:
             lines += ["  ```diff", *[f"  {line}" for line in mutant.get("diff", [])], "  ```"]
         lines.append("")
     (RESULTS / "mutation.md").write_text("\n".join(lines).rstrip() + "\n")
+    _update_readme(lines[lines.index("| module | code | mutants | killed | score | run |") : table_end])
+
+
+def _update_readme(table: list[str]) -> None:
+    """Put the score table in the README between its two markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- mutation scores: written by bench/mutation.py -->", "<!-- end of mutation scores -->"
+    if start not in text or end not in text:
+        return
+    before, _sep, rest = text.partition(start)
+    _old, _sep, after = rest.partition(end)
+    readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
 
 
 def main() -> None:
