@@ -176,3 +176,43 @@ def test_unknown_long_placeholder_is_a_field_error_on_the_wave_form(client):
     page = response.content.decode()
     assert response.status_code == 200
     assert f"“{{{{ {name[:40].rstrip()}… }}}}” is not a placeholder the portal knows." in page
+
+
+@pytest.mark.parametrize(
+    ("text", "has_round", "message"),
+    [
+        (
+            "Hello {{ first_name }",
+            True,
+            "A placeholder is not written correctly: write it between double braces, like {{ first_name }}.",
+        ),
+        (
+            "Hello }{{ first_name }}} there",
+            True,
+            "A placeholder is not written correctly: write it between double braces, like {{ first_name }}.",
+        ),
+        (
+            "Closes {{ close_date }}",
+            False,
+            "“{{ close_date }}” needs a round: choose the round this wave is about, or remove it.",
+        ),
+    ],
+)
+def test_check_placeholders_says_exactly_what_to_fix(text, has_round, message):
+    with pytest.raises(PortalError) as refused:
+        check_placeholders(text, field="body", has_round=has_round)
+
+    assert refused.value.message == message
+
+
+def test_preview_fragment_is_filled_in_for_the_recipient():
+    content = compile_content(subject="Hi", body="Dear {{ first_name }},\n\nApply: {{ personal_link }}")
+
+    fragment = content.render_fragment(
+        {"first_name": "<Asha>", "personal_link": "https://portal.example.org/a?b=1&c=2"}
+    )
+
+    assert fragment == (
+        "<p>Dear &lt;Asha&gt;,</p>\n\n<p>Apply: "
+        '<a href="https://portal.example.org/a?b=1&amp;c=2">https://portal.example.org/a?b=1&amp;c=2</a></p>'
+    )
