@@ -97,7 +97,6 @@ TARGETS = [
             f"{APPS}test_applications_services.py",
             f"{APPS}test_application_journey_rules.py",
             f"{APPS}test_word_limits.py",
-            f"{APPS}test_applicant_views.py",
         ],
     ),
     Target(
@@ -114,7 +113,6 @@ TARGETS = [
             f"{APPS}test_task_list.py",
             f"{APPS}test_word_limits.py",
             f"{APPS}test_deadlines.py",
-            f"{APPS}test_applicant_views.py",
         ],
         _only(
             "applications/selectors/applications.py",
@@ -179,13 +177,13 @@ TARGETS = [
         "release",
         "Releasing decisions to applicants",
         "selection/services/release.py",
-        [f"{SEL}test_release_services.py", f"{SEL}test_release_views.py"],
+        [f"{SEL}test_release_services.py"],
     ),
     Target(
         "places",
         "Places: offers, confirming, declining, lapsing, the waiting list",
         "selection/services/places.py",
-        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
+        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py"],
     ),
     Target(
         "retention-applications",
