@@ -3,17 +3,23 @@ after the previous one, whichever worker asks; other batches and other portals
 sharing the Redis server are not slowed by it. Nothing here sleeps: the tests
 read the wait each reservation returns."""
 
+import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import transaction
 from django.utils import timezone
 
 from q_portal.outbox import throttle
 from q_portal.outbox.models import SendThrottle
+from q_portal.outbox.services import BatchEmail, email_queue_batch, outbox_send
 from q_portal.outbox.throttle import throttle_reserve, throttle_wait
+from tests.outbox.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +130,52 @@ def test_redis_key_has_the_portals_prefix_unless_told_otherwise():
 
     assert not hasattr(django_settings, "OUTBOX_THROTTLE_PREFIX")
     assert throttle._key("wave:7") == f"q_portal:throttle:{database}:wave:7"
+
+
+class ArrivalsBackend(LocmemBackend):
+    """Delivers to the locmem outbox and notes when each recipient's message arrived."""
+
+    arrivals: list[tuple[str, float]] = []
+    _lock = threading.Lock()
+
+    def send_messages(self, email_messages):
+        with self._lock:
+            type(self).arrivals.extend((message.to[0], time.monotonic()) for message in email_messages)
+        return super().send_messages(email_messages)
+
+
+def _rate(times: list[float]) -> float:
+    times = sorted(times)
+    return (len(times) - 1) * 60 / (times[-1] - times[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_waves_sending_at_once_each_keep_their_own_rate(settings, mailoutbox):
+    """Two waves at 1,200 a minute each, sent at the same time by two workers:
+    each goes at its own rate, neither slowed to share one."""
+    settings.EMAIL_BACKEND = "tests.outbox.test_throttle.ArrivalsBackend"
+    ArrivalsBackend.arrivals = []
+    waves = [f"wave:concurrent-{uuid.uuid4().hex}" for _wave in range(2)]
+    with transaction.atomic():
+        for number, wave in enumerate(waves):
+            emails = [
+                BatchEmail(
+                    to=f"w{number}-p{person}@example.org", subject="News", body_text="Hi", key=f"{wave}:{person}"
+                )
+                for person in range(25)
+            ]
+            email_queue_batch(emails=emails, batch=wave)
+
+    def sender(wave):
+        def send():
+            while outbox_send(batch=wave, per_minute=1200).picked:
+                pass
+
+        return send
+
+    run_together(sender(waves[0]), sender(waves[1]), timeout=60)
+
+    assert len(mailoutbox) == 50
+    for number in range(2):
+        times = [moment for to, moment in ArrivalsBackend.arrivals if to.startswith(f"w{number}-")]
+        assert _rate(times) == pytest.approx(1200, rel=0.15)
