@@ -130,7 +130,12 @@ TARGETS = [
         "quotas",
         "Nomination quotas, and accepting a nomination",
         "applications/services/nominations.py",
-        [f"{APPS}test_nomination_quotas.py", f"{APPS}test_nominations_services.py", f"{APPS}test_deadlines.py"],
+        [
+            f"{APPS}test_nomination_quotas.py",
+            f"{APPS}test_nomination_accept.py",
+            f"{APPS}test_nominations_services.py",
+            f"{APPS}test_deadlines.py",
+        ],
         _only(
             "applications/services/nominations.py",
             "quota_for",
