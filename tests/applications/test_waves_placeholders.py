@@ -216,3 +216,13 @@ def test_preview_fragment_is_filled_in_for_the_recipient():
         "<p>Dear &lt;Asha&gt;,</p>\n\n<p>Apply: "
         '<a href="https://portal.example.org/a?b=1&amp;c=2">https://portal.example.org/a?b=1&amp;c=2</a></p>'
     )
+
+
+def test_message_typed_with_windows_line_ends_reads_the_same():
+    content = compile_content(subject="Hi", body="  Dear {{ first_name }},\r\n\r\nSee you soon.\r\nThe team  ")
+
+    _subject, text, html = content.render({"first_name": "Asha"})
+
+    assert text.startswith("Dear Asha,\n\nSee you soon.\nThe team\n")
+    assert "\r" not in text
+    assert "<p>Dear Asha,</p>\n\n<p>See you soon.<br>The team</p>" in html
