@@ -86,7 +86,7 @@ TARGETS = [
         "round-state",
         "Deadlines and round state: when a round is accepting",
         "applications/models/rounds.py",
-        [f"{APPS}test_deadlines.py", f"{APPS}test_rounds_selectors.py", f"{APPS}test_public_views.py"],
+        [f"{APPS}test_deadlines.py", f"{APPS}test_round_models.py", f"{APPS}test_rounds_selectors.py"],
     ),
     Target(
         "deadline-guards",
