@@ -151,3 +151,13 @@ def test_withdrawn_nomination_frees_its_place_for_the_next():
     [second] = nominate(round, organisation, user, "b@example.org")
 
     assert second.quota == first.quota
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_can_be_read_outside_a_transaction_without_locking():
+    """Pages read the quota in autocommit; only nominating locks it."""
+    round = nominated_round()
+    organisation = OrganisationFactory()
+    quota = QuotaFactory(round=round, organisation=organisation, places=3)
+
+    assert services.quota_for(round=round, organisation=organisation) == quota
