@@ -316,3 +316,64 @@ def test_adjustment_answer_is_emailed_to_the_applicant_and_audited(mailoutbox, d
         f"Spring 2027:\n\nWe will call you.\n\nYou can read the reply and change your request here:\n{url}\n"
     )
     assert AuditEntry.objects.get(action="application.adjustment_answer").actor == team
+
+
+def test_each_applicant_starts_their_own_draft_in_each_round():
+    round, other_round = RoundFactory(), RoundFactory()
+    first, second = UserFactory(), UserFactory()
+
+    mine = services.application_start(applicant=first, round=round, route=route())
+    theirs = services.application_start(applicant=second, round=round, route=route())
+    my_other = services.application_start(applicant=first, round=other_round, route=route())
+
+    assert len({mine.pk, theirs.pk, my_other.pk}) == 3
+    assert (theirs.applicant, my_other.round) == (second, other_round)
+    assert services.application_start(applicant=first, round=round, route=route()) == mine
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_starting_at_once_get_the_same_draft():
+    """The second tab's insert waits on the first's, meets the unique constraint,
+    and is given the first tab's draft: not another person's, not another round's."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    round, other_round = RoundFactory(), RoundFactory()
+    applicant = UserFactory()
+    services.application_start(applicant=UserFactory(), round=round, route=route())  # someone else's
+    services.application_start(applicant=applicant, round=other_round, route=route())  # another round's
+    started = threading.Event()
+    results, errors = {}, []
+
+    def first_tab():
+        try:
+            with transaction.atomic():
+                results["first"] = services.application_start(applicant=applicant, round=round, route=route())
+                started.set()
+                time.sleep(0.5)  # the second tab is now waiting on this insert
+        except Exception as error:
+            errors.append(error)
+            started.set()
+        finally:
+            connections.close_all()
+
+    def second_tab():
+        try:
+            started.wait(10)
+            results["second"] = services.application_start(applicant=applicant, round=round, route=route())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first_tab), threading.Thread(target=second_tab)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert results["first"].pk == results["second"].pk
+    assert Application.objects.filter(applicant=applicant, round=round).count() == 1
