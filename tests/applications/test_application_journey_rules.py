@@ -377,3 +377,22 @@ def test_two_tabs_starting_at_once_get_the_same_draft():
     assert errors == []
     assert results["first"].pk == results["second"].pk
     assert Application.objects.filter(applicant=applicant, round=round).count() == 1
+
+
+def test_each_step_is_audited_as_done_by_the_applicant():
+    application = complete(ApplicationFactory())
+    services.application_submit(application=application, by=application.applicant)
+    services.application_reopen(application=application, by=application.applicant)
+    services.application_withdraw(application=application, by=application.applicant)
+    draft = ApplicationFactory()
+    services.application_delete_draft(application=draft, by=draft.applicant)
+
+    actors = dict(
+        AuditEntry.objects.filter(action__startswith="application.").values_list("action", "actor_id").order_by("pk")
+    )
+    assert actors == {
+        "application.submit": application.applicant_id,
+        "application.reopen": application.applicant_id,
+        "application.withdraw": application.applicant_id,
+        "application.delete_draft": draft.applicant_id,
+    }
