@@ -396,3 +396,39 @@ def test_each_step_is_audited_as_done_by_the_applicant():
         "application.withdraw": application.applicant_id,
         "application.delete_draft": draft.applicant_id,
     }
+
+
+def test_resubmitting_keeps_the_first_submission_time_and_records_the_latest():
+    application = complete(ApplicationFactory())
+    first = timezone.now().replace(microsecond=0)
+    with time_machine.travel(first, tick=False):
+        services.application_submit(application=application, by=application.applicant)
+    application.refresh_from_db()
+    assert (application.first_submitted_at, application.submitted_at) == (first, first)
+
+    services.application_reopen(application=application, by=application.applicant)
+    with time_machine.travel(first + timedelta(hours=2), tick=False):
+        services.application_submit(application=application, by=application.applicant)
+
+    application.refresh_from_db()
+    assert (application.first_submitted_at, application.submitted_at) == (first, first + timedelta(hours=2))
+
+
+def test_incomplete_application_is_refused_saying_what_to_do():
+    application = ApplicationFactory()
+
+    with pytest.raises(PortalError) as refused:
+        services.application_submit(application=application, by=application.applicant)
+
+    assert refused.value.message == "Complete every section before you submit your application."
+
+
+def test_withdrawn_application_cannot_be_submitted():
+    application = complete(ApplicationFactory())
+    services.application_withdraw(application=application, by=application.applicant)
+
+    with pytest.raises(PortalError):
+        services.application_submit(application=application, by=application.applicant)
+
+    application.refresh_from_db()
+    assert (application.status, application.reference) == (ApplicationStatus.WITHDRAWN, None)
