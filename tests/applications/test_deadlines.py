@@ -219,12 +219,12 @@ def test_refusal_after_closing_says_when_the_round_closed_in_uk_time():
     with at(round.opens_at):
         application = ApplicationFactory(round=round)
 
-    with at(closes), pytest.raises(PortalError) as refused:
-        services.application_save_section(
-            application=application, by=application.applicant, section="about", values={"job_title": "Late"}
-        )
+    for moment in (closes, closes + timedelta(days=2, hours=3)):
+        with at(moment), pytest.raises(PortalError) as refused:
+            services.application_save_section(
+                application=application, by=application.applicant, section="about", values={"job_title": "Late"}
+            )
 
-    assert (
-        refused.value.message
-        == "Spring 2027 closed on 31 March 2027 at 5:30PM. Your application can no longer be changed."
-    )
+        assert refused.value.message == (
+            "Spring 2027 closed on 31 March 2027 at 5:30PM. Your application can no longer be changed."
+        )
