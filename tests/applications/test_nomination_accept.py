@@ -180,3 +180,17 @@ def test_taking_up_with_the_nominated_address_records_no_address_change():
     services.nomination_accept(nomination=nomination, by=UserFactory(email="Jo@Example.org"))
 
     assert AuditEntry.objects.get(action="nomination.accept").changes == {}
+
+
+def test_nominations_taken_up_elsewhere_do_not_block_this_one():
+    round, earlier_round = nominated_round(), nominated_round()
+    user = UserFactory(email="jo@example.org")
+    services.nomination_accept(nomination=NominationFactory(round=earlier_round, email="jo@example.org"), by=user)
+    services.nomination_accept(
+        nomination=NominationFactory(round=round, email="sam@example.org"), by=UserFactory(email="sam@example.org")
+    )
+    NominationFactory(round=round, email="jo.old@example.org", nominee=user, status=NominationStatus.WITHDRAWN)
+
+    application = services.nomination_accept(nomination=NominationFactory(round=round, email="jo@example.org"), by=user)
+
+    assert (application.applicant, application.round) == (user, round)
