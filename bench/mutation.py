@@ -197,7 +197,7 @@ TARGETS = [
         "release",
         "Releasing decisions to applicants",
         "selection/services/release.py",
-        [f"{SEL}test_release_services.py"],
+        [f"{SEL}test_release_guards.py", f"{SEL}test_release_services.py"],
     ),
     Target(
         "places",
