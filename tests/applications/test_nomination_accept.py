@@ -194,3 +194,19 @@ def test_nominations_taken_up_elsewhere_do_not_block_this_one():
     application = services.nomination_accept(nomination=NominationFactory(round=round, email="jo@example.org"), by=user)
 
     assert (application.applicant, application.round) == (user, round)
+
+
+def test_taking_up_starts_the_nominees_own_application_never_anothers():
+    round, other_round = nominated_round(), nominated_round()
+    user = UserFactory(email="jo@example.org")
+    someone_elses = Application.objects.create(applicant=UserFactory(), round=round, route=route(RouteKind.OPEN))
+    my_other_round = Application.objects.create(applicant=user, round=other_round, route=route(RouteKind.OPEN))
+
+    application = services.nomination_accept(nomination=NominationFactory(round=round, email="jo@example.org"), by=user)
+
+    assert application.pk not in (someone_elses.pk, my_other_round.pk)
+    assert (application.applicant, application.round) == (user, round)
+    someone_elses.refresh_from_db()
+    assert someone_elses.route.kind == RouteKind.OPEN
+    entry = AuditEntry.objects.get(action="application.start")
+    assert (entry.actor, entry.target_id) == (user, str(application.pk))
