@@ -171,7 +171,7 @@ def test_taking_up_records_when_and_the_address_used():
     assert nomination.opened_at == nomination.responded_at
     entry = AuditEntry.objects.get(action="nomination.accept")
     assert entry.changes == {"email": ["jo@nhs.example", "jo.personal@example.org"]}
-    assert (entry.actor, entry.target_id) == (user, str(nomination.pk))
+    assert (entry.actor, entry.target_id, entry.summary) == (user, str(nomination.pk), str(nomination))
     assert AuditEntry.objects.get(action="application.start").summary == f"{nomination.round.name} (nominated)"
 
 
