@@ -443,6 +443,8 @@ def write_report(results: dict) -> None:
         without = 100.0 * killed / (total - harmless) if total - harmless else 0.0
         when = result["at"][:16].replace("T", " ")
         extra = f"; {target.note}" if target.note else ""
+        if result.get("partial"):
+            extra += f"; **partial**, {result['partial']}"
         if result.get("version") != VERSION:
             extra += "; **an older run**, without the services' and guard-removing mutants: run it again"
         scope = " (rule functions)" if target.functions else ""

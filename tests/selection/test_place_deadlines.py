@@ -92,3 +92,46 @@ def test_deadline_counts_days_in_uk_time_late_in_the_evening():
     late = datetime(2026, 7, 1, 23, 30, tzinfo=LONDON)
 
     assert respond_by_for(now=late, days=1) == datetime(2026, 7, 2, 23, 59, tzinfo=LONDON)
+
+
+def test_lapse_is_audited_on_the_application_with_the_deadline_missed(time_machine):
+    from q_portal.audit.models import AuditEntry
+
+    time_machine.move_to(RELEASED_AT, tick=False)
+    _round, [application] = released()
+
+    place_offers_lapse(now=DEADLINE + TICK)
+
+    entry = AuditEntry.objects.get(action="selection.place_lapse")
+    assert (entry.actor, entry.target_id, entry.summary, entry.changes) == (
+        None,
+        str(application.pk),
+        "Offer of a place lapsed: no answer by 23:59 on 16 March 2026",
+        {"status": ["offered", "lapsed"]},
+    )
+
+
+def test_team_promoting_by_hand_is_told_exactly_why_not_and_audited_with_its_reason(time_machine):
+    from q_portal.audit.models import AuditEntry
+    from selection.choices import WaitlistPromotion
+    from selection.services.places import waitlist_promote_next
+    from tests.factories.decisions import team_member
+
+    time_machine.move_to(RELEASED_AT, tick=False)
+    round, [accepted, waiting] = released(accept=1, waitlist=1, promotion=WaitlistPromotion.MANUAL)
+    team = team_member()
+    with pytest.raises(PortalError) as none_free:
+        waitlist_promote_next(round=round, by=team)
+    place_decline(offer=offer_of(accepted), by=accepted.applicant)
+    waitlist_promote_next(round=round, by=team)
+    place_decline(offer=offer_of(waiting), by=waiting.applicant)
+    with pytest.raises(PortalError) as none_waiting:
+        waitlist_promote_next(round=round, by=team)
+
+    assert (
+        none_free.value.message == "No place is free: a place frees up when someone declines or lets their offer lapse."
+    )
+    assert none_waiting.value.message == "No one is left on the waiting list."
+    assert AuditEntry.objects.get(action="selection.place_promote").summary == (
+        "Offered a place from the waiting list (offered by the programme team), to confirm by 23:59 on 16 March 2026"
+    )
