@@ -151,8 +151,9 @@ def _rate(times: list[float]) -> float:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_waves_sending_at_once_each_keep_their_own_rate(settings, mailoutbox):
-    """Two waves at 1,200 a minute each, sent at the same time by two workers:
-    each goes at its own rate, neither slowed to share one."""
+    """Two waves at 600 a minute each, sent at the same time by two workers: each
+    goes at its own rate (sharing one pace would halve it to 300), never faster.
+    The lower bound has room for a busy machine falling behind."""
     settings.EMAIL_BACKEND = "tests.outbox.test_throttle.ArrivalsBackend"
     ArrivalsBackend.arrivals = []
     waves = [f"wave:concurrent-{uuid.uuid4().hex}" for _wave in range(2)]
@@ -162,20 +163,20 @@ def test_two_waves_sending_at_once_each_keep_their_own_rate(settings, mailoutbox
                 BatchEmail(
                     to=f"w{number}-p{person}@example.org", subject="News", body_text="Hi", key=f"{wave}:{person}"
                 )
-                for person in range(25)
+                for person in range(15)
             ]
             email_queue_batch(emails=emails, batch=wave)
 
     def sender(wave):
         def send():
-            while outbox_send(batch=wave, per_minute=1200).picked:
+            while outbox_send(batch=wave, per_minute=600).picked:
                 pass
 
         return send
 
     run_together(sender(waves[0]), sender(waves[1]), timeout=60)
 
-    assert len(mailoutbox) == 50
+    assert len(mailoutbox) == 30
     for number in range(2):
         times = [moment for to, moment in ArrivalsBackend.arrivals if to.startswith(f"w{number}-")]
-        assert _rate(times) == pytest.approx(1200, rel=0.15)
+        assert 450 < _rate(times) < 600 * 1.1
