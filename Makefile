@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test smoke lint format clean check-browser bench
+.PHONY: run test smoke lint format clean check-browser bench mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ check-browser:
 ## gunicorn under production settings, load each key page; writes bench/results/latest.md and latest.json
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
+
+## mutation: mutmut over each rule module in turn against the tests that cover it (slow; not in `make test`);
+## writes bench/results/mutation.md. MODULES="word-limits throttle" runs some (bench/mutation.py --list)
+mutation: $(DEV_STAMP)
+	$(BIN)/python bench/mutation.py $(MODULES)
 
 ## lint: ruff check and format check, as CI runs them
 lint: $(DEV_STAMP)

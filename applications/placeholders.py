@@ -64,7 +64,7 @@ def check_placeholders(text: str, *, field: str, has_round: bool) -> None:
     placeholders: an unknown one, one not closed, or one that needs a round."""
     for name in placeholder_names(text):
         if name not in PLACEHOLDERS:
-            shown = name if len(name) <= 40 else name[:40] + "…"
+            shown = name if len(name) <= 40 else name[:40].rstrip() + "…"
             raise PortalError(
                 _("“{{ %(name)s }}” is not a placeholder the portal knows. %(known)s")
                 % {"name": shown, "known": known_placeholders_sentence()},
@@ -103,7 +103,7 @@ class CompiledContent:
         become links there."""
 
         def plain(match):
-            return values.get(match.group(1), "")
+            return _value(match.group(1), values)
 
         def html(match):
             return self._html_value(match.group(1), values)
@@ -116,7 +116,7 @@ class CompiledContent:
 
     @staticmethod
     def _html_value(name: str, values: Mapping[str, str]) -> str:
-        value = values.get(name, "")
+        value = _value(name, values)
         if name == "personal_link" and value:
             return f'<a href="{escape(value)}">{escape(value)}</a>'
         return escape(value)
@@ -136,9 +136,18 @@ def compile_content(*, subject: str, body: str) -> CompiledContent:
     return CompiledContent(subject=_mark(subject), text=text, html=html, fragment=body_html)
 
 
-def clean_value(value: str) -> str:
-    """A value as it may go into an email: one line, no markers."""
+def clean_value(value: str | None) -> str:
+    """A value as it may go into an email: one line, no markers; nothing (never
+    the word "None") when there is no value."""
+    if value is None:
+        return ""
     return " ".join(str(value).replace(_MARK, "").split())
+
+
+def _value(name: str, values: Mapping[str, str | None]) -> str:
+    """A recipient's value for a placeholder: a missing one is empty, never "None"."""
+    value = values.get(name)
+    return "" if value is None else str(value)
 
 
 def _marker(name: str) -> str:

@@ -92,6 +92,18 @@ def application_sections(application: Application) -> list[Section]:
     return sections
 
 
+def answers_over_word_limit(application: Application) -> list[tuple]:
+    """(criterion, words) for each answer longer than its criterion allows, in the
+    criteria's order. Uses the prefetched responses (`application_with_answers`)."""
+    responses = {response.criterion_id: response.text for response in application.responses.all()}
+    over = []
+    for criterion in application.round.criteria.all():
+        words = count_words(responses.get(criterion.pk, ""))
+        if words > criterion.word_limit:
+            over.append((criterion, words))
+    return over
+
+
 def application_is_complete(application: Application) -> bool:
     return all(section.state == SectionState.COMPLETED for section in application_sections(application))
 

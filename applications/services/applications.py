@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
@@ -15,7 +16,7 @@ from q_portal.text import single_line
 
 from ..choices import AdjustmentStatus, ApplicationStatus
 from ..models import Application, Criterion, CriterionResponse, Round, Route
-from ..selectors.applications import application_is_complete, application_with_answers
+from ..selectors.applications import answers_over_word_limit, application_is_complete, application_with_answers
 
 # Who may move an application where, and by which service.
 ALLOWED_TRANSITIONS = {
@@ -152,7 +153,9 @@ def application_submit(*, application: Application, by) -> Application:
         return application
     _refuse_after_deadline(application.round)
     _refuse_unless_draft(application)
-    if not application_is_complete(application_with_answers(pk=application.pk)):
+    answered = application_with_answers(pk=application.pk)
+    _refuse_over_word_limit(answered)
+    if not application_is_complete(answered):
         raise PortalError(_("Complete every section before you submit your application."))
     now = timezone.now()
     _move(application, ApplicationStatus.SUBMITTED)
@@ -168,6 +171,29 @@ def application_submit(*, application: Application, by) -> Application:
     )
     _queue_submitted_email(application)
     return application
+
+
+def _refuse_over_word_limit(application: Application) -> None:
+    """Name each answer that is too long and by how much, so the applicant knows
+    what to shorten (the task list shows the section as in progress)."""
+    over = answers_over_word_limit(application)
+    if not over:
+        return
+    problems = [
+        ngettext(
+            "your answer to “%(criterion)s” is %(words)s words, %(over)s word over its limit of %(limit)s",
+            "your answer to “%(criterion)s” is %(words)s words, %(over)s words over its limit of %(limit)s",
+            words - criterion.word_limit,
+        )
+        % {
+            "criterion": criterion.title,
+            "words": words,
+            "over": words - criterion.word_limit,
+            "limit": criterion.word_limit,
+        }
+        for criterion, words in over
+    ]
+    raise PortalError(_("Shorten your answers before you submit: %(problems)s.") % {"problems": "; ".join(problems)})
 
 
 def _queue_submitted_email(application: Application) -> None:

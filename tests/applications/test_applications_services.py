@@ -67,11 +67,22 @@ def test_application_submit_refuses_incomplete_application():
     assert (application.status, application.reference) == (ApplicationStatus.DRAFT, None)
 
 
-def test_application_submit_refuses_answer_over_word_limit():
+def test_application_submit_refuses_answer_over_word_limit_naming_it():
     application = complete(ApplicationFactory(), words=301)
 
-    with pytest.raises(PortalError, match="Complete every section"):
+    with pytest.raises(PortalError) as refused:
         services.application_submit(application=application, by=application.applicant)
+
+    assert refused.value.message == (
+        "Shorten your answers before you submit: "
+        "your answer to “Commitment to collaborative improvement” is 301 words, 1 word over its limit of 300; "
+        "your answer to “Experience of playing a role in efforts to improve quality” is 301 words, "
+        "1 word over its limit of 300; "
+        "your answer to “Ability to articulate and reflect on approaches used to improve quality” is 301 words, "
+        "1 word over its limit of 300."
+    )
+    application.refresh_from_db()
+    assert (application.status, application.reference) == (ApplicationStatus.DRAFT, None)
 
 
 def test_application_submit_one_second_after_close_is_refused_and_draft_kept():

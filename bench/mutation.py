@@ -1,0 +1,523 @@
+"""Mutation testing of the portal's rules (`make mutation`).
+
+Runs mutmut (configured under `[tool.mutmut]` in pyproject.toml) once per rule
+module below, one module at a time, each against only the tests that cover it,
+and writes the score of each to `bench/results/mutation.md` (the raw counts and
+every surviving mutant go to `bench/results/mutation.json`, which keeps the
+last result of modules not run this time).
+
+    make mutation                                   # every module
+    make mutation MODULES="word-limits throttle"    # some of them
+    .venv/bin/python bench/mutation.py --list       # the module names
+
+A mutant is one small change to the code (`<` for `<=`, a deleted call, a
+changed string). A module's score is the share of its mutants some test
+failed on ("killed"); a mutant that a test run takes too long on counts as
+killed too (it hangs), while one that no test even executes counts as
+surviving. Each survivor is listed in the report, with the reason it is
+harmless from `bench/mutation_notes.toml` when someone has written one; a
+survivor without a reason is a gap in the tests (or code that can go).
+
+Each module runs in its own process (mutmut keeps its state in module-level
+globals) in a fresh `mutants/` folder (the last module's stays, for `mutmut
+show`), with the module's tests given to mutmut as its test selection, under a
+time limit (`MUTATION_TIMEOUT`, seconds per module, default 1800). Tests use
+`DATABASE_URL` and `REDIS_URL` as `make test` does. It is not part of `make
+test` or CI: run it before a release and when you change a rule.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+NOTES = ROOT / "bench" / "mutation_notes.toml"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One rule module: the code mutated and the tests that must notice."""
+
+    name: str
+    title: str
+    path: str
+    tests: list[str]
+    # mutmut mutant-name patterns (fnmatch) limiting the run to the functions
+    # holding the rule; empty means every function in the file.
+    functions: list[str] = field(default_factory=list)
+    # Shown in the report beside the score.
+    note: str = ""
+
+
+def _module(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def _only(path: str, *names: str) -> list[str]:
+    """Patterns for the named functions or methods of a file (a method as
+    `Class.method`); mutmut names a mutant `module.x_function__mutmut_3`, or
+    `module.xǁClassǁmethod__mutmut_3`."""
+    module = _module(path)
+    patterns = []
+    for name in names:
+        if "." in name:
+            cls, method = name.split(".")
+            patterns.append(f"{module}.xǁ{cls}ǁ{method}__mutmut_*")
+        else:
+            patterns.append(f"{module}.x_{name}__mutmut_*")
+    return patterns
+
+
+APPS = "tests/applications/"
+SEL = "tests/selection/"
+OUTBOX = "tests/outbox/"
+
+TARGETS = [
+    Target(
+        "round-state",
+        "Deadlines and round state: when a round is accepting",
+        "applications/models/rounds.py",
+        [f"{APPS}test_deadlines.py", f"{APPS}test_round_models.py", f"{APPS}test_rounds_selectors.py"],
+    ),
+    Target(
+        "deadline-guards",
+        "Deadlines: the applicant's journey refused after closing",
+        "applications/services/applications.py",
+        [
+            f"{APPS}test_deadlines.py",
+            f"{APPS}test_applications_services.py",
+            f"{APPS}test_application_journey_rules.py",
+            f"{APPS}test_word_limits.py",
+        ],
+        _only(
+            "applications/services/applications.py",
+            "_move",
+            "_refuse_after_deadline",
+            "_refuse_unless_draft",
+            "application_start",
+            "application_save_section",
+            "application_save_response",
+            "application_submit",
+            "_refuse_over_word_limit",
+            "application_reopen",
+            "application_withdraw",
+            "application_delete_draft",
+        ),
+        note="the applicant's emails and adjustment replies in this file are not in this run",
+    ),
+    Target(
+        "word-limits",
+        "Word limits: counting and the limit",
+        "applications/validators.py",
+        [f"{APPS}test_word_limits.py", f"{APPS}test_applications_services.py", f"{APPS}test_nominations_forms.py"],
+    ),
+    Target(
+        "sections",
+        "Word limits and completeness: the task list's section states",
+        "applications/selectors/applications.py",
+        [
+            f"{APPS}test_task_list.py",
+            f"{APPS}test_word_limits.py",
+            f"{APPS}test_deadlines.py",
+        ],
+        _only(
+            "applications/selectors/applications.py",
+            "_state",
+            "route_needs_course",
+            "route_needs_organisation",
+            "application_sections",
+            "application_is_complete",
+            "answers_over_word_limit",
+            "rounds_open_for_applications",
+            "next_round_expected",
+        ),
+    ),
+    Target(
+        "quotas",
+        "Nomination quotas, and accepting a nomination",
+        "applications/services/nominations.py",
+        [
+            f"{APPS}test_nomination_quotas.py",
+            f"{APPS}test_nomination_accept.py",
+            f"{APPS}test_nominations_services.py",
+            f"{APPS}test_deadlines.py",
+        ],
+        _only(
+            "applications/services/nominations.py",
+            "quota_for",
+            "_refuse_unless_nominating",
+            "_refuse_beyond_quota",
+            "nomination_accept",
+        ),
+    ),
+    Target(
+        "placeholders",
+        "Placeholders in email waves",
+        "applications/placeholders.py",
+        [f"{APPS}test_waves_placeholders.py", f"{APPS}test_waves_services.py"],
+    ),
+    Target(
+        "throttle",
+        "The outbox throttle (emails a minute across workers)",
+        "q_portal/outbox/throttle.py",
+        [f"{OUTBOX}test_throttle.py", f"{OUTBOX}test_batches.py"],
+    ),
+    Target(
+        "outbox-send",
+        "The outbox: claiming due emails and sending them",
+        "q_portal/outbox/services.py",
+        [
+            f"{OUTBOX}test_services.py",
+            f"{OUTBOX}test_batches.py",
+            f"{OUTBOX}test_tasks.py",
+            f"{OUTBOX}test_throttle.py",
+        ],
+        _only(
+            "q_portal/outbox/services.py",
+            "outbox_send",
+            "outbox_sweep",
+            "outbox_recover",
+            "_claim_due",
+            "_deliver",
+            "_record_sent",
+            "_record_failure",
+            "_release",
+        ),
+    ),
+    Target(
+        "release",
+        "Releasing decisions to applicants",
+        "selection/services/release.py",
+        [f"{SEL}test_release_guards.py", f"{SEL}test_release_services.py"],
+    ),
+    Target(
+        "places",
+        "Places: offers, confirming, declining, lapsing, the waiting list",
+        "selection/services/places.py",
+        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py"],
+    ),
+    Target(
+        "retention-applications",
+        "Retention: applications",
+        "applications/services/retention.py",
+        [f"{APPS}test_retention.py"],
+        note="listed for coverage; not yet worked on (issue 24 left it for later)",
+    ),
+    Target(
+        "retention-selection",
+        "Retention: selection records",
+        "selection/services/retention.py",
+        [f"{SEL}test_retention.py"],
+        note="listed for coverage; not yet worked on (issue 24 left it for later)",
+    ),
+    # The pure algorithms moved to `scoring/` under issue 15: listed so they are measured.
+    Target(
+        "scoring",
+        "Scoring and ranking (pure): the bias-corrected model",
+        "scoring/model.py",
+        ["tests/scoring/test_model.py", f"{SEL}test_scoring.py"],
+        note="not yet measured",
+    ),
+    Target(
+        "scores",
+        "Scoring and ranking (service)",
+        "selection/services/scores.py",
+        [f"{SEL}test_scores.py", f"{SEL}test_scoring.py"],
+        note="not yet measured",
+    ),
+    Target(
+        "assignment",
+        "Assignment of reviewers (pure)",
+        "scoring/assignment.py",
+        [f"{SEL}test_assignment.py", "tests/scoring/test_mixing.py"],
+        note="not yet measured",
+    ),
+    Target(
+        "assignments",
+        "Assignment of reviewers (service)",
+        "selection/services/assignments.py",
+        [f"{SEL}test_assignment.py", f"{SEL}test_services.py"],
+        note="not yet measured",
+    ),
+]
+BY_NAME = {target.name: target for target in TARGETS}
+
+# Bumped when the mutants made change, so older results in mutation.json are marked.
+VERSION = 2
+TABLE_HEADER = "| module | code | mutants | killed | score | equivalent or harmless | score without them | run |"
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout"}
+STATUS.update({-24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"})
+
+
+def _run_one(target: Target) -> None:
+    """In a child process: run mutmut over one target and print its results as JSON."""
+    from mutmut import configuration
+    from mutmut.__main__ import _run
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    _mutate_atomic_services()
+    _mutate_guards_away()
+    base = configuration._load_config()
+    configuration._config = dataclasses.replace(
+        base,
+        only_mutate=[target.path],
+        pytest_add_cli_args_test_selection=[path for path in target.tests if (ROOT / path).exists()],
+    )
+    try:
+        _run(target.functions, max_children=1)
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            raise
+    meta = json.loads((ROOT / "mutants" / f"{target.path}.meta").read_text())
+    mutants = []
+    for name, code in sorted(meta["exit_code_by_key"].items(), key=lambda item: _order(item[0])):
+        if target.functions and not any(_matches(name, pattern) for pattern in target.functions):
+            continue
+        status = STATUS.get(code, "suspicious")
+        entry = {"name": name, "status": status}
+        if status not in ("killed", "timeout"):
+            entry["diff"] = _changed_lines(get_diff_for_mutant(name, path=target.path))
+        mutants.append(entry)
+    print("MUTATION-RESULT " + json.dumps(mutants))
+
+
+def _mutate_atomic_services() -> None:
+    """mutmut 3 leaves every decorated function alone (its trampolines would repeat
+    a decorator's side effects), which here would skip every service: they are
+    all `@transaction.atomic`, and that is where most guards live. That decorator
+    has no side effect when applied twice (the trampoline and the copies each
+    keep it; nested, it is a savepoint), so functions whose only decorators are
+    `transaction.atomic` are mutated like any other. `@property` and other
+    decorators stay skipped (see the report's note)."""
+    import libcst as cst
+    from mutmut.mutation import file_mutation
+
+    def atomic(decorator: cst.Decorator) -> bool:
+        node = decorator.decorator
+        return (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and (node.value.value, node.attr.value) == ("transaction", "atomic")
+        )
+
+    original = file_mutation.MutationVisitor._skip_node_and_children
+    if getattr(original, "atomic_services", False):
+        return
+
+    def skip(self, node):
+        if isinstance(node, cst.FunctionDef) and node.decorators and all(atomic(d) for d in node.decorators):
+            # The checks that need the original node (pragmas on the def line) are
+            # kept by asking again with the decorators hidden only from the
+            # decorator rule.
+            decorators = node.decorators
+            object.__setattr__(node, "decorators", ())
+            try:
+                return original(self, node)
+            finally:
+                object.__setattr__(node, "decorators", decorators)
+        return original(self, node)
+
+    skip.atomic_services = True
+    file_mutation.MutationVisitor._skip_node_and_children = skip
+
+
+def _mutate_guards_away() -> None:
+    """Two changes mutmut 3 does not make, and the ones this portal most needs
+    caught: an `if` whose test never holds (a guard such as `if not
+    round.is_accepting: raise ...` removed), and a call made for its effect
+    deleted (`_refuse_after_deadline(round)`, `audit_log(...)`, an email queued),
+    written as a bare `None` statement."""
+    import libcst as cst
+    from mutmut.mutation import mutators
+
+    def if_never(node: cst.If):
+        yield node.with_changes(test=cst.Name("False"))
+
+    def call_dropped(node: cst.Expr):
+        if isinstance(node.value, cst.Call):
+            yield node.with_changes(value=cst.Name("None"))
+
+    if any(operator in (if_never, call_dropped) for _type, operator in mutators.mutation_operators):
+        return
+    mutators.mutation_operators.extend([(cst.If, if_never), (cst.Expr, call_dropped)])
+
+
+def _matches(name: str, pattern: str) -> bool:
+    from fnmatch import fnmatch
+
+    return fnmatch(name, pattern)
+
+
+def _order(name: str) -> tuple[str, int]:
+    function, _sep, number = name.rpartition("__mutmut_")
+    return function, int(number) if number.isdigit() else 0
+
+
+def _changed_lines(diff: str) -> list[str]:
+    return [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def run(target: Target, *, timeout: int) -> dict:
+    """Run one target in a child process with a fresh mutants folder."""
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    started = datetime.now(UTC)
+    try:
+        completed = subprocess.run(  # noqa: S603 - our own script
+            [sys.executable, __file__, "--child", target.name],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"stopped after {timeout} s (MUTATION_TIMEOUT)", "at": started.isoformat()}
+    seconds = round((datetime.now(UTC) - started).total_seconds())
+    for line in completed.stdout.splitlines():
+        if line.startswith("MUTATION-RESULT "):
+            mutants = json.loads(line.removeprefix("MUTATION-RESULT "))
+            return {"mutants": mutants, "seconds": seconds, "at": started.isoformat(), "version": VERSION}
+    output = (completed.stdout + completed.stderr).strip().splitlines()
+    reasons = [line.strip() for line in output if line.startswith(("ERROR ", "FAILED ", "E   ")) or "Error:" in line]
+    reason = " / ".join((reasons or output)[-3:])
+    return {"error": f"mutmut did not finish: {reason}", "seconds": seconds, "at": started.isoformat()}
+
+
+def score(result: dict) -> tuple[int, int, float]:
+    mutants = result.get("mutants", [])
+    killed = sum(mutant["status"] in ("killed", "timeout") for mutant in mutants)
+    total = sum(mutant["status"] not in ("skipped", "not checked") for mutant in mutants)
+    return killed, total, (100.0 * killed / total if total else 0.0)
+
+
+def _harmless(result: dict, notes: dict) -> int:
+    """Survivors whose note says they are equivalent or harmless (not a gap
+    closed since the run: those still count against the score)."""
+    return sum(
+        notes.get(mutant["name"].rpartition(".")[2], "").startswith(("Equivalent", "Harmless"))
+        for mutant in result.get("mutants", [])
+        if mutant["status"] not in ("killed", "timeout")
+    )
+
+
+def write_report(results: dict) -> None:
+    notes = tomllib.loads(NOTES.read_text()) if NOTES.exists() else {}
+    lines = [
+        "# Mutation testing of the portal's rules",
+        "",
+        "Written by `make mutation` (`bench/mutation.py`, mutmut 3 configured in `pyproject.toml`). Each module is",
+        "mutated on its own and run against only the tests that cover it. Score = mutants killed (a test failed, or",
+        "the run hung) / mutants tested; a mutant no test executes counts as surviving. Target: ≥ 95 %, and no",
+        'surviving mutant that removes a permission, deadline, quota or capacity guard. "Score without them" leaves',
+        "out the survivors `bench/mutation_notes.toml` explains as equivalent or harmless (a gap closed by a test",
+        "added after the run still counts against the score until the next run).",
+        "",
+        "Beyond mutmut's own mutants, `bench/mutation.py` makes two that mutmut 3 does not: an `if` whose test",
+        "never holds, and a call made for its effect deleted (a guard, an audit entry, an email removed). It also",
+        "mutates `@transaction.atomic` services, which mutmut 3 skips as decorated functions. Functions with other",
+        "decorators (`@property`, such as `Round.is_accepting`; `@shared_task`) are still not mutated: their rules",
+        "are covered by tests at the exact instants (`tests/applications/test_deadlines.py`) but not measured here.",
+        "",
+        TABLE_HEADER,
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for target in TARGETS:
+        result = results.get(target.name)
+        if result is None:
+            lines.append(f"| {target.title} | `{target.path}` | - | - | not run | - | - | {target.note} |")
+            continue
+        if "error" in result:
+            lines.append(f"| {target.title} | `{target.path}` | - | - | failed | - | - | {result['error'][:200]} |")
+            continue
+        killed, total, percent = score(result)
+        harmless = _harmless(result, notes.get(target.name, {}))
+        without = 100.0 * killed / (total - harmless) if total - harmless else 0.0
+        when = result["at"][:16].replace("T", " ")
+        extra = f"; {target.note}" if target.note else ""
+        if result.get("partial"):
+            extra += f"; **partial**, {result['partial']}"
+        if result.get("version") != VERSION:
+            extra += "; **an older run**, without the services' and guard-removing mutants: run it again"
+        scope = " (rule functions)" if target.functions else ""
+        lines.append(
+            f"| {target.title} | `{target.path}`{scope} | {total} | {killed} | {percent:.1f} % | {harmless} "
+            f"| {without:.1f} % | {when} UTC, {result.get('seconds', '?')} s{extra} |"
+        )
+    table_end = len(lines)
+    lines += ["", "## Surviving mutants", ""]
+    for target in TARGETS:
+        result = results.get(target.name) or {}
+        survivors = [mutant for mutant in result.get("mutants", []) if mutant["status"] not in ("killed", "timeout")]
+        if not survivors:
+            continue
+        lines += [f"### {target.title} (`{target.path}`)", ""]
+        if target.note:
+            lines += [f"_{target.note}_", ""]
+        for mutant in survivors:
+            short = mutant["name"].rpartition(".")[2]
+            why = notes.get(target.name, {}).get(short, "NOT EXPLAINED: a gap in the tests")
+            lines.append(f"- `{short}` ({mutant['status']}): {why}")
+            lines += ["  ```diff", *[f"  {line}" for line in mutant.get("diff", [])], "  ```"]
+        lines.append("")
+    (RESULTS / "mutation.md").write_text("\n".join(lines).rstrip() + "\n")
+    _update_readme(lines[lines.index(TABLE_HEADER) : table_end])
+
+
+def _update_readme(table: list[str]) -> None:
+    """Put the score table in the README between its two markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- mutation scores: written by bench/mutation.py -->", "<!-- end of mutation scores -->"
+    if start not in text or end not in text:
+        return
+    before, _sep, rest = text.partition(start)
+    _old, _sep, after = rest.partition(end)
+    readme.write_text(before + start + "\n" + "\n".join(table) + "\n" + end + after)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", help="module names (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the modules and exit")
+    parser.add_argument("--report", action="store_true", help="rewrite mutation.md from mutation.json and exit")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    if args.child:
+        _run_one(BY_NAME[args.child])
+        return
+    if args.list:
+        for target in TARGETS:
+            print(f"{target.name:24} {target.path:42} {target.title}")
+        return
+    store = RESULTS / "mutation.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    if not args.report:
+        unknown = [name for name in args.modules if name not in BY_NAME]
+        if unknown:
+            parser.error(f"unknown module(s): {', '.join(unknown)}; see --list")
+        timeout = int(os.environ.get("MUTATION_TIMEOUT", "1800"))
+        for target in [BY_NAME[name] for name in args.modules] or TARGETS:
+            print(f"{target.name}: mutating {target.path} ...", flush=True)
+            results[target.name] = run(target, timeout=timeout)
+            if "error" in results[target.name]:
+                print(f"  {results[target.name]['error']}", flush=True)
+            else:
+                killed, total, percent = score(results[target.name])
+                print(f"  {killed}/{total} killed: {percent:.1f} %", flush=True)
+            store.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+            write_report(results)
+    write_report(results)
+
+
+if __name__ == "__main__":
+    main()
