@@ -20,6 +20,7 @@ urlpatterns = [
     path("updates/", include("applications.urls_updates")),
     path("nominate/", include("applications.urls_nominate")),
     path("members/", include("members.urls")),
+    path("exchange/", include("exchange.urls")),
     path("programme/rounds/", include("applications.urls_programme")),
     path("programme/waves/", include("applications.urls_waves")),
     path("", include("selection.urls")),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "members",
     "applications",
     "selection",
+    "exchange",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ from django.test import Client
 from applications.choices import RouteKind
 from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
+from exchange.choices import Stage
+from exchange.services import join_request, proposal_start
 from members.services.contact import abuse_report_create, contact_send
 from q_portal.roles import Role
 from selection.choices import ConflictKind, DecisionOutcome
@@ -18,6 +20,7 @@ from selection.views.privacy import PERSON_SALT
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
+from tests.factories.exchange import CallFactory, IdeaFactory
 from tests.factories.members import CommunityFactory, MemberFactory
 from tests.factories.selection import assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
@@ -90,6 +93,13 @@ def world(db):
     report = abuse_report_create(
         reporter=member, reported=other_member, reason="Spam", by=users["member"], message=message
     )
+    # Q Exchange: an idea (not the member's) in a call taking ideas, with a request
+    # to join; the member's own proposal in a call at the proposals stage.
+    ideas_call = CallFactory(stage=Stage.IDEAS)
+    idea = IdeaFactory(call=ideas_call)
+    join = join_request(idea=idea, member=MemberFactory(), message="", by=users["admin"])
+    own_idea = IdeaFactory(call=CallFactory(stage=Stage.PROPOSALS), lead=member)
+    proposal = proposal_start(idea=own_idea, member=member, by=users["member"])
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -135,5 +145,12 @@ def world(db):
         "members:report_resolve": report.pk,
         "waves": WaveFactory(round=round).pk,
         "waves:reminder_edit": round.pk,
+        "exchange": idea.pk,
+        **dict.fromkeys(["exchange:call", "exchange:idea_create", "exchange:programme_call_edit"], ideas_call.pk),
+        "exchange:programme_questions": ideas_call.pk,
+        "exchange:programme_question_edit": ideas_call.questions.first().pk,
+        "exchange:join_decide": join.pk,
+        "exchange:proposal": proposal.pk,
+        "exchange:proposal_check": proposal.pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)

@@ -23,10 +23,10 @@ from .access import ANY, OK, POLICY, ROLES, url_for, url_patterns
 pytestmark = pytest.mark.django_db
 
 # Where the product's forms live: a new forms module elsewhere must be added here.
-PRODUCT_FORM_MODULES = ["applications.forms", "selection.forms", "members.forms"]
+PRODUCT_FORM_MODULES = ["applications.forms", "selection.forms", "members.forms", "exchange.forms"]
 # The URLs whose pages are crawled for forms (and allauth's sign-up, whose form
 # is the product's).
-PRODUCT_URLS = ("applications:", "updates:", "rounds:", "nominations:", "selection:", "members:", "waves:")
+PRODUCT_URLS = ("applications:", "updates:", "rounds:", "nominations:", "selection:", "members:", "waves:", "exchange:")
 # Forms a view builds from the POST alone (the page renders its buttons by hand):
 # covered when the crawl posts bad input to the URL named here.
 POSTED_TO = {
