@@ -128,15 +128,32 @@ class CallCounts:
 
 def call_counts(*, call: Call) -> CallCounts:
     """The call's live figures, in one query."""
-    figures = Call.objects.filter(pk=call.pk).aggregate(
-        ideas=Count("ideas", filter=Q(ideas__status=IdeaStatus.OPEN), distinct=True),
+
+    def scalar(queryset):
+        return Coalesce(Subquery(queryset.values("n"), output_field=IntegerField()), Value(0))
+
+    def counted(model, field="pk", *, distinct=False, **filters):
+        rows = model.objects.filter(idea__call=OuterRef("pk"), **filters).order_by().values("idea__call")
+        return scalar(rows.annotate(n=Count(field, distinct=distinct)))
+
+    ideas = Idea.objects.filter(call=OuterRef("pk"), status=IdeaStatus.OPEN).order_by().values("call")
+    figures = (
+        Call.objects.filter(pk=call.pk)
+        .annotate(
+            idea_total=scalar(ideas.annotate(n=Count("pk"))),
+            comment_total=counted(Comment),
+            supporter_total=counted(Support, "member", distinct=True),
+            involved_total=counted(TeamMembership, "member", distinct=True, status=JoinStatus.ACCEPTED),
+        )
+        .values("idea_total", "comment_total", "supporter_total", "involved_total")
+        .get()
     )
-    comments = Comment.objects.filter(idea__call=call).count()
-    supporters = Support.objects.filter(idea__call=call).values("member").distinct().count()
-    involved = (
-        TeamMembership.objects.filter(idea__call=call, status=JoinStatus.ACCEPTED).values("member").distinct().count()
+    return CallCounts(
+        ideas=figures["idea_total"],
+        comments=figures["comment_total"],
+        supporters=figures["supporter_total"],
+        members_involved=figures["involved_total"],
     )
-    return CallCounts(ideas=figures["ideas"], comments=comments, supporters=supporters, members_involved=involved)
 
 
 def calls_list() -> QuerySet[Call]:
