@@ -6,14 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
-from q_portal.roles import ProgrammeTeamMixin
+from q_portal.roles import ProgrammeTeamMixin, is_programme_team
 
 from . import selectors, services
 from .choices import EmailPreference, JoinStatus, ProposalStatus, Stage
@@ -51,7 +50,9 @@ class CallListView(SignedInMixin, ListView):
         return selectors.calls_list()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(now=timezone.now(), **kwargs)
+        return super().get_context_data(
+            manages_calls=is_programme_team(self.request.user), takes_part=self.member is not None, **kwargs
+        )
 
 
 class CallView(SignedInMixin, ListView):

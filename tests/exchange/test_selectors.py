@@ -133,4 +133,4 @@ def test_the_idea_page_costs_the_same_queries_at_any_size(client, ideas):
     member = MemberFactory()
     client.force_login(member.user)
     _page_queries(client, idea.get_absolute_url(), 11)
-    _page_queries(client, reverse("exchange:calls"), 4)
+    _page_queries(client, reverse("exchange:calls"), 5)

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from applications import demo as applications_demo
 from applications import demo_nominations, demo_waves
+from exchange import demo as exchange_demo
 from members import demo as members_demo
 from selection import demo as selection_demo
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         members_demo.seed_members()
         selection_demo.seed_selection()
         demo_waves.seed_waves()
+        exchange_demo.seed_exchange()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:
