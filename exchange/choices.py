@@ -41,6 +41,7 @@ class ProposalStatus(models.TextChoices):
 
 class EmailPreference(models.TextChoices):
     EACH = "each", _("An email for each comment or request to join")
+    DIGEST = "digest", _("One email a day with everything new (a daily digest)")
     NONE = "none", _("No emails")
 
 

@@ -2,7 +2,8 @@
 emails through the outbox after commit. Each checks the call's stage (derived
 from its dates) and the actor's right on the server."""
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -217,7 +218,7 @@ def _notify_team(*, idea: Idea, actor: MemberProfile, key: str, subject: str, te
             idea_memberships__idea=idea, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
         )
         .exclude(pk=actor.pk)
-        .exclude(exchange_preference__email=EmailPreference.NONE)
+        .exclude(exchange_preference__email__in=[EmailPreference.NONE, EmailPreference.DIGEST])
         .select_related("user")
     )
     context = {**context, "idea": idea, "actor": actor, "idea_url": absolute_url("exchange:idea", pk=idea.pk)}
@@ -446,3 +447,53 @@ def proposal_submit(*, proposal: Proposal, member: MemberProfile, by, now: datet
             key=f"exchange.proposal_submitted.{proposal.pk}.{person.pk}",
         )
     return proposal
+
+
+# --- The daily digest ----------------------------------------------------------------
+
+
+def exchange_digest_send(*, day: date) -> int:
+    """Email each member who chose the daily digest what happened on their ideas
+    on `day` (UK time): comments by others and requests to join. One email per
+    member per day (its key), so a second run sends nothing more. A fixed number
+    of queries whatever the number of members. Returns the emails queued."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = start + timedelta(days=1)
+    comments = list(Comment.objects.filter(created_at__gte=start, created_at__lt=end).select_related("author", "idea"))
+    requests = list(
+        TeamMembership.objects.filter(
+            status=JoinStatus.REQUESTED, created_at__gte=start, created_at__lt=end
+        ).select_related("member", "idea")
+    )
+    idea_ids = {c.idea_id for c in comments} | {r.idea_id for r in requests}
+    if not idea_ids:
+        return 0
+    teams = TeamMembership.objects.filter(
+        idea_id__in=idea_ids,
+        status=JoinStatus.ACCEPTED,
+        member__status="active",
+        member__exchange_preference__email=EmailPreference.DIGEST,
+    ).select_related("member__user")
+    news = defaultdict(lambda: {"member": None, "comments": [], "requests": []})
+    for place in teams:
+        entry = news[place.member_id]
+        entry["member"] = place.member
+        entry["comments"] += [c for c in comments if c.idea_id == place.idea_id and c.author_id != place.member_id]
+        entry["requests"] += [r for r in requests if r.idea_id == place.idea_id]
+    queued = 0
+    for entry in news.values():
+        if not entry["comments"] and not entry["requests"]:
+            continue
+        member = entry["member"]
+        email_queue(
+            to=member.user.email,
+            subject=_("Your ideas on Q Exchange: what happened on %(day)s") % {"day": day.strftime("%-d %B %Y")},
+            body_text=render_to_string(
+                "exchange/emails/digest.txt",
+                {**entry, "base_url": absolute_url("exchange:calls")},
+            ),
+            key=f"exchange.digest.{member.pk}.{day.isoformat()}",
+        )
+        queued += 1
+    return queued

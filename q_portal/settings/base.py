@@ -267,6 +267,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.pair_random_coffee",
         "schedule": crontab(minute=0, hour=9, day_of_month=1),
     },
+    # Q Exchange: yesterday's digest to members who chose one email a day.
+    "exchange-send-digests": {"task": "exchange.send_digests", "schedule": crontab(minute=0, hour=7)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------

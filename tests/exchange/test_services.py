@@ -217,3 +217,25 @@ def test_proposals_start_only_at_the_proposals_stage():
     idea = IdeaFactory(call=CallFactory(stage=Stage.REFINEMENT))
     with pytest.raises(PortalError):
         services.proposal_start(idea=idea, member=idea.lead, by=idea.lead.user)
+
+
+def test_the_daily_digest_gathers_a_days_news_for_those_who_chose_it(django_capture_on_commit_callbacks):
+    digest_reader, instant_reader = MemberFactory(), MemberFactory()
+    idea = IdeaFactory(team=[digest_reader, instant_reader])
+    ExchangePreference.objects.create(member=digest_reader, email=EmailPreference.DIGEST)
+    commenter, joiner = MemberFactory(), MemberFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(idea=idea, member=commenter, body="Try a *run chart*", by=commenter.user)
+        services.comment_add(idea=idea, member=digest_reader, body="Will do", by=digest_reader.user)
+        services.join_request(idea=idea, member=joiner, message="", by=joiner.user)
+    assert not OutboundEmail.objects.filter(to=digest_reader.user.email).exists()
+    assert OutboundEmail.objects.filter(to=instant_reader.user.email).count() == 3
+
+    today = timezone.localdate()
+    assert services.exchange_digest_send(day=today) == 1
+    assert services.exchange_digest_send(day=today) == 1  # the same key: nothing sent twice
+    digest = OutboundEmail.objects.get(to=digest_reader.user.email)
+    assert "Try a *run chart*" in digest.body_text
+    assert "Will do" not in digest.body_text  # their own comment
+    assert f"{joiner.full_name} asks to join" in digest.body_text
+    assert services.exchange_digest_send(day=today - timedelta(days=1)) == 0
