@@ -109,7 +109,8 @@ class Question(models.Model):
 class Idea(models.Model):
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="ideas")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="ideas")
-    lead = models.ForeignKey(MemberProfile, on_delete=models.PROTECT, related_name="led_ideas")
+    # An erased member's ideas stay, led by no one (the call's record).
+    lead = models.ForeignKey(MemberProfile, null=True, on_delete=models.SET_NULL, related_name="led_ideas")
     title = models.CharField(_("title"), max_length=150)
     problem = models.TextField(_("the problem"), max_length=5000)
     plan = models.TextField(_("what you would do"), max_length=5000)
@@ -164,7 +165,8 @@ class Comment(models.Model):
     """A comment on an idea, or a reply to one (one level: a reply has no replies)."""
 
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(MemberProfile, on_delete=models.CASCADE, related_name="idea_comments")
+    # An erased member's comments stay in their threads, by "a former member".
+    author = models.ForeignKey(MemberProfile, null=True, on_delete=models.SET_NULL, related_name="idea_comments")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
     body = models.TextField(_("comment"), max_length=5000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -223,7 +225,7 @@ class Proposal(models.Model):
 
     idea = models.OneToOneField(Idea, on_delete=models.PROTECT, related_name="proposal")
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="proposals")
-    lead = models.ForeignKey(MemberProfile, on_delete=models.PROTECT, related_name="led_proposals")
+    lead = models.ForeignKey(MemberProfile, null=True, on_delete=models.SET_NULL, related_name="led_proposals")
     title = models.CharField(_("title"), max_length=150)
     summary = models.TextField(_("summary"), max_length=5000)
     budget = models.PositiveIntegerField(_("budget (£)"))

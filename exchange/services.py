@@ -205,6 +205,8 @@ def _require_team(idea: Idea, member: MemberProfile | None) -> None:
 def _require_open(idea: Idea) -> None:
     if idea.is_withdrawn:
         raise PortalError(_("This idea has been withdrawn."))
+    if idea.lead_id is None:
+        raise PortalError(_("This idea no longer has a lead, so it is closed."))
     _require_stage(idea.call, OPEN_STAGES, _("This idea is no longer open for that."))
 
 

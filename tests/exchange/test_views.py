@@ -176,3 +176,16 @@ def test_programme_team_opens_a_call_with_themes_and_questions(client, settings)
     page = response.content.decode()
     assert "There is a problem" in page
     assert "Enter the date and time." in page
+
+
+def test_an_erased_members_idea_and_comments_stay_by_a_former_member(client):
+    idea = IdeaFactory(title="Kept for the record")
+    commenter = MemberFactory(full_name="Gone Person")
+    services.comment_add(idea=idea, member=commenter, body="My thought", by=commenter.user)
+    idea.lead.user.delete()
+    commenter.user.delete()
+    page = signed_in(client, MemberFactory().user).get(idea.get_absolute_url()).content.decode()
+    assert "Kept for the record" in page
+    assert "led by a former member" in page
+    assert "A former member" in page
+    assert "Gone Person" not in page
