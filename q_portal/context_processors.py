@@ -13,6 +13,7 @@ def portal(request):
         areas.append((_("Your application"), reverse("applications:applicant_home")))
         if is_active_member(user) or is_programme_team(user):
             areas.append((_("Members"), reverse("members:directory")))
+            areas.append((_("Exchange"), reverse("exchange:calls")))
         areas.append((_("Events"), reverse("events:list")))
         if has_role(user, Role.NOMINATOR) or user.is_superuser:
             areas.append((_("Nominate"), reverse("nominations:home")))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("nominate/", include("applications.urls_nominate")),
     path("members/", include("members.urls")),
     path("events/", include("events.urls")),
+    path("exchange/", include("exchange.urls")),
     path("programme/rounds/", include("applications.urls_programme")),
     path("programme/waves/", include("applications.urls_waves")),
     path("", include("selection.urls")),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "equality",
     "selection",
     "events",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +303,8 @@ CELERY_BEAT_SCHEDULE = {
     "members-group-digests": {"task": "members.send_group_digests", "schedule": crontab(minute=0, hour=7)},
     # Onboarding emails on days 3, 10 and 30 after joining.
     "members-onboarding": {"task": "members.send_onboarding", "schedule": crontab(minute=30, hour=9)},
+    # Q Exchange: yesterday's digest to members who chose one email a day.
+    "exchange-send-digests": {"task": "exchange.send_digests", "schedule": crontab(minute=0, hour=7)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------

@@ -306,6 +306,37 @@ POLICY = {
     },
     "members:group_unsubscribe": dict.fromkeys(ROLES, NOT_FOUND),
     "waves:action": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
+    # Q Exchange (issue 19): ideas are read by anyone signed in; taking part is for
+    # members; the world's member is not in the team of the world's idea, but leads
+    # the world's proposal. A proposal is its team's (and the programme team's) only.
+    **{f"exchange:{name}": SIGNED_IN for name in ["calls", "call", "idea", "idea_history"]},
+    **{f"exchange:{name}": MEMBER_ONLY for name in ["idea_create", "comment", "join", "preferences"]},
+    **{f"exchange:{name}": {**MEMBER_ONLY, "member": FORBIDDEN} for name in ["idea_edit", "idea_withdraw"]},
+    **{
+        f"exchange:{name}": {**MEMBER_ONLY, "member": POST_ONLY}
+        for name in ["support", "proposal_start", "join_decide"]
+    },
+    "exchange:team": {**dict.fromkeys(ROLES, FORBIDDEN), "visitor": LOGIN, "programme": OK, "admin": OK},
+    **{
+        f"exchange:{name}": {
+            **dict.fromkeys(ROLES, NOT_FOUND),
+            "visitor": LOGIN,
+            "member": OK,
+            "programme": OK,
+            "admin": OK,
+        }
+        for name in ["proposal", "proposal_check"]
+    },
+    **{
+        f"exchange:{name}": PROGRAMME
+        for name in [
+            "programme_calls",
+            "programme_call_create",
+            "programme_call_edit",
+            "programme_questions",
+            "programme_question_edit",
+        ]
+    },
 }
 
 

@@ -10,6 +10,8 @@ from applications.choices import RouteKind
 from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
 from events.models import EventPledge
+from exchange.choices import Stage
+from exchange.services import join_request, proposal_start
 from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
 from members.services.groups import thread_start
@@ -22,6 +24,7 @@ from tests.factories import OrganisationFactory, RegionFactory, UserFactory, wit
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
 from tests.factories.events import happening_now, registered
+from tests.factories.exchange import CallFactory, IdeaFactory
 from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
 from tests.factories.selection import assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
@@ -106,6 +109,13 @@ def world(db):
     event = happening_now(organisation=organisation, capacity=10)
     event_registration = registered(event, member)
     event_pledge = EventPledge.objects.create(event=event, member=member, text="Mentor a new member")
+    # Q Exchange: an idea (not the member's) in a call taking ideas, with a request
+    # to join; the member's own proposal in a call at the proposals stage.
+    ideas_call = CallFactory(stage=Stage.IDEAS)
+    idea = IdeaFactory(call=ideas_call)
+    join = join_request(idea=idea, member=MemberFactory(), message="", by=users["admin"])
+    own_idea = IdeaFactory(call=CallFactory(stage=Stage.PROPOSALS), lead=member)
+    proposal = proposal_start(idea=own_idea, member=member, by=users["member"])
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -166,5 +176,12 @@ def world(db):
         "members:thread_moderate": thread.pk,
         "members:post_report": thread.posts.get().pk,
         "members:programme_onboarding_edit": OnboardingStep.objects.get(topic="profile").pk,
+        "exchange": idea.pk,
+        **dict.fromkeys(["exchange:call", "exchange:idea_create", "exchange:programme_call_edit"], ideas_call.pk),
+        "exchange:programme_questions": ideas_call.pk,
+        "exchange:programme_question_edit": ideas_call.questions.first().pk,
+        "exchange:join_decide": join.pk,
+        "exchange:proposal": proposal.pk,
+        "exchange:proposal_check": proposal.pk,
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)

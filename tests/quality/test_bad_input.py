@@ -29,7 +29,14 @@ from .access import ANY, OK, POLICY, ROLES, url_for, url_patterns
 pytestmark = pytest.mark.django_db
 
 # Where the product's forms live: a new forms module elsewhere must be added here.
-PRODUCT_FORM_MODULES = ["applications.forms", "selection.forms", "members.forms", "equality.forms", "events.forms"]
+PRODUCT_FORM_MODULES = [
+    "applications.forms",
+    "selection.forms",
+    "members.forms",
+    "equality.forms",
+    "events.forms",
+    "exchange.forms",
+]
 # The URLs whose pages are crawled for forms (and allauth's sign-up, whose form
 # is the product's).
 PRODUCT_URLS = (
@@ -42,6 +49,7 @@ PRODUCT_URLS = (
     "waves:",
     "equality:",
     "events:",
+    "exchange:",
 )
 # Forms a view builds from the POST alone (the page renders its buttons by hand):
 # covered when the crawl posts bad input to the URL named here.

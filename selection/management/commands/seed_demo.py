@@ -5,6 +5,7 @@ from applications import demo as applications_demo
 from applications import demo_nominations, demo_waves
 from equality import demo as equality_demo
 from events import demo as events_demo
+from exchange import demo as exchange_demo
 from members import demo as members_demo
 from members import demo_groups
 from selection import demo as selection_demo
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         selection_demo_practice.seed_practice()
         events_demo.seed_events()
         demo_groups.seed_groups()
+        exchange_demo.seed_exchange()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:

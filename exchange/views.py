@@ -1,0 +1,577 @@
+"""The exchange, `/exchange/`: calls, ideas in the open, teams and proposals for
+members; calls and their questions for the programme team. Views are thin: a
+permission check, a form, one service call."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.roles import ProgrammeTeamMixin, is_programme_team
+
+from . import selectors, services
+from .choices import EmailPreference, JoinStatus, ProposalStatus, Stage
+from .forms import (
+    CallForm,
+    CommentForm,
+    IdeaFilterForm,
+    IdeaForm,
+    JoinForm,
+    PreferenceForm,
+    ProposalForm,
+    ProposalSubmitForm,
+    QuestionForm,
+)
+from .mixins import MemberMixin, SignedInMixin
+from .models import Call, Comment, ExchangePreference, Question, TeamMembership
+from .permissions import (
+    can_see_as_programme_team,
+    get_idea_or_404,
+    get_proposal_for_user_or_404,
+    is_lead,
+    is_on_team,
+    team_role,
+)
+
+# --- Reading ----------------------------------------------------------------------
+
+
+class CallListView(SignedInMixin, ListView):
+    template_name = "exchange/calls.html"
+    context_object_name = "calls"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return selectors.calls_list()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            manages_calls=is_programme_team(self.request.user), takes_part=self.member is not None, **kwargs
+        )
+
+
+class CallView(SignedInMixin, ListView):
+    """The call, its live counts and its ideas (filtered, searched, sorted, paginated)."""
+
+    template_name = "exchange/call.html"
+    context_object_name = "ideas"
+    paginate_by = 20
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    @cached_property
+    def form(self):
+        return IdeaFilterForm(self.request.GET or None, call=self.call)
+
+    def get_queryset(self):
+        criteria = {}
+        if self.form.is_bound:
+            self.form.is_valid()
+            criteria = self.form.cleaned_data
+        filters = selectors.IdeaFilters(
+            theme=criteria.get("theme"),
+            region=criteria.get("region"),
+            stage=criteria.get("stage", ""),
+            skill=criteria.get("skill", ""),
+            query=criteria.get("q", ""),
+            sort=criteria.get("sort", ""),
+        )
+        return selectors.call_ideas(call=self.call, filters=filters, member=self.member)
+
+    def get_context_data(self, **kwargs):
+        searched = any(value for key, value in self.request.GET.items() if key != "page")
+        return super().get_context_data(
+            call=self.call,
+            stage=self.call.stage,
+            counts=selectors.call_counts(call=self.call),
+            themes=list(self.call.themes.all()),
+            form=self.form,
+            searched=searched,
+            can_post=self.member is not None and self.call.stage == Stage.IDEAS,
+            query_string=_without_page(self.request.GET),
+            **kwargs,
+        )
+
+
+def _without_page(params) -> str:
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+class IdeaView(SignedInMixin, TemplateView):
+    template_name = "exchange/idea.html"
+
+    def get_context_data(self, **kwargs):
+        idea = selectors.idea_page(pk=self.kwargs["pk"])
+        if idea is None:
+            raise Http404
+        user = self.request.user
+        role = team_role(user, idea) if self.member is not None else None
+        stage = idea.call.stage
+        open_for_action = not idea.is_withdrawn and stage in services.OPEN_STAGES
+        membership = None
+        if self.member is not None:
+            membership = TeamMembership.objects.filter(idea=idea, member=self.member).first()
+        return super().get_context_data(
+            idea=idea,
+            stage=stage,
+            role=role,
+            on_team=role is not None,
+            is_lead=role == "lead",
+            membership=membership,
+            sees_private_budget=role is not None or can_see_as_programme_team(user),
+            comments=selectors.idea_comments(idea=idea),
+            team=selectors.idea_team(idea=idea),
+            revisions=selectors.idea_revisions(idea=idea)[:5],
+            supported=self.member is not None and idea.supports.filter(member=self.member).exists(),
+            can_act=self.member is not None and open_for_action,
+            comment_form=CommentForm(),
+            join_form=JoinForm(),
+            proposal=getattr(idea, "proposal", None) if role else None,
+            proposals_open=stage == Stage.PROPOSALS,
+            **kwargs,
+        )
+
+
+class IdeaHistoryView(SignedInMixin, TemplateView):
+    template_name = "exchange/idea_history.html"
+
+    def get_context_data(self, **kwargs):
+        idea = get_idea_or_404(self.kwargs["pk"])
+        revisions = selectors.idea_revisions(idea=idea)
+        return super().get_context_data(idea=idea, revisions=revisions, **kwargs)
+
+
+# --- Taking part (active members) ----------------------------------------------------
+
+
+class IdeaCreateView(MemberMixin, FormView):
+    template_name = "exchange/idea_form.html"
+    form_class = IdeaForm
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "call": self.call}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(call=self.call, creating=True, open=self.call.stage == Stage.IDEAS, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            idea = services.idea_create(
+                call=self.call, member=self.member, values=form.cleaned_data, by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your idea is posted. Members can now comment, support it and ask to join."))
+        return redirect(idea)
+
+
+class IdeaEditView(MemberMixin, FormView):
+    """Team members edit the idea; each save is a revision in its history."""
+
+    template_name = "exchange/idea_form.html"
+    form_class = IdeaForm
+
+    @cached_property
+    def idea(self):
+        idea = get_idea_or_404(self.kwargs["pk"])
+        if not is_on_team(self.request.user, idea):
+            raise PermissionDenied
+        return idea
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "call": self.idea.call}
+
+    def get_initial(self):
+        return {field: getattr(self.idea, field) for field in services.IDEA_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(call=self.idea.call, idea=self.idea, creating=False, open=True, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            revision = services.idea_update(
+                idea=self.idea, member=self.member, values=form.cleaned_data, by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your changes are saved.") if revision else _("Nothing was changed."))
+        return redirect(self.idea)
+
+
+class IdeaWithdrawView(MemberMixin, TemplateView):
+    template_name = "exchange/idea_withdraw.html"
+
+    @cached_property
+    def idea(self):
+        idea = get_idea_or_404(self.kwargs["pk"])
+        if not is_lead(self.request.user, idea):
+            raise PermissionDenied
+        return idea
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(idea=self.idea, **kwargs)
+
+    def post(self, request, pk):
+        try:
+            services.idea_withdraw(idea=self.idea, member=self.member, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your idea is withdrawn. It stays readable, marked as withdrawn."))
+        return redirect(self.idea)
+
+
+class CommentView(MemberMixin, View):
+    def post(self, request, pk):
+        idea = get_idea_or_404(pk)
+        form = CommentForm(request.POST)
+        if not form.is_valid():
+            return self._again(idea, form)
+        parent = None
+        if form.cleaned_data.get("parent"):
+            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=idea).first()
+            if parent is None:
+                form.add_error(None, _("The comment you replied to is no longer there."))
+                return self._again(idea, form)
+        try:
+            comment = services.comment_add(
+                idea=idea, member=self.member, body=form.cleaned_data["body"], parent=parent, by=request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self._again(idea, form)
+        messages.success(request, _("Your comment is posted."))
+        return redirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
+
+    def _again(self, idea, form):
+        # The comment is shown again on its own page with the errors, so nothing typed is lost.
+        return render(self.request, "exchange/comment_form.html", {"idea": idea, "form": form}, status=200)
+
+    def get(self, request, pk):
+        idea = get_idea_or_404(pk)
+        return render(request, "exchange/comment_form.html", {"idea": idea, "form": CommentForm()})
+
+
+class SupportView(MemberMixin, View):
+    def post(self, request, pk):
+        idea = get_idea_or_404(pk)
+        want = request.POST.get("support") != "withdraw"
+        try:
+            now = services.support_set(idea=idea, member=self.member, support=want, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("You support this idea.") if now else _("You no longer support this idea."))
+        return redirect(idea)
+
+
+class JoinView(MemberMixin, FormView):
+    template_name = "exchange/join.html"
+    form_class = JoinForm
+
+    @cached_property
+    def idea(self):
+        return get_idea_or_404(self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(idea=self.idea, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.join_request(
+                idea=self.idea, member=self.member, message=form.cleaned_data["message"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("You have asked to join. The lead will accept or decline."))
+        return redirect(self.idea)
+
+
+class JoinDecideView(MemberMixin, View):
+    def post(self, request, pk):
+        membership = get_object_or_404(TeamMembership.objects.select_related("idea"), pk=pk)
+        if not is_lead(request.user, membership.idea):
+            raise Http404
+        decision = request.POST.get("decision")
+        if decision not in ("accept", "decline"):
+            messages.error(request, _("Choose to accept or decline."))
+            return redirect("exchange:team", pk=membership.idea_id)
+        try:
+            services.join_decide(membership=membership, accept=decision == "accept", lead=self.member, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is in the team.") % {"name": membership.member.full_name}
+                if decision == "accept"
+                else _("You declined %(name)s's request.") % {"name": membership.member.full_name},
+            )
+        return redirect("exchange:team", pk=membership.idea_id)
+
+
+class TeamView(SignedInMixin, TemplateView):
+    """The team's page: engagement figures, the team and the requests to join."""
+
+    template_name = "exchange/team.html"
+
+    def get_context_data(self, **kwargs):
+        idea = selectors.idea_page(pk=self.kwargs["pk"])
+        if idea is None:
+            raise Http404
+        user = self.request.user
+        if not (is_on_team(user, idea) or can_see_as_programme_team(user)):
+            raise PermissionDenied
+        memberships = list(
+            TeamMembership.objects.filter(idea=idea)
+            .select_related("member", "member__region", "member__organisation")
+            .order_by("role", "created_at", "pk")
+        )
+        return super().get_context_data(
+            idea=idea,
+            is_lead=is_lead(user, idea),
+            team=[m for m in memberships if m.status == JoinStatus.ACCEPTED],
+            requests=[m for m in memberships if m.status == JoinStatus.REQUESTED],
+            **kwargs,
+        )
+
+
+class PreferenceView(MemberMixin, FormView):
+    template_name = "exchange/preferences.html"
+    form_class = PreferenceForm
+
+    def get_initial(self):
+        preference = ExchangePreference.objects.filter(member=self.member).first()
+        return {"email": preference.email if preference else EmailPreference.EACH}
+
+    def form_valid(self, form):
+        services.preference_set(member=self.member, email=form.cleaned_data["email"], by=self.request.user)
+        messages.success(self.request, _("Your email preference is saved."))
+        return redirect("exchange:preferences")
+
+
+# --- Proposals ------------------------------------------------------------------------
+
+
+class ProposalStartView(MemberMixin, View):
+    def post(self, request, pk):
+        idea = get_idea_or_404(pk)
+        if not is_lead(request.user, idea):
+            raise PermissionDenied
+        try:
+            proposal = services.proposal_start(idea=idea, member=self.member, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect(idea)
+        return redirect(proposal)
+
+
+class _ProposalMixin:
+    @cached_property
+    def proposal(self):
+        return get_proposal_for_user_or_404(self.request.user, self.kwargs["pk"])
+
+    @cached_property
+    def questions(self):
+        return list(self.proposal.call.questions.all())
+
+
+class ProposalView(_ProposalMixin, SignedInMixin, FormView):
+    """The team completes the proposal together: save and return, word counts."""
+
+    template_name = "exchange/proposal.html"
+    form_class = ProposalForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "questions": self.questions}
+
+    def get_initial(self):
+        answers = {answer.question_id: answer.text for answer in self.proposal.answers.all()}
+        initial = {"title": self.proposal.title, "summary": self.proposal.summary, "budget": self.proposal.budget}
+        initial.update({f"answer_{question.pk}": answers.get(question.pk, "") for question in self.questions})
+        return initial
+
+    def get_context_data(self, **kwargs):
+        proposal = self.proposal
+        return super().get_context_data(
+            proposal=proposal,
+            editable=proposal.status == ProposalStatus.DRAFT
+            and self.member is not None
+            and is_on_team(self.request.user, proposal.idea),
+            due=proposal.call.proposals_due_at,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if self.member is None or not is_on_team(request.user, self.proposal.idea):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.proposal_save(
+                proposal=self.proposal,
+                member=self.member,
+                values=form.cleaned_data,
+                answers=form.answers(),
+                by=self.request.user,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your proposal is saved. You can come back to it at any time."))
+        if "check" in self.request.POST:
+            return redirect("exchange:proposal_check", pk=self.proposal.pk)
+        return redirect(self.proposal)
+
+
+class ProposalCheckView(_ProposalMixin, SignedInMixin, FormView):
+    """Check your answers; only the lead submits, before the deadline."""
+
+    template_name = "exchange/proposal_check.html"
+    form_class = ProposalSubmitForm
+
+    def get_context_data(self, **kwargs):
+        proposal = self.proposal
+        answers = {answer.question_id: answer for answer in proposal.answers.all()}
+        return super().get_context_data(
+            proposal=proposal,
+            rows=[(question, answers.get(question.pk)) for question in self.questions],
+            problems=services.proposal_problems(proposal),
+            is_lead=self.member is not None and proposal.lead_id == self.member.pk,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if self.member is None or self.proposal.lead_id != self.member.pk:
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.proposal_submit(proposal=self.proposal, member=self.member, by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your proposal is submitted. The team has been emailed."))
+        return redirect(self.proposal)
+
+
+# --- The programme team ------------------------------------------------------------------
+
+
+class ProgrammeCallListView(ProgrammeTeamMixin, ListView):
+    template_name = "exchange/programme/calls.html"
+    context_object_name = "calls"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.calls_list()
+
+
+class CallEditView(ProgrammeTeamMixin, FormView):
+    template_name = "exchange/programme/call_form.html"
+    form_class = CallForm
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def get_initial(self):
+        if self.call is None:
+            return {}
+        initial = {field: getattr(self.call, field) for field in services.CALL_FIELDS}
+        initial["themes"] = "\n".join(theme.name for theme in self.call.themes.all())
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(call=self.call, **kwargs)
+
+    def form_valid(self, form):
+        values = form.cleaned_data
+        try:
+            call = services.call_save(call=self.call, values=values, themes=values["themes"], by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The call is saved."))
+        return redirect("exchange:programme_questions", pk=call.pk)
+
+
+class QuestionsView(ProgrammeTeamMixin, FormView):
+    """The call's proposal form: its questions, and one to add."""
+
+    template_name = "exchange/programme/questions.html"
+    form_class = QuestionForm
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {"position": self.call.questions.count() + 1}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(call=self.call, questions=self.call.questions.all(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.question_save(call=self.call, question=None, values=form.cleaned_data, by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The question is added."))
+        return redirect("exchange:programme_questions", pk=self.call.pk)
+
+
+class QuestionEditView(ProgrammeTeamMixin, FormView):
+    template_name = "exchange/programme/question_form.html"
+    form_class = QuestionForm
+
+    @cached_property
+    def question(self):
+        return get_object_or_404(Question.objects.select_related("call"), pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        return {field: getattr(self.question, field) for field in ("text", "hint", "word_limit", "position")}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(question=self.question, call=self.question.call, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "delete" in request.POST:
+            try:
+                services.question_delete(question=self.question, by=request.user)
+            except PortalError as error:
+                messages.error(request, error.message)
+                return redirect("exchange:programme_question_edit", pk=self.question.pk)
+            messages.success(request, _("The question is removed."))
+            return redirect("exchange:programme_questions", pk=self.question.call_id)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.question_save(
+                call=self.question.call, question=self.question, values=form.cleaned_data, by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The question is saved."))
+        return redirect("exchange:programme_questions", pk=self.question.call_id)
