@@ -1,10 +1,10 @@
 /*
  * Live progress of a release of decisions. The release page shows a <progress>
  * bar and the counts, correct when the page loads (reloading updates them
- * without this file). With JavaScript, the section marked data-release-progress
- * data-live asks its data-url every data-interval milliseconds and updates the
- * bar and the counts; when the release finishes it reloads the page once, so the
- * summary tables and the controls show the round as it now is.
+ * without this file). With JavaScript (and live-poll.js), the section marked
+ * data-release-progress data-live updates the bar and the counts from its
+ * data-url; when the release finishes it reloads the page once, so the summary
+ * tables and the controls show the round as it now is.
  */
 (function () {
   "use strict";
@@ -25,46 +25,15 @@
     }
   }
 
-  function watch(section) {
-    var url = section.getAttribute("data-url");
-    var interval = parseInt(section.getAttribute("data-interval"), 10) || 1500;
-    var hint = section.querySelector("[data-reload-hint]");
-    if (hint) {
-      hint.hidden = true;
-    }
-    var failures = 0;
-
-    function poll() {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error("HTTP " + response.status);
-          }
-          return response.json();
-        })
-        .then(function (data) {
-          failures = 0;
-          update(section, data);
-          if (data.finished) {
-            window.location.reload();
-            return;
-          }
-          window.setTimeout(poll, interval);
-        })
-        .catch(function () {
-          failures += 1;
-          if (failures <= 5) {
-            window.setTimeout(poll, interval * (failures + 1));
-          } else if (hint) {
-            hint.hidden = false;
-          }
-        });
-    }
-
-    window.setTimeout(poll, interval);
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-release-progress][data-live]").forEach(watch);
+    document.querySelectorAll("[data-release-progress][data-live]").forEach(function (section) {
+      window.portalWatch(section, function (data) {
+        update(section, data);
+        if (data.finished) {
+          window.location.reload();
+        }
+        return data.finished;
+      });
+    });
   });
 })();

@@ -1,9 +1,9 @@
 /*
  * Live progress of an email wave. The wave page shows a <progress> bar and the
  * counts, correct when the page loads (reloading updates them without this file).
- * With JavaScript, the section marked data-wave-progress data-live asks its
- * data-url (a small JSON endpoint) every data-interval milliseconds and updates
- * the bar, the counts and the status, until the wave is sent or cancelled.
+ * With JavaScript (and live-poll.js), the section marked data-wave-progress
+ * data-live updates the bar, the counts and the status from its data-url, until
+ * the wave is sent or cancelled.
  *
  * Screen readers hear the status sentence (role="status") only when the status
  * changes (sending, paused, finished), not the figures at every poll.
@@ -70,48 +70,15 @@
     });
   }
 
-  function watch(section) {
-    var url = section.getAttribute("data-url");
-    var interval = parseInt(section.getAttribute("data-interval"), 10) || 2000;
-    var hint = section.querySelector("[data-reload-hint]");
-    if (hint) {
-      hint.hidden = true;
-    }
-    var failures = 0;
-
-    function poll() {
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error("HTTP " + response.status);
-          }
-          return response.json();
-        })
-        .then(function (data) {
-          failures = 0;
-          update(section, data);
-          if (data.finished) {
-            section.removeAttribute("data-live");
-            return;
-          }
-          window.setTimeout(poll, interval);
-        })
-        .catch(function () {
-          // A blip (a restart, the network): try a few more times, more slowly,
-          // then leave the reload hint for the person.
-          failures += 1;
-          if (failures <= 5) {
-            window.setTimeout(poll, interval * (failures + 1));
-          } else if (hint) {
-            hint.hidden = false;
-          }
-        });
-    }
-
-    window.setTimeout(poll, interval);
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-wave-progress][data-live]").forEach(watch);
+    document.querySelectorAll("[data-wave-progress][data-live]").forEach(function (section) {
+      window.portalWatch(section, function (data) {
+        update(section, data);
+        if (data.finished) {
+          section.removeAttribute("data-live");
+        }
+        return data.finished;
+      });
+    });
   });
 })();
