@@ -83,15 +83,16 @@ OVERFLOW_SCRIPT = """() => {
     return false;
   };
   const sticking = [...document.body.querySelectorAll("*")].filter(
-    (e) => {
-      const box = e.getBoundingClientRect();
-      return box.right > width + 1 && box.width > 1 && !scrolls(e);  // a .visually-hidden span is 1px
-    });
+    // An absolutely placed element escapes a scrolling box that is not its containing block.
+    (e) => e.getBoundingClientRect().right > width + 1 && (!scrolls(e) || getComputedStyle(e).position === "absolute"));
   const innermost = sticking.filter((e) => !sticking.some((other) => other !== e && e.contains(other)));
   const describe = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
     (e.classList.length ? "." + [...e.classList].join(".") : "") + " " +
     JSON.stringify((e.textContent || "").trim().slice(0, 40));
-  return {excess, elements: innermost.slice(0, 3).map(describe)};
+  // A 1px .visually-hidden span sticks out too, but is rarely the cause: name it last.
+  const tiny = (e) => e.getBoundingClientRect().width <= 1;
+  const ranked = [...innermost.filter((e) => !tiny(e)), ...innermost.filter(tiny)];
+  return {excess, elements: ranked.slice(0, 3).map(describe)};
 }"""
 
 
