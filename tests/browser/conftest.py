@@ -85,7 +85,11 @@ OVERFLOW_SCRIPT = """() => {
   const sticking = [...document.body.querySelectorAll("*")].filter(
     // An absolutely placed element escapes a scrolling box that is not its containing block.
     (e) => e.getBoundingClientRect().right > width + 1 && (!scrolls(e) || getComputedStyle(e).position === "absolute"));
-  const innermost = sticking.filter((e) => !sticking.some((other) => other !== e && e.contains(other)));
+  // A long word sticks out of its box without widening the box: name the box.
+  const spilling = [...document.body.querySelectorAll("*")].filter(
+    (e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible" && !scrolls(e));
+  const candidates = sticking.length ? sticking : spilling;
+  const innermost = candidates.filter((e) => !candidates.some((other) => other !== e && e.contains(other)));
   const describe = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
     (e.classList.length ? "." + [...e.classList].join(".") : "") + " " +
     JSON.stringify((e.textContent || "").trim().slice(0, 40));
