@@ -116,10 +116,29 @@ class RouteForm(DraftForm):
         if nominated.exists():
             # A nominated application keeps its route: the only choice offered.
             routes = nominated
-        self.fields["route"].queryset = routes
-        self.fields["route_organisation"].queryset = Organisation.objects.filter(
-            eligibility_routes__in=routes
-        ).distinct()
+        self.routes = list(routes)
+        # Ask only what the routes on offer need: one route is a fact, not a choice,
+        # and a round with no alumni (or national organisation) route asks for no
+        # course (or organisation).
+        self.only_route = self.routes[0] if len(self.routes) == 1 else None
+        if self.only_route:
+            del self.fields["route"]
+            self.fields["route_evidence"].help_text = f"{self.only_route.evidence_prompt} {_('In 150 words or fewer.')}"
+        else:
+            self.fields["route"].queryset = routes
+        if any(route.asks_for_course for route in self.routes):
+            if self.only_route:
+                self.fields["route_course"].help_text = ""
+        else:
+            del self.fields["route_course"]
+        if any(route.asks_for_organisation for route in self.routes):
+            self.fields["route_organisation"].queryset = Organisation.objects.filter(
+                eligibility_routes__in=[route.pk for route in self.routes]
+            ).distinct()
+            if self.only_route:
+                self.fields["route_organisation"].help_text = ""
+        else:
+            del self.fields["route_organisation"]
 
     def clean_route_evidence(self):
         text = self.cleaned_data["route_evidence"]
@@ -128,6 +147,8 @@ class RouteForm(DraftForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.only_route:
+            cleaned["route"] = self.only_route
         route, course = cleaned.get("route"), cleaned.get("route_course")
         if route and course and route.courses.exists() and not route.courses.filter(pk=course.pk).exists():
             self.add_error("route_course", _("Choose one of the courses listed for this route."))

@@ -298,6 +298,7 @@ class AboutYouView(SectionView):
 
 class RouteView(SectionView):
     form_class = RouteForm
+    template_name = "applications/route.html"
     section = "route"
     title = _("Your route and evidence")
 

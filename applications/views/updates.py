@@ -116,18 +116,20 @@ class ConfirmView(View):
 
 @method_decorator([csrf_exempt, never_cache], name="dispatch")
 class UnsubscribeView(View):
-    """One click: opening the link unsubscribes at once (an "Undo" button follows),
-    and so does the RFC 8058 one-click POST a mail client sends, which carries no
-    CSRF token. Exempting it is safe: all it can do is unsubscribe the address the
-    signed token names."""
+    """Opening the link only shows one button: email security scanners follow every
+    link in a message, and a GET that unsubscribed would unsubscribe people who
+    never asked. Pressing the button POSTs, and so does a mail client's RFC 8058
+    one-click unsubscribe (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`,
+    no page and no CSRF token); either unsubscribes at once, with an "Undo"
+    button after. Exempting the POST from CSRF is safe: all it can do is
+    unsubscribe the address the signed token names."""
 
     def get(self, request, token):
-        return self._unsubscribe(request, token)
+        if address_from_unsubscribe_token(token) is None:
+            return _link_problem(request, _unsubscribe_link_message())
+        return render(request, "applications/updates/unsubscribe.html", {"token": token})
 
     def post(self, request, token):
-        return self._unsubscribe(request, token)
-
-    def _unsubscribe(self, request, token):
         address = address_from_unsubscribe_token(token)
         if address is None:
             return _link_problem(request, _unsubscribe_link_message())

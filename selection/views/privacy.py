@@ -10,8 +10,10 @@ history): the search keeps it in the team member's session under a random,
 expiring reference, and the URL carries only that reference."""
 
 import json
+import re
 import secrets
 import time
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -20,6 +22,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,6 +69,9 @@ def person_email_for(session, reference: str) -> str | None:
     return found["email"]
 
 
+# How the export writes times ("2026-12-03T15:14:36+00:00") and dates ("2026-12-03").
+ISO_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
+
 # Headings of the export's sections, in the order the page shows them.
 SECTIONS = {
     "account": gettext_lazy("Account"),
@@ -80,6 +87,24 @@ SECTIONS = {
 }
 
 
+def readable_when(text: str) -> str | None:
+    """An ISO time or date of the export as people write it, in UK time
+    ("3 December 2026, 3:14 pm"); None when the text is not one."""
+    if not ISO_WHEN.fullmatch(text):
+        return None
+    try:
+        when = parse_datetime(text) if "T" in text else parse_date(text)
+    except ValueError:
+        return None
+    if when is None:
+        return None
+    if isinstance(when, datetime):
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when, UTC)
+        return date_format(timezone.localtime(when), "j F Y, g:i a")
+    return date_format(when, "j F Y")
+
+
 def readable(value):
     """The export as nodes the summary template renders: fields, lists, text."""
     if isinstance(value, dict):
@@ -93,6 +118,8 @@ def readable(value):
         return {"kind": "text", "text": _("Yes") if value else _("No")}
     if value is None or value == "":
         return {"kind": "empty"}
+    if isinstance(value, str) and (when := readable_when(value)):
+        return {"kind": "text", "text": when}
     return {"kind": "text", "text": str(value)}
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.choices import ApplicationStatus, RoundStatus, RouteKind
-from applications.models import Application, CriterionResponse
+from applications.models import Application, CriterionResponse, ImprovementCourse
 from tests.factories import PASSWORD, UserFactory
 from tests.factories.applications import ApplicationFactory, RoundFactory, complete, route, submitted
 from tests.factories.text import CLEAN_NAME, MESSY_NAME
@@ -173,6 +173,42 @@ def test_about_you_saves_partial_answers_and_moves_on(client):
     assert response["Location"] == reverse("applications:route", args=[application.pk])
 
 
+def test_route_step_on_the_only_route_asks_for_its_evidence_and_nothing_else(client):
+    ImprovementCourse.objects.create(name="Improvement Fellowship")
+    application = ApplicationFactory()  # the open route, the round's only one
+    client.force_login(application.applicant)
+    url = reverse("applications:route", args=[application.pk])
+
+    page = client.get(url).content.decode()
+
+    assert "You are applying by this route: <strong>Open to all</strong>." in page
+    assert 'type="radio"' not in page
+    assert "improvement course" not in page
+    assert "national organisation" not in page
+    assert "Tell us briefly how you meet this route." in page
+
+    response = client.post(url, {"route_evidence": "I run a quality improvement network."})
+
+    application.refresh_from_db()
+    assert response["Location"] == reverse("applications:criterion", args=[application.pk, "a"])
+    assert application.route.kind == RouteKind.OPEN
+    assert application.route_evidence == "I run a quality improvement network."
+
+
+def test_route_step_offers_a_choice_and_the_questions_of_the_routes_in_the_round(client):
+    ImprovementCourse.objects.create(name="Improvement Fellowship")
+    round = RoundFactory(routes=[route(RouteKind.COURSE_ALUMNI), route(RouteKind.OPEN)])
+    application = ApplicationFactory(round=round, route=route(RouteKind.OPEN))
+    client.force_login(application.applicant)
+
+    page = client.get(reverse("applications:route", args=[application.pk])).content.decode()
+
+    assert page.count('type="radio"') == 2
+    assert "Which improvement course did you complete?" in page
+    assert "Improvement Fellowship" in page
+    assert "national organisation" not in page
+
+
 def test_about_you_bad_input_shows_errors_and_keeps_what_was_typed(client):
     application = ApplicationFactory(job_title="")
     client.force_login(application.applicant)
@@ -240,6 +276,23 @@ def test_task_list_shows_each_section_state(client):
     assert "You have completed 0 of 6 sections." in page
     assert page.count("In progress") == 1
     assert page.count("Not started") == 5
+
+
+def test_a_draft_offers_delete_and_a_reopened_application_offers_withdraw(client):
+    draft = ApplicationFactory()
+    client.force_login(draft.applicant)
+
+    page = client.get(draft.get_absolute_url()).content.decode()
+
+    assert "Delete this draft" in page
+    assert "Withdraw this application" not in page
+
+    draft.reference = "Q-2026-00001"  # submitted once, then reopened to change an answer
+    draft.save(update_fields=["reference"])
+    page = client.get(draft.get_absolute_url()).content.decode()
+
+    assert "Withdraw this application" in page
+    assert "Delete this draft" not in page
 
 
 def test_check_answers_then_submit_shows_reference(client, mailoutbox, django_capture_on_commit_callbacks):

@@ -257,25 +257,44 @@ def test_confirm_post_needs_csrf_token(client):
 # --- Unsubscribe and undo ------------------------------------------------------------------------
 
 
-def test_unsubscribe_link_in_the_email_unsubscribes_at_one_click_and_again_is_harmless(
+def test_opening_the_unsubscribe_link_only_shows_a_button_so_link_scanners_unsubscribe_nobody(
     client, django_capture_on_commit_callbacks, mailoutbox
 ):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(REGISTER_URL, form_data())
+    status = UpdateSubscription.objects.get().status
     header_url = mailoutbox[0].extra_headers["List-Unsubscribe"].strip("<>")
     assert header_url in mailoutbox[0].body
 
-    first = client.get(path_of(header_url))
-    second = client.get(path_of(header_url))
+    scanned = Client().get(path_of(header_url))  # a mail provider's link scanner
+    opened = client.get(path_of(header_url))
 
+    assert "You have been unsubscribed" not in page(opened)
+    assert page(opened).count('type="submit"') == 1
+    assert ">Unsubscribe</button>" in page(opened)
+    assert scanned.status_code == opened.status_code == 200
+    assert UpdateSubscription.objects.get().status == status
+    assert Suppression.objects.count() == 0
+    assert opened["Cache-Control"].startswith("max-age=0")
+
+
+def test_pressing_unsubscribe_unsubscribes_offers_undo_and_again_is_harmless(client):
+    subscription = confirmed_subscription()
+    browser = Client(enforce_csrf_checks=True)
+    shown = browser.get(unsubscribe_path())
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page(shown)).group(1)
+
+    first = browser.post(unsubscribe_path(), {"csrfmiddlewaretoken": csrf})
+    second = browser.post(unsubscribe_path(), {"csrfmiddlewaretoken": csrf})
+
+    subscription.refresh_from_db()
     assert "You have been unsubscribed" in page(first)
     assert "You have been unsubscribed" in page(second)
     assert reverse("updates:resubscribe", args=[unsubscribe_token("asha.patel@example.org")]) in page(first)
-    assert UpdateSubscription.objects.get().status == SubscriptionStatus.UNSUBSCRIBED
+    assert subscription.status == SubscriptionStatus.UNSUBSCRIBED
     assert list(Suppression.objects.values_list("email", "reason")) == [
         ("asha.patel@example.org", SuppressionReason.UNSUBSCRIBED)
     ]
-    assert first["Cache-Control"].startswith("max-age=0")
 
 
 def test_unsubscribe_one_click_post_from_a_mail_client_needs_no_csrf_token():
@@ -324,7 +343,7 @@ def test_unsubscribe_tampered_link_is_refused_and_changes_nothing(token):
 
 def test_undo_on_the_unsubscribed_page_subscribes_again(client):
     subscription = confirmed_subscription()
-    client.get(unsubscribe_path())
+    client.post(unsubscribe_path())
 
     response = client.post(reverse("updates:resubscribe", args=[unsubscribe_token("asha.patel@example.org")]))
 
@@ -337,7 +356,7 @@ def test_undo_on_the_unsubscribed_page_subscribes_again(client):
 def test_undo_needs_csrf_token_and_get_changes_nothing():
     subscription = confirmed_subscription()
     browser = Client(enforce_csrf_checks=True)
-    browser.get(unsubscribe_path())
+    browser.post(unsubscribe_path(), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
     resubscribe_path = reverse("updates:resubscribe", args=[unsubscribe_token("asha.patel@example.org")])
 
     forged = browser.post(resubscribe_path)
@@ -352,7 +371,7 @@ def test_undo_needs_csrf_token_and_get_changes_nothing():
 
 def test_undo_never_lifts_a_bounce(client):
     confirmed_subscription()
-    client.get(unsubscribe_path())
+    client.post(unsubscribe_path())
     suppression_add(email="asha.patel@example.org", reason=SuppressionReason.BOUNCED)
 
     client.post(reverse("updates:resubscribe", args=[unsubscribe_token("asha.patel@example.org")]))

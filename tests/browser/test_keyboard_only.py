@@ -49,8 +49,8 @@ def test_applicant_completes_the_application_with_the_keyboard_only(page):
     tab_to(page, page.get_by_role("button", name="Save and continue"))
     page.keyboard.press("Enter")
 
-    tab_to(page, page.get_by_label("Open to all"))
-    page.keyboard.press("Space")
+    # The round's only route is stated, not chosen: straight to the evidence.
+    expect(page.get_by_text("You are applying by this route: Open to all")).to_be_visible()
     tab_to(page, page.get_by_label("Evidence for your route"))
     page.keyboard.type("I lead a falls prevention project.")
     tab_to(page, page.get_by_role("button", name="Save and continue"))

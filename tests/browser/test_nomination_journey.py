@@ -75,7 +75,9 @@ def test_nominator_uploads_cohort_and_nominee_submits_prefilled_application(page
     expect(page.get_by_label("Job title")).to_have_value("Pharmacist")
     page.get_by_label("Organisation", exact=True).select_option(label="West Midlands AHSN")
     submit_and_wait(page, "Save and continue")
-    expect(page.get_by_label("Nominated by a partner organisation")).to_be_checked()
+    # The nominated route is the only one: stated, not a radio group of one.
+    expect(page.get_by_text("You are applying by this route: Nominated by a partner organisation")).to_be_visible()
+    expect(page.get_by_role("radio")).to_have_count(0)
     page.get_by_label("Evidence for your route").fill("The AHSN's patient safety collaborative nominated me.")
     submit_and_wait(page, "Save and continue")
     for _criterion in range(3):

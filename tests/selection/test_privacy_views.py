@@ -2,7 +2,7 @@
 the programme team's search, export and erasure at /programme/people/."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -55,6 +55,18 @@ def test_your_data_page_shows_what_is_held_and_offers_the_download(client, perso
     assert "Reviewer 1" not in content
     assert "Bernard" not in content
     assert reverse("selection:your_data_download") in content
+
+
+def test_your_data_page_shows_times_as_dates_people_read_in_uk_time(client):
+    # 15:30 UTC on a summer day is 4:30 pm in London.
+    with time_machine.travel(datetime(2026, 7, 14, 15, 30, tzinfo=UTC), tick=False):
+        user = UserFactory(display_name="Tom Time")
+    client.force_login(user)
+
+    content = client.get(reverse("selection:your_data")).content.decode()
+
+    assert "14 July 2026, 4:30 p.m." in content
+    assert "2026-07-14T" not in content
 
 
 def test_your_data_download_is_a_json_file_of_ones_own_data_and_audited(client, person):
