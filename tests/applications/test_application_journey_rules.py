@@ -46,7 +46,7 @@ def test_application_start_prefills_the_name_and_records_who_started_it():
         ApplicationStatus.DRAFT,
         RouteKind.OPEN,
     )
-    assert audit(application, "application.start") == ["Spring 2027"]
+    assert audit(application, "application.start") == ["Started an application to Spring 2027"]
     assert AuditEntry.objects.get(action="application.start").actor == applicant
 
 
@@ -148,9 +148,9 @@ def test_reopen_and_withdraw_are_audited_with_the_reference():
     application.refresh_from_db()
     assert application.status == ApplicationStatus.WITHDRAWN
     assert timezone.now() - application.withdrawn_at < timedelta(minutes=1)
-    assert audit(application, "application.reopen") == [application.reference]
-    assert audit(application, "application.withdraw") == [application.reference]
-    assert audit(application, "application.submit") == [application.reference]
+    assert audit(application, "application.reopen") == [f"Reopened application {application.reference} to change it"]
+    assert audit(application, "application.withdraw") == [f"Withdrew application {application.reference}"]
+    assert audit(application, "application.submit") == [f"Submitted application {application.reference}"]
 
 
 def test_withdrawing_a_draft_never_submitted_is_audited_without_a_reference():
@@ -158,7 +158,7 @@ def test_withdrawing_a_draft_never_submitted_is_audited_without_a_reference():
 
     services.application_withdraw(application=application, by=application.applicant)
 
-    assert audit(application, "application.withdraw") == [""]
+    assert audit(application, "application.withdraw") == ["Withdrew application (a draft)"]
 
 
 def test_delete_draft_removes_it_and_its_answers_and_is_audited():

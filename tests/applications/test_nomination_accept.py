@@ -172,7 +172,10 @@ def test_taking_up_records_when_and_the_address_used():
     entry = AuditEntry.objects.get(action="nomination.accept")
     assert entry.changes == {"email": ["jo@nhs.example", "jo.personal@example.org"]}
     assert (entry.actor, entry.target_id, entry.summary) == (user, str(nomination.pk), str(nomination))
-    assert AuditEntry.objects.get(action="application.start").summary == f"{nomination.round.name} (nominated)"
+    assert (
+        AuditEntry.objects.get(action="application.start").summary
+        == f"Started an application to {nomination.round.name}, as a nominee"
+    )
 
 
 def test_taking_up_with_the_nominated_address_records_no_address_change():
