@@ -31,7 +31,8 @@ class JoinStatus(models.TextChoices):
 
 
 class ProposalStatus(models.TextChoices):
-    """`shortlisted`/`not_shortlisted` are set by the member panel (part 2)."""
+    """`shortlisted`/`not_shortlisted` are set when the programme team marks the
+    member panel's shortlist, with `Proposal.panel_rank`."""
 
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")

@@ -230,6 +230,12 @@ class Proposal(models.Model):
     summary = models.TextField(_("summary"), max_length=5000)
     budget = models.PositiveIntegerField(_("budget (£)"))
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
+    panel_rank = models.PositiveIntegerField(
+        _("place in the panel's ranking"),
+        null=True,
+        blank=True,
+        help_text=_("1 is the panel's first choice; set when the programme team marks the shortlist."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
