@@ -12,6 +12,13 @@ class ConflictKind(models.TextChoices):
     IS_APPLICANT = "is_applicant", _("Is the applicant")
     NOMINATED = "nominated", _("Nominated the applicant, or works for the nominating organisation")
     DECLARED = "declared", _("Declared by the reviewer")
+    # Not a conflict: the reviewer steps aside (e.g. outside their experience);
+    # kept with the conflicts so it takes the same path out of their queue.
+    ABSTAINED = "abstained", _("The reviewer abstained")
+
+
+# A reviewer's own reasons for stepping aside: each needs a reason in their words.
+STEPPED_ASIDE_KINDS = (ConflictKind.DECLARED, ConflictKind.ABSTAINED)
 
 
 class ReviewStatus(models.TextChoices):
@@ -30,6 +37,7 @@ class QueueFilter(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
     CONFLICT = "conflict", _("Declared conflict")
+    ABSTAINED = "abstained", _("Abstained")
 
 
 # The default rubric: a score from 1 to 4, each level with what it means.

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, before_apply, not_personal, register
 
-from .models import PracticeReview
+from .models import PracticeReview, ReviewerAgreement
 from .services import retention as services
 from .services.equality import equality_applications_unlink
 
@@ -57,7 +57,7 @@ register(
 register(
     _rule(
         "selection.Conflict",
-        _("Reasons reviewers give for a conflict of interest"),
+        _("Reasons reviewers give for a conflict of interest or for abstaining"),
         services.conflicts_to_clear,
         services.conflicts_clear,
     )
@@ -111,6 +111,18 @@ register(
         basis=BASIS_LEGITIMATE_INTERESTS,
         end=End.WITH,
         kept=_("As long as the round's reviews, which it is worked out from; recomputed when they change"),
+        public=False,
+    )
+)
+register(
+    Rule(
+        "selection.ReviewerAgreement",
+        holds=_("A reviewer's acceptance of a round's confidentiality and conflicts agreement: when, and which wording"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.DELETE,
+        period=Period("RETENTION_REVIEWER_AGREEMENT_MONTHS", 24, "months"),
+        after=_("the round's closing date"),
+        due=lambda cutoff: ReviewerAgreement.objects.filter(round__closes_at__lt=cutoff),
         public=False,
     )
 )

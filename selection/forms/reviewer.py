@@ -16,7 +16,11 @@ class QueueFilterForm(forms.Form):
 class ReviewForm(forms.Form):
     """One score (radio buttons on the rubric) and one comment per criterion, a
     recommendation and a note to the panel. Scores may be left out in a draft;
-    submitting needs all of them and a recommendation."""
+    submitting needs all of them and a recommendation. So the field template does
+    not call them "(optional)" (`saves_drafts`); the fields that really are
+    optional say so in their own labels."""
+
+    saves_drafts = True
 
     recommendation = forms.ChoiceField(
         label=_("Your recommendation"),
@@ -94,3 +98,29 @@ class ConflictForm(forms.Form):
         ),
         error_messages={"required": _("Tell us why you have a conflict of interest.")},
     )
+
+
+class AbstainForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you abstaining?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "For example: the application is outside your experience. The programme team reads this. "
+            "If you know the applicant, declare a conflict of interest instead."
+        ),
+        error_messages={"required": _("Tell us why you are abstaining.")},
+    )
+
+
+class AgreementForm(forms.Form):
+    accept = forms.BooleanField(
+        label=_("I accept this agreement for the round"),
+        error_messages={"required": _("Tick the box to accept the agreement, or go back to your queue.")},
+    )
+
+
+class NextForm(forms.Form):
+    """Where "next" starts from: the assignment just left (optional)."""
+
+    after = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

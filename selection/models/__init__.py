@@ -1,7 +1,7 @@
 from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold, PlaceOffer, RoundScoring
 from .practice import PracticeApplication, PracticeReview
 from .release import ReleaseRun
-from .reviewers import ReviewerCapacity, ReviewerProfile, SelectionSettings
+from .reviewers import ReviewerAgreement, ReviewerCapacity, ReviewerProfile, SelectionSettings
 from .reviews import Assignment, Conflict, CriterionScore, Review
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "PracticeReview",
     "ReleaseRun",
     "Review",
+    "ReviewerAgreement",
     "ReviewerCapacity",
     "ReviewerProfile",
     "RoundScoring",

@@ -119,3 +119,20 @@ class ReviewerCapacity(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} in {self.round}: {self.capacity}"
+
+
+class ReviewerAgreement(models.Model):
+    """A reviewer's acceptance of the confidentiality and conflicts agreement for
+    one round (`selection.reviewer_agreement`), with the wording's version. Until
+    it exists, the round's applications do not open for them."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="reviewer_agreements")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    wording_version = models.CharField(max_length=20)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reviewer", "round"], name="reviewer_agreement_once_per_round")]
+
+    def __str__(self):
+        return f"{self.reviewer} accepted the agreement for {self.round}"

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from applications.models import Application, Criterion, Round
 
-from ..choices import ConflictKind, Recommendation, ReviewStatus
+from ..choices import STEPPED_ASIDE_KINDS, ConflictKind, Recommendation, ReviewStatus
 
 
 class Assignment(models.Model):
@@ -39,8 +39,9 @@ class Assignment(models.Model):
 
 
 class Conflict(models.Model):
-    """A reviewer who must not review an application: found automatically, or
-    declared by the reviewer with a reason. A conflicted reviewer has no assignment
+    """A reviewer who must not review an application: found automatically,
+    declared by the reviewer with a reason, or (not a conflict, but the same way
+    out) the reviewer abstained with a reason. A conflicted reviewer has no assignment
     to, and no access to, the application."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="conflicts")
@@ -59,7 +60,7 @@ class Conflict(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], name="conflict_unique_per_reviewer"),
             models.CheckConstraint(
-                condition=~Q(kind=ConflictKind.DECLARED) | ~Q(reason=""), name="declared_conflict_has_reason"
+                condition=~Q(kind__in=STEPPED_ASIDE_KINDS) | ~Q(reason=""), name="declared_conflict_has_reason"
             ),
         ]
         indexes = [models.Index(fields=["reviewer", "round"])]

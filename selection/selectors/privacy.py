@@ -37,7 +37,7 @@ from q_portal.audit.models import AuditEntry
 from q_portal.outbox.models import OutboundEmail
 
 from ..choices import SelectionWork
-from ..models import Assignment, Conflict, CriterionFeedback, CriterionScore, Review
+from ..models import Assignment, Conflict, CriterionFeedback, CriterionScore, Review, ReviewerAgreement
 
 # The version of the export's shape, so a reader of an old file knows what it holds.
 EXPORT_FORMAT = 1
@@ -357,8 +357,16 @@ def _reviewing(subject: DataSubject) -> dict | None:
         }
         for conflict in Conflict.objects.filter(reviewer=user).select_related("round", "application")
     ]
+    agreements = [
+        {
+            "round": agreement.round.name,
+            "accepted_at": _when(agreement.accepted_at),
+            "wording_version": agreement.wording_version,
+        }
+        for agreement in ReviewerAgreement.objects.filter(reviewer=user).select_related("round").order_by("pk")
+    ]
     profile = getattr(user, "reviewer_profile", None)
-    if not reviews and not conflicts and profile is None:
+    if not reviews and not conflicts and not agreements and profile is None:
         return None
     return {
         "organisation": str(profile.organisation or "") if profile else "",
@@ -366,6 +374,7 @@ def _reviewing(subject: DataSubject) -> dict | None:
         "assignments": Assignment.objects.filter(reviewer=user).count(),
         "reviews": reviews,
         "conflicts_of_interest": conflicts,
+        "confidentiality_agreements": agreements,
     }
 
 

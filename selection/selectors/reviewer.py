@@ -1,14 +1,14 @@
 """Reads for the reviewer's pages: the queue with its progress, one assignment
 for scoring, and other reviewers' scores once one's own is submitted."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from applications.choices import RoundStatus
 from applications.models import CriterionResponse, Round
 
 from ..choices import ConflictKind, QueueFilter, ReviewStatus
-from ..models import Assignment, Conflict, CriterionScore, Review
+from ..models import Assignment, Conflict, CriterionScore, Review, ReviewerAgreement
 
 # Rounds whose assignments a reviewer sees in their queue.
 QUEUE_ROUND_STATUSES = (RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
@@ -18,6 +18,14 @@ QUEUE_FIELDS = (
     "application__reference",
     "application__route__name",
     "review__status",
+)
+# Oldest deadline first: the round's review due date (a round without one last),
+# then its closing date; within a round, by reference.
+QUEUE_ORDER = (
+    F("round__selection_settings__review_due_on").asc(nulls_last=True),
+    "round__closes_at",
+    "application__reference",
+    "pk",
 )
 
 
@@ -33,7 +41,7 @@ def review_queue_for(*, reviewer, round_id: int | None = None, state: str | None
         .select_related("round", "application", "application__route", "review")
         # Only what the queue shows: an application row carries its long answers.
         .only(*QUEUE_FIELDS)
-        .order_by("round__closes_at", "application__reference", "pk")
+        .order_by(*QUEUE_ORDER)
     )
     if round_id is not None:
         assignments = assignments.filter(round_id=round_id)
@@ -47,8 +55,16 @@ def review_queue_for(*, reviewer, round_id: int | None = None, state: str | None
 
 
 def declared_conflicts_for(*, reviewer, round_id: int | None = None) -> QuerySet[Conflict]:
+    return _stepped_aside(reviewer=reviewer, kind=ConflictKind.DECLARED, round_id=round_id)
+
+
+def abstentions_for(*, reviewer, round_id: int | None = None) -> QuerySet[Conflict]:
+    return _stepped_aside(reviewer=reviewer, kind=ConflictKind.ABSTAINED, round_id=round_id)
+
+
+def _stepped_aside(*, reviewer, kind: str, round_id: int | None) -> QuerySet[Conflict]:
     conflicts = (
-        Conflict.objects.filter(reviewer=reviewer, kind=ConflictKind.DECLARED, round__status__in=QUEUE_ROUND_STATUSES)
+        Conflict.objects.filter(reviewer=reviewer, kind=kind, round__status__in=QUEUE_ROUND_STATUSES)
         .select_related("round", "application", "application__route")
         .order_by("-created_at")
     )
@@ -103,3 +119,37 @@ def other_reviews_of(*, assignment: Assignment) -> QuerySet[Review]:
         .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.select_related("criterion")))
         .order_by("submitted_at")
     )
+
+
+def next_unscored_for(*, reviewer, after: Assignment | None = None) -> Assignment | None:
+    """The application to open next: the reviewer's next assignment without a
+    submitted review in a round in review, in queue order, after `after` (coming
+    round to the start; never `after` itself). Those not yet started come before
+    drafts. Two queries at most, of ids only."""
+    unscored = (
+        review_queue_for(reviewer=reviewer)
+        .filter(round__status=RoundStatus.IN_REVIEW)
+        .exclude(review__status=ReviewStatus.SUBMITTED)
+    )
+    rows = list(unscored.values_list("pk", "review__status"))
+    if after is not None:
+        position = next((index for index, (pk, _status) in enumerate(rows) if pk == after.pk), None)
+        if position is not None:
+            rows = rows[position + 1 :] + rows[:position]
+    rows = [row for row in rows if after is None or row[0] != after.pk]
+    not_started = [pk for pk, status in rows if status is None]
+    chosen = (not_started or [pk for pk, _status in rows] or [None])[0]
+    if chosen is None:
+        return None
+    return Assignment.objects.select_related("round").get(pk=chosen)
+
+
+def drafts_for(*, reviewer) -> QuerySet[Assignment]:
+    """The reviewer's reviews saved as drafts in rounds in review, in queue order."""
+    return review_queue_for(reviewer=reviewer, state=QueueFilter.IN_PROGRESS).filter(
+        round__status=RoundStatus.IN_REVIEW
+    )
+
+
+def has_accepted_agreement(*, reviewer, round_id: int) -> bool:
+    return ReviewerAgreement.objects.filter(reviewer_id=reviewer.pk, round_id=round_id).exists()

@@ -516,6 +516,36 @@ def assignment_reassign(*, assignment: Assignment, by) -> Assignment | None:
     return Assignment.objects.filter(application=application).order_by("-pk").first()
 
 
+def _step_aside(*, assignment: Assignment, kind: str, reason: str, by, action: str, summary: str) -> Conflict:
+    """The assigned reviewer leaves an application, with a reason: the pair is
+    recorded (so they are never assigned it again and can no longer open it),
+    their assignment (and any draft) goes, one audit row says why, and another
+    reviewer is assigned where one is free (audited by `_assign`). The shared
+    path of a declared conflict and an abstention."""
+    assignment = Assignment.objects.select_for_update().select_related("round", "application").get(pk=assignment.pk)
+    if assignment.reviewer_id != by.pk:
+        raise PortalError(_("Only the assigned reviewer can step aside from this application."))
+    if assignment.round.status != RoundStatus.IN_REVIEW:
+        raise PortalError(_("You can step aside from an application while the round is in review."))
+    if _has_submitted_review(assignment):
+        raise PortalError(_("You have submitted your review. Ask the programme team to reopen it first."))
+    application = assignment.application
+    conflict = Conflict(round=assignment.round, application=application, reviewer=by, kind=kind, reason=reason)
+    conflict.full_clean(validate_unique=False)
+    assignment.delete()
+    conflict.save(force_insert=True)
+    audit_log(
+        actor=by,
+        action=action,
+        target=application,
+        summary=summary % {"name": by, "reason": reason},
+        changes={"reviewer": by.pk, "reason": reason},
+    )
+    settings = selection_settings_for(round=assignment.round)
+    _assign(round=assignment.round, by=by, settings=settings, application_ids=[application.pk])
+    return conflict
+
+
 @transaction.atomic
 def conflict_declare(*, assignment: Assignment, reason: str, by) -> Conflict:
     """The assigned reviewer declares a conflict of interest with the application,
@@ -526,29 +556,30 @@ def conflict_declare(*, assignment: Assignment, reason: str, by) -> Conflict:
     reason = reason.strip()
     if not reason:
         raise PortalError(_("Tell us why you have a conflict of interest."), field="reason")
-    assignment = Assignment.objects.select_for_update().select_related("round", "application").get(pk=assignment.pk)
-    if assignment.reviewer_id != by.pk:
-        raise PortalError(_("Only the assigned reviewer can declare their conflict of interest."))
-    if assignment.round.status != RoundStatus.IN_REVIEW:
-        raise PortalError(_("Conflicts can be declared while the round is in review."))
-    if _has_submitted_review(assignment):
-        raise PortalError(
-            _("You have submitted your review. Ask the programme team to reopen it before declaring a conflict.")
-        )
-    application = assignment.application
-    conflict = Conflict(
-        round=assignment.round, application=application, reviewer=by, kind=ConflictKind.DECLARED, reason=reason
-    )
-    conflict.full_clean(validate_unique=False)
-    assignment.delete()
-    conflict.save(force_insert=True)
-    audit_log(
-        actor=by,
+    return _step_aside(
+        assignment=assignment,
+        kind=ConflictKind.DECLARED,
+        reason=reason,
+        by=by,
         action="selection.conflict_declare",
-        target=application,
-        summary=_("%(name)s declared a conflict of interest: %(reason)s") % {"name": by, "reason": reason},
-        changes={"reviewer": by.pk, "reason": reason},
+        summary=_("%(name)s declared a conflict of interest: %(reason)s"),
     )
-    settings = selection_settings_for(round=assignment.round)
-    _assign(round=assignment.round, by=by, settings=settings, application_ids=[application.pk])
-    return conflict
+
+
+@transaction.atomic
+def assignment_abstain(*, assignment: Assignment, reason: str, by) -> Conflict:
+    """The assigned reviewer abstains from the application with a reason that is
+    not a conflict of interest (e.g. it is outside their experience). Taken the
+    same way as a declared conflict (`_step_aside`): recorded, audited, removed
+    from their queue and reassigned where another reviewer is free."""
+    reason = reason.strip()
+    if not reason:
+        raise PortalError(_("Tell us why you are abstaining."), field="reason")
+    return _step_aside(
+        assignment=assignment,
+        kind=ConflictKind.ABSTAINED,
+        reason=reason,
+        by=by,
+        action="selection.abstain",
+        summary=_("%(name)s abstained: %(reason)s"),
+    )

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from applications.models import Application
 
-from ..choices import ConflictKind
+from ..choices import STEPPED_ASIDE_KINDS
 from ..models import Conflict, CriterionFeedback, CriterionScore, Review
 
 # What a declared conflict's reason becomes (the database requires one).
@@ -55,7 +55,7 @@ def conflicts_to_clear(
     applications: QuerySet[Application] | None = None, *, anonymised_before: datetime | None = None
 ) -> QuerySet[Conflict]:
     return Conflict.objects.filter(
-        application__in=_of_anonymised(applications, anonymised_before), kind=ConflictKind.DECLARED
+        application__in=_of_anonymised(applications, anonymised_before), kind__in=STEPPED_ASIDE_KINDS
     ).exclude(Q(reason=ANONYMISED_REASON))
 
 

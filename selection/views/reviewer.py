@@ -1,27 +1,36 @@
-"""The reviewer's area, `/review/`: the queue, scoring one application (blind by
-default), and declaring a conflict of interest. A reviewer reaches only their
-own assignments without a conflict: anything else is 404."""
+"""The reviewer's area, `/review/`: the queue (opening on what is still to do),
+the round's confidentiality and conflicts agreement, scoring one application
+(blind by default) and moving on to the next, declaring a conflict of interest
+and abstaining. A reviewer reaches only their own assignments without a
+conflict: anything else is 404."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import Role, RoleRequiredMixin
 
+from .. import reviewer_agreement
 from ..choices import QueueFilter, ReviewStatus
-from ..forms.reviewer import ConflictForm, QueueFilterForm, ReviewForm
+from ..forms.reviewer import AbstainForm, AgreementForm, ConflictForm, NextForm, QueueFilterForm, ReviewForm
 from ..permissions import can_see_other_reviews, get_assignment_for_reviewer_or_404
 from ..selectors.practice import practice_pending_for
 from ..selectors.reviewer import (
+    abstentions_for,
     assignment_for_scoring,
     declared_conflicts_for,
+    drafts_for,
+    has_accepted_agreement,
+    next_unscored_for,
     other_reviews_of,
     queue_progress_for,
     review_queue_for,
 )
+from ..services import agreements as agreement_services
 from ..services import assignments as assignment_services
 from ..services import reviews as review_services
 from ..services.settings import selection_settings_for
@@ -45,7 +54,10 @@ class ReviewerHomeView(ReviewerMixin, ListView):
 
     @cached_property
     def filter_form(self):
-        form = QueueFilterForm(self.request.GET or None, rounds=self.progress)
+        # The queue opens on what is still to do; "All assigned" is an empty choice.
+        data = self.request.GET.copy()
+        data.setdefault("state", QueueFilter.TO_DO)
+        form = QueueFilterForm(data, rounds=self.progress)
         form.is_valid()
         return form
 
@@ -57,16 +69,22 @@ class ReviewerHomeView(ReviewerMixin, ListView):
         state, round_id = self.filters()
         if state == QueueFilter.CONFLICT:
             return declared_conflicts_for(reviewer=self.request.user, round_id=round_id)
+        if state == QueueFilter.ABSTAINED:
+            return abstentions_for(reviewer=self.request.user, round_id=round_id)
         return review_queue_for(reviewer=self.request.user, round_id=round_id, state=state)
 
     def get_context_data(self, **kwargs):
         state, _round_id = self.filters()
+        progress = self.progress
         return super().get_context_data(
             practice_pending=list(practice_pending_for(reviewer=self.request.user)),
-            progress=self.progress,
+            progress=progress,
+            left_to_do=sum(round.assigned - round.scored for round in progress if round.status == "in_review"),
             filter_form=self.filter_form,
+            state=state,
             showing_conflicts=state == QueueFilter.CONFLICT,
-            filtered=bool(state or _round_id),
+            showing_abstentions=state == QueueFilter.ABSTAINED,
+            filtered=bool(self.request.GET),
             **kwargs,
         )
 
@@ -86,6 +104,13 @@ class ReviewView(AssignmentMixin, FormView):
     template_name = "selection/review.html"
     form_class = ReviewForm
 
+    def agreement_first(self):
+        """No application of a round opens before the reviewer has accepted the
+        round's confidentiality and conflicts agreement."""
+        if has_accepted_agreement(reviewer=self.request.user, round_id=self.assignment.round_id):
+            return None
+        return redirect("selection:reviewer_agreement", pk=self.assignment.pk)
+
     def practice_first(self):
         """The round's practice applications come before the real queue."""
         pending = practice_pending_for(reviewer=self.request.user, round_id=self.assignment.round_id).first()
@@ -95,10 +120,10 @@ class ReviewView(AssignmentMixin, FormView):
         return redirect("selection:practice_score", pk=pending.pk)
 
     def get(self, request, *args, **kwargs):
-        return self.practice_first() or super().get(request, *args, **kwargs)
+        return self.agreement_first() or self.practice_first() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        return self.practice_first() or super().post(request, *args, **kwargs)
+        return self.agreement_first() or self.practice_first() or super().post(request, *args, **kwargs)
 
     @cached_property
     def settings(self):
@@ -151,6 +176,8 @@ class ReviewView(AssignmentMixin, FormView):
 
     def form_valid(self, form):
         submit = "submit" in self.request.POST
+        # "Submit and next" and "Save draft and next" name the button's value "next".
+        then_next = self.request.POST.get("submit" if submit else "save") == "next"
         try:
             review_services.review_save(
                 assignment=self.assignment,
@@ -169,8 +196,15 @@ class ReviewView(AssignmentMixin, FormView):
                 self.request, _("Your review of %(ref)s is submitted.") % {"ref": self.assignment.application}
             )
         else:
-            messages.success(self.request, _("Your draft review is saved."))
-        return redirect("selection:review", pk=self.assignment.pk)
+            messages.success(
+                self.request, _("Your draft review of %(ref)s is saved.") % {"ref": self.assignment.application}
+            )
+        if not then_next:
+            return redirect("selection:review", pk=self.assignment.pk)
+        upcoming = next_unscored_for(reviewer=self.request.user, after=self.assignment)
+        if upcoming is None:
+            return redirect(reverse("selection:review_next") + f"?after={self.assignment.pk}")
+        return redirect("selection:review", pk=upcoming.pk)
 
 
 class DeclareConflictView(AssignmentMixin, FormView):
@@ -197,3 +231,90 @@ class DeclareConflictView(AssignmentMixin, FormView):
             % {"ref": self.assignment.application},
         )
         return redirect("selection:reviewer_home")
+
+
+class AbstainView(AssignmentMixin, FormView):
+    """Abstain from one application with a reason that is not a conflict of
+    interest: it leaves the queue and is reassigned, as a declared conflict is."""
+
+    template_name = "selection/abstain.html"
+    form_class = AbstainForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(assignment=self.assignment, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            assignment_services.assignment_abstain(
+                assignment=self.assignment, reason=form.cleaned_data["reason"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _(
+                "You have abstained from %(ref)s. The application has been removed from your queue and will be "
+                "reviewed by someone else."
+            )
+            % {"ref": self.assignment.application},
+        )
+        return redirect("selection:reviewer_home")
+
+
+class AgreementView(AssignmentMixin, FormView):
+    """The round's confidentiality and conflicts agreement, reached on the way to
+    an application of the round; accepted, the reviewer goes on to it."""
+
+    template_name = "selection/reviewer_agreement.html"
+    form_class = AgreementForm
+
+    @cached_property
+    def accepted(self):
+        return has_accepted_agreement(reviewer=self.request.user, round_id=self.assignment.round_id)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            assignment=self.assignment,
+            round=self.assignment.round,
+            accepted=self.accepted,
+            title=reviewer_agreement.TITLE,
+            promises=reviewer_agreement.PROMISES,
+            version=reviewer_agreement.VERSION,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            agreement_services.reviewer_agreement_accept(round=self.assignment.round, by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Thank you: you have accepted the agreement for %(round)s.") % {"round": self.assignment.round.name},
+        )
+        return redirect("selection:review", pk=self.assignment.pk)
+
+
+class ReviewNextView(ReviewerMixin, TemplateView):
+    """The next application still to score (after `?after=`), or, when none is
+    left, the page that says so, with any drafts still to submit."""
+
+    template_name = "selection/review_done.html"
+
+    def get(self, request, *args, **kwargs):
+        form = NextForm(request.GET)
+        after_pk = form.cleaned_data.get("after") if form.is_valid() else None
+        after = review_queue_for(reviewer=request.user).filter(pk=after_pk).first() if after_pk else None
+        upcoming = next_unscored_for(reviewer=request.user, after=after)
+        if upcoming is not None:
+            return redirect("selection:review", pk=upcoming.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            drafts=list(drafts_for(reviewer=self.request.user)[:50]),
+            progress=list(queue_progress_for(reviewer=self.request.user)),
+            **kwargs,
+        )

@@ -1,7 +1,7 @@
 from applications.choices import ApplicationStatus, RoundStatus
 from applications.models import Application, CriterionResponse, Round
 from members.models import Organisation, Region, User
-from selection.models import Assignment, ReviewerProfile
+from selection.models import Assignment, ReviewerAgreement, ReviewerProfile
 
 from . import OrganisationFactory, RegionFactory, reviewer, with_totp
 from .applications import ApplicationFactory, RoundFactory, submitted
@@ -72,3 +72,15 @@ def bulk_submitted_applications(round: Round, count: int, *, start: int = 0) -> 
         [CriterionResponse(application=a, criterion=c, text="An answer.") for a in applications for c in criteria]
     )
     return applications
+
+
+def agreement_accepted(user: User, round: Round) -> ReviewerAgreement:
+    """The reviewer has accepted the round's confidentiality and conflicts
+    agreement, so the round's applications open for them."""
+    from django.utils import timezone
+
+    from selection import reviewer_agreement
+
+    return ReviewerAgreement.objects.create(
+        round=round, reviewer=user, wording_version=reviewer_agreement.VERSION, accepted_at=timezone.now()
+    )

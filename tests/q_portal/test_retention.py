@@ -22,14 +22,22 @@ from q_portal.outbox.models import OutboundEmail
 from q_portal.retention import End, schedule
 from q_portal.retention.services import RUN_ACTION, retention_run
 from selection.choices import ConflictKind
-from selection.models import Conflict, CriterionFeedback, CriterionScore, PracticeApplication, PracticeReview, Review
+from selection.models import (
+    Conflict,
+    CriterionFeedback,
+    CriterionScore,
+    PracticeApplication,
+    PracticeReview,
+    Review,
+    ReviewerAgreement,
+)
 from tests.factories import OrganisationFactory, UserFactory, reviewer
 from tests.factories.applications import ApplicationFactory, RoundFactory
 from tests.factories.decisions import feedback
 from tests.factories.members import MemberFactory, PledgeFactory
 from tests.factories.nominations import NominationFactory
 from tests.factories.privacy import reviewed
-from tests.factories.selection import review_round, reviewer_with_profile, submitted_application
+from tests.factories.selection import agreement_accepted, review_round, reviewer_with_profile, submitted_application
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +260,12 @@ def practice_review_case():
     return gone(PracticeReview, review.pk)
 
 
+def reviewer_agreement_case():
+    round = RoundFactory(opens_at=EVENT - timedelta(days=30), closes_at=EVENT)
+    agreement = agreement_accepted(reviewer(), round)
+    return gone(ReviewerAgreement, agreement.pk)
+
+
 def post_report_case():
     from members.models import Post, PostReport, Thread
 
@@ -304,6 +318,7 @@ CASES = {
     "selection.Review": cleared(Review, "assignment__application", note_to_panel=""),
     "selection.CriterionFeedback": cleared(CriterionFeedback, "application", text=""),
     "selection.PracticeReview": practice_review_case,
+    "selection.ReviewerAgreement": reviewer_agreement_case,
     "members.PostReport": post_report_case,
     "events.Feedback": event_feedback_case,
     "selection.Conflict": cleared(Conflict, "application", reason="Removed when the application was anonymised."),

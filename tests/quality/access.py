@@ -156,6 +156,9 @@ POLICY = {
     # one with a conflict of interest, is not found.
     "selection:review": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
     "selection:declare_conflict": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
+    "selection:abstain": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
+    "selection:reviewer_agreement": {**REVIEWER, "admin": NOT_FOUND, "conflicted_reviewer": NOT_FOUND},
+    "selection:review_next": REVIEWER,
     "selection:round_list": PROGRAMME,
     # Practice applications (#15): synthetic or anonymised, open to every reviewer.
     "selection:practice_score": REVIEWER,

@@ -26,7 +26,7 @@ from tests.factories.decisions import decided
 from tests.factories.events import happening_now, registered
 from tests.factories.exchange import CallFactory, IdeaFactory
 from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
-from tests.factories.selection import assign, closed_round, review_round, submitted_application
+from tests.factories.selection import agreement_accepted, assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
 
 from .access import World
@@ -76,6 +76,7 @@ def world(db):
     under_review = submitted_application(in_review)
     ReviewerProfile.objects.create(user=users["reviewer"], organisation=OrganisationFactory(), region=RegionFactory())
     assignment = assign(under_review, users["reviewer"])
+    agreement_accepted(users["reviewer"], in_review)
     # Conflicted after being assigned (their organisation changed): the assignment
     # stays until the programme team moves it, but opens nothing.
     conflicted = users["conflicted_reviewer"]
@@ -152,6 +153,8 @@ def world(db):
         "selection:practice_compare": practice.pk,
         "selection:practice_list": in_review.pk,
         "selection:declare_conflict": assignment.pk,
+        "selection:abstain": assignment.pk,
+        "selection:reviewer_agreement": assignment.pk,
         "selection:assignment_action": assignment.pk,
         "selection:review_reopen": assignment.pk,
         "selection:reviewer_profile": users["reviewer"].pk,

@@ -67,6 +67,14 @@ NOT_CRAWLED = {
         "the crawl reaches a discussion as the programme team first, who moderate but do not post: "
         "tests/members/test_groups.py::test_reply_survives_bad_input"
     ),
+    "selection.forms.reviewer.AgreementForm": (
+        "the world's reviewer has accepted the round's agreement, so that the review form is crawled: "
+        "tests/selection/test_reviewer_screen.py::test_agreement_with_bad_input_records_nothing"
+    ),
+    "selection.forms.reviewer.NextForm": (
+        "read from the `after` of a link shown once a review is submitted: "
+        "tests/selection/test_reviewer_screen.py::test_next_with_bad_input_answers_without_a_crash"
+    ),
     "applications.forms.nominations.InvitationAcceptForm": (
         "reached only with a valid signed invitation: tests/applications/test_nominations_views.py"
     ),
