@@ -12,7 +12,12 @@ register = template.Library()
 
 
 @register.filter
-def due_phrase(due_on: date | None) -> str:
+def due_phrase(due_on: date | str | None) -> str:
+    if isinstance(due_on, str):  # as assigned before the row is read back
+        try:
+            due_on = date.fromisoformat(due_on)
+        except ValueError:
+            return ""
     if due_on is None:
         return ""
     today = timezone.localdate()

@@ -120,10 +120,10 @@ class ReviewView(AssignmentMixin, FormView):
         return redirect("selection:practice_score", pk=pending.pk)
 
     def get(self, request, *args, **kwargs):
-        return self.agreement_first() or self.practice_first() or super().get(request, *args, **kwargs)
+        return self.practice_first() or self.agreement_first() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        return self.agreement_first() or self.practice_first() or super().post(request, *args, **kwargs)
+        return self.practice_first() or self.agreement_first() or super().post(request, *args, **kwargs)
 
     @cached_property
     def settings(self):

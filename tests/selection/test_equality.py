@@ -20,7 +20,13 @@ from selection.services.privacy import person_erase
 from tests.factories import programme_team, with_totp
 from tests.factories.decisions import decided, team_member
 from tests.factories.privacy import reviewed_round
-from tests.factories.selection import assign, bulk_submitted_applications, review_round, submitted_application
+from tests.factories.selection import (
+    agreement_accepted,
+    assign,
+    bulk_submitted_applications,
+    review_round,
+    submitted_application,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +255,7 @@ def test_reviewers_and_moderators_see_no_monitoring_answers_anywhere(client, rou
     words = ["Bisexual", "Sikh", "Arab", "sexual orientation", "Equality monitoring"]
     reviewer = data.reviewers[0]
     assignment = reviewer.assignments.filter(application=application).first() or assign(application, reviewer)
+    agreement_accepted(reviewer, application.round)
     client.force_login(reviewer)
     for url in [reverse("selection:reviewer_home"), reverse("selection:review", kwargs={"pk": assignment.pk})]:
         response = client.get(url)

@@ -70,6 +70,10 @@ def test_the_real_queue_opens_only_after_the_practice(client):
     assert "Strong on reflection, thin on evidence of the role played." in compare
     assert "your queue is open" in compare
 
+    # Then the round's confidentiality and conflicts agreement, once.
+    agreement = client.get(reverse("selection:review", kwargs={"pk": assignment.pk}))
+    assert agreement["Location"] == reverse("selection:reviewer_agreement", kwargs={"pk": assignment.pk})
+    client.post(agreement["Location"], {"accept": "on"})
     assert client.get(reverse("selection:review", kwargs={"pk": assignment.pk})).status_code == 200
     assert not practice_pending_for(reviewer=reviewer).exists()
 

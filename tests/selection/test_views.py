@@ -13,6 +13,7 @@ from selection.services.settings import selection_settings_update
 from tests.factories import OrganisationFactory, UserFactory, programme_team, reviewer, with_totp
 from tests.factories.applications import RoundFactory, submitted
 from tests.factories.selection import (
+    agreement_accepted,
     assign,
     bulk_submitted_applications,
     closed_round,
@@ -109,6 +110,7 @@ def test_review_page_is_blind_by_default(client):
     application.save()
     me = reviewer_with_profile()
     assignment = assign(application, me)
+    agreement_accepted(me, round)
 
     client.force_login(me)
     page = text_of(client.get(reverse("selection:review", kwargs={"pk": assignment.pk})))
@@ -125,6 +127,7 @@ def test_review_page_shows_the_applicant_when_blind_review_is_off(client):
     application = submitted_application(round, organisation=OrganisationFactory(name="Northumbria Healthcare"))
     me = reviewer_with_profile()
     assignment = assign(application, me)
+    agreement_accepted(me, round)
     selection_settings_update(round=round, by=programme_team(), blind=False)
 
     client.force_login(me)
@@ -139,6 +142,7 @@ def test_other_reviewers_scores_hidden_until_ones_own_is_submitted(client):
     application = submitted_application(round)
     me, other = reviewer_with_profile(display_name="Me Myself"), reviewer_with_profile(display_name="Olu Other")
     mine = assign(application, me)
+    agreement_accepted(me, round)
     submit_review(assign(application, other), recommendation=Recommendation.DO_NOT_ACCEPT)
     url = reverse("selection:review", kwargs={"pk": mine.pk})
     client.force_login(me)
@@ -160,6 +164,7 @@ def test_review_form_saves_a_draft_and_keeps_what_was_typed_on_an_error(client):
     round = review_round()
     me = reviewer_with_profile()
     assignment = assign(submitted_application(round), me)
+    agreement_accepted(me, round)
     url = reverse("selection:review", kwargs={"pk": assignment.pk})
     client.force_login(me)
 
@@ -180,6 +185,7 @@ def test_review_form_submit_records_the_review(client):
     round = review_round()
     me = reviewer_with_profile()
     assignment = assign(submitted_application(round), me)
+    agreement_accepted(me, round)
     url = reverse("selection:review", kwargs={"pk": assignment.pk})
     client.force_login(me)
 
@@ -195,6 +201,7 @@ def test_review_form_with_nonsense_input_answers_with_errors_not_a_crash(client)
     round = review_round()
     me = reviewer_with_profile()
     assignment = assign(submitted_application(round), me)
+    agreement_accepted(me, round)
     client.force_login(me)
     response = client.post(
         reverse("selection:review", kwargs={"pk": assignment.pk}),
@@ -231,6 +238,7 @@ def test_declare_conflict_without_a_reason_shows_the_error(client):
     round = review_round()
     me = reviewer_with_profile()
     assignment = assign(submitted_application(round), me)
+    agreement_accepted(me, round)
     client.force_login(me)
     response = client.post(reverse("selection:declare_conflict", kwargs={"pk": assignment.pk}), {"reason": ""})
     assert "Tell us why you have a conflict of interest." in text_of(response)
@@ -248,11 +256,11 @@ def test_queue_shows_progress_and_filters(client):
     review_save(assignment=draft, by=me, scores={"a": 1}, comments={}, recommendation="", note_to_panel="")
     client.force_login(me)
 
-    page = text_of(client.get(reverse("selection:reviewer_home")))
-    to_do = text_of(client.get(reverse("selection:reviewer_home"), {"state": "to_do"}))
+    page = text_of(client.get(reverse("selection:reviewer_home"), {"state": ""}))
+    to_do = text_of(client.get(reverse("selection:reviewer_home")))
     in_progress = text_of(client.get(reverse("selection:reviewer_home"), {"state": "in_progress"}))
 
-    assert "1 of 3 scored" in page
+    assert "1 of 3 done" in page
     assert all(a.application.reference in page for a in (done, draft, todo))
     assert todo.application.reference in to_do
     assert done.application.reference not in to_do
@@ -279,7 +287,7 @@ def test_queue_query_count_is_flat(client, django_assert_max_num_queries, size):
     client.force_login(me)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("selection:reviewer_home"), {"page": "1"})
-    assert f"0 of {size} scored" in text_of(response)
+    assert f"0 of {size} done" in text_of(response)
 
 
 # --- The programme team's pages --------------------------------------------------
@@ -367,6 +375,7 @@ def test_programme_reopen_lets_the_reviewer_change_the_review(client):
     round = review_round()
     me = reviewer_with_profile()
     assignment = assign(submitted_application(round), me)
+    agreement_accepted(me, round)
     review = submit_review(assignment)
     client.force_login(programme_user())
     client.post(reverse("selection:review_reopen", kwargs={"pk": review.pk}))
