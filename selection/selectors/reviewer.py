@@ -89,7 +89,7 @@ def queue_progress_for(*, reviewer) -> QuerySet[Round]:
         .filter(Exists(mine))
         .select_related("selection_settings")
         .annotate(assigned=_count(mine), scored=_count(mine.filter(review__status=ReviewStatus.SUBMITTED)))
-        .order_by("closes_at")
+        .order_by(F("selection_settings__review_due_on").asc(nulls_last=True), "closes_at", "pk")
     )
 
 
@@ -122,10 +122,11 @@ def other_reviews_of(*, assignment: Assignment) -> QuerySet[Review]:
 
 
 def next_unscored_for(*, reviewer, after: Assignment | None = None) -> Assignment | None:
-    """The application to open next: the reviewer's next assignment without a
-    submitted review in a round in review, in queue order, after `after` (coming
-    round to the start; never `after` itself). Those not yet started come before
-    drafts. Two queries at most, of ids only."""
+    """The application to open next, in a round in review: the first not yet
+    started in queue order, coming after `after` (the one just left, round to the
+    start; never `after` itself). Opened afresh (no `after`), a draft when nothing
+    is left to start; leaving one, None then: the drafts are listed instead of
+    bouncing between them. Two queries at most."""
     unscored = (
         review_queue_for(reviewer=reviewer)
         .filter(round__status=RoundStatus.IN_REVIEW)
@@ -136,9 +137,9 @@ def next_unscored_for(*, reviewer, after: Assignment | None = None) -> Assignmen
         position = next((index for index, (pk, _status) in enumerate(rows) if pk == after.pk), None)
         if position is not None:
             rows = rows[position + 1 :] + rows[:position]
-    rows = [row for row in rows if after is None or row[0] != after.pk]
     not_started = [pk for pk, status in rows if status is None]
-    chosen = (not_started or [pk for pk, _status in rows] or [None])[0]
+    drafts = [pk for pk, _status in rows] if after is None else []
+    chosen = (not_started or drafts or [None])[0]
     if chosen is None:
         return None
     return Assignment.objects.select_related("round").get(pk=chosen)
