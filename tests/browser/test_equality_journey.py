@@ -16,7 +16,7 @@ from selection.choices import DecisionOutcome
 from tests.factories import UserFactory, programme_team
 from tests.factories.applications import ApplicationFactory, RoundFactory, complete
 from tests.factories.decisions import decided
-from tests.factories.selection import assign, reviewer_with_profile, submitted_application
+from tests.factories.selection import agreement_accepted, assign, reviewer_with_profile, submitted_application
 
 from .accounts import sign_in, sign_in_with_mfa, with_secret
 
@@ -70,6 +70,7 @@ def test_applicant_answers_reviewer_sees_nothing_team_sees_the_gap(page):
     reviewer = reviewer_with_profile(email="rob@example.org", display_name="Rob Evans", mfa=False)
     secret = with_secret(reviewer)
     assign(application, reviewer)
+    agreement_accepted(reviewer, round)
     sign_in_with_mfa(page, "rob@example.org", secret)
     for url in ["/review/", "/account/data/", "/"]:
         page.goto(url)

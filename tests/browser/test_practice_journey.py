@@ -59,4 +59,7 @@ def test_team_sets_agreed_scores_and_a_reviewer_practises_before_their_queue_ope
     page.get_by_role("link", name="Go to your queue").click()
     expect(page.get_by_role("heading", name="Before your queue opens: practice")).to_have_count(0)
     page.get_by_role("link", name=application.reference).click()
+    # Then, once for the round, the confidentiality and conflicts agreement.
+    page.get_by_label("I accept this agreement for the round").check()
+    page.get_by_role("button", name="Accept and continue").click()
     expect(page.get_by_role("heading", name=f"Application {application.reference}")).to_be_visible()
