@@ -117,7 +117,7 @@ register(
 register(
     Rule(
         "selection.ReviewerAgreement",
-        holds=_("A reviewer's acceptance of a round's confidentiality and conflicts agreement: when, and which wording"),
+        holds=_("A reviewer's acceptance of a round's confidentiality agreement: when, and which wording"),
         basis=BASIS_LEGITIMATE_INTERESTS,
         end=End.DELETE,
         period=Period("RETENTION_REVIEWER_AGREEMENT_MONTHS", 24, "months"),

@@ -12,7 +12,7 @@ from members.models import User
 from q_portal.audit.models import AuditEntry
 from q_portal.roles import Role
 
-from ..choices import REVIEWED_STATUSES, ReviewStatus
+from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
 from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
 from .decisions import with_decision_panel
 
@@ -48,12 +48,17 @@ def round_selection_numbers(*, round: Round, settings: SelectionSettings) -> dic
     reviews = Assignment.objects.filter(round=round).aggregate(
         assignments=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
     )
+    abstained = Q(kind=ConflictKind.ABSTAINED)
+    stepped_aside = Conflict.objects.filter(round=round).aggregate(
+        conflicts=Count("pk", filter=~abstained), abstentions=Count("pk", filter=abstained)
+    )
     return {
         "applications": applications,
         "short": applications - with_enough,
         "assignments": reviews["assignments"],
         "submitted": reviews["submitted"],
-        "conflicts": Conflict.objects.filter(round=round).count(),
+        "conflicts": stepped_aside["conflicts"],
+        "abstentions": stepped_aside["abstentions"],
     }
 
 

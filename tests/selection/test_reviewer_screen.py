@@ -20,7 +20,7 @@ from selection.models import Assignment, Conflict, Review, ReviewerAgreement
 from selection.selectors.privacy import data_subject_for, personal_data_of
 from selection.selectors.reviewer import next_unscored_for
 from selection.services.agreements import reviewer_agreement_accept
-from selection.services.assignments import assignment_abstain
+from selection.services.assignments import assignment_abstain, conflict_declare
 from selection.services.reviews import review_save
 from selection.services.settings import selection_settings_for
 from tests.factories import programme_team, with_totp
@@ -530,3 +530,18 @@ def test_the_programme_team_reads_abstentions_on_the_application(client):
 
     assert "Outside my experience" in page
     assert "abstained" in page.lower()
+
+
+def test_the_round_page_counts_abstentions_apart_from_conflicts(client):
+    round = review_round()
+    abstaining, declaring, _spare, _another = (reviewer_with_profile() for _ in range(4))
+    assignment_abstain(
+        assignment=assign(submitted_application(round), abstaining), reason="Outside my experience", by=abstaining
+    )
+    conflict_declare(assignment=assign(submitted_application(round), declaring), reason="My sister", by=declaring)
+    client.force_login(with_totp(programme_team()))
+
+    page = " ".join(text_of(client.get(reverse("selection:round", args=[round.pk]))).split())
+
+    assert "<dt>Conflicts of interest</dt><dd>1</dd>" in page
+    assert "<dt>Reviewers who abstained</dt><dd>1</dd>" in page
