@@ -5,6 +5,8 @@ from ..choices import QueueFilter, Recommendation
 
 
 class QueueFilterForm(forms.Form):
+    saves_drafts = True  # every filter may be left blank, as on the board: no "(optional)"
+
     state = forms.ChoiceField(label=_("Show"), required=False, choices=[("", _("All assigned")), *QueueFilter.choices])
     round = forms.TypedChoiceField(label=_("Round"), required=False, coerce=int, empty_value=None)
 
