@@ -76,7 +76,14 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
 
     numbers = round_selection_numbers(round=round, settings=settings)
 
-    assert numbers == {"applications": 3, "short": 2, "assignments": 4, "submitted": 1, "conflicts": 1}
+    assert numbers == {
+        "applications": 3,
+        "short": 2,
+        "assignments": 4,
+        "submitted": 1,
+        "conflicts": 1,
+        "abstentions": 0,
+    }
 
 
 def test_automatic_assignment_audits_names_with_quotes_and_backslashes_exactly():
