@@ -12,7 +12,7 @@ from members.models import MemberProfile, Organisation, User
 from q_portal.roles import Role
 from selection.choices import ReviewStatus
 from selection.management.commands.seed_scale import OPEN_ROUND, REVIEW_ROUND, SCALE_DOMAIN
-from selection.models import CriterionScore, Review, ReviewerProfile
+from selection.models import Assignment, CriterionScore, Review, ReviewerAgreement, ReviewerProfile
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,10 @@ def test_seed_scale_builds_rounds_applications_and_three_submitted_reviews_each(
     assert set(reviews.values_list("status", flat=True)) == {ReviewStatus.SUBMITTED}
     assert reviews.filter(weighted_total__isnull=True).count() == 0
     assert CriterionScore.objects.filter(review__in=reviews).count() == 90 * criteria
+    # Every reviewer who scored accepted the round's agreement (the scoring page opens for them).
+    assert ReviewerAgreement.objects.filter(round=review_round).count() == (
+        Assignment.objects.filter(round=review_round).values("reviewer").distinct().count()
+    )
 
 
 def test_seed_scale_builds_reviewers_members_and_organisations():

@@ -42,11 +42,13 @@ from members.models import MemberProfile, Organisation, OrganisationKind, Region
 from members.services.membership import profile_search_refresh
 from q_portal.audit.models import AuditEntry
 from q_portal.roles import Role
+from selection import reviewer_agreement
 from selection.choices import Recommendation, ReviewStatus
 from selection.models import (
     Assignment,
     CriterionScore,
     Review,
+    ReviewerAgreement,
     ReviewerCapacity,
     ReviewerProfile,
     SelectionSettings,
@@ -379,6 +381,20 @@ class Command(BaseCommand):
                 for letter, score in scores_by_assignment[review.assignment_id].items()
             ],
             batch_size=BATCH * 2,
+        )
+        # Reviewers who have scored accepted the round's agreement first.
+        reviewer_ids = Assignment.objects.filter(round=self.review_round).values_list("reviewer_id", flat=True)
+        ReviewerAgreement.objects.bulk_create(
+            [
+                ReviewerAgreement(
+                    round=self.review_round,
+                    reviewer_id=reviewer_id,
+                    wording_version=reviewer_agreement.VERSION,
+                    accepted_at=self.now - timedelta(days=21),
+                )
+                for reviewer_id in set(reviewer_ids)
+            ],
+            batch_size=BATCH,
         )
 
     def _members(self, count: int):
