@@ -827,9 +827,15 @@ class ShortlistView(ProgrammeTeamMixin, FormView):
         return {"shortlisted": marked}
 
     def get_context_data(self, **kwargs):
+        form = kwargs.get("form") or self.get_form()
+        if form.is_bound:
+            checked = {int(value) for value in form.data.getlist("shortlisted") if value.isdigit()}
+        else:
+            checked = set(form.initial.get("shortlisted", []))
         return super().get_context_data(
             call=self.call,
             ranking=self.ranking,
+            checked=checked,
             shortlisting=self.call.stage == Stage.SHORTLISTING,
             **kwargs,
         )

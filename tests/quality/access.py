@@ -337,6 +337,20 @@ POLICY = {
             "programme_question_edit",
         ]
     },
+    # The member panel (#19): a member puts themselves forward and sees their own
+    # assignments; the world's assignment is another member's (not found to them).
+    **{f"exchange:{name}": MEMBER_ONLY for name in ["volunteer", "panel"]},
+    "exchange:assessment": {**MEMBER_ONLY, "member": NOT_FOUND},
+    **{f"exchange:{name}": PROGRAMME for name in ["programme_panel", "programme_shortlist", "programme_feedback"]},
+    **{
+        f"exchange:{name}": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY}
+        for name in [
+            "programme_assessor_decide",
+            "programme_panel_assign",
+            "programme_shortlist_announce",
+            "programme_moderation_request",
+        ]
+    },
 }
 
 
