@@ -422,14 +422,28 @@ def panel_assessors(*, call: Call) -> QuerySet[Assessor]:
 def assessor_queue(*, member: MemberProfile) -> QuerySet[PanelAssignment]:
     """The member's proposals to assess, across calls, with no conflict of
     interest recorded (a conflicted assessor never sees the proposal)."""
-    conflicted = PanelConflict.objects.filter(proposal=OuterRef("proposal"), assessor=OuterRef("assessor"))
+    idea, me = OuterRef("proposal__idea"), OuterRef("assessor__member")
+    team = TeamMembership.objects.filter(idea=idea).exclude(status=JoinStatus.DECLINED)
+
+    def rule_on(name):
+        return Q(proposal__call__panel__isnull=True) | Q(**{f"proposal__call__panel__{name}": True})
+
     return (
         PanelAssignment.objects.filter(
             assessor__member=member,
             assessor__status=AssessorStatus.RECRUITED,
             proposal__status__in=PANEL_STATUSES,
         )
-        .exclude(Exists(conflicted))
+        # Recorded conflicts, and those the rules find now (the same rules as
+        # `conflicts.find_panel_conflicts`, as subqueries).
+        .exclude(Exists(PanelConflict.objects.filter(proposal=OuterRef("proposal"), assessor=OuterRef("assessor"))))
+        .exclude(Exists(team.filter(member=me)))
+        .exclude(
+            Exists(team.filter(member__organisation=OuterRef("assessor__member__organisation")))
+            & rule_on("conflict_same_organisation")
+        )
+        .exclude(Exists(Support.objects.filter(idea=idea, member=me)) & rule_on("conflict_supported"))
+        .exclude(Exists(Comment.objects.filter(idea=idea, author=me)) & rule_on("conflict_commented"))
         .select_related("proposal__call", "proposal__idea__theme", "assessment")
         .order_by("proposal__call_id", "proposal__title", "pk")
     )

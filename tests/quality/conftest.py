@@ -117,10 +117,10 @@ def world(db):
     join = join_request(idea=idea, member=MemberFactory(), message="", by=users["admin"])
     own_idea = IdeaFactory(call=CallFactory(stage=Stage.PROPOSALS), lead=member)
     proposal = proposal_start(idea=own_idea, member=member, by=users["member"])
-    # The member panel (#19): another member's assignment in a call at shortlisting.
+    # The member panel (#19): the member assesses a proposal in a call at shortlisting.
     panel_call = CallFactory(stage=Stage.SHORTLISTING)
     panel_proposal = submitted_proposal(IdeaFactory(call=panel_call))
-    panel_assessor = Assessor.objects.create(call=panel_call, member=MemberFactory(), status="recruited")
+    panel_assessor = Assessor.objects.create(call=panel_call, member=member, status="recruited")
     panel_assignment = PanelAssignment.objects.create(proposal=panel_proposal, assessor=panel_assessor)
     clients = {"visitor": Client()}
     for role, user in users.items():
