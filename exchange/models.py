@@ -392,7 +392,7 @@ class Assessment(models.Model):
     """An assessor's scores (1 to 4 per criterion letter) and note on a proposal."""
 
     assignment = models.OneToOneField(PanelAssignment, on_delete=models.CASCADE, related_name="assessment")
-    scores = models.JSONField(default=dict)
+    scores = models.JSONField(default=dict, blank=True)
     note = models.TextField(_("note to the programme team"), max_length=3000, blank=True)
     weighted_total = models.FloatField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
