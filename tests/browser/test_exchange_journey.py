@@ -167,7 +167,7 @@ def test_a_member_panel_scores_blind_the_shortlist_is_marked_and_the_teams_told(
     page.get_by_role("button", name="Save the panel's settings").click()
     expect(page.get_by_role("status").filter(has_text="The panel's settings are saved")).to_be_visible()
     for name in ("Dev Commenter", "Eve Assessor", "Finn Assessor"):
-        page.get_by_role("button", name=f"Recruit {name}").click()
+        page.get_by_role("button", name=f"Recruit {name}", exact=True).click()
         expect(page.get_by_role("status").filter(has_text=f"{name} is on the panel")).to_be_visible()
 
     # Proposals are due: shortlisting begins and the proposals are assigned.
