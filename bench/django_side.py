@@ -132,6 +132,19 @@ def prepare() -> dict:
             nominator,
         ),
     ]
+    # The exchange (#19): the call's idea list with 2,000 ideas and 20,000 comments
+    # (seed_exchange_scale), newest first, most discussed, and searched.
+    from exchange.models import Call
+    from exchange.scale import SCALE_CALL
+
+    exchange_call = Call.objects.filter(title=SCALE_CALL).first()
+    if exchange_call is not None:
+        ideas = exchange_call.get_absolute_url()
+        pages += [
+            ("Exchange: a call's ideas, 2,000 ideas", ideas, "member", members[0].user),
+            ("Exchange: a call's ideas, most discussed", f"{ideas}?sort=discussed", "member", members[0].user),
+            ("Exchange: a call's ideas, searched", f"{ideas}?q=discharge+letters", "member", members[0].user),
+        ]
     result = []
     for name, path, role, user in pages:
         status, queries = _queries(user, path)

@@ -420,6 +420,8 @@ def main() -> None:
             f"--reviewers={args.reviewers}",
         )
         seed_seconds = round(time.monotonic() - started, 1)
+        _log("seed_exchange_scale: a call with 2,000 ideas and 20,000 comments")
+        _manage(env, "seed_exchange_scale", "--force", "--ideas=2000", "--comments=20000")
         _log("VACUUM ANALYZE, as autovacuum would have done by now in production")
         _vacuum_analyze(database_url)
     _manage(env, "collectstatic", "--no-input", "-v", "0")

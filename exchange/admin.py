@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Call, Question, Theme
+from .models import Call, Criterion, Question, Theme
 
 
 class ThemeInline(admin.TabularInline):
@@ -17,3 +17,11 @@ class QuestionInline(admin.TabularInline):
 class CallAdmin(admin.ModelAdmin):
     list_display = ("title", "ideas_open_at", "proposals_due_at")
     inlines = [ThemeInline, QuestionInline]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+CallAdmin.inlines = [*CallAdmin.inlines, CriterionInline]

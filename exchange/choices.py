@@ -51,3 +51,42 @@ IDEA_SORTS = (
     ("discussed", _("Most discussed")),
     ("newest", _("Newest")),
 )
+
+
+class AssessorStatus(models.TextChoices):
+    """A member who put themselves forward for a call's shortlisting panel."""
+
+    VOLUNTEERED = "volunteered", _("Put themselves forward")
+    RECRUITED = "recruited", _("On the panel")
+    DECLINED = "declined", _("Not recruited")
+
+
+class PanelConflictKind(models.TextChoices):
+    """Why an assessor may not assess a proposal. Being on the team always
+    conflicts; the call's panel settings switch the others on or off."""
+
+    TEAM = "team", _("On the team, or asked to join it")
+    SAME_ORGANISATION = "same_organisation", _("Works for the same organisation as a team member")
+    SUPPORTED = "supported", _("Supported the idea")
+    COMMENTED = "commented", _("Commented on the idea")
+    DECLARED = "declared", _("Declared by the assessor")
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class FeedbackStatus(models.TextChoices):
+    DRAFT = "draft", _("Written, waiting for approval")
+    APPROVED = "approved", _("Approved, not yet sent")
+    SENT = "sent", _("Sent to the team")
+
+
+# The panel's rubric: each criterion scored 1 to 4.
+PANEL_SCORES = (
+    (1, _("1: does not meet the criterion")),
+    (2, _("2: partly meets it")),
+    (3, _("3: meets it")),
+    (4, _("4: meets it strongly")),
+)

@@ -11,7 +11,7 @@ from members.models import MemberProfile
 
 from . import services
 from .choices import JoinStatus, TeamRole
-from .models import Call, Idea, Question, TeamMembership, Theme
+from .models import Call, Criterion, Idea, Panel, Question, TeamMembership, Theme
 
 DEMO_CALL = "Q Exchange: improving care together"
 THEMES = ("Digital", "Patient safety", "Health inequalities")
@@ -29,6 +29,11 @@ IDEAS = (
     ("Listening events with people experiencing homelessness", "Health inequalities", "", 2, 3, 1, 0),
     ("Learning from excellence in out-of-hours care", "Patient safety", "", 1, 1, 0, 0),
     ("A virtual ward measurement framework", "Digital", "statistics", 0, 0, 0, 0),
+)
+CRITERIA = (
+    "Benefit to patients, carers or staff",
+    "A realistic plan and budget",
+    "Shared learning with other members",
 )
 COMMENTS = (
     "Have you spoken to the **discharge team** about this? They will have data on delays.",
@@ -65,6 +70,10 @@ def seed_exchange() -> None:
     themes = {name: Theme.objects.create(call=call, name=name) for name in THEMES}
     for position, (text, limit) in enumerate(QUESTIONS, 1):
         Question.objects.create(call=call, position=position, text=text, word_limit=limit)
+    # The member panel's criteria, ready for shortlisting.
+    Panel.objects.create(call=call, places=4)
+    for letter, name in zip("abc", CRITERIA, strict=True):
+        Criterion.objects.create(call=call, letter=letter, name=name)
 
     leads = [m for m in members if m.user.email == "member@example.org"] + members[1:8]
     others = [m for m in members if m not in leads]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.validators import validate_word_limit
 from members.models import Region
 
-from .choices import IDEA_SORTS, EmailPreference
+from .choices import IDEA_SORTS, PANEL_SCORES, EmailPreference
 from .models import Theme
 from .validators import LineField, TextField
 
@@ -245,3 +245,89 @@ class ProposalSubmitForm(forms.Form):
         label=_("The team has checked these answers and I submit the proposal on its behalf."),
         error_messages={"required": _("Confirm that the team has checked the answers.")},
     )
+
+
+# --- Shortlisting by a member panel ----------------------------------------------------
+
+
+class VolunteerForm(forms.Form):
+    statement = TextField(
+        label=_("What you would bring to the panel (optional)"),
+        max_length=2000,
+        required=False,
+        help_text=_("For example your experience of improvement work or of assessing proposals."),
+    )
+
+
+class PanelForm(forms.Form):
+    criteria = TextField(
+        label=_("Criteria"),
+        max_length=2000,
+        rows=4,
+        help_text=_("One a line. Assessors score each from 1 to 4."),
+        error_messages={"required": _("Enter at least one criterion.")},
+    )
+    assessors_per_proposal = forms.IntegerField(label=_("Assessors per proposal"), min_value=1, max_value=10, initial=3)
+    capacity = forms.IntegerField(label=_("Proposals per assessor, at most"), min_value=1, max_value=500, initial=12)
+    moderation_spread = forms.IntegerField(
+        label=_("Ask for moderation when assessors differ on a criterion by at least"),
+        min_value=1,
+        max_value=3,
+        initial=2,
+    )
+    places = forms.IntegerField(label=_("Places on the shortlist"), min_value=1, max_value=1000, initial=10)
+    conflict_same_organisation = forms.BooleanField(
+        label=_("Works for the same organisation as a team member (from their member profile)"), required=False
+    )
+    conflict_supported = forms.BooleanField(label=_("Supported the idea"), required=False)
+    conflict_commented = forms.BooleanField(label=_("Commented on the idea"), required=False)
+
+    def clean_criteria(self):
+        names = [" ".join(line.split())[:200] for line in self.cleaned_data["criteria"].splitlines()]
+        names = list(dict.fromkeys(name for name in names if name))
+        if not names:
+            raise forms.ValidationError(_("Enter at least one criterion."))
+        if len(names) > 10:
+            raise forms.ValidationError(_("Enter at most 10 criteria."))
+        return names
+
+
+class AssessmentForm(forms.Form):
+    note = TextField(label=_("Note to the programme team (optional)"), max_length=3000, required=False)
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            self.fields[f"score_{criterion.letter}"] = forms.TypedChoiceField(
+                label=str(criterion),
+                choices=PANEL_SCORES,
+                coerce=int,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        self.order_fields([f"score_{criterion.letter}" for criterion in criteria] + ["note"])
+
+    def scores(self) -> dict[str, int | None]:
+        return {criterion.letter: self.cleaned_data.get(f"score_{criterion.letter}") for criterion in self.criteria}
+
+
+class ShortlistForm(forms.Form):
+    shortlisted = forms.TypedMultipleChoiceField(
+        label=_("Shortlist"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shortlisted"].choices = choices
+
+
+class FeedbackForm(forms.Form):
+    text = TextField(
+        label=_("Feedback to the team"),
+        max_length=3000,
+        rows=8,
+        help_text=_("From the panel's scores and notes; the team reads it as written."),
+        error_messages={"required": _("Enter the feedback to the team.")},
+    )
+    approve = forms.BooleanField(label=_("Approve it as written, ready to send"), required=False)

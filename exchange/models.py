@@ -13,7 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import MemberProfile
 
-from .choices import EmailPreference, IdeaStatus, JoinStatus, ProposalStatus, Stage, TeamRole
+from .choices import (
+    AssessmentStatus,
+    AssessorStatus,
+    EmailPreference,
+    FeedbackStatus,
+    IdeaStatus,
+    JoinStatus,
+    PanelConflictKind,
+    ProposalStatus,
+    Stage,
+    TeamRole,
+)
 
 # The stage dates in order: each stage runs from its date to the next one.
 STAGE_DATES = (
@@ -271,3 +282,149 @@ class ProposalAnswer(models.Model):
 
     def __str__(self):
         return f"{self.proposal}: {self.question}"
+
+
+# --- Shortlisting by a member panel ------------------------------------------------------
+
+
+class Criterion(models.Model):
+    """A criterion the member panel scores proposals on (1 to 4 each)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    letter = models.CharField(max_length=1)
+    name = models.CharField(_("criterion"), max_length=200)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+
+    class Meta:
+        ordering = ["letter", "pk"]
+        constraints = [models.UniqueConstraint(fields=["call", "letter"], name="exchange_criterion_unique_letter")]
+
+    def __str__(self):
+        return f"({self.letter}) {self.name}"
+
+
+class Panel(models.Model):
+    """How a call's member panel works: assessors per proposal, when
+    disagreement calls for moderation, which conflicts of interest apply, and
+    the shortlist's size. Being on the team always conflicts."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="panel")
+    assessors_per_proposal = models.PositiveSmallIntegerField(_("assessors per proposal"), default=3)
+    capacity = models.PositiveSmallIntegerField(_("proposals per assessor, at most"), default=12)
+    moderation_spread = models.PositiveSmallIntegerField(
+        _("moderate when assessors differ on a criterion by at least"), default=2
+    )
+    places = models.PositiveSmallIntegerField(_("places on the shortlist"), default=10)
+    conflict_same_organisation = models.BooleanField(_("same organisation as a team member"), default=True)
+    conflict_supported = models.BooleanField(_("supported the idea"), default=True)
+    conflict_commented = models.BooleanField(_("commented on the idea"), default=True)
+    # When the teams were told the outcome: the shortlist is then fixed.
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assessors_per_proposal__gte=1), name="exchange_panel_assessors_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Panel of {self.call}"
+
+
+class Assessor(models.Model):
+    """A member who put themselves forward for a call's panel; the programme
+    team recruits them (or not)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="assessors")
+    member = models.ForeignKey(MemberProfile, on_delete=models.CASCADE, related_name="panel_places")
+    status = models.CharField(max_length=12, choices=AssessorStatus.choices, default=AssessorStatus.VOLUNTEERED)
+    statement = models.TextField(_("what you would bring to the panel"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["call", "member"], name="exchange_assessor_unique")]
+
+    def __str__(self):
+        return f"{self.member} on the panel of {self.call}"
+
+
+class PanelConflict(models.Model):
+    """An assessor who may not assess a proposal (and never sees it)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="panel_conflicts")
+    assessor = models.ForeignKey(Assessor, on_delete=models.CASCADE, related_name="conflicts")
+    kind = models.CharField(max_length=20, choices=PanelConflictKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "assessor"], name="exchange_panel_conflict_unique")]
+
+    def __str__(self):
+        return f"{self.assessor} conflicted on {self.proposal}"
+
+
+class PanelAssignment(models.Model):
+    """A proposal given to an assessor; a moderator's is one more, asked for
+    when the assessors disagree."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="panel_assignments")
+    assessor = models.ForeignKey(Assessor, on_delete=models.CASCADE, related_name="assignments")
+    is_moderation = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["proposal_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "assessor"], name="exchange_panel_assignment_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.proposal} to {self.assessor}"
+
+    def get_absolute_url(self):
+        return reverse("exchange:assessment", kwargs={"pk": self.pk})
+
+
+class Assessment(models.Model):
+    """An assessor's scores (1 to 4 per criterion letter) and note on a proposal."""
+
+    assignment = models.OneToOneField(PanelAssignment, on_delete=models.CASCADE, related_name="assessment")
+    scores = models.JSONField(default=dict, blank=True)
+    note = models.TextField(_("note to the programme team"), max_length=3000, blank=True)
+    weighted_total = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=AssessmentStatus.DRAFT) | Q(weighted_total__isnull=False),
+                name="exchange_assessment_submitted_has_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Assessment of {self.assignment}"
+
+
+class ProposalFeedback(models.Model):
+    """Feedback to a team whose proposal was not shortlisted: written, approved,
+    then sent once through the outbox."""
+
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="feedback")
+    text = models.TextField(_("feedback to the team"), max_length=3000)
+    status = models.CharField(max_length=10, choices=FeedbackStatus.choices, default=FeedbackStatus.DRAFT)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Feedback on {self.proposal}"

@@ -44,3 +44,40 @@ register(
 not_personal("exchange.Call", reason="A funding call, written by the programme team for members.")
 not_personal("exchange.Theme", reason="A call's theme, named by the programme team.")
 not_personal("exchange.Question", reason="A question of a call's proposal form, written by the programme team.")
+
+# The member panel (shortlisting): a volunteer's place and their work on the
+# panel go with their member profile (deleted with it); feedback to a team is
+# part of its proposal's record.
+for label, holds, kept in (
+    (
+        "exchange.Assessor",
+        _(
+            "That you put yourself forward for a call's shortlisting panel, what you said you "
+            "would bring, and whether you were recruited"
+        ),
+        _("Deleted with your member profile"),
+    ),
+    (
+        "exchange.PanelAssignment",
+        _("Which proposals you were given to assess on a panel"),
+        _("Deleted with your place on the panel"),
+    ),
+    (
+        "exchange.PanelConflict",
+        _("Proposals you could not assess on a panel, and why (a conflict of interest)"),
+        _("Deleted with your place on the panel"),
+    ),
+    (
+        "exchange.Assessment",
+        _("Your scores and notes on the proposals you assessed"),
+        _("Deleted with your place on the panel"),
+    ),
+    (
+        "exchange.ProposalFeedback",
+        _("The panel's feedback to your team on a proposal not shortlisted"),
+        _WITH_PROFILE,
+    ),
+):
+    register(Rule(label, holds=holds, basis=BASIS_LEGITIMATE_INTERESTS, end=End.WITH, kept=kept))
+not_personal("exchange.Criterion", reason="A criterion the panel scores on, written by the programme team.")
+not_personal("exchange.Panel", reason="How a call's panel works, set by the programme team.")

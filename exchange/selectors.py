@@ -3,17 +3,39 @@ annotation (correlated subqueries), so a page costs the same number of queries
 whatever the number of ideas, comments or supporters."""
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from members.models import Region
+from members.models import MemberProfile, Region
+from scoring.agreement import interval_alpha
+from scoring.line import close_to_call, line_after
+from scoring.mixing import Mixing, mixing
+from scoring.model import Estimate, fit_additive, rank
+from scoring.spread import criterion_spread, needs_moderation
+from scoring.totals import mean_totals
 
-from .choices import IdeaStatus, JoinStatus
-from .models import Call, Comment, Idea, IdeaRevision, Support, TeamMembership, Theme
+from .choices import AssessmentStatus, AssessorStatus, IdeaStatus, JoinStatus, ProposalStatus
+from .conflicts import AssessorFacts, ConflictRules, ProposalFacts, find_panel_conflicts
+from .models import (
+    Assessor,
+    Call,
+    Comment,
+    Criterion,
+    Idea,
+    IdeaRevision,
+    Panel,
+    PanelAssignment,
+    PanelConflict,
+    Proposal,
+    Support,
+    TeamMembership,
+    Theme,
+)
 
 
 def _count(queryset, field: str = "pk", *, distinct: bool = False):
@@ -193,3 +215,239 @@ def idea_team(*, idea: Idea) -> QuerySet[TeamMembership]:
 
 def idea_revisions(*, idea: Idea) -> QuerySet[IdeaRevision]:
     return IdeaRevision.objects.filter(idea=idea).select_related("author").order_by("-created_at", "-pk")
+
+
+# --- Shortlisting by a member panel ------------------------------------------------------
+
+# Proposals the panel assesses: submitted, and once marked, on or off the shortlist.
+PANEL_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.SHORTLISTED, ProposalStatus.NOT_SHORTLISTED)
+
+
+def panel_conflict_facts(*, call: Call, proposal_ids=None) -> tuple[list[ProposalFacts], list[AssessorFacts]]:
+    """The facts the conflict rules need, in five queries whatever the size of
+    the call: its panel proposals with their team (accepted or asking to join)
+    and its organisations (by record), supporters and commenters; its recruited
+    assessors with their organisation (by record)."""
+    proposals = Proposal.objects.filter(call=call, status__in=PANEL_STATUSES)
+    if proposal_ids is not None:
+        proposals = proposals.filter(pk__in=proposal_ids)
+    idea_of = dict(proposals.values_list("idea_id", "pk"))
+    team, organisations = defaultdict(set), defaultdict(set)
+    supporters, commenters = defaultdict(set), defaultdict(set)
+    memberships = TeamMembership.objects.filter(idea_id__in=idea_of).exclude(status=JoinStatus.DECLINED)
+    for idea_id, member_id, organisation_id in memberships.values_list(
+        "idea_id", "member_id", "member__organisation_id"
+    ):
+        team[idea_of[idea_id]].add(member_id)
+        if organisation_id is not None:
+            organisations[idea_of[idea_id]].add(organisation_id)
+    for idea_id, member_id in Support.objects.filter(idea_id__in=idea_of).values_list("idea_id", "member_id"):
+        supporters[idea_of[idea_id]].add(member_id)
+    comments = Comment.objects.filter(idea_id__in=idea_of, author__isnull=False)
+    for idea_id, member_id in comments.values_list("idea_id", "author_id").distinct():
+        commenters[idea_of[idea_id]].add(member_id)
+    proposal_facts = [
+        ProposalFacts(
+            id=pk,
+            team=frozenset(team[pk]),
+            organisations=frozenset(organisations[pk]),
+            supporters=frozenset(supporters[pk]),
+            commenters=frozenset(commenters[pk]),
+        )
+        for pk in sorted(idea_of.values())
+    ]
+    assessors = Assessor.objects.filter(call=call, status=AssessorStatus.RECRUITED).order_by("pk")
+    assessor_facts = [
+        AssessorFacts(id=pk, member_id=member_id, organisation_id=organisation_id)
+        for pk, member_id, organisation_id in assessors.values_list("pk", "member_id", "member__organisation_id")
+    ]
+    return proposal_facts, assessor_facts
+
+
+def conflict_rules(panel: Panel) -> ConflictRules:
+    return ConflictRules(
+        same_organisation=panel.conflict_same_organisation,
+        supported=panel.conflict_supported,
+        commented=panel.conflict_commented,
+    )
+
+
+def assignment_for_assessor(*, assignment_pk, member: MemberProfile | None) -> PanelAssignment | None:
+    """The member's own assignment, while they are on the panel and have no
+    conflict of interest with the proposal (recorded, or found now from the
+    facts): otherwise None, and the proposal does not exist for them."""
+    if member is None:
+        return None
+    assignment = (
+        PanelAssignment.objects.select_related("assessor", "proposal__call", "proposal__idea__theme")
+        .filter(pk=assignment_pk, assessor__member=member, assessor__status=AssessorStatus.RECRUITED)
+        .first()
+    )
+    if assignment is None or assignment.proposal.status not in PANEL_STATUSES:
+        return None
+    if PanelConflict.objects.filter(proposal_id=assignment.proposal_id, assessor_id=assignment.assessor_id).exists():
+        return None
+    panel = Panel.objects.filter(call_id=assignment.proposal.call_id).first() or Panel(call=assignment.proposal.call)
+    proposals, _assessors = panel_conflict_facts(call=assignment.proposal.call, proposal_ids=[assignment.proposal_id])
+    me = AssessorFacts(id=assignment.assessor_id, member_id=member.pk, organisation_id=member.organisation_id)
+    if find_panel_conflicts(proposals, [me], conflict_rules(panel)):
+        return None
+    return assignment
+
+
+def panel_of(*, call: Call) -> Panel:
+    """The call's panel settings (the defaults, unsaved, until the programme team saves them)."""
+    return Panel.objects.filter(call=call).first() or Panel(call=call)
+
+
+@dataclass
+class RankedProposal:
+    proposal: Proposal
+    estimate: Estimate | None = None
+    mean: float | None = None
+    spread: int = 0
+    done: int = 0
+    expected: int = 0
+    moderated: bool = False
+    needs_moderation: bool = False
+    close_to_call: bool = False
+    rank: int | None = None
+
+
+@dataclass
+class PanelRanking:
+    panel: Panel
+    criteria: list[Criterion]
+    # Proposals with at least one submitted assessment, best first by the
+    # bias-corrected estimate; then the rest.
+    ranked: list[RankedProposal] = field(default_factory=list)
+    unscored: list[RankedProposal] = field(default_factory=list)
+    line: float | None = None
+    mixing: Mixing | None = None
+    # Krippendorff's alpha (interval) per criterion letter, over the regular assessments.
+    agreement: dict[str, float | None] = field(default_factory=dict)
+
+
+def panel_ranking(*, call: Call) -> PanelRanking:
+    """The panel's ranking of the call's proposals, by the same shared
+    algorithms as selection: the additive model's bias-corrected estimate with
+    its 95 % interval (`scoring.model`), the mean weighted total, disagreement
+    and moderation (`scoring.spread`), the line after the panel's places and the
+    proposals too close to call at it (`scoring.line`), how well the assignment
+    mixes assessors (`scoring.mixing`) and their agreement (`scoring.agreement`).
+    Five queries whatever the number of proposals; the fit runs in memory (a
+    call has hundreds of proposals, not thousands)."""
+    panel = panel_of(call=call)
+    criteria = list(Criterion.objects.filter(call=call).order_by("letter"))
+    proposals = list(
+        Proposal.objects.filter(call=call, status__in=PANEL_STATUSES)
+        .select_related("idea__theme", "feedback")
+        .annotate(expected=Count("panel_assignments", filter=Q(panel_assignments__is_moderation=False)))
+        .order_by("pk")
+    )
+    rows = list(
+        PanelAssignment.objects.filter(proposal__call=call, assessment__status=AssessmentStatus.SUBMITTED).values_list(
+            "proposal_id", "assessor_id", "assessment__weighted_total", "assessment__scores", "is_moderation"
+        )
+    )
+    pairs = list(PanelAssignment.objects.filter(proposal__call=call).values_list("proposal_id", "assessor_id"))
+    totals = [(proposal_id, assessor_id, total) for proposal_id, assessor_id, total, _scores, _m in rows]
+    fit = fit_additive(totals)
+    means = mean_totals(totals)
+    regular_scores: dict[int, list[dict]] = defaultdict(list)
+    moderated: set[int] = set()
+    done: dict[int, int] = defaultdict(int)
+    for proposal_id, _assessor_id, _total, scores, is_moderation in rows:
+        if is_moderation:
+            moderated.add(proposal_id)
+        else:
+            regular_scores[proposal_id].append(scores)
+            done[proposal_id] += 1
+    estimates = {proposal_id: estimate.score for proposal_id, estimate in fit.estimates.items()}
+    order = rank(estimates, tie_break={pk: (-means.get(pk, 0),) for pk in estimates})
+    line = line_after(order, fit.estimates, places=panel.places)
+    close = close_to_call(fit.estimates, line=line) if line is not None else set()
+    result = PanelRanking(panel=panel, criteria=criteria, line=line, mixing=mixing(pairs))
+    by_pk = {}
+    for proposal in proposals:
+        spread = criterion_spread(regular_scores[proposal.pk])
+        by_pk[proposal.pk] = RankedProposal(
+            proposal=proposal,
+            estimate=fit.estimates.get(proposal.pk),
+            mean=means.get(proposal.pk),
+            spread=spread,
+            done=done[proposal.pk],
+            expected=proposal.expected,
+            moderated=proposal.pk in moderated,
+            needs_moderation=needs_moderation(
+                spread=spread,
+                threshold=panel.moderation_spread,
+                done=done[proposal.pk],
+                expected=proposal.expected,
+                moderated=proposal.pk in moderated,
+            ),
+            close_to_call=proposal.pk in close,
+        )
+    for position, proposal_id in enumerate(order, 1):
+        if proposal_id in by_pk:
+            by_pk[proposal_id].rank = position
+            result.ranked.append(by_pk[proposal_id])
+    result.unscored = [row for pk, row in by_pk.items() if pk not in fit.estimates]
+    for criterion in criteria:
+        result.agreement[criterion.letter] = interval_alpha(
+            [scores.get(criterion.letter) for scores in score_sets if scores.get(criterion.letter) is not None]
+            for score_sets in regular_scores.values()
+        )
+    return result
+
+
+def panel_assessors(*, call: Call) -> QuerySet[Assessor]:
+    """The call's volunteers and assessors with where they work (by record) and
+    their assignments: assigned and submitted."""
+    return (
+        Assessor.objects.filter(call=call)
+        .select_related("member", "member__organisation", "member__region")
+        .annotate(
+            assigned=Count("assignments", distinct=True),
+            submitted=Count(
+                "assignments",
+                filter=Q(assignments__assessment__status=AssessmentStatus.SUBMITTED),
+                distinct=True,
+            ),
+        )
+        .order_by("status", "created_at", "pk")
+    )
+
+
+def assessor_queue(*, member: MemberProfile) -> QuerySet[PanelAssignment]:
+    """The member's proposals to assess, across calls, with no conflict of
+    interest recorded (a conflicted assessor never sees the proposal)."""
+    idea, me = OuterRef("proposal__idea"), OuterRef("assessor__member")
+    team = TeamMembership.objects.filter(idea=idea).exclude(status=JoinStatus.DECLINED)
+
+    def rule_on(name):
+        return Q(proposal__call__panel__isnull=True) | Q(**{f"proposal__call__panel__{name}": True})
+
+    return (
+        PanelAssignment.objects.filter(
+            assessor__member=member,
+            assessor__status=AssessorStatus.RECRUITED,
+            proposal__status__in=PANEL_STATUSES,
+        )
+        # Recorded conflicts, and those the rules find now (the same rules as
+        # `conflicts.find_panel_conflicts`, as subqueries).
+        .exclude(Exists(PanelConflict.objects.filter(proposal=OuterRef("proposal"), assessor=OuterRef("assessor"))))
+        .exclude(Exists(team.filter(member=me)))
+        .exclude(
+            Exists(team.filter(member__organisation=OuterRef("assessor__member__organisation")))
+            & rule_on("conflict_same_organisation")
+        )
+        .exclude(Exists(Support.objects.filter(idea=idea, member=me)) & rule_on("conflict_supported"))
+        .exclude(Exists(Comment.objects.filter(idea=idea, author=me)) & rule_on("conflict_commented"))
+        .select_related("proposal__call", "proposal__idea__theme", "assessment")
+        .order_by("proposal__call_id", "proposal__title", "pk")
+    )
+
+
+def panel_places_of(*, member: MemberProfile) -> QuerySet[Assessor]:
+    return Assessor.objects.filter(member=member).select_related("call").order_by("-created_at", "pk")

@@ -3,9 +3,11 @@ emails through the outbox after commit. Each checks the call's stage (derived
 from its dates) and the actor's right on the server."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,21 +18,43 @@ from members.models import MemberProfile
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
+from scoring.assignment import ApplicationFacts, ReviewerFacts, plan_assignments
+from scoring.totals import weighted_total
 
-from .choices import EmailPreference, IdeaStatus, JoinStatus, ProposalStatus, Stage, TeamRole
+from .choices import (
+    AssessmentStatus,
+    AssessorStatus,
+    EmailPreference,
+    FeedbackStatus,
+    IdeaStatus,
+    JoinStatus,
+    PanelConflictKind,
+    ProposalStatus,
+    Stage,
+    TeamRole,
+)
+from .conflicts import find_panel_conflicts
 from .models import (
+    Assessment,
+    Assessor,
     Call,
     Comment,
+    Criterion,
     ExchangePreference,
     Idea,
     IdeaRevision,
+    Panel,
+    PanelAssignment,
+    PanelConflict,
     Proposal,
     ProposalAnswer,
+    ProposalFeedback,
     Question,
     Support,
     TeamMembership,
     Theme,
 )
+from .selectors import PANEL_STATUSES, assignment_for_assessor, conflict_rules, panel_conflict_facts, panel_ranking
 
 CALL_FIELDS = (
     "title",
@@ -499,3 +523,424 @@ def exchange_digest_send(*, day: date) -> int:
         )
         queued += 1
     return queued
+
+
+# --- Shortlisting by a member panel ----------------------------------------------------
+# The pure algorithms are shared with selection and used as they are: conflicts
+# are found by `exchange.conflicts` (the exchange's own rules), assignment
+# planned by `scoring.assignment.plan_assignments`, totals by
+# `scoring.totals.weighted_total`; the ranking, moderation and the line are
+# read through `selectors.panel_ranking`.
+
+# A member may put themselves forward until shortlisting ends.
+VOLUNTEER_STAGES = (Stage.UPCOMING, Stage.IDEAS, Stage.REFINEMENT, Stage.PROPOSALS, Stage.SHORTLISTING)
+PANEL_FIELDS = (
+    "assessors_per_proposal",
+    "capacity",
+    "moderation_spread",
+    "places",
+    "conflict_same_organisation",
+    "conflict_supported",
+    "conflict_commented",
+)
+
+
+def _locked_panel(call: Call) -> Panel:
+    Panel.objects.get_or_create(call=call)
+    return Panel.objects.select_for_update().select_related("call").get(call=call)
+
+
+def _require_not_announced(panel: Panel) -> None:
+    if panel.announced_at is not None:
+        raise PortalError(_("The teams have been told the shortlist, so it can no longer change."))
+
+
+@transaction.atomic
+def panel_save(*, call: Call, values: dict, criteria: list[str], by) -> Panel:
+    """The panel's settings and the call's criteria (names in order, lettered a,
+    b, c…). Criteria are fixed once an assessment exists. Side effect: an audit entry."""
+    panel = _locked_panel(call)
+    _require_not_announced(panel)
+    if not criteria:
+        raise PortalError(_("Enter at least one criterion."), field="criteria")
+    for field in PANEL_FIELDS:
+        setattr(panel, field, values[field])
+    panel.full_clean()
+    panel.save()
+    current = [criterion.name for criterion in call.criteria.order_by("letter")]
+    if current != criteria:
+        if Assessment.objects.filter(assignment__proposal__call=call).exists():
+            raise PortalError(
+                _("Assessors have started scoring, so the criteria can no longer change."), field="criteria"
+            )
+        call.criteria.all().delete()
+        Criterion.objects.bulk_create(
+            Criterion(call=call, letter="abcdefghij"[index], name=name) for index, name in enumerate(criteria)
+        )
+    audit_log(actor=by, action="exchange.panel_save", target=call, changes={"criteria": criteria})
+    return panel
+
+
+@transaction.atomic
+def assessor_volunteer(*, call: Call, member: MemberProfile, statement: str, by) -> Assessor:
+    """A member puts themselves forward for the call's panel. Side effect: an audit entry."""
+    _require_member(member)
+    _require_stage(call, VOLUNTEER_STAGES, _("This call's shortlisting is over."))
+    assessor = Assessor.objects.select_for_update().filter(call=call, member=member).first()
+    if assessor is not None:
+        raise PortalError(_("You have already put yourself forward for this panel."))
+    assessor = Assessor(call=call, member=member, statement=statement)
+    assessor.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            assessor.save()
+    except IntegrityError:
+        raise PortalError(_("You have already put yourself forward for this panel.")) from None
+    audit_log(actor=by, action="exchange.assessor_volunteer", target=call)
+    return assessor
+
+
+@transaction.atomic
+def assessor_decide(*, assessor: Assessor, recruit: bool, by) -> Assessor:
+    """The programme team recruits a volunteer to the panel, or does not (also
+    after recruiting them: their unscored proposals go back to be assigned).
+    Side effects: an audit entry, an email to the member."""
+    assessor = Assessor.objects.select_for_update().select_related("call", "member__user").get(pk=assessor.pk)
+    _require_stage(assessor.call, VOLUNTEER_STAGES, _("This call's shortlisting is over."))
+    status = AssessorStatus.RECRUITED if recruit else AssessorStatus.DECLINED
+    if assessor.status == status:
+        return assessor
+    if not recruit:
+        scored = Assessment.objects.filter(assignment__assessor=assessor, status=AssessmentStatus.SUBMITTED)
+        if scored.exists():
+            raise PortalError(_("This assessor has submitted assessments, so they stay on the panel."))
+        PanelAssignment.objects.filter(assessor=assessor).delete()
+    assessor.status, assessor.decided_at = status, timezone.now()
+    assessor.save(update_fields=["status", "decided_at"])
+    audit_log(
+        actor=by,
+        action="exchange.assessor_decide",
+        target=assessor.call,
+        changes={"assessor": assessor.pk, "status": status},
+    )
+    email_queue(
+        to=assessor.member.user.email,
+        subject=(
+            _("You are on the shortlisting panel for “%(title)s”")
+            if recruit
+            else _("The shortlisting panel for “%(title)s”")
+        )
+        % {"title": assessor.call.title},
+        body_text=render_to_string(
+            "exchange/emails/assessor_decided.txt",
+            {"call": assessor.call, "recruited": recruit, "panel_url": absolute_url("exchange:panel")},
+        ),
+        key=f"exchange.assessor.{assessor.pk}.{status}.{int(assessor.decided_at.timestamp())}",
+    )
+    return assessor
+
+
+@dataclass
+class PanelAssignmentResult:
+    created: int
+    conflicts_found: int
+    removed_for_conflict: int
+    unassignable: int
+
+
+@transaction.atomic
+def panel_assign(*, call: Call, by) -> PanelAssignmentResult:
+    """Assign the call's submitted proposals to its recruited assessors, as
+    selection assigns applications (`scoring.assignment.plan_assignments`: least
+    loaded first, well mixed, never a conflicted pair, never above an assessor's
+    capacity). A top-up: repeating it only fills gaps. Conflicts found now are
+    recorded, and an unscored assignment that has become conflicted is removed.
+    Side effect: an audit entry."""
+    panel = _locked_panel(call)
+    _require_not_announced(panel)
+    _require_stage(call, (Stage.SHORTLISTING,), _("Proposals are assigned once they are due, during shortlisting."))
+    proposals, assessors = panel_conflict_facts(call=call)
+    conflicts = find_panel_conflicts(proposals, assessors, conflict_rules(panel))
+    stored = set(PanelConflict.objects.filter(proposal__call=call).values_list("proposal_id", "assessor_id"))
+    PanelConflict.objects.bulk_create(
+        [
+            PanelConflict(proposal_id=proposal_id, assessor_id=assessor_id, kind=kind)
+            for (proposal_id, assessor_id), kind in conflicts.items()
+            if (proposal_id, assessor_id) not in stored
+        ],
+        ignore_conflicts=True,
+    )
+    conflicted = stored | set(conflicts)
+    removed = 0
+    existing = []
+    for pk, proposal_id, assessor_id, scored in PanelAssignment.objects.filter(proposal__call=call).values_list(
+        "pk", "proposal_id", "assessor_id", "assessment__status"
+    ):
+        if (proposal_id, assessor_id) in conflicted and scored != AssessmentStatus.SUBMITTED:
+            PanelAssignment.objects.filter(pk=pk).delete()
+            removed += 1
+        else:
+            existing.append((proposal_id, assessor_id))
+    reviewer_facts = [
+        ReviewerFacts(id=assessor.id, organisation_id=assessor.organisation_id, capacity=panel.capacity)
+        for assessor in assessors
+    ]
+    plan = plan_assignments(
+        applications=[ApplicationFacts(id=proposal.id, applicant_id=0) for proposal in proposals],
+        reviewers=reviewer_facts,
+        existing=existing,
+        conflicts=conflicted,
+        per_application=panel.assessors_per_proposal,
+        seed=call.pk,
+    )
+    PanelAssignment.objects.bulk_create(
+        PanelAssignment(proposal_id=proposal_id, assessor_id=assessor_id) for proposal_id, assessor_id in plan.new
+    )
+    result = PanelAssignmentResult(
+        created=len(plan.new),
+        conflicts_found=len(set(conflicts) - stored),
+        removed_for_conflict=removed,
+        unassignable=len(plan.unassignable),
+    )
+    audit_log(actor=by, action="exchange.panel_assign", target=call, changes=vars(result))
+    return result
+
+
+@transaction.atomic
+def assessment_save(
+    *, assignment: PanelAssignment, member: MemberProfile, scores: dict, note: str, submit: bool, by
+) -> Assessment:
+    """The assessor's scores (1 to 4 per criterion) and note, as a draft or
+    submitted; a submitted one may be changed until the teams are told.
+    Refused to anyone but the assignment's assessor, to a conflicted one, and
+    outside shortlisting. Side effect: an audit entry."""
+    assignment = assignment_for_assessor(assignment_pk=assignment.pk, member=member)
+    if assignment is None:
+        raise PortalError(_("This proposal is not yours to assess."))
+    call = assignment.proposal.call
+    _require_not_announced(_locked_panel(call))
+    _require_stage(call, (Stage.SHORTLISTING,), _("Proposals are assessed during shortlisting."))
+    criteria = list(call.criteria.all())
+    cleaned = {}
+    for criterion in criteria:
+        value = scores.get(criterion.letter)
+        if value in (None, ""):
+            if submit:
+                raise PortalError(_("Score every criterion before you submit."), field=f"score_{criterion.letter}")
+            continue
+        if int(value) not in (1, 2, 3, 4):
+            raise PortalError(_("Choose a score from 1 to 4."), field=f"score_{criterion.letter}")
+        cleaned[criterion.letter] = int(value)
+    assessment, _created = Assessment.objects.select_for_update().get_or_create(assignment=assignment)
+    assessment.scores, assessment.note = cleaned, note
+    if submit:
+        weights = {criterion.letter: criterion.weight for criterion in criteria}
+        assessment.weighted_total = weighted_total(cleaned, weights)
+        assessment.status, assessment.submitted_at = AssessmentStatus.SUBMITTED, timezone.now()
+    elif assessment.status == AssessmentStatus.DRAFT:
+        assessment.weighted_total = None
+    else:
+        raise PortalError(_("This assessment is submitted: submit your changes to keep them."))
+    assessment.full_clean()
+    assessment.save()
+    audit_log(
+        actor=by,
+        action="exchange.assessment_submit" if submit else "exchange.assessment_save",
+        target=assignment.proposal,
+        changes={"assessor": assignment.assessor_id, "scores": cleaned},
+    )
+    return assessment
+
+
+@transaction.atomic
+def panel_conflict_declare(*, assignment: PanelAssignment, member: MemberProfile, by) -> None:
+    """The assessor declares a conflict of interest: the assignment (and any
+    draft) goes at once, and the next assignment run gives the proposal to
+    someone else. Side effect: an audit entry."""
+    assignment = assignment_for_assessor(assignment_pk=assignment.pk, member=member)
+    if assignment is None:
+        raise PortalError(_("This proposal is not yours to assess."))
+    _require_not_announced(_locked_panel(assignment.proposal.call))
+    PanelConflict.objects.get_or_create(
+        proposal_id=assignment.proposal_id,
+        assessor_id=assignment.assessor_id,
+        defaults={"kind": PanelConflictKind.DECLARED},
+    )
+    audit_log(actor=by, action="exchange.panel_conflict_declare", target=assignment.proposal)
+    assignment.delete()
+
+
+@transaction.atomic
+def panel_moderation_request(*, proposal: Proposal, by) -> PanelAssignment:
+    """Ask one more assessor to assess a proposal its assessors disagree on,
+    chosen as assignment would (no conflict, capacity left, least loaded).
+    Refused, changing nothing, when nobody can. Side effect: an audit entry."""
+    proposal = Proposal.objects.select_related("call").get(pk=proposal.pk)
+    panel = _locked_panel(proposal.call)
+    _require_not_announced(panel)
+    _require_stage(proposal.call, (Stage.SHORTLISTING,), _("Moderation happens during shortlisting."))
+    if proposal.status not in PANEL_STATUSES:
+        raise PortalError(_("Only submitted proposals are assessed."))
+    facts, assessors = panel_conflict_facts(call=proposal.call, proposal_ids=[proposal.pk])
+    conflicts = set(find_panel_conflicts(facts, assessors, conflict_rules(panel)))
+    conflicts |= set(PanelConflict.objects.filter(proposal=proposal).values_list("proposal_id", "assessor_id"))
+    existing = list(PanelAssignment.objects.filter(proposal=proposal).values_list("proposal_id", "assessor_id"))
+    loads = dict(
+        PanelAssignment.objects.filter(proposal__call=proposal.call)
+        .values_list("assessor_id")
+        .annotate(count=Count("pk"))
+        .values_list("assessor_id", "count")
+    )
+    plan = plan_assignments(
+        applications=[ApplicationFacts(id=proposal.pk, applicant_id=0)],
+        reviewers=[
+            ReviewerFacts(id=assessor.id, organisation_id=assessor.organisation_id, capacity=panel.capacity)
+            for assessor in assessors
+        ],
+        existing=existing,
+        conflicts=conflicts,
+        per_application=len(existing) + 1,
+        loads=loads,
+    )
+    if not plan.new:
+        raise PortalError(
+            _("No other assessor without a conflict of interest has capacity left: raise the panel's capacity.")
+        )
+    _proposal_id, assessor_id = plan.new[0]
+    assignment = PanelAssignment.objects.create(proposal=proposal, assessor_id=assessor_id, is_moderation=True)
+    audit_log(actor=by, action="exchange.panel_moderation_request", target=proposal, changes={"assessor": assessor_id})
+    return assignment
+
+
+@transaction.atomic
+def shortlist_mark(*, call: Call, shortlisted: set[int], by) -> int:
+    """Mark the shortlist: each proposal the panel scored becomes shortlisted or
+    not shortlisted, with its place in the panel's ranking (`panel_rank`, 1 =
+    the panel's first, by the bias-corrected estimate). Can be marked again
+    until the teams are told. Side effect: an audit entry per changed proposal.
+    Returns how many changed."""
+    panel = _locked_panel(call)
+    _require_not_announced(panel)
+    _require_stage(call, (Stage.SHORTLISTING,), _("The shortlist is marked during shortlisting."))
+    ranking = panel_ranking(call=call)
+    scored = {row.proposal.pk: position for position, row in enumerate(ranking.ranked, 1)}
+    if not scored:
+        raise PortalError(_("The panel has not scored any proposal yet."))
+    unknown = set(shortlisted) - set(scored)
+    if unknown:
+        raise PortalError(_("Only proposals the panel has scored can be shortlisted."), field="shortlisted")
+    changed = []
+    for proposal in Proposal.objects.select_for_update().filter(call=call, status__in=PANEL_STATUSES):
+        status = ProposalStatus.SHORTLISTED if proposal.pk in shortlisted else ProposalStatus.NOT_SHORTLISTED
+        rank = scored.get(proposal.pk)
+        if proposal.pk not in scored:
+            status = ProposalStatus.NOT_SHORTLISTED
+        if (proposal.status, proposal.panel_rank) == (status, rank):
+            continue
+        proposal.status, proposal.panel_rank = status, rank
+        changed.append(proposal)
+        audit_log(
+            actor=by, action="exchange.shortlist_mark", target=proposal, changes={"status": status, "panel_rank": rank}
+        )
+    Proposal.objects.bulk_update(changed, ["status", "panel_rank"])
+    return len(changed)
+
+
+@transaction.atomic
+def feedback_save(*, proposal: Proposal, text: str, approve: bool, by) -> ProposalFeedback:
+    """Feedback to a team not shortlisted. A changed text goes back to draft
+    unless approved as written; sent feedback never changes. Side effect: an
+    audit entry."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.NOT_SHORTLISTED:
+        raise PortalError(_("Feedback is written for proposals not shortlisted."))
+    text = text.strip()
+    if not text:
+        raise PortalError(_("Enter the feedback to the team."), field="text")
+    feedback = ProposalFeedback.objects.select_for_update().filter(proposal=proposal).first()
+    if feedback is not None and feedback.status == FeedbackStatus.SENT:
+        raise PortalError(_("This feedback has been sent, so it can no longer change."))
+    feedback = feedback or ProposalFeedback(proposal=proposal, written_by=by)
+    if feedback.text != text:
+        feedback.text, feedback.written_by, feedback.status = text, by, FeedbackStatus.DRAFT
+    if approve:
+        feedback.status, feedback.approved_by, feedback.approved_at = FeedbackStatus.APPROVED, by, timezone.now()
+    feedback.full_clean()
+    feedback.save()
+    audit_log(actor=by, action="exchange.feedback_save", target=proposal, changes={"status": feedback.status})
+    return feedback
+
+
+def _team_of(proposal: Proposal):
+    return MemberProfile.objects.filter(
+        idea_memberships__idea_id=proposal.idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
+    ).select_related("user")
+
+
+@dataclass
+class Announcement:
+    shortlisted: int
+    feedback_sent: int
+
+
+@transaction.atomic
+def shortlist_announce(*, call: Call, by) -> Announcement:
+    """Tell the teams: each shortlisted team is emailed that it goes to the
+    member vote; each team not shortlisted gets its approved feedback. Refused
+    while a proposal is unmarked or a team's feedback is not approved. Each
+    email has its own key and sent feedback is marked sent, so telling the
+    teams again sends nothing twice. Side effects: emails (outbox), the
+    shortlist fixed, an audit entry."""
+    panel = _locked_panel(call)
+    proposals = list(
+        Proposal.objects.select_for_update()
+        .filter(call=call, status__in=PANEL_STATUSES)
+        .select_related("idea")
+        .order_by("panel_rank", "pk")
+    )
+    if not proposals or any(proposal.status == ProposalStatus.SUBMITTED for proposal in proposals):
+        raise PortalError(_("Mark the shortlist first: every proposal is shortlisted or not."))
+    feedback = {
+        row.proposal_id: row for row in ProposalFeedback.objects.select_for_update().filter(proposal__call=call)
+    }
+    waiting = [
+        proposal
+        for proposal in proposals
+        if proposal.status == ProposalStatus.NOT_SHORTLISTED
+        and (proposal.pk not in feedback or feedback[proposal.pk].status == FeedbackStatus.DRAFT)
+    ]
+    if waiting:
+        raise PortalError(
+            _("Approve the feedback to every team not shortlisted first: %(count)s still waiting.")
+            % {"count": len(waiting)}
+        )
+    told = sent = 0
+    now = timezone.now()
+    for proposal in proposals:
+        url = absolute_url("exchange:proposal", pk=proposal.pk)
+        if proposal.status == ProposalStatus.SHORTLISTED:
+            subject = _("Shortlisted for the member vote: %(title)s") % {"title": proposal.title}
+            body = render_to_string("exchange/emails/shortlisted.txt", {"proposal": proposal, "call": call, "url": url})
+            key = "exchange.shortlisted"
+            told += 1
+        else:
+            row = feedback[proposal.pk]
+            if row.status == FeedbackStatus.SENT:
+                continue
+            subject = _("Your proposal “%(title)s”: the panel's feedback") % {"title": proposal.title}
+            body = render_to_string(
+                "exchange/emails/feedback.txt", {"proposal": proposal, "call": call, "feedback": row, "url": url}
+            )
+            key = "exchange.feedback"
+            row.status, row.sent_at = FeedbackStatus.SENT, now
+            row.save(update_fields=["status", "sent_at", "updated_at"])
+            sent += 1
+        for person in _team_of(proposal):
+            email_queue(to=person.user.email, subject=subject, body_text=body, key=f"{key}.{proposal.pk}.{person.pk}")
+    if panel.announced_at is None:
+        panel.announced_at = now
+        panel.save(update_fields=["announced_at"])
+    audit_log(
+        actor=by, action="exchange.shortlist_announce", target=call, changes={"shortlisted": told, "feedback": sent}
+    )
+    return Announcement(shortlisted=told, feedback_sent=sent)

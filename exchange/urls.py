@@ -28,4 +28,22 @@ urlpatterns = [
     path("programme/calls/<int:pk>/", views.CallEditView.as_view(), name="programme_call_edit"),
     path("programme/calls/<int:pk>/questions/", views.QuestionsView.as_view(), name="programme_questions"),
     path("programme/questions/<int:pk>/", views.QuestionEditView.as_view(), name="programme_question_edit"),
+    path("calls/<int:pk>/panel/volunteer/", views.VolunteerView.as_view(), name="volunteer"),
+    path("panel/", views.PanelQueueView.as_view(), name="panel"),
+    path("panel/assessments/<int:pk>/", views.AssessmentView.as_view(), name="assessment"),
+    path("programme/calls/<int:pk>/panel/", views.ProgrammePanelView.as_view(), name="programme_panel"),
+    path("programme/assessors/<int:pk>/", views.AssessorDecideView.as_view(), name="programme_assessor_decide"),
+    path("programme/calls/<int:pk>/panel/assign/", views.PanelAssignView.as_view(), name="programme_panel_assign"),
+    path("programme/calls/<int:pk>/shortlist/", views.ShortlistView.as_view(), name="programme_shortlist"),
+    path(
+        "programme/calls/<int:pk>/shortlist/announce/",
+        views.ShortlistAnnounceView.as_view(),
+        name="programme_shortlist_announce",
+    ),
+    path(
+        "programme/proposals/<int:pk>/moderation/",
+        views.ModerationRequestView.as_view(),
+        name="programme_moderation_request",
+    ),
+    path("programme/proposals/<int:pk>/feedback/", views.FeedbackView.as_view(), name="programme_feedback"),
 ]

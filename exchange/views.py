@@ -4,6 +4,7 @@ permission check, a form, one service call."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import cached_property
@@ -15,20 +16,35 @@ from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin, is_programme_team
 
 from . import selectors, services
-from .choices import EmailPreference, JoinStatus, ProposalStatus, Stage
+from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage
 from .forms import (
+    AssessmentForm,
     CallForm,
     CommentForm,
+    FeedbackForm,
     IdeaFilterForm,
     IdeaForm,
     JoinForm,
+    PanelForm,
     PreferenceForm,
     ProposalForm,
     ProposalSubmitForm,
     QuestionForm,
+    ShortlistForm,
+    VolunteerForm,
 )
 from .mixins import MemberMixin, SignedInMixin
-from .models import Call, Comment, ExchangePreference, Question, TeamMembership
+from .models import (
+    Assessment,
+    Assessor,
+    Call,
+    Comment,
+    ExchangePreference,
+    Proposal,
+    ProposalFeedback,
+    Question,
+    TeamMembership,
+)
 from .permissions import (
     can_see_as_programme_team,
     get_idea_or_404,
@@ -95,6 +111,7 @@ class CallView(SignedInMixin, ListView):
             form=self.form,
             searched=searched,
             can_post=self.member is not None and self.call.stage == Stage.IDEAS,
+            can_volunteer=self.member is not None and self.call.stage in services.VOLUNTEER_STAGES,
             query_string=_without_page(self.request.GET),
             **kwargs,
         )
@@ -575,3 +592,329 @@ class QuestionEditView(ProgrammeTeamMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The question is saved."))
         return redirect("exchange:programme_questions", pk=self.question.call_id)
+
+
+# --- Shortlisting by a member panel ------------------------------------------------------
+
+
+class VolunteerView(MemberMixin, FormView):
+    """A member puts themselves forward as a volunteer assessor for the call."""
+
+    template_name = "exchange/volunteer.html"
+    form_class = VolunteerForm
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        place = Assessor.objects.filter(call=self.call, member=self.member).first()
+        return super().get_context_data(
+            call=self.call, place=place, open=self.call.stage in services.VOLUNTEER_STAGES, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.assessor_volunteer(
+                call=self.call, member=self.member, statement=form.cleaned_data["statement"], by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Thank you: the programme team will tell you if you are on the panel."))
+        return redirect("exchange:panel")
+
+
+class PanelQueueView(MemberMixin, ListView):
+    """The member's panel work: the calls they put themselves forward for, and
+    the proposals they are to assess (never one they are conflicted on)."""
+
+    template_name = "exchange/panel.html"
+    context_object_name = "assignments"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.assessor_queue(member=self.member)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(places=selectors.panel_places_of(member=self.member)[:20], **kwargs)
+
+
+class AssessmentView(MemberMixin, FormView):
+    """Score a proposal blind: its text and its idea's engagement, not who wrote
+    it, and not what the other assessors gave."""
+
+    template_name = "exchange/assessment.html"
+    form_class = AssessmentForm
+
+    @cached_property
+    def assignment(self):
+        assignment = selectors.assignment_for_assessor(assignment_pk=self.kwargs["pk"], member=self.member)
+        if assignment is None:
+            raise Http404
+        return assignment
+
+    @cached_property
+    def criteria(self):
+        return list(self.assignment.proposal.call.criteria.all())
+
+    @cached_property
+    def assessment(self):
+        return Assessment.objects.filter(assignment=self.assignment).first()
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "criteria": self.criteria}
+
+    def get_initial(self):
+        if self.assessment is None:
+            return {}
+        initial = {f"score_{letter}": score for letter, score in self.assessment.scores.items()}
+        return {**initial, "note": self.assessment.note}
+
+    def get_context_data(self, **kwargs):
+        proposal = self.assignment.proposal
+        return super().get_context_data(
+            assignment=self.assignment,
+            proposal=proposal,
+            assessment=self.assessment,
+            answers=proposal.answers.select_related("question").order_by("question__position", "question__pk"),
+            engagement=selectors.idea_page(pk=proposal.idea_id),
+            open=proposal.call.stage == Stage.SHORTLISTING,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        if "conflict" in self.request.POST:
+            try:
+                services.panel_conflict_declare(assignment=self.assignment, member=self.member, by=self.request.user)
+            except PortalError as error:
+                add_portal_error(form, error)
+                return self.form_invalid(form)
+            messages.success(
+                self.request, _("Your conflict of interest is recorded: the proposal goes to someone else.")
+            )
+            return redirect("exchange:panel")
+        submit = "submit" in self.request.POST
+        try:
+            services.assessment_save(
+                assignment=self.assignment,
+                member=self.member,
+                scores=form.scores(),
+                note=form.cleaned_data["note"],
+                submit=submit,
+                by=self.request.user,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Your assessment is submitted.") if submit else _("Your scores are saved as a draft.")
+        )
+        return redirect(
+            "exchange:panel" if submit else "exchange:assessment", **({} if submit else {"pk": self.assignment.pk})
+        )
+
+
+class ProgrammePanelView(ProgrammeTeamMixin, FormView):
+    """The call's panel: its settings and criteria, its volunteers and
+    assessors (recruit or not), and assigning the proposals."""
+
+    template_name = "exchange/programme/panel.html"
+    form_class = PanelForm
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def get_initial(self):
+        panel = selectors.panel_of(call=self.call)
+        initial = {field: getattr(panel, field) for field in services.PANEL_FIELDS}
+        initial["criteria"] = "\n".join(criterion.name for criterion in self.call.criteria.all())
+        return initial
+
+    def get_context_data(self, **kwargs):
+        assessors = selectors.panel_assessors(call=self.call)
+        page = Paginator(assessors, 50).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            call=self.call,
+            page_obj=page,
+            assessors=page.object_list,
+            is_paginated=page.has_other_pages(),
+            shortlisting=self.call.stage == Stage.SHORTLISTING,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        values = form.cleaned_data
+        try:
+            services.panel_save(call=self.call, values=values, criteria=values["criteria"], by=self.request.user)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The panel's settings are saved."))
+        return redirect("exchange:programme_panel", pk=self.call.pk)
+
+
+class AssessorDecideView(ProgrammeTeamMixin, View):
+    def post(self, request, pk):
+        assessor = get_object_or_404(Assessor.objects.select_related("member"), pk=pk)
+        decision = request.POST.get("decision")
+        if decision not in ("recruit", "decline"):
+            messages.error(request, _("Choose to recruit or not."))
+            return redirect("exchange:programme_panel", pk=assessor.call_id)
+        try:
+            services.assessor_decide(assessor=assessor, recruit=decision == "recruit", by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is on the panel.") % {"name": assessor.member.full_name}
+                if decision == "recruit"
+                else _("%(name)s is not on the panel.") % {"name": assessor.member.full_name},
+            )
+        return redirect("exchange:programme_panel", pk=assessor.call_id)
+
+
+class PanelAssignView(ProgrammeTeamMixin, View):
+    def post(self, request, pk):
+        call = get_object_or_404(Call, pk=pk)
+        try:
+            result = services.panel_assign(call=call, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+            return redirect("exchange:programme_panel", pk=call.pk)
+        messages.success(
+            request,
+            _(
+                "%(created)s assignments made; %(conflicts)s conflicts of interest found; "
+                "%(removed)s removed for a conflict; %(short)s proposals short of assessors."
+            )
+            % {
+                "created": result.created,
+                "conflicts": result.conflicts_found,
+                "removed": result.removed_for_conflict,
+                "short": result.unassignable,
+            },
+        )
+        return redirect("exchange:programme_shortlist", pk=call.pk)
+
+
+class ShortlistView(ProgrammeTeamMixin, FormView):
+    """The panel's ranking (bias-corrected, with intervals, disagreement and the
+    proposals too close to call at the line); the programme team marks the
+    shortlist here, writes feedback and tells the teams."""
+
+    template_name = "exchange/programme/shortlist.html"
+    form_class = ShortlistForm
+
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    @cached_property
+    def ranking(self):
+        return selectors.panel_ranking(call=self.call)
+
+    def get_form_kwargs(self):
+        choices = [(row.proposal.pk, row.proposal.title) for row in self.ranking.ranked]
+        return {**super().get_form_kwargs(), "choices": choices}
+
+    def get_initial(self):
+        marked = [row.proposal.pk for row in self.ranking.ranked if row.proposal.status == ProposalStatus.SHORTLISTED]
+        if not marked and not any(row.proposal.status == ProposalStatus.NOT_SHORTLISTED for row in self.ranking.ranked):
+            marked = [row.proposal.pk for row in self.ranking.ranked[: self.ranking.panel.places]]
+        return {"shortlisted": marked}
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.get("form") or self.get_form()
+        if form.is_bound:
+            checked = {int(value) for value in form.data.getlist("shortlisted") if value.isdigit()}
+        else:
+            checked = set(form.initial.get("shortlisted", []))
+        return super().get_context_data(
+            call=self.call,
+            ranking=self.ranking,
+            checked=checked,
+            shortlisting=self.call.stage == Stage.SHORTLISTING,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            changed = services.shortlist_mark(
+                call=self.call, shortlisted=set(form.cleaned_data["shortlisted"]), by=self.request.user
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The shortlist is marked (%(count)s proposals changed).") % {"count": changed})
+        return redirect("exchange:programme_shortlist", pk=self.call.pk)
+
+
+class ModerationRequestView(ProgrammeTeamMixin, View):
+    def post(self, request, pk):
+        proposal = get_object_or_404(Proposal, pk=pk)
+        try:
+            services.panel_moderation_request(proposal=proposal, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("One more assessor is asked to assess “%(title)s”.") % {"title": proposal.title}
+            )
+        return redirect("exchange:programme_shortlist", pk=proposal.call_id)
+
+
+class FeedbackView(ProgrammeTeamMixin, FormView):
+    template_name = "exchange/programme/feedback.html"
+    form_class = FeedbackForm
+
+    @cached_property
+    def proposal(self):
+        return get_object_or_404(Proposal.objects.select_related("call", "idea"), pk=self.kwargs["pk"])
+
+    @cached_property
+    def feedback(self):
+        return ProposalFeedback.objects.filter(proposal=self.proposal).first()
+
+    def get_initial(self):
+        return {"text": self.feedback.text} if self.feedback else {}
+
+    def get_context_data(self, **kwargs):
+        notes = Assessment.objects.filter(
+            assignment__proposal=self.proposal, status=AssessmentStatus.SUBMITTED
+        ).exclude(note="")
+        return super().get_context_data(
+            proposal=self.proposal, feedback=self.feedback, notes=notes.values_list("note", flat=True), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.feedback_save(
+                proposal=self.proposal,
+                text=form.cleaned_data["text"],
+                approve=form.cleaned_data["approve"],
+                by=self.request.user,
+            )
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The feedback is saved."))
+        return redirect("exchange:programme_shortlist", pk=self.proposal.call_id)
+
+
+class ShortlistAnnounceView(ProgrammeTeamMixin, View):
+    def post(self, request, pk):
+        call = get_object_or_404(Call, pk=pk)
+        try:
+            told = services.shortlist_announce(call=call, by=request.user)
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The teams are told: %(shortlisted)s shortlisted, %(sent)s sent their feedback.")
+                % {"shortlisted": told.shortlisted, "sent": told.feedback_sent},
+            )
+        return redirect("exchange:programme_shortlist", pk=call.pk)

@@ -5,9 +5,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from exchange.models import Call, Proposal
+from exchange.models import Call, Comment, PanelAssignment, Proposal
+from q_portal.outbox.models import OutboundEmail
 from tests.browser.accounts import sign_in, sign_in_with_mfa, with_secret
 from tests.factories import RegionFactory, programme_team
+from tests.factories.exchange import CallFactory, IdeaFactory, submitted_proposal
 from tests.factories.members import MemberFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,3 +132,94 @@ def test_a_call_opens_ideas_are_refined_in_the_open_and_the_lead_submits_on_a_ph
     page.get_by_role("button", name="Submit the proposal").click()
     expect(page.locator("[data-proposal-status]")).to_have_text("Submitted")
     assert Proposal.objects.get(idea=asha_idea).status == "submitted"
+
+
+def test_a_member_panel_scores_blind_the_shortlist_is_marked_and_the_teams_told(page):
+    """Three members put themselves forward and are recruited; one commented on
+    an idea, so never sees its proposal; they score blind; the programme team
+    marks the shortlist, approves feedback for the other team and tells both."""
+    staff = programme_team(email="programme.panel@example.org")
+    secret = with_secret(staff)
+    call = CallFactory(title="Q Exchange panel call", stage="proposals")
+    letters = submitted_proposal(IdeaFactory(call=call, title="Same-day discharge letters"))
+    charts = submitted_proposal(IdeaFactory(call=call, title="Run charts for every ward"))
+    dev = MemberFactory(full_name="Dev Commenter", user__email="dev@example.org")
+    eve = MemberFactory(full_name="Eve Assessor", user__email="eve@example.org")
+    finn = MemberFactory(full_name="Finn Assessor", user__email="finn@example.org")
+    # Dev commented on the letters idea while it was open.
+    Comment.objects.create(idea=letters.idea, author=dev, body="Have you asked the care homes?")
+
+    # Three members put themselves forward for the panel.
+    for member in (dev, eve, finn):
+        sign_in(page, member.user.email)
+        page.goto(call.get_absolute_url())
+        page.get_by_role("link", name="Put yourself forward for the shortlisting panel").click()
+        page.get_by_label(re.compile("What you would bring")).fill("I have judged QI awards.")
+        page.get_by_role("button", name="Put myself forward").click()
+        expect(page.locator("[data-panel-places]")).to_contain_text("Put themselves forward")
+
+    # The programme team sets the criteria and recruits all three.
+    sign_in_with_mfa(page, staff.email, secret)
+    page.goto(f"/exchange/programme/calls/{call.pk}/panel/")
+    page.get_by_label("Criteria").fill("Impact for patients\nFeasibility")
+    page.get_by_label("Assessors per proposal").fill("2")
+    page.get_by_label("Places on the shortlist").fill("1")
+    page.get_by_role("button", name="Save the panel's settings").click()
+    expect(page.get_by_role("status").filter(has_text="The panel's settings are saved")).to_be_visible()
+    for name in ("Dev Commenter", "Eve Assessor", "Finn Assessor"):
+        page.get_by_role("button", name=f"Recruit {name}", exact=True).click()
+        expect(page.get_by_role("status").filter(has_text=f"{name} is on the panel")).to_be_visible()
+
+    # Proposals are due: shortlisting begins and the proposals are assigned.
+    now = timezone.now()
+    Call.objects.filter(pk=call.pk).update(proposals_due_at=now - timedelta(hours=1))
+    page.reload()
+    page.get_by_role("button", name="Assign the proposals to the assessors").click()
+    expect(page.get_by_role("status").filter(has_text="1 conflicts of interest found")).to_be_visible()
+    assert not PanelAssignment.objects.filter(proposal=letters, assessor__member=dev).exists()
+
+    # Each assessor scores blind what they are given; Dev never sees the letters.
+    merit = {letters.title: "4: meets it strongly", charts.title: "2: partly meets it"}
+    leads = {letters.title: letters.lead.full_name, charts.title: charts.lead.full_name}
+    for member in (dev, eve, finn):
+        sign_in(page, member.user.email)
+        page.goto("/exchange/panel/")
+        queue = page.locator("[data-queue]")
+        if member == dev:
+            expect(queue).not_to_contain_text(letters.title)
+        titles = [title for title in merit if queue.get_by_role("link", name=title).count()]
+        for title in titles:
+            page.get_by_role("link", name=title).click()
+            expect(page.get_by_role("heading", name=title)).to_be_visible()
+            expect(page.locator("main")).not_to_contain_text(leads[title])
+            for criterion in (r"\(a\) Impact for patients", r"\(b\) Feasibility"):
+                page.get_by_role("group", name=re.compile(criterion)).get_by_label(merit[title]).check()
+            page.get_by_role("button", name="Submit the assessment").click()
+            expect(page.get_by_role("status").filter(has_text="Your assessment is submitted")).to_be_visible()
+    for assignment in PanelAssignment.objects.filter(proposal=letters):
+        assert assignment.assessor.member != dev
+
+    # The programme team marks the shortlist, approves feedback and tells the teams.
+    sign_in_with_mfa(page, staff.email, secret)
+    page.goto(f"/exchange/programme/calls/{call.pk}/shortlist/")
+    ranking = page.locator("[data-ranking] tbody tr")
+    expect(ranking.first).to_contain_text(letters.title)
+    page.get_by_role("button", name="Mark the shortlist").click()
+    expect(page.get_by_role("status").filter(has_text="The shortlist is marked")).to_be_visible()
+    page.get_by_role("link", name=f"Feedback {charts.title}").click()
+    page.get_by_label("Feedback to the team").fill("A clear plan; the panel wanted a measure of impact.")
+    page.get_by_label("Approve it as written, ready to send").check()
+    page.get_by_role("button", name="Save the feedback").click()
+    page.get_by_role("button", name="Tell the teams").click()
+    expect(page.get_by_role("status").filter(has_text="1 shortlisted, 1 sent their feedback")).to_be_visible()
+    letters.refresh_from_db()
+    charts.refresh_from_db()
+    assert (letters.status, letters.panel_rank, charts.status, charts.panel_rank) == (
+        "shortlisted",
+        1,
+        "not_shortlisted",
+        2,
+    )
+    feedback = OutboundEmail.objects.get(to=charts.lead.user.email)
+    assert "wanted a measure of impact" in feedback.body_text
+    assert OutboundEmail.objects.get(to=letters.lead.user.email).subject.startswith("Shortlisted")

@@ -74,3 +74,21 @@ class IdeaFactory(factory.django.DjangoModelFactory):
             TeamMembership.objects.create(idea=obj, member=obj.lead, role=TeamRole.LEAD, status=JoinStatus.ACCEPTED)
             for member in extracted or []:
                 TeamMembership.objects.create(idea=obj, member=member, status=JoinStatus.ACCEPTED)
+
+
+def submitted_proposal(idea: Idea, **fields):
+    """The idea's proposal, submitted (as its lead would have at the proposals stage)."""
+    from exchange.choices import ProposalStatus
+    from exchange.models import Proposal
+
+    return Proposal.objects.create(
+        idea=idea,
+        call=idea.call,
+        lead=idea.lead,
+        title=fields.pop("title", idea.title),
+        summary=fields.pop("summary", idea.plan),
+        budget=fields.pop("budget", idea.budget),
+        status=ProposalStatus.SUBMITTED,
+        submitted_at=timezone.now() - timedelta(days=2),
+        **fields,
+    )

@@ -340,6 +340,20 @@ POLICY = {
             "programme_question_edit",
         ]
     },
+    # The member panel (#19): a member puts themselves forward and assesses what
+    # they are given (the world's assignment is the member's; another member's
+    # is not found: tests/exchange/test_panel.py).
+    **{f"exchange:{name}": MEMBER_ONLY for name in ["volunteer", "panel", "assessment"]},
+    **{f"exchange:{name}": PROGRAMME for name in ["programme_panel", "programme_shortlist", "programme_feedback"]},
+    **{
+        f"exchange:{name}": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY}
+        for name in [
+            "programme_assessor_decide",
+            "programme_panel_assign",
+            "programme_shortlist_announce",
+            "programme_moderation_request",
+        ]
+    },
 }
 
 

@@ -11,6 +11,7 @@ from applications.models import NominationQuota
 from applications.services.nominations import NomineeDetails, nomination_create, nominator_grant
 from events.models import EventPledge
 from exchange.choices import Stage
+from exchange.models import Assessor, PanelAssignment
 from exchange.services import join_request, proposal_start
 from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
@@ -24,7 +25,7 @@ from tests.factories import OrganisationFactory, RegionFactory, UserFactory, wit
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted
 from tests.factories.decisions import decided
 from tests.factories.events import happening_now, registered
-from tests.factories.exchange import CallFactory, IdeaFactory
+from tests.factories.exchange import CallFactory, IdeaFactory, submitted_proposal
 from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
 from tests.factories.selection import agreement_accepted, assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
@@ -117,6 +118,11 @@ def world(db):
     join = join_request(idea=idea, member=MemberFactory(), message="", by=users["admin"])
     own_idea = IdeaFactory(call=CallFactory(stage=Stage.PROPOSALS), lead=member)
     proposal = proposal_start(idea=own_idea, member=member, by=users["member"])
+    # The member panel (#19): the member assesses a proposal in a call at shortlisting.
+    panel_call = CallFactory(stage=Stage.SHORTLISTING)
+    panel_proposal = submitted_proposal(IdeaFactory(call=panel_call))
+    panel_assessor = Assessor.objects.create(call=panel_call, member=member, status="recruited")
+    panel_assignment = PanelAssignment.objects.create(proposal=panel_proposal, assessor=panel_assessor)
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -186,5 +192,18 @@ def world(db):
         "exchange:join_decide": join.pk,
         "exchange:proposal": proposal.pk,
         "exchange:proposal_check": proposal.pk,
+        "exchange:volunteer": ideas_call.pk,
+        "exchange:assessment": panel_assignment.pk,
+        "exchange:programme_assessor_decide": panel_assessor.pk,
+        **dict.fromkeys(
+            [
+                "exchange:programme_panel",
+                "exchange:programme_panel_assign",
+                "exchange:programme_shortlist",
+                "exchange:programme_shortlist_announce",
+            ],
+            panel_call.pk,
+        ),
+        **dict.fromkeys(["exchange:programme_moderation_request", "exchange:programme_feedback"], panel_proposal.pk),
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)
