@@ -314,18 +314,22 @@ def positive_action_of(*, round: Round):
     return PositiveAction.objects.filter(round=round).first()
 
 
-def characteristic_holds_for(*, round: Round) -> list:
+def characteristic_holds_for(*, round: Round, action=None, holds=None) -> list:
     """The places held for monitoring characteristics in the round, each with the
     ids of its group's submitted applications, for the decision room's plan only
     (`CharacteristicPlaces`: never shown). Empty unless the round's positive
-    action is enabled. Two queries, and one more for each group held: a
+    action is enabled. Two queries (none when `action` and `holds` are given),
+    and one more for each group held: a
     person counts in a group only by their own answer ("Prefer not to say" and
     unanswered never count)."""
-    action = PositiveAction.objects.filter(round=round, enabled=True).first()
     if action is None:
+        action = PositiveAction.objects.filter(round=round, enabled=True).first()
+    if action is None or not action.enabled:
         return []
+    if holds is None:
+        holds = CharacteristicHold.objects.filter(round=round).order_by("characteristic", "category")
     held = []
-    for hold in CharacteristicHold.objects.filter(round=round).order_by("characteristic", "category"):
+    for hold in holds:
         question = QUESTIONS_BY_FIELD.get(hold.characteristic)
         if question is None or hold.category in (PREFER_NOT, NOT_ANSWERED):
             continue

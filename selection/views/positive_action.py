@@ -6,6 +6,7 @@ never who is in a group. Programme team only; each change is one service call.""
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -15,17 +16,20 @@ from q_portal.exceptions import PortalError, add_portal_error
 
 from ..equality_charts import fewer_than
 from ..forms.positive_action import CharacteristicHoldForm, PositiveActionForm
-from ..selectors.decision_room import LineRule
+from ..selectors.decision_room import LineRule, plan_cohort, room_facts
 from ..selectors.equality import characteristic_holds_for, positive_action_of, suppress_below
-from ..services import decisions as decision_services
 from .programme import SelectionRoundMixin
 
 
 class PositiveActionView(SelectionRoundMixin, TemplateView):
     template_name = "selection/programme/positive_action.html"
 
+    @cached_property
+    def positive_action(self):
+        return positive_action_of(round=self.round)
+
     def action_form(self, data=None) -> PositiveActionForm:
-        action = positive_action_of(round=self.round)
+        action = self.positive_action
         initial = {
             "use": PositiveActionForm.ON if action and action.enabled else PositiveActionForm.OFF,
             "reason": action.reason if action else "",
@@ -37,19 +41,26 @@ class PositiveActionView(SelectionRoundMixin, TemplateView):
         return str(count) if count >= threshold else fewer_than(threshold)
 
     def get_context_data(self, **kwargs):
-        action = positive_action_of(round=self.round)
+        action = self.positive_action
         threshold = suppress_below()
+        holds = list(CharacteristicHold.objects.filter(round=self.round).order_by("characteristic", "category"))
         rows = []
         if action is not None and action.enabled:
             # The effect with the line at the round's places, ranked by the recommended estimate.
-            plan = decision_services.decisions_bulk_preview(
-                round=self.round, rule=LineRule(places=self.round.capacity)
-            ).plan
+            rule = LineRule(places=self.round.capacity)
+            candidates, place_holds, quotas = room_facts(round=self.round, method=rule.method)
+            held = characteristic_holds_for(round=self.round, action=action, holds=holds)
+            plan = plan_cohort(
+                candidates=candidates,
+                rule=rule,
+                holds=place_holds,
+                capacity=self.round.capacity,
+                quotas=quotas,
+                characteristic_holds=held,
+            )
             means = {candidate.id: candidate.mean for candidate in plan.ranked}
-            for hold, effect in zip(
-                characteristic_holds_for(round=self.round), plan.characteristic_effects, strict=True
-            ):
-                meeting = sum(1 for pk in hold.members if (means.get(pk) or -1) >= hold.bar)
+            for hold, effect in zip(held, plan.characteristic_effects, strict=True):
+                meeting = sum(1 for pk in hold.members if means.get(pk) is not None and means[pk] >= hold.bar)
                 rows.append(
                     {
                         "label": hold.label,
@@ -59,7 +70,6 @@ class PositiveActionView(SelectionRoundMixin, TemplateView):
                         "effect": effect,
                     }
                 )
-        holds = list(CharacteristicHold.objects.filter(round=self.round).order_by("characteristic", "category"))
         return super().get_context_data(
             action=action,
             action_form=kwargs.pop("action_form", None) or self.action_form(),

@@ -204,3 +204,33 @@ def test_the_page_and_the_room_show_counts_and_the_effect_never_who(client, roun
     assert "Ethnic group: Black, Black British, Caribbean or African: 2 places held." in room_text
     assert f"{applications[4].reference} " in room_text  # near the line, as always…
     assert "(held place)" not in room_text  # …but not marked
+
+
+@pytest.mark.parametrize("size", [4, 12])
+def test_positive_action_page_query_count_is_flat(client, django_assert_num_queries, size):
+    round = review_round(capacity=3)
+    for n in range(size):
+        application = submitted_application(round)
+        ApplicationScore.objects.create(
+            application=application,
+            round=round,
+            reviews_expected=2,
+            reviews_done=2,
+            mean_score=9 - n * 0.1,
+            normalised_score=1 - n * 0.1,
+            model_score=1 - n * 0.1,
+        )
+        answer = "black_african" if n % 2 else "white_british"
+        monitoring_response_save(user=application.applicant, answers={"ethnic_group": answer}, by=application.applicant)
+    team = team_member()
+    enable(round, team, bar=8.5)
+    characteristic_hold_set(round=round, characteristic="ethnic_group", category="black", places=2, by=team)
+    characteristic_hold_set(round=round, characteristic="sex", category="female", places=1, by=team)
+    client.force_login(team)
+    url = reverse("selection:positive_action", kwargs={"pk": round.pk})
+    client.get(url)
+
+    with django_assert_num_queries(15):
+        response = client.get(url)
+
+    assert "Ethnic group: Black, Black British, Caribbean or African" in text_of(response)
