@@ -8,6 +8,7 @@ from django.utils import timezone
 from q_portal.personal_data import Section, register
 
 from .models import CalendarFeed, EventPledge, Registration
+from .services import registrations_erase
 
 
 def _when(value):
@@ -54,11 +55,12 @@ def events_personal_data(user) -> dict:
 
 
 def events_personal_data_erase(user) -> dict[str, int]:
-    """Delete the person's registrations (with their feedback), their pledges at
+    """Delete the person's registrations (with their feedback; a place they held
+    at an event to come is offered to the next person waiting), their pledges at
     events and their calendar feed. An account kept as a reviewer's placeholder
     keeps none of them either."""
     pledges = EventPledge.objects.filter(member__user=user).delete()[1].get(EventPledge._meta.label, 0)
-    registrations = Registration.objects.filter(user=user).delete()[1].get(Registration._meta.label, 0)
+    registrations = registrations_erase(user=user)
     CalendarFeed.objects.filter(user=user).delete()
     return {"event_registrations_deleted": registrations, "event_pledges_deleted": pledges}
 

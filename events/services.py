@@ -435,3 +435,18 @@ def calendar_feed_revoke(*, user, by) -> CalendarFeed:
     feed.save(update_fields=["token", "created_at"])
     audit_log(actor=by, action="events.feed_revoke", target=feed)
     return feed
+
+
+def registrations_erase(*, user) -> int:
+    """Delete a person's registrations (with their feedback) for an erasure, in
+    the erasure's transaction. A place they held at an event still to come is
+    offered to the next person waiting, as a cancellation's would be. Returns
+    how many registrations were deleted."""
+    now = timezone.now()
+    holding = Registration.objects.filter(user=user, status__in=HOLDS_PLACE, event__starts_at__gt=now)
+    event_ids = sorted(set(holding.values_list("event_id", flat=True)))
+    events = list(Event.objects.select_for_update().filter(pk__in=event_ids).order_by("pk"))
+    deleted = Registration.objects.filter(user=user).delete()[1].get(Registration._meta.label, 0)
+    for event in events:
+        _offer_free_places(event, now=now)
+    return deleted

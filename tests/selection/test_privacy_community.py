@@ -191,3 +191,17 @@ def test_your_data_page_shows_the_community_sections(client):
         assert f">{heading}<" in page
     for text in ("Petra's post", "Petra's pledge at the event", "Petra's comment"):
         assert escape(text) in page
+
+
+def test_erasing_someone_with_a_place_at_a_full_event_offers_it_to_the_next_waiting():
+    from events import services as event_services
+    from events.choices import RegistrationStatus
+
+    event = EventFactory(capacity=1, title="Full event")
+    erased, waiting = MemberFactory(), MemberFactory()
+    event_services.registration_register(event=event, user=erased.user, by=erased.user)
+    event_services.registration_register(event=event, user=waiting.user, by=waiting.user)
+
+    person_erase(subject=data_subject_for(user=erased.user), reason="Request", by=team_member())
+
+    assert Registration.objects.get(user=waiting.user).status == RegistrationStatus.OFFERED
