@@ -114,6 +114,12 @@ def test_seed_scale_builds_a_group_with_1000_posts_whose_pages_a_member_reads(cl
     assert escape(thread.title) in page.content.decode()
     discussions = client.get(reverse("members:community_discussions", kwargs={"slug": SCALE_GROUP_SLUG}))
     assert escape(thread.title) in discussions.content.decode()
+    # The benchmark's filtered directory: its filters are valid choices.
+    filtered = client.get(
+        reverse("members:directory"),
+        {"region": member.region.slug, "organisation_kind": "provider", "sort": "newest", "expertise": "coaching"},
+    )
+    assert filtered.context["form"].errors == {}
 
 
 def test_seed_scale_reset_removes_its_group():
