@@ -41,6 +41,7 @@ from selection.management.commands.seed_scale import (  # noqa: E402
     PROGRAMME_EMAIL,
     REVIEW_ROUND,
     SCALE_DOMAIN,
+    SCALE_GROUP_SLUG,
 )
 from selection.models import Assignment, Conflict  # noqa: E402
 from selection.services.assignments import assignments_auto  # noqa: E402
@@ -145,6 +146,7 @@ def prepare() -> dict:
             ("Exchange: a call's ideas, most discussed", f"{ideas}?sort=discussed", "member", members[0].user),
             ("Exchange: a call's ideas, searched", f"{ideas}?q=discharge+letters", "member", members[0].user),
         ]
+    pages += _community_pages(members[0].user)
     result = []
     for name, path, role, user in pages:
         status, queries = _queries(user, path)
@@ -164,6 +166,48 @@ def prepare() -> dict:
         "reviewers": User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").count(),
     }
     return {"pages": result, "sizes": sizes}
+
+
+def _community_pages(member) -> list[tuple]:
+    """The directory with its filters, and the special interest group with 1,000
+    posts (issue #17): its page, its discussions and one thread's first page."""
+    from members.models import Region
+    from members.models.discussions import Thread
+
+    directory = reverse("members:directory")
+    region = Region.objects.order_by("pk").first()
+    thread = Thread.objects.filter(community__slug=SCALE_GROUP_SLUG).order_by("pk").first()
+    pages = [
+        (
+            "Directory, filtered by region and type of organisation, newest first",
+            f"{directory}?region={region.slug}&organisation_kind=provider&sort=newest",
+            "member",
+            member,
+        ),
+        ("Directory, filtered by expertise", f"{directory}?expertise=coaching&sort=name", "member", member),
+        (
+            "Group with 1,000 posts",
+            reverse("members:community", kwargs={"slug": SCALE_GROUP_SLUG}),
+            "member",
+            member,
+        ),
+        (
+            "Group discussions (1,000 posts)",
+            reverse("members:community_discussions", kwargs={"slug": SCALE_GROUP_SLUG}),
+            "member",
+            member,
+        ),
+    ]
+    if thread is not None:
+        pages.append(
+            (
+                "Group thread, 100 posts (first page)",
+                reverse("members:thread", kwargs={"slug": SCALE_GROUP_SLUG, "pk": thread.pk}),
+                "member",
+                member,
+            )
+        )
+    return pages
 
 
 def assign() -> dict:

@@ -87,3 +87,54 @@ class StageTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round_id} {self.characteristic}={self.category or '-'} {self.stage}: {self.count}"
+
+
+class PositiveAction(models.Model):
+    """The programme team's decision to use positive action in a round's selection
+    (Equality Act 2010, section 159): places may be held for a group of a
+    monitoring characteristic, filled by rank, and only with applicants who meet
+    the quality bar (a mean weighted total of at least `quality_bar`), never below
+    it. Off unless enabled, with the reason recorded; each change is audited."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="positive_action")
+    enabled = models.BooleanField(default=False)
+    reason = models.TextField(max_length=2000, blank=True)
+    quality_bar = models.FloatField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enabled=False) | (Q(quality_bar__isnull=False) & ~Q(reason="")),
+                name="equality_positive_action_needs_reason_and_bar",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Positive action in round {self.round_id}: {'on' if self.enabled else 'off'}"
+
+
+class CharacteristicHold(models.Model):
+    """Places held in a round for one analysis group of one monitoring
+    characteristic (e.g. 2 for "Black, Black British, Caribbean or African"),
+    used only while the round's positive action is enabled. "Prefer not to say"
+    and "not answered" are never groups places can be held for."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="characteristic_holds")
+    characteristic = models.CharField(max_length=30)
+    category = models.CharField(max_length=30)
+    places = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "characteristic", "category"], name="equality_characteristic_hold_unique"
+            ),
+            models.CheckConstraint(condition=Q(places__gte=1), name="equality_characteristic_hold_places"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.places} places held for {self.characteristic}={self.category} in round {self.round_id}"

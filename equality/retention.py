@@ -27,3 +27,12 @@ not_personal(
     "equality.StageTally",
     reason="Counts of people by category and stage of a round: aggregates that identify no one.",
 )
+not_personal(
+    "equality.PositiveAction",
+    "reason",
+    reason="The programme team's reason for using positive action in a round: about the round, not a person.",
+)
+not_personal(
+    "equality.CharacteristicHold",
+    reason="Places held for a group in a round: a number per category, identifying no one.",
+)

@@ -9,11 +9,14 @@ from collections import Counter
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from q_portal.audit.services import audit_log
+from q_portal.exceptions import PortalError
 
-from .choices import CHARACTERISTICS
-from .models import MonitoringResponse, StageTally
+from .choices import CHARACTERISTICS, NOT_ANSWERED, PREFER_NOT, QUESTIONS_BY_FIELD, characteristic_label
+from .models import CharacteristicHold, MonitoringResponse, PositiveAction, StageTally
 
 # (round id, characteristic, analysis category, stage) -> people
 Contributions = Counter
@@ -79,3 +82,117 @@ def monitoring_response_delete(*, user, by) -> bool:
     if deleted:
         audit_log(actor=by, action="equality.deleted", target=user, summary="Equality monitoring answers deleted")
     return bool(deleted)
+
+
+# --- Positive action in a round's selection ---------------------------------------------
+
+
+def holdable_categories(characteristic: str) -> list[tuple[str, str]]:
+    """The analysis groups of a characteristic places may be held for: never
+    "Prefer not to say" or "not answered" (no one is counted into a group they
+    did not say they belong to)."""
+    question = QUESTIONS_BY_FIELD.get(characteristic)
+    if question is None:
+        return []
+    return [(key, str(label)) for key, label in question.analysis_groups() if key not in (PREFER_NOT, NOT_ANSWERED)]
+
+
+def category_label(characteristic: str, category: str) -> str:
+    return dict(holdable_categories(characteristic)).get(category, category)
+
+
+@transaction.atomic
+def positive_action_set(*, round, enabled: bool, reason: str, quality_bar: float | None, by) -> PositiveAction:
+    """Enable positive action in a round (with the reason and the quality bar
+    held places may not go below), or turn it off (the held places stay recorded
+    but are not used until it is enabled again). Side effect: an audit entry on
+    the round with the reason."""
+    reason = (reason or "").strip()
+    if enabled and not reason:
+        raise PortalError(_("Give the reason for using positive action in this round."), field="reason")
+    if enabled and quality_bar is None:
+        raise PortalError(
+            _("Enter the quality bar: the lowest mean score a held place may go to."), field="quality_bar"
+        )
+    if quality_bar is not None and quality_bar < 0:
+        raise PortalError(_("Enter a quality bar of 0 or more."), field="quality_bar")
+    action = PositiveAction.objects.select_for_update().filter(round=round).first()
+    if action is None:
+        action = PositiveAction(round=round)
+    before = {"enabled": action.enabled, "quality_bar": action.quality_bar}
+    action.enabled = enabled
+    if enabled:
+        action.reason, action.quality_bar = reason, quality_bar
+    elif reason:
+        action.reason = reason
+    action.changed_by, action.changed_at = by, timezone.now()
+    action.full_clean(exclude=["round"])
+    action.save()
+    audit_log(
+        actor=by,
+        action="equality.positive_action_enable" if enabled else "equality.positive_action_disable",
+        target=round,
+        summary=(
+            _("Positive action enabled: %(reason)s") % {"reason": reason}
+            if enabled
+            else _("Positive action turned off")
+        ),
+        changes={
+            "enabled": [before["enabled"], enabled],
+            "quality_bar": [before["quality_bar"], action.quality_bar],
+            "reason": reason,
+        },
+    )
+    return action
+
+
+@transaction.atomic
+def characteristic_hold_set(*, round, characteristic: str, category: str, places: int, by) -> CharacteristicHold | None:
+    """Hold `places` places in the round for one group of a monitoring
+    characteristic (0 removes the hold). Refused unless the round's positive
+    action is enabled, and for "Prefer not to say" or "not answered". Side
+    effect: an audit entry on the round (the group and the places, no person)."""
+    action = PositiveAction.objects.filter(round=round, enabled=True).first()
+    if action is None:
+        raise PortalError(_("Enable positive action for this round, with its reason, before holding places."))
+    if category not in dict(holdable_categories(characteristic)):
+        raise PortalError(_("Choose a group to hold places for."), field="group")
+    if places < 0:
+        raise PortalError(_("Enter the number of places to hold, 0 or more."), field="places")
+    if places > round.capacity:
+        raise PortalError(
+            _("The round has %(capacity)d places: hold no more than that.") % {"capacity": round.capacity},
+            field="places",
+        )
+    hold = (
+        CharacteristicHold.objects.select_for_update()
+        .filter(round=round, characteristic=characteristic, category=category)
+        .first()
+    )
+    before = hold.places if hold else 0
+    if before == places:
+        return hold
+    if places == 0:
+        hold.delete()
+        hold = None
+    elif hold is None:
+        hold = CharacteristicHold(round=round, characteristic=characteristic, category=category, places=places)
+        hold.full_clean()
+        hold.save(force_insert=True)
+    else:
+        hold.places = places
+        hold.save(update_fields=["places"])
+    audit_log(
+        actor=by,
+        action="equality.characteristic_hold",
+        target=round,
+        summary=_("Places held for %(characteristic)s: %(category)s: %(before)d → %(after)d")
+        % {
+            "characteristic": characteristic_label(characteristic),
+            "category": category_label(characteristic, category),
+            "before": before,
+            "after": places,
+        },
+        changes={"characteristic": characteristic, "category": category, "places": [before, places]},
+    )
+    return hold

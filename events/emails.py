@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 
 from q_portal.outbox.services import email_queue
 
+from .choices import RegistrationStatus
+from .ics import event_ics
 from .models import Registration
 
 
@@ -15,9 +17,10 @@ def absolute_url(name: str, **kwargs) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
 
 
-def _send(registration: Registration, *, kind: str, subject: str, key: str) -> None:
+def _send(registration: Registration, *, kind: str, subject: str, key: str, calendar: bytes = b"", **extra) -> None:
     event = registration.event
     context = {
+        **extra,
         "registration": registration,
         "event": event,
         "name": registration.user.get_short_name(),
@@ -30,6 +33,7 @@ def _send(registration: Registration, *, kind: str, subject: str, key: str) -> N
         subject=subject % {"title": event.title},
         body_text=render_to_string(f"events/emails/{kind}.txt", context),
         key=key,
+        calendar=calendar.decode(),
     )
 
 
@@ -66,9 +70,26 @@ def send_reminder(registration: Registration, *, which: str) -> None:
 
 
 def send_event_cancelled(registration: Registration) -> None:
+    """With a METHOD:CANCEL calendar entry, so calendars remove the event."""
     _send(
         registration,
         kind="cancelled",
         subject=_("Cancelled: %(title)s"),
         key=f"events.event_cancelled.{registration.pk}",
+        calendar=event_ics(registration.event, method="CANCEL"),
+    )
+
+
+def send_event_changed(registration: Registration, *, changed: list[str]) -> None:
+    """The event's time, place or format changed: once per change (its SEQUENCE
+    is in the key), with the updated calendar entry."""
+    event = registration.event
+    _send(
+        registration,
+        kind="changed",
+        subject=_("Changed: %(title)s"),
+        key=f"events.event_changed.{registration.pk}.{event.sequence}",
+        calendar=event_ics(event),
+        changed=changed,
+        waiting=registration.status == RegistrationStatus.WAITING,
     )

@@ -23,6 +23,7 @@ def _component(event: Event) -> CalendarEvent:
     url = settings.SITE_URL.rstrip("/") + reverse("events:detail", kwargs={"pk": event.pk})
     component = CalendarEvent()
     component.add("uid", f"event-{event.pk}@q-portal")
+    component.add("sequence", event.sequence)
     component.add("summary", event.title)
     component.add("dtstart", event.starts_at)
     component.add("dtend", event.ends_at)
@@ -41,9 +42,11 @@ def _component(event: Event) -> CalendarEvent:
     return component
 
 
-def event_ics(event: Event) -> bytes:
+def event_ics(event: Event, *, method: str = "PUBLISH") -> bytes:
+    """The event as an iCalendar object. METHOD:CANCEL (for a cancelled event's
+    email) tells a calendar to remove the entry it holds with the same UID."""
     calendar = _calendar(event.title)
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add_component(_component(event))
     return calendar.to_ical()
 

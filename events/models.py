@@ -68,6 +68,9 @@ class Event(models.Model):
     audience = models.CharField(_("who may register"), max_length=12, choices=Audience.choices)
     series = models.ForeignKey(EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
     status = models.CharField(max_length=10, choices=EventStatus.choices, default=EventStatus.PUBLISHED)
+    # The iCalendar SEQUENCE: one more each time the time, place or format changes
+    # or the event is cancelled, so calendars take the newest version.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import MemberProfile, Organisation
 from q_portal.audit.services import audit_log
@@ -48,6 +49,14 @@ EVENT_FIELDS = (
     "capacity",
     "audience",
 )
+# A change to any of these is a change of the event's time, place or format:
+# everyone registered or waiting is told, with the updated calendar entry.
+SCHEDULE_FIELDS = {
+    "starts_at": gettext_lazy("the time"),
+    "ends_at": gettext_lazy("the time"),
+    "format": gettext_lazy("the format"),
+    "venue": gettext_lazy("the place"),
+}
 REPEAT_STEP = {
     Repeat.WEEKLY: timedelta(weeks=1),
     Repeat.FORTNIGHTLY: timedelta(weeks=2),
@@ -129,7 +138,9 @@ def event_create(*, details: EventDetails, by, repeat: str = "", occurrences: in
 def event_update(*, event: Event, details: EventDetails, by) -> Event:
     """Change an event. A larger capacity offers the new places to those waiting;
     a smaller one takes no one's place away (it fills up again as people cancel).
-    Side effects: an audit entry; offers by email."""
+    A new time, place or format raises the event's SEQUENCE and tells everyone
+    registered, offered a place or waiting, once, with the updated calendar entry.
+    Side effects: an audit entry; offers and changes by email."""
     event = Event.objects.select_for_update().get(pk=event.pk)
     if not can_manage_event(by, event):
         raise PortalError(_("You do not organise this event."))
@@ -141,11 +152,26 @@ def event_update(*, event: Event, details: EventDetails, by) -> Event:
         if getattr(event, name) != new:
             changes[name] = str(new)
             setattr(event, name, new)
+    rescheduled = [name for name in changes if name in SCHEDULE_FIELDS]
+    if rescheduled and event.status == EventStatus.PUBLISHED:
+        event.sequence += 1
     event.full_clean()
     event.save()
     audit_log(actor=by, action="events.event_update", target=event, summary=event.title, changes=changes)
+    if rescheduled and event.status == EventStatus.PUBLISHED:
+        _tell_of_change(event, rescheduled)
     _offer_free_places(event)
     return event
+
+
+def _tell_of_change(event: Event, fields: list[str]) -> None:
+    what = list(dict.fromkeys(str(SCHEDULE_FIELDS[name]) for name in fields))
+    told = event.registrations.select_related("user").filter(
+        status__in=(Status.CONFIRMED, Status.OFFERED, Status.WAITING)
+    )
+    for registration in told:
+        registration.event = event
+        emails.send_event_changed(registration, changed=what)
 
 
 @transaction.atomic
@@ -158,7 +184,8 @@ def event_cancel(*, event: Event, by) -> Event:
     if event.status == EventStatus.CANCELLED:
         return event
     event.status = EventStatus.CANCELLED
-    event.save(update_fields=["status", "updated_at"])
+    event.sequence += 1
+    event.save(update_fields=["status", "sequence", "updated_at"])
     now = timezone.now()
     affected = list(
         event.registrations.select_related("user").exclude(status=Status.CANCELLED).select_for_update(of=("self",))
@@ -408,3 +435,18 @@ def calendar_feed_revoke(*, user, by) -> CalendarFeed:
     feed.save(update_fields=["token", "created_at"])
     audit_log(actor=by, action="events.feed_revoke", target=feed)
     return feed
+
+
+def registrations_erase(*, user) -> int:
+    """Delete a person's registrations (with their feedback) for an erasure, in
+    the erasure's transaction. A place they held at an event still to come is
+    offered to the next person waiting, as a cancellation's would be. Returns
+    how many registrations were deleted."""
+    now = timezone.now()
+    holding = Registration.objects.filter(user=user, status__in=HOLDS_PLACE, event__starts_at__gt=now)
+    event_ids = sorted(set(holding.values_list("event_id", flat=True)))
+    events = list(Event.objects.select_for_update().filter(pk__in=event_ids).order_by("pk"))
+    deleted = Registration.objects.filter(user=user).delete()[1].get(Registration._meta.label, 0)
+    for event in events:
+        _offer_free_places(event, now=now)
+    return deleted

@@ -42,6 +42,9 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now, help_text="When the email may next be tried.")
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took it to send.")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # An iCalendar object sent with the email as a text/calendar attachment (an
+    # event's new time, or its cancellation), so calendars update themselves.
+    calendar = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = "outbound email"

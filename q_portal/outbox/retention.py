@@ -24,7 +24,7 @@ def emails_finished_before(cutoff) -> "OutboundEmail.objects":
 def emails_empty(emails, now) -> int:
     """Remove the address, subject, contents, headers and error; the row stays, so
     campaigns' and streams' counts of emails sent stay right."""
-    return emails.update(to="", subject="", body_text="", body_html="", headers={}, last_error="")
+    return emails.update(to="", subject="", body_text="", body_html="", headers={}, last_error="", calendar="")
 
 
 register(

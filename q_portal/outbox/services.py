@@ -35,6 +35,7 @@ after the mail server accepts it, before the next email is started. So:
 
 import hashlib
 import logging
+import re
 import smtplib
 import time
 from collections import deque
@@ -151,8 +152,10 @@ def email_queue(
     key: str,
     stream: Stream = Stream.TRANSACTIONAL,
     headers: dict | None = None,
+    calendar: str = "",
 ) -> OutboundEmail:
     """Queue one email under an idempotency key, inside the caller's transaction.
+    `calendar`, an iCalendar object, is sent with it as a text/calendar attachment.
 
     If an email with this key exists (queued, sent or otherwise) it is returned
     unchanged and nothing more happens. Otherwise the row is validated and
@@ -172,6 +175,7 @@ def email_queue(
         message_id=_message_id_for(key),
         stream=stream,
         headers=headers or {},
+        calendar=calendar,
     )
     # Uniqueness of the key is the database's job: a second caller racing on the
     # same key blocks on the unique index until the first commits, then gets an
@@ -519,7 +523,14 @@ def _message_for(email: OutboundEmail, *, connection) -> EmailMultiAlternatives:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    if email.calendar:
+        method = _CALENDAR_METHOD.search(email.calendar)
+        content_type = "text/calendar; charset=utf-8" + (f"; method={method.group(1)}" if method else "")
+        message.attach("event.ics", email.calendar, content_type)
     return message
+
+
+_CALENDAR_METHOD = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 
 
 def _record_sent(email: OutboundEmail) -> None:

@@ -71,6 +71,8 @@ class Candidate:
     # The bias-corrected estimate's 95 % interval (scoring.model), whatever the ranking.
     low: float | None = None
     high: float | None = None
+    # The mean weighted total, whatever the ranking: the scale of positive action's quality bar.
+    mean: float | None = None
 
     @property
     def standard_error(self) -> float | None:
@@ -139,6 +141,36 @@ class Hold:
     places: int
 
 
+@dataclass(frozen=True, slots=True)
+class CharacteristicPlaces:
+    """Places held for a group of a monitoring characteristic under the round's
+    positive action. `members` are the ids of the group's applications: used by
+    the plan only, never shown (the room sees counts). Filled by rank, only from
+    applicants whose mean weighted total is at least `bar`."""
+
+    label: str
+    places: int
+    members: frozenset[int]
+    bar: float
+
+
+@dataclass
+class CharacteristicEffect:
+    """What a characteristic's held places did, in counts only."""
+
+    label: str
+    places: int
+    bar: float
+    filled: int = 0
+    # The group's applicants accepted without the held places (released, or above the line anyway).
+    already: int = 0
+
+    @property
+    def short(self) -> int:
+        """Held places not filled: too few of the group meet the quality bar."""
+        return max(0, self.places - self.already - self.filled)
+
+
 @dataclass
 class GroupRow:
     key: str
@@ -175,6 +207,10 @@ class CohortPlan:
     # Applications too close to call at the line (`close_to_call`), best first.
     close_to_call: list[Candidate] = field(default_factory=list)
     groups: dict[str, list[GroupRow]] = field(default_factory=dict)
+    # Accepted into places held for a monitoring characteristic: kept apart from
+    # `held` so no page marks these applicants one by one (the room shows counts).
+    held_for_characteristic: set[int] = field(default_factory=set)
+    characteristic_effects: list[CharacteristicEffect] = field(default_factory=list)
 
     def outcome_of(self, candidate: Candidate) -> str | None:
         return self.planned.get(candidate.id, candidate.decision)
@@ -228,6 +264,7 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
         "application__decision__released_at",
         "model_low",
         "model_high",
+        "mean_score",
     )
     candidates = [
         Candidate(
@@ -245,6 +282,7 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
             released=released_at is not None,
             low=low,
             high=high,
+            mean=mean,
         )
         for (
             pk,
@@ -261,6 +299,7 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
             released_at,
             low,
             high,
+            mean,
         ) in rows
     ]
     holds = [
@@ -287,9 +326,12 @@ def plan_cohort(
     holds: list[Hold],
     capacity: int,
     quotas: dict[tuple[str, str], int] | None = None,
+    characteristic_holds: list[CharacteristicPlaces] = (),
 ) -> CohortPlan:
     """Draw the line. In order: held places go to the best of each held group not
-    already accepted; then the line accepts down the ranking until `places` are
+    already accepted; places held for a monitoring characteristic (positive
+    action) go, by rank, to the best of the group meeting the quality bar, never
+    to anyone below it; then the line accepts down the ranking until `places` are
     accepted in all (or everyone at `min_score` or more); the next `waitlist`
     go on the waiting list; the rest become unsuccessful (all, or those below
     `rest_below`) or have no decision. Released decisions and unscored
@@ -312,6 +354,24 @@ def plan_cohort(
             accepted.add(candidate.id)
             held.add(candidate.id)
             have += 1
+
+    held_for_characteristic: set[int] = set()
+    effects = []
+    for hold in characteristic_holds:
+        members = [c for c in ranked if c.id in hold.members]
+        effect = CharacteristicEffect(label=hold.label, places=hold.places, bar=hold.bar)
+        effect.already = sum(1 for c in members if c.id in accepted)
+        for candidate in members:
+            if effect.already + effect.filled >= hold.places:
+                break
+            if candidate.id in fixed or candidate.id in accepted:
+                continue
+            if candidate.mean is None or candidate.mean < hold.bar:
+                continue  # below the quality bar: positive action never reaches here
+            accepted.add(candidate.id)
+            held_for_characteristic.add(candidate.id)
+            effect.filled += 1
+        effects.append(effect)
 
     by_line: list[Candidate] = []
     for candidate in ranked:
@@ -362,6 +422,8 @@ def plan_cohort(
         fixed_accepted=fixed_accepted,
         line_score=line_score,
         tie_at_line=line_score is not None and next_below is not None and next_below.score == line_score,
+        held_for_characteristic=held_for_characteristic,
+        characteristic_effects=effects,
     )
     if rule.method == LineMethod.MODEL and line_score is not None and next_below is not None:
         plan.close_to_call = close_to_call(

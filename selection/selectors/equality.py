@@ -37,10 +37,12 @@ from django.utils.translation import gettext_lazy
 
 from applications.models import Application, Nomination, Round, UpdateSubscription
 from equality.choices import NOT_ANSWERED, PREFER_NOT, QUESTIONS, QUESTIONS_BY_FIELD, characteristic_label
-from equality.models import MonitoringResponse, Stage, StageTally
+from equality.models import CharacteristicHold, MonitoringResponse, PositiveAction, Stage, StageTally
+from equality.services import category_label
 
 from ..choices import DecisionOutcome, PlaceOfferStatus
 from ..impact import ImpactTable, impact_table
+from .decision_room import CharacteristicPlaces
 from .insight import INSIGHT_ROUND_STATUSES, POOL_STATUSES
 
 # (stage, label, the stage its rate is of)
@@ -302,3 +304,48 @@ def cohort_equality_for_plan(*, round: Round, plan) -> list[ImpactTable]:
         if plan.outcome_of(candidate) == DecisionOutcome.ACCEPT
     ]
     return cohort_equality(round=round, accepted_ids=accepted)
+
+
+# --- Positive action: places held for a monitoring characteristic -------------------------
+
+
+def positive_action_of(*, round: Round):
+    """The round's positive action setting (None: never enabled)."""
+    return PositiveAction.objects.filter(round=round).first()
+
+
+def characteristic_holds_for(*, round: Round, action=None, holds=None) -> list:
+    """The places held for monitoring characteristics in the round, each with the
+    ids of its group's submitted applications, for the decision room's plan only
+    (`CharacteristicPlaces`: never shown). Empty unless the round's positive
+    action is enabled. Two queries (none when `action` and `holds` are given),
+    and one more for each group held: a
+    person counts in a group only by their own answer ("Prefer not to say" and
+    unanswered never count)."""
+    if action is None:
+        action = PositiveAction.objects.filter(round=round, enabled=True).first()
+    if action is None or not action.enabled:
+        return []
+    if holds is None:
+        holds = CharacteristicHold.objects.filter(round=round).order_by("characteristic", "category")
+    held = []
+    for hold in holds:
+        question = QUESTIONS_BY_FIELD.get(hold.characteristic)
+        if question is None or hold.category in (PREFER_NOT, NOT_ANSWERED):
+            continue
+        answers = [value for value, _label in question.flat_choices() if question.group_for(value) == hold.category]
+        members = Application.objects.filter(
+            round=round,
+            status__in=POOL_STATUSES,
+            **{f"applicant__equality_monitoring__{hold.characteristic}__in": answers},
+        ).values_list("pk", flat=True)
+        label = category_label(hold.characteristic, hold.category)
+        held.append(
+            CharacteristicPlaces(
+                label=f"{characteristic_label(hold.characteristic)}: {label}",
+                places=hold.places,
+                members=frozenset(members),
+                bar=action.quality_bar,
+            )
+        )
+    return held

@@ -33,8 +33,11 @@ from members.models import (
     MemberProfile,
     User,
 )
+from members.models.discussions import Post, PostReport, Thread
+from members.models.membership import Community, CommunityMembership
 from q_portal.audit.models import AuditEntry
 from q_portal.outbox.models import OutboundEmail
+from q_portal.personal_data import sections as app_sections
 
 from ..choices import SelectionWork
 from ..models import Assignment, Conflict, CriterionFeedback, CriterionScore, Review, ReviewerAgreement
@@ -447,6 +450,70 @@ def _membership(subject: DataSubject) -> dict | None:
     }
 
 
+def _groups(subject: DataSubject) -> dict:
+    """Communities and special interest groups: the person's memberships (with
+    their email choice and whether they convene), the groups they proposed, the
+    threads they started, their posts and their reports of posts. Five queries."""
+    if subject.user is None:
+        return {}
+    user = subject.user
+    groups = {
+        "memberships": [
+            {
+                "group": membership.community.name,
+                "joined_at": _when(membership.joined_at),
+                "convenor": membership.is_convenor,
+                "emails_about_new_posts": membership.get_notify_display(),
+            }
+            for membership in CommunityMembership.objects.filter(member__user=user)
+            .select_related("community")
+            .order_by("joined_at", "pk")
+        ],
+        "groups_you_proposed": [
+            {
+                "group": group.name,
+                "status": group.get_status_display(),
+                "learning_question": group.learning_question,
+                "welcome_message": group.welcome_message,
+            }
+            for group in Community.objects.filter(proposed_by__user=user).order_by("created_at", "pk")
+        ],
+        "threads_you_started": [
+            {"group": thread.community.name, "title": thread.title, "started_at": _when(thread.created_at)}
+            for thread in Thread.objects.filter(author__user=user).select_related("community").order_by("created_at")
+        ],
+        "posts": [
+            {
+                "group": post.thread.community.name,
+                "thread": post.thread.title,
+                "post": post.body,
+                "hidden_by_moderators": post.hidden,
+                "written_at": _when(post.created_at),
+            }
+            for post in Post.objects.filter(author__user=user)
+            .select_related("thread__community")
+            .order_by("created_at", "pk")
+        ],
+        "posts_you_reported": [
+            {"thread": report.post.thread.title, "reason": report.reason, "reported_at": _when(report.created_at)}
+            for report in PostReport.objects.filter(reporter__user=user).select_related("post__thread")
+        ],
+    }
+    return groups if any(groups.values()) else {}
+
+
+def _app_sections(subject: DataSubject) -> dict:
+    """What the apps above selection hold (`q_portal.personal_data`): events, the
+    exchange. A section holding nothing is empty."""
+    if subject.user is None:
+        return {section.key: {} for section in app_sections()}
+    held = {}
+    for section in app_sections():
+        value = section.export(subject.user)
+        held[section.key] = value if any(value.values()) else {}
+    return held
+
+
 def _update_subscriptions(subject: DataSubject) -> list[dict]:
     return [
         {
@@ -547,6 +614,8 @@ def personal_data_of(*, subject: DataSubject, selection_work=(), own: bool = Fal
         "nominations_you_made": _nominations_by(subject),
         "reviewing": _reviewing(subject),
         "membership": _membership(subject),
+        "groups": _groups(subject),
+        **_app_sections(subject),
         **equality,
         "update_registrations": _update_subscriptions(subject),
         "emails_sent_to_you": _emails(subject),

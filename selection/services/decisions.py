@@ -24,6 +24,7 @@ from q_portal.exceptions import PortalError
 from ..choices import REVIEWED_STATUSES, DecisionOutcome, GroupDimension
 from ..models import Decision, PlaceHold
 from ..selectors.decision_room import CohortPlan, LineRule, plan_changes, plan_cohort, room_facts
+from ..selectors.equality import characteristic_holds_for
 from .assignments import _bulk_audit
 
 # Decisions are made once the round is in review, and may be made on late
@@ -106,7 +107,14 @@ def decisions_bulk_preview(*, round: Round, rule: LineRule) -> BulkPreview:
     """What applying `rule` to the round would change now (the decision room's
     plan; no write). Four queries."""
     candidates, holds, quotas = room_facts(round=round, method=rule.method)
-    plan = plan_cohort(candidates=candidates, rule=rule, holds=holds, capacity=round.capacity, quotas=quotas)
+    plan = plan_cohort(
+        candidates=candidates,
+        rule=rule,
+        holds=holds,
+        capacity=round.capacity,
+        quotas=quotas,
+        characteristic_holds=characteristic_holds_for(round=round),
+    )
     changes = plan_changes(plan)
     return BulkPreview(plan=plan, changes=changes, fingerprint=_fingerprint(round, changes))
 
@@ -182,6 +190,11 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
             "waitlisted": preview.count(DecisionOutcome.WAITLIST),
             "unsuccessful": preview.count(DecisionOutcome.UNSUCCESSFUL),
             "cleared": preview.count(None),
+            # Positive action's effect, in counts: never who.
+            "held_for_characteristic": [
+                {"group": effect.label, "places": effect.places, "filled": effect.filled}
+                for effect in preview.plan.characteristic_effects
+            ],
         },
     )
     return preview

@@ -32,10 +32,13 @@ from applications.services.retention import (
     nominations_anonymise,
 )
 from members.models import MemberProfile, User
+from members.models.discussions import Post, PostReport, Thread
+from members.models.membership import CommunityMembership
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail
+from q_portal.personal_data import sections as app_sections
 
 from ..models import Assignment, ReviewerProfile
 from ..selectors.privacy import DataSubject, audit_targets_of
@@ -118,13 +121,29 @@ def _redact_name_in_entries(user: User, subject: DataSubject) -> int:
     return len(changed)
 
 
+def _groups_erase(user: User) -> dict[str, int]:
+    """Counts of what goes with the member profile in groups: memberships and
+    reports of posts are deleted with it; threads and posts stay in their
+    discussions by "a former member" (their author unset), as the members app
+    keeps them."""
+    return {
+        "group_memberships_deleted": CommunityMembership.objects.filter(member__user=user).count(),
+        "group_posts_left_without_author": Post.objects.filter(author__user=user).count()
+        + Thread.objects.filter(author__user=user).count(),
+        "group_post_reports_deleted": PostReport.objects.filter(reporter__user=user).count(),
+    }
+
+
 @transaction.atomic
 def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     """Erase everything held about a person while keeping the selection statistics:
     their applications are anonymised (drafts never submitted are deleted) with
     the reviewers' comments on them; nominations of them are anonymised; their
     registrations for updates, the emails sent to them, their member profile (with
-    pledge, messages, communities and photo) and their account are deleted; a
+    pledge, messages, communities and photo), their event registrations, event
+    pledges and calendar feed, their exchange supports and team places, and their
+    account are deleted; their group posts and threads, exchange ideas, comments
+    and proposals stay by no one (`q_portal.personal_data`); a
     reviewer's account becomes an anonymous placeholder keeping their reviews
     (an accepted nomination keeps its counts without the person); audit entries about them are redacted and
     their name leaves the wording of any other. Their equality monitoring answers
@@ -172,6 +191,12 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
         .delete()[1]
         .get(OutboundEmail._meta.label, 0)
     )
+
+    if user is not None:
+        counts |= _groups_erase(user)
+        for section in app_sections():
+            if section.erase is not None:
+                counts |= section.erase(user)
 
     profile = MemberProfile.objects.filter(user=user).first() if user else None
     counts["member_profiles_deleted"] = 0

@@ -29,7 +29,7 @@ from ..selectors.decision_room import (
     near_the_line,
     outcome_totals,
 )
-from ..selectors.equality import cohort_equality_for_plan
+from ..selectors.equality import cohort_equality_for_plan, positive_action_of
 from ..selectors.programme import SELECTION_ROUND_STATUSES
 from ..services import decisions as decision_services
 from .programme import SelectionRoundMixin
@@ -77,6 +77,7 @@ class DecisionRoomView(SelectionRoundMixin, TemplateView):
                 ],
                 totals=outcome_totals(plan),
                 equality_tables=cohort_equality_for_plan(round=self.round, plan=plan),
+                positive_action=positive_action_of(round=self.round),
                 preview_url=reverse("selection:decisions_preview", kwargs={"pk": self.round.pk})
                 + "?"
                 + urlencode(query),

@@ -100,6 +100,7 @@ def outbox_case():
         batch="wave:1",
         status=OutboundEmail.Status.SENT,
         sent_at=EVENT,
+        calendar="BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n",
     )
 
     def applied():
@@ -112,7 +113,7 @@ def outbox_case():
             {},
             "wave:1",
             "sent",
-        )
+        ) and row.calendar == ""
 
     return applied
 

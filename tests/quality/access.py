@@ -174,6 +174,7 @@ POLICY = {
     "selection:moderation_request_reviewer": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:decision_room": PROGRAMME,
     "selection:decisions_preview": PROGRAMME,
+    "selection:positive_action": PROGRAMME,
     "selection:decision_set": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY},
     "selection:reviewer_profile": PROGRAMME,
     "selection:application": PROGRAMME,

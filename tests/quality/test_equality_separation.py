@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 ANSWERS = {"sexual_orientation": "bisexual", "religion": "sikh", "ethnic_group": "asian_filipino"}
 WORDS = ("Bisexual", "Sikh", "Filipino", "bisexual", "sikh", "asian_filipino")
 # Aggregates by category, suppressed: the only places the categories are named.
-AGGREGATE_PAGES = {"selection:insight_equality", "selection:insight_equality_all", "selection:decision_room"}
+AGGREGATE_PAGES = {
+    "selection:insight_equality",
+    "selection:insight_equality_all",
+    "selection:decision_room",
+    "selection:positive_action",
+}
 
 
 def body_of(response) -> str:

@@ -99,3 +99,37 @@ def test_seed_scale_with_debug_off_refuses_without_force(settings):
 
     assert "--force" in str(error.value)
     assert _scale_users().count() == 0
+
+
+def test_seed_scale_builds_a_group_with_1000_posts_whose_pages_a_member_reads(client):
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    from members.models.discussions import Post, Thread
+    from selection.management.commands.seed_scale import SCALE_GROUP_SLUG
+
+    _seed()
+
+    assert Post.objects.filter(thread__community__slug=SCALE_GROUP_SLUG).count() == 1000
+    member = MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk").first()
+    client.force_login(member.user)
+    thread = Thread.objects.filter(community__slug=SCALE_GROUP_SLUG).order_by("pk").first()
+    page = client.get(reverse("members:thread", kwargs={"slug": SCALE_GROUP_SLUG, "pk": thread.pk}))
+    assert escape(thread.title) in page.content.decode()
+    discussions = client.get(reverse("members:community_discussions", kwargs={"slug": SCALE_GROUP_SLUG}))
+    assert escape(thread.title) in discussions.content.decode()
+    # The benchmark's filtered directory: its filters are valid choices.
+    filtered = client.get(
+        reverse("members:directory"),
+        {"region": member.region.slug, "organisation_kind": "provider", "sort": "newest", "expertise": "coaching"},
+    )
+    assert filtered.context["form"].errors == {}
+
+
+def test_seed_scale_reset_removes_its_group():
+    from members.models.membership import Community
+
+    _seed()
+    _seed(reset=True)
+
+    assert Community.objects.filter(name__startswith="Scale special").count() == 1

@@ -23,6 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 
 from applications import demo as applications_demo
 from applications.choices import ApplicationStatus, Phase, RoleCategory, RoundStatus, RouteKind
@@ -37,8 +38,10 @@ from applications.models import (
     Route,
 )
 from members import demo as members_demo
-from members.choices import MemberSource
+from members.choices import CommunityKind, MemberSource
 from members.models import MemberProfile, Organisation, OrganisationKind, Region, User
+from members.models.discussions import Post, Thread
+from members.models.membership import Community, CommunityMembership
 from members.services.membership import profile_search_refresh
 from q_portal.audit.models import AuditEntry
 from q_portal.roles import Role
@@ -66,6 +69,13 @@ NOMINATOR_EMAIL = f"nominator@{SCALE_DOMAIN}"
 REVIEWERS_PER_APPLICATION = 3
 ORGANISATIONS = 50
 BATCH = 2000
+# The special interest group the benchmark loads (issue #17): GROUP_THREADS threads
+# of GROUP_POSTS_PER_THREAD posts each, 1,000 posts in all, and its first GROUP_MEMBERS members.
+SCALE_GROUP = f"{SCALE_PREFIX} special interest group"
+SCALE_GROUP_SLUG = "scale-special-interest-group"
+GROUP_THREADS = 10
+GROUP_POSTS_PER_THREAD = 100
+GROUP_MEMBERS = 200
 
 FIRST_NAMES = [
     "Aisha", "Ben", "Catrin", "Dev", "Eilidh", "Femi", "Grace", "Hamza", "Isla", "Jack",
@@ -127,6 +137,7 @@ def scale_data_delete() -> dict[str, int]:
     AuditEntry.objects.filter(actor__in=users).delete()
     counts["accounts"] = users.delete()[0]
     counts["organisations"] = Organisation.objects.filter(name__startswith=f"{SCALE_PREFIX} organisation ").delete()[0]
+    counts["groups"] = Community.objects.filter(slug=SCALE_GROUP_SLUG).delete()[0]
     return counts
 
 
@@ -184,6 +195,7 @@ class Command(BaseCommand):
             # The reviews were bulk inserted: the board's stored scores follow in one go.
             scores_refresh_round(round=self.review_round)
             self._members(members)
+            self._group()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scale data loaded in {time.monotonic() - started:.1f}s: {applications} applications, "
@@ -424,3 +436,43 @@ class Command(BaseCommand):
             batch_size=BATCH,
         )
         profile_search_refresh(profile_ids=[profile.pk for profile in profiles])
+
+    def _group(self):
+        """One special interest group with 1,000 posts, for the group pages' benchmark."""
+        rng = self.rng
+        group = Community.objects.create(
+            name=SCALE_GROUP,
+            slug=SCALE_GROUP_SLUG,
+            description=_paragraph(rng, 40),
+            kind=CommunityKind.INTEREST_GROUP,
+            learning_question="How do we spread what works between wards?",
+            welcome_message="Welcome: introduce yourself in the first thread.",
+        )
+        profiles = list(
+            MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:GROUP_MEMBERS]
+        )
+        CommunityMembership.objects.bulk_create(
+            [
+                CommunityMembership(community=group, member=profile, is_convenor=n == 0)
+                for n, profile in enumerate(profiles)
+            ]
+        )
+        threads = Thread.objects.bulk_create(
+            [
+                Thread(
+                    community=group,
+                    title=f"Thread {n + 1}: {rng.choice(TOPICS)}",
+                    author=rng.choice(profiles),
+                    last_post_at=self.now - timedelta(hours=n),
+                )
+                for n in range(GROUP_THREADS)
+            ]
+        )
+        posts = []
+        for thread in threads:
+            for _n in range(GROUP_POSTS_PER_THREAD):
+                body = _paragraph(rng, 40)
+                posts.append(
+                    Post(thread=thread, author=rng.choice(profiles), body=body, body_html=f"<p>{escape(body)}</p>")
+                )
+        Post.objects.bulk_create(posts, batch_size=BATCH)
