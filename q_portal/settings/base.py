@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "selection",
     "events",
     "exchange",
+    "funding",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
     "members-onboarding": {"task": "members.send_onboarding", "schedule": crontab(minute=30, hour=9)},
     # Q Exchange: yesterday's digest to members who chose one email a day.
     "exchange-send-digests": {"task": "exchange.send_digests", "schedule": crontab(minute=0, hour=7)},
+    # The member vote: open (eligibility snapshot) and close (then count) votes on time.
+    "funding-open-and-close-votes": {"task": "funding.open_and_close_votes", "schedule": 60.0},
+    # Funded projects: reminders before an update is due, and to the programme team when late.
+    "funding-project-reminders": {"task": "funding.project_reminders", "schedule": crontab(minute=15, hour=8)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------
