@@ -11,7 +11,7 @@ The count (published with the ballot file):
    lower proposal number comes first.
 
 The funding plan: each proposal's combined place is
-`weight × vote place + (100 − weight) × panel place` (lower is better; ties: vote
+`weight * vote place + (100 - weight) * panel place` (lower is better; ties: vote
 place, then panel place, then proposal number). In that order each proposal is
 funded its budget if that fits in the money left in its theme's share (when the
 theme has one) or in the money not set aside for shares; one that does not fit is
