@@ -344,7 +344,9 @@ def test_reminders_before_an_update_is_due_and_to_the_programme_team_when_late(p
 
     services.project_reminders_send(today=due + timedelta(days=1))
     late = OutboundEmail.objects.filter(key__startswith=f"funding.late.{project.pk}.")
-    assert list(late.values_list("to", flat=True)) == [programme.email]
+    late_to = list(late.values_list("to", flat=True))
+    assert programme.email in late_to and project.proposal.lead.user.email not in late_to
+    assert len(late_to) == len(set(late_to)) == 2  # the fixture's programme team member and this one
 
 
 def test_a_comment_by_any_member(project):
