@@ -148,7 +148,7 @@ class UpdateForm(forms.Form):
 
     def clean_links(self):
         lines = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
-        validate = forms.URLField().clean
+        validate = forms.URLField(assume_scheme="https").clean
         for line in lines:
             if not line.startswith(("https://", "http://")):
                 raise forms.ValidationError(

@@ -30,11 +30,8 @@ def panel_reviewed_proposal_ids(*, member: MemberProfile, call: Call) -> set[int
 
 def own_team_idea_ids(*, member: MemberProfile, call: Call) -> set[int]:
     """The ideas of this call whose team the member is on (or leads)."""
-    return set(
-        TeamMembership.objects.filter(idea__call=call, member=member, status=JoinStatus.ACCEPTED).values_list(
-            "idea_id", flat=True
-        )
-    ) | set(call.ideas.filter(lead=member).values_list("pk", flat=True))
+    on_team = Q(lead=member) | Q(memberships__member=member, memberships__status=JoinStatus.ACCEPTED)
+    return set(call.ideas.filter(on_team).values_list("pk", flat=True).order_by())
 
 
 def is_on_project_team(member: MemberProfile | None, project: Project) -> bool:

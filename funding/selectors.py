@@ -67,16 +67,16 @@ def ballot_for(*, call_vote: CallVote, member: MemberProfile | None) -> Ballot:
     votes left overall and per theme, and running totals only when not hidden."""
     call = call_vote.call
     voter = Voter.objects.filter(call_vote=call_vote, member=member).first() if member else None
-    proposals = list(
-        Proposal.objects.filter(call=call, status=ProposalStatus.SHORTLISTED)
-        .select_related("idea__theme", "lead")
-        .annotate(total=Count("member_votes"))
-        .order_by("pk")
+    show_totals = not call_vote.totals_hidden
+    shortlist = Proposal.objects.filter(call=call, status=ProposalStatus.SHORTLISTED).select_related(
+        "idea__theme", "lead"
     )
+    if show_totals:
+        shortlist = shortlist.annotate(total=Count("member_votes"))
+    proposals = list(shortlist.order_by("pk"))
     voted = set(Vote.objects.filter(voter=voter).values_list("proposal_id", flat=True)) if voter else set()
     own = own_team_idea_ids(member=member, call=call) if member else set()
     reviewed = panel_reviewed_proposal_ids(member=member, call=call) if member else set()
-    show_totals = not call_vote.totals_hidden
     if member is not None:
         proposals = ballot_order(proposals, call_id=call.pk, member_id=member.pk)
     lines = [

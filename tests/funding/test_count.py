@@ -38,7 +38,7 @@ def test_the_count_matches_an_independent_tally_including_ties(rule, django_capt
     call_vote = CallVoteFactory(tie_break=rule)
     call = call_vote.call
     themes = list(call.themes.all())
-    chooser = random.Random(20)
+    chooser = random.Random(20)  # noqa: S311 - a fixed sample of ballots
     proposals = [
         shortlisted(call, panel_rank=rank, theme=themes[rank % 2], budget=chooser.choice([5_000, 8_000, 12_000]))
         for rank in range(1, 11)
@@ -58,9 +58,11 @@ def test_the_count_matches_an_independent_tally_including_ties(rule, django_capt
                 pass  # the theme cap: the independent tally counts only what was accepted
         ballots[member.pk] = placed
 
-    with time_machine.travel(call_vote.closes_at + timedelta(minutes=1)):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.votes_open_and_close_due()
+    with (
+        time_machine.travel(call_vote.closes_at + timedelta(minutes=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.votes_open_and_close_due()
 
     counted = list(VoteCount.objects.filter(call_vote=call_vote).order_by("place").values_list("proposal_id", "votes"))
     expected = independent_places(ballots, proposals, rule)
@@ -74,8 +76,10 @@ def test_counting_twice_changes_nothing(django_capture_on_commit_callbacks):
     call_vote = CallVoteFactory()
     shortlisted(call_vote.call, panel_rank=1)
     opened(call_vote)
-    with time_machine.travel(call_vote.closes_at + timedelta(minutes=1)):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.votes_open_and_close_due()
+    with (
+        time_machine.travel(call_vote.closes_at + timedelta(minutes=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.votes_open_and_close_due()
     assert services.vote_count(call_vote=call_vote) == 0
     assert VoteCount.objects.filter(call_vote=call_vote).count() == 1
