@@ -287,7 +287,6 @@ class FundingView(_CountedMixin, FormView):
             call_vote=self.call_vote,
             plan=plan,
             funded_total=sum(line.grant for line, _count in plan),
-            announce_form=AnnounceForm(initial={"starts_on": timezone.localdate(), "months": 12, "every_months": 3}),
             **kwargs,
         )
 

@@ -46,3 +46,15 @@ def opened(call_vote: CallVote) -> CallVote:
     vote_open(call_vote=call_vote)
     call_vote.refresh_from_db()
     return call_vote
+
+
+def published_and_announced(call_vote: CallVote, *, by, months: int = 12) -> list:
+    """Close an opened vote now, count, publish, confirm and announce its funding
+    (starting today): the funded projects."""
+    from funding.services import funding_announce, funding_confirm, vote_count, vote_publish
+
+    CallVote.objects.filter(pk=call_vote.pk).update(closes_at=timezone.now(), status="closed", closed_at=timezone.now())
+    vote_count(call_vote=call_vote)
+    vote_publish(call_vote=call_vote, by=by)
+    funding_confirm(call_vote=call_vote, by=by)
+    return funding_announce(call_vote=call_vote, starts_on=timezone.localdate(), months=months, every_months=3, by=by)

@@ -12,6 +12,7 @@ from applications.services.nominations import NomineeDetails, nomination_create,
 from events.models import EventPledge
 from exchange.choices import Stage
 from exchange.services import join_request, proposal_start
+from funding.services import project_update_post
 from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
 from members.services.groups import thread_start
@@ -25,6 +26,7 @@ from tests.factories.applications import ApplicationFactory, RoundFactory, route
 from tests.factories.decisions import decided
 from tests.factories.events import happening_now, registered
 from tests.factories.exchange import CallFactory, IdeaFactory
+from tests.factories.funding import CallVoteFactory, opened, published_and_announced, shortlisted
 from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
 from tests.factories.selection import assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
@@ -116,6 +118,19 @@ def world(db):
     join = join_request(idea=idea, member=MemberFactory(), message="", by=users["admin"])
     own_idea = IdeaFactory(call=CallFactory(stage=Stage.PROPOSALS), lead=member)
     proposal = proposal_start(idea=own_idea, member=member, by=users["member"])
+    # Q Exchange's member vote (issue 20): a call whose vote is open (the member is
+    # eligible), and one whose results are published, funding the member's team.
+    voting = CallVoteFactory()
+    on_ballot = shortlisted(voting.call, panel_rank=1)
+    opened(voting)
+    published = CallVoteFactory()
+    shortlisted(published.call, panel_rank=1, team=[member])
+    funded = published_and_announced(opened(published), by=users["programme"])
+    update = project_update_post(
+        project=funded[0], member=member, values={"title": "Q1", "body": "Started."}, by=users["member"]
+    )
+    update.image.name = default_storage.save("funding/updates/world.png", ContentFile(b"\x89PNG"))
+    update.save(update_fields=["image"])
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -183,5 +198,16 @@ def world(db):
         "exchange:join_decide": join.pk,
         "exchange:proposal": proposal.pk,
         "exchange:proposal_check": proposal.pk,
+        "funding": voting.call_id,
+        **dict.fromkeys(
+            [f"funding:{name}" for name in ("results", "ballot_file", "programme_publish", "programme_funding")],
+            published.call_id,
+        ),
+        **dict.fromkeys(["funding:programme_confirm", "funding:programme_announce"], published.call_id),
+        "funding:shortlisted": on_ballot.pk,
+        **dict.fromkeys(
+            ["funding:project", "funding:update_post", "funding:report", "funding:programme_schedule"], funded[0].pk
+        ),
+        **dict.fromkeys(["funding:update_comment", "funding:update_image"], update.pk),
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)
