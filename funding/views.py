@@ -51,6 +51,8 @@ class BallotView(MemberMixin, TemplateView):
             ballot=ballot,
             taking_votes=call_vote.is_taking_votes(),
             voted_lines=[line for line in ballot.lines if line.voted],
+            # One reverse for the page, not one a proposal: the path with the id appended.
+            shortlisted_url=reverse("funding:shortlisted", kwargs={"pk": 0})[: -len("0/")],
             **kwargs,
         )
 
