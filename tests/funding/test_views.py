@@ -259,3 +259,13 @@ def test_the_projects_at_a_glance_cost_the_same_queries_at_any_size(client, djan
     assert response.content.decode().count('data-status="on_track"') == size
     with django_assert_num_queries(14):
         client.get(reverse("funding:programme_insight", kwargs={"pk": call_vote.call_id}))
+
+
+def test_the_call_page_links_to_the_ballot_while_the_vote_is_open(client, vote_of_ten):
+    member = MemberFactory()
+    client.force_login(member.user)
+    call_page = reverse("exchange:call", kwargs={"pk": vote_of_ten.call_id})
+    ballot = reverse("funding:ballot", kwargs={"pk": vote_of_ten.call_id})
+    assert ballot not in client.get(call_page).content.decode()
+    opened(vote_of_ten)
+    assert f'href="{ballot}"' in client.get(call_page).content.decode()
