@@ -87,7 +87,7 @@ class FundingForm(forms.Form):
 class AnnounceForm(forms.Form):
     starts_on = forms.DateField(
         label=_("Projects start on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("Enter the start date."), "invalid": _("Enter a real date.")},
     )
     months = forms.IntegerField(
@@ -109,12 +109,12 @@ class AnnounceForm(forms.Form):
 class ScheduleForm(forms.Form):
     starts_on = forms.DateField(
         label=_("Starts"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("Enter the start date."), "invalid": _("Enter a real date.")},
     )
     ends_on = forms.DateField(
         label=_("Ends"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("Enter the end date."), "invalid": _("Enter a real date.")},
     )
     every_months = forms.IntegerField(
