@@ -107,7 +107,6 @@ def test_a_member_votes_within_the_limits_then_the_funded_team_reports_back(page
 
     # The team's lead posts an update; Dana comments, on her phone.
     sign_in(page, lead.user.email)
-    page.goto(page.url if "/projects/" in page.url else "/")
     project_url = f"/exchange/projects/{call.proposals.get(title='Digital idea 1').project.pk}/"
     page.goto(project_url)
     page.get_by_role("link", name="Post an update").click()
