@@ -105,7 +105,7 @@ def ballot_for(*, call_vote: CallVote, member: MemberProfile | None) -> Ballot:
 def turnout(*, call_vote: CallVote) -> dict:
     """Eligible voters, those who have placed at least one vote, and votes placed."""
     figures = Voter.objects.filter(call_vote=call_vote).aggregate(
-        eligible=Count("pk"), voted=Count("pk", filter=Q(votes__isnull=False), distinct=True)
+        eligible=Count("pk", distinct=True), voted=Count("pk", filter=Q(votes__isnull=False), distinct=True)
     )
     votes = Vote.objects.filter(voter__call_vote=call_vote).count()
     eligible = figures["eligible"]
