@@ -85,6 +85,11 @@ def test_a_member_votes_within_the_limits_then_the_funded_team_reports_back(page
     other_tab.close()
     assert Vote.objects.filter(voter__member=dana).count() == 6
 
+    # The room's screen shows turnout, live, and no totals while they are hidden.
+    page.goto(f"/exchange/vote/{call.pk}/room/")
+    expect(page.locator('[data-field="voted"]')).to_have_text("1")
+    expect(page.get_by_text("Totals stay hidden until the vote closes.")).to_be_visible()
+
     # The vote closes and is counted; the programme team publishes, decides and announces.
     votes_open_and_close_due(now=call_vote.closes_at + timedelta(minutes=1))
     staff = programme_team(email="programme.vote@example.org")
