@@ -1,4 +1,3 @@
-
 """The member vote on a phone, its limits told to the voter, two tabs, the results
 published by the programme team, a funded project's page, an update and a comment."""
 
