@@ -12,7 +12,7 @@ from funding import services
 from funding.models import CallVote, ProjectUpdate, UpdateComment, Vote
 from q_portal.roles import Role
 from tests.factories import UserFactory, with_totp
-from tests.factories.funding import CallVoteFactory, opened, shortlisted
+from tests.factories.funding import CallVoteFactory, opened, published_and_announced, shortlisted
 from tests.factories.members import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +269,27 @@ def test_the_call_page_links_to_the_ballot_while_the_vote_is_open(client, vote_o
     assert ballot not in client.get(call_page).content.decode()
     opened(vote_of_ten)
     assert f'href="{ballot}"' in client.get(call_page).content.decode()
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_the_results_and_a_project_page_cost_the_same_queries_at_any_size(client, django_assert_num_queries, size):
+    call_vote = CallVoteFactory()
+    for rank in range(1, size + 1):
+        shortlisted(call_vote.call, panel_rank=rank)
+    opened(call_vote)
+    programme = UserFactory(roles=[Role.PROGRAMME_TEAM])
+    project = published_and_announced(call_vote, by=programme)[0]
+    lead = project.proposal.lead
+    for number in range(size):
+        update = services.project_update_post(
+            project=project, member=lead, values={"title": f"Update {number}", "body": "News."}, by=lead.user
+        )
+        services.update_comment_add(update=update, member=lead, body="A comment", by=lead.user)
+    member = MemberFactory()
+    client.force_login(member.user)
+    with django_assert_num_queries(10):
+        page = client.get(reverse("funding:results", kwargs={"pk": call_vote.call_id})).content.decode()
+    assert page.count("project page") == size
+    with django_assert_num_queries(12):
+        page = client.get(project.get_absolute_url()).content.decode()
+    assert page.count("data-comment") == size
