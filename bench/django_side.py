@@ -147,6 +147,13 @@ def prepare() -> dict:
             ("Exchange: a call's ideas, searched", f"{ideas}?q=discharge+letters", "member", members[0].user),
         ]
     pages += _community_pages(members[0].user)
+    # The member vote's ballot with 100 shortlisted proposals (issue 20).
+    from bench.funding_side import ballot_page
+
+    ballot, voter = ballot_page(
+        list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:101])
+    )
+    pages.append(("Member vote: ballot, 100 shortlisted proposals", ballot, "member", voter))
     result = []
     for name, path, role, user in pages:
         status, queries = _queries(user, path)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("events/", include("events.urls")),
     path("exchange/", include("exchange.urls")),
+    path("exchange/", include("funding.urls")),
     path("programme/rounds/", include("applications.urls_programme")),
     path("programme/waves/", include("applications.urls_waves")),
     path("", include("selection.urls")),

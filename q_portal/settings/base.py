@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "selection",
     "events",
     "exchange",
+    "funding",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
     "members-onboarding": {"task": "members.send_onboarding", "schedule": crontab(minute=30, hour=9)},
     # Q Exchange: yesterday's digest to members who chose one email a day.
     "exchange-send-digests": {"task": "exchange.send_digests", "schedule": crontab(minute=0, hour=7)},
+    # The member vote: open (eligibility snapshot) and close (then count) votes on time.
+    "funding-open-and-close-votes": {"task": "funding.open_and_close_votes", "schedule": 60.0},
+    # Funded projects: reminders before an update is due, and to the programme team when late.
+    "funding-project-reminders": {"task": "funding.project_reminders", "schedule": crontab(minute=15, hour=8)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------
@@ -405,3 +410,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Q Exchange's member vote (funding/) -------------------------------------------
+
+# Which proposals a member reviewed on the shortlisting panel: a dotted path to
+# `f(*, member, call) -> proposal ids`. A call may bar panel reviewers from voting for
+# what they reviewed (by default they may); until the panel's models provide this
+# function, no one counts as a reviewer.
+FUNDING_PANEL_REVIEWS = ""
+# A voter's record loses the member this many months after the vote closes (the
+# anonymous token and votes stay, so the published totals can be checked).
+RETENTION_VOTE_MONTHS = env.int("RETENTION_VOTE_MONTHS", default=12)

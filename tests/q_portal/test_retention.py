@@ -289,6 +289,18 @@ def event_feedback_case():
     return lambda: Feedback.objects.filter(pk=feedback.pk, went_well="", improve="", rating=4).exists()
 
 
+def voter_case():
+    from funding.models import CallVote, Voter
+    from tests.factories.funding import CallVoteFactory, opened, shortlisted
+
+    call_vote = CallVoteFactory()
+    shortlisted(call_vote.call, panel_rank=1)
+    member = MemberFactory()
+    opened(call_vote)
+    CallVote.objects.filter(pk=call_vote.pk).update(status="closed", closed_at=EVENT)
+    return lambda: not Voter.objects.filter(call_vote=call_vote, member=member).exists()
+
+
 def cleared(model, lookup, **empty):
     def case():
         application = reviewed_and_anonymised()
@@ -322,6 +334,7 @@ CASES = {
     "selection.ReviewerAgreement": reviewer_agreement_case,
     "members.PostReport": post_report_case,
     "events.Feedback": event_feedback_case,
+    "funding.Voter": voter_case,
     "selection.Conflict": cleared(Conflict, "application", reason="Removed when the application was anonymised."),
 }
 

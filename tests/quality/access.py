@@ -355,6 +355,33 @@ POLICY = {
             "programme_moderation_request",
         ]
     },
+    # Q Exchange's member vote and funded projects (issue 20): the world's member is
+    # eligible in an open vote, and on the team of a funded project in a call whose
+    # results are published.
+    "funding:ballot": MEMBER_ONLY,
+    "funding:cast": {**MEMBER_ONLY, "member": POST_ONLY},
+    "funding:update_comment": MEMBER_ONLY,
+    "funding:update_post": MEMBER_ONLY,
+    "funding:shortlisted": {**MEMBERS, "programme_without_mfa": FORBIDDEN},
+    **{
+        f"funding:{name}": SIGNED_IN
+        for name in ["results", "ballot_file", "room", "room_json", "project", "report", "update_image"]
+    },
+    **{
+        f"funding:{name}": PROGRAMME
+        for name in [
+            "programme_vote",
+            "programme_funding",
+            "programme_announce",
+            "programme_insight",
+            "programme_projects",
+            "programme_schedule",
+        ]
+    },
+    **{
+        f"funding:{name}": {**PROGRAMME, "programme": POST_ONLY, "admin": POST_ONLY}
+        for name in ["programme_publish", "programme_confirm"]
+    },
 }
 
 

@@ -13,6 +13,7 @@ from events.models import EventPledge
 from exchange.choices import Stage
 from exchange.models import Assessor, PanelAssignment
 from exchange.services import join_request, proposal_start
+from funding.services import project_update_post
 from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
 from members.services.groups import thread_start
@@ -26,6 +27,7 @@ from tests.factories.applications import ApplicationFactory, RoundFactory, route
 from tests.factories.decisions import decided
 from tests.factories.events import happening_now, registered
 from tests.factories.exchange import CallFactory, IdeaFactory, submitted_proposal
+from tests.factories.funding import CallVoteFactory, opened, published_and_announced, shortlisted
 from tests.factories.members import CommunityFactory, MemberFactory, onboarding_steps
 from tests.factories.selection import agreement_accepted, assign, closed_round, review_round, submitted_application
 from tests.factories.waves import WaveFactory
@@ -123,6 +125,19 @@ def world(db):
     panel_proposal = submitted_proposal(IdeaFactory(call=panel_call))
     panel_assessor = Assessor.objects.create(call=panel_call, member=member, status="recruited")
     panel_assignment = PanelAssignment.objects.create(proposal=panel_proposal, assessor=panel_assessor)
+    # Q Exchange's member vote (issue 20): a call whose vote is open (the member is
+    # eligible), and one whose results are published, funding the member's team.
+    voting = CallVoteFactory()
+    on_ballot = shortlisted(voting.call, panel_rank=1)
+    opened(voting)
+    published = CallVoteFactory()
+    shortlisted(published.call, panel_rank=1, team=[member])
+    funded = published_and_announced(opened(published), by=users["programme"])
+    update = project_update_post(
+        project=funded[0], member=member, values={"title": "Q1", "body": "Started."}, by=users["member"]
+    )
+    update.image.name = default_storage.save("funding/updates/world.png", ContentFile(b"\x89PNG"))
+    update.save(update_fields=["image"])
     clients = {"visitor": Client()}
     for role, user in users.items():
         clients[role] = Client()
@@ -205,5 +220,16 @@ def world(db):
             panel_call.pk,
         ),
         **dict.fromkeys(["exchange:programme_moderation_request", "exchange:programme_feedback"], panel_proposal.pk),
+        "funding": voting.call_id,
+        **dict.fromkeys(
+            [f"funding:{name}" for name in ("results", "ballot_file", "programme_publish", "programme_funding")],
+            published.call_id,
+        ),
+        **dict.fromkeys(["funding:programme_confirm", "funding:programme_announce"], published.call_id),
+        "funding:shortlisted": on_ballot.pk,
+        **dict.fromkeys(
+            ["funding:project", "funding:update_post", "funding:report", "funding:programme_schedule"], funded[0].pk
+        ),
+        **dict.fromkeys(["funding:update_comment", "funding:update_image"], update.pk),
     }
     return World(clients=clients, kwargs=kwargs, pk_for=pk_for)

@@ -36,6 +36,7 @@ PRODUCT_FORM_MODULES = [
     "equality.forms",
     "events.forms",
     "exchange.forms",
+    "funding.forms",
 ]
 # The URLs whose pages are crawled for forms (and allauth's sign-up, whose form
 # is the product's).
@@ -50,6 +51,7 @@ PRODUCT_URLS = (
     "equality:",
     "events:",
     "exchange:",
+    "funding:",
 )
 # Forms a view builds from the POST alone (the page renders its buttons by hand):
 # covered when the crawl posts bad input to the URL named here.
@@ -59,6 +61,7 @@ POSTED_TO = {
     "applications.forms.waves.WaveActionForm": "waves:action",
     "selection.forms.programme.CapacityForm": "selection:capacity",
     "selection.forms.board.ApplyDecisionsForm": "selection:decision_room",
+    "funding.forms.CastForm": "funding:cast",
 }
 # Forms the crawl cannot reach in the world, each with where its bad input is
 # tested instead. A form in none of these fails the check.
