@@ -1,19 +1,14 @@
 """Who may see and do what in the vote and the funded projects. Pure predicates;
 views, templates and services call the same ones.
 
-Panel reviewers: whether a member reviewed a proposal on the shortlisting panel
-is answered by the function named in the setting `FUNDING_PANEL_REVIEWS` (a dotted
-path to `f(*, member, call) -> iterable of proposal ids`), so this app does not
-depend on how the panel's work is stored. Until it is set, no one counts as a
-reviewer, which matches the default rule (reviewers may vote)."""
+A panel reviewer is a member who submitted an assessment of the proposal on the
+call's shortlisting panel (exchange's member panel)."""
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
-from django.utils.module_loading import import_string
 
-from exchange.choices import JoinStatus, ProposalStatus
-from exchange.models import Call, Proposal, TeamMembership
+from exchange.choices import AssessmentStatus, JoinStatus, ProposalStatus
+from exchange.models import Call, PanelAssignment, Proposal, TeamMembership
 from exchange.permissions import can_see_as_programme_team, can_take_part
 from members.models import MemberProfile
 from members.permissions import profile_of
@@ -22,10 +17,13 @@ from .models import CallVote, Project, ProjectUpdate
 
 
 def panel_reviewed_proposal_ids(*, member: MemberProfile, call: Call) -> set[int]:
-    path = getattr(settings, "FUNDING_PANEL_REVIEWS", "")
-    if not path:
-        return set()
-    return set(import_string(path)(member=member, call=call))
+    """The proposals of this call the member assessed on its shortlisting panel."""
+    assessed = PanelAssignment.objects.filter(
+        assessor__member=member,
+        assessor__call=call,
+        assessment__status=AssessmentStatus.SUBMITTED,
+    )
+    return set(assessed.values_list("proposal_id", flat=True).order_by())
 
 
 def own_team_idea_ids(*, member: MemberProfile, call: Call) -> set[int]:

@@ -413,11 +413,6 @@ LOGGING = {
 
 # --- Q Exchange's member vote (funding/) -------------------------------------------
 
-# Which proposals a member reviewed on the shortlisting panel: a dotted path to
-# `f(*, member, call) -> proposal ids`. A call may bar panel reviewers from voting for
-# what they reviewed (by default they may); until the panel's models provide this
-# function, no one counts as a reviewer.
-FUNDING_PANEL_REVIEWS = ""
 # A voter's record loses the member this many months after the vote closes (the
 # anonymous token and votes stay, so the published totals can be checked).
 RETENTION_VOTE_MONTHS = env.int("RETENTION_VOTE_MONTHS", default=12)

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from exchange.choices import JoinStatus
-from exchange.models import TeamMembership
+from exchange.choices import AssessmentStatus, AssessorStatus, JoinStatus
+from exchange.models import Assessment, Assessor, PanelAssignment, TeamMembership
 from funding import services
 from funding.choices import TieBreak, VoteStatus
 from funding.models import Award, CallVote, Project, ProjectUpdate, Vote, VoteCount, Voter
@@ -106,15 +106,18 @@ def test_a_member_cannot_vote_for_their_own_teams_proposal_unless_the_call_allow
     assert Vote.objects.filter(proposal=own).count() == 1
 
 
-def reviewed_everything(*, member, call):
-    return call.proposals.values_list("pk", flat=True)
+def assessed_on_panel(member, *proposals):
+    assessor = Assessor.objects.create(call=proposals[0].call, member=member, status=AssessorStatus.RECRUITED)
+    for proposal in proposals:
+        assignment = PanelAssignment.objects.create(proposal=proposal, assessor=assessor)
+        Assessment.objects.create(assignment=assignment, status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now())
 
 
-def test_panel_reviewers_may_vote_unless_the_call_says_otherwise(vote, settings):
-    settings.FUNDING_PANEL_REVIEWS = "tests.funding.test_services.reviewed_everything"
+def test_panel_reviewers_may_vote_unless_the_call_says_otherwise(vote):
     reviewer = MemberFactory()
     opened(vote)
     first, second = proposals_in(vote, "Digital")[:2]
+    assessed_on_panel(reviewer, first, second)
     place(vote, reviewer, first)
 
     CallVote.objects.filter(pk=vote.pk).update(panel_reviewers_may_vote=False)
