@@ -14,7 +14,18 @@ from django.utils import timezone
 
 from q_portal.personal_data import Section, register
 
-from .models import Comment, ExchangePreference, Idea, IdeaRevision, Proposal, ProposalAnswer, Support, TeamMembership
+from .models import (
+    Assessor,
+    Comment,
+    ExchangePreference,
+    Idea,
+    IdeaRevision,
+    PanelAssignment,
+    Proposal,
+    ProposalAnswer,
+    Support,
+    TeamMembership,
+)
 
 
 def _when(value):
@@ -22,7 +33,7 @@ def _when(value):
 
 
 def exchange_personal_data(user) -> dict:
-    """Seven queries, however much is held."""
+    """Nine queries, however much is held."""
     member = {"member__user": user}
     lead = {"lead__user": user}
     return {
@@ -78,6 +89,28 @@ def exchange_personal_data(user) -> dict:
             for proposal in Proposal.objects.filter(**lead)
             .select_related("call")
             .prefetch_related(Prefetch("answers", queryset=ProposalAnswer.objects.select_related("question")))
+        ],
+        "shortlisting_panels": [
+            {
+                "call": assessor.call.title,
+                "status": assessor.get_status_display(),
+                "what_you_would_bring": assessor.statement,
+                "put_forward_at": _when(assessor.created_at),
+                "assessments": [
+                    {
+                        "proposal": assignment.proposal.title,
+                        "scores": getattr(assignment, "assessment", None) and assignment.assessment.scores,
+                        "note": getattr(assignment, "assessment", None) and assignment.assessment.note,
+                    }
+                    for assignment in assessor.assignments.all()
+                ],
+            }
+            for assessor in Assessor.objects.filter(**member)
+            .select_related("call")
+            .prefetch_related(
+                Prefetch("assignments", queryset=PanelAssignment.objects.select_related("proposal", "assessment"))
+            )
+            .order_by("created_at", "pk")
         ],
         "emails_about_your_ideas": next(
             (

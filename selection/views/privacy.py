@@ -83,6 +83,7 @@ SECTIONS = {
     "groups": gettext_lazy("Communities and special interest groups"),
     "events": gettext_lazy("Events"),
     "exchange": gettext_lazy("Q Exchange"),
+    "funding": gettext_lazy("Q Exchange: member votes and funded projects"),
     "equality_monitoring": gettext_lazy("Equality monitoring (seen only by you)"),
     "update_registrations": gettext_lazy("Registrations for updates"),
     "emails_sent_to_you": gettext_lazy("Emails sent"),

@@ -110,7 +110,9 @@ def assessed_on_panel(member, *proposals):
     assessor = Assessor.objects.create(call=proposals[0].call, member=member, status=AssessorStatus.RECRUITED)
     for proposal in proposals:
         assignment = PanelAssignment.objects.create(proposal=proposal, assessor=assessor)
-        Assessment.objects.create(assignment=assignment, status=AssessmentStatus.SUBMITTED, submitted_at=timezone.now())
+        Assessment.objects.create(
+            assignment=assignment, status=AssessmentStatus.SUBMITTED, weighted_total=3.0, submitted_at=timezone.now()
+        )
 
 
 def test_panel_reviewers_may_vote_unless_the_call_says_otherwise(vote):

@@ -205,3 +205,53 @@ def test_erasing_someone_with_a_place_at_a_full_event_offers_it_to_the_next_wait
     person_erase(subject=data_subject_for(user=erased.user), reason="Request", by=team_member())
 
     assert Registration.objects.get(user=waiting.user).status == RegistrationStatus.OFFERED
+
+
+def test_votes_panel_assessments_and_project_posts_are_in_the_export_and_erasure_anonymises_the_votes():
+    from exchange.choices import AssessmentStatus, AssessorStatus
+    from exchange.models import Assessment, Assessor, PanelAssignment
+    from funding.models import ProjectUpdate, UpdateComment, Vote, Voter
+    from funding.services import vote_place
+    from tests.factories.funding import CallVoteFactory, opened, published_and_announced, shortlisted
+
+    member = MemberFactory(full_name="Petra Person")
+    voting = CallVoteFactory()
+    on_ballot = shortlisted(voting.call, panel_rank=1, title="Olive's shortlisted proposal")
+    opened(voting)
+    vote_place(call_vote=voting, member=member, proposal=on_ballot, by=member.user)
+    assessor = Assessor.objects.create(
+        call=on_ballot.call, member=member, status=AssessorStatus.RECRUITED, statement="Petra's panel statement"
+    )
+    Assessment.objects.create(
+        assignment=PanelAssignment.objects.create(proposal=on_ballot, assessor=assessor),
+        scores={"a": 3},
+        note="Petra's panel note",
+        status=AssessmentStatus.SUBMITTED,
+        weighted_total=3.0,
+        submitted_at=timezone.now(),
+    )
+    published = CallVoteFactory()
+    shortlisted(published.call, panel_rank=1, team=[member])
+    [project] = published_and_announced(opened(published), by=team_member())
+    update = ProjectUpdate.objects.create(project=project, author=member, title="Petra's update", body="b")
+    UpdateComment.objects.create(update=update, author=member, body="Petra's comment on an update")
+
+    export = personal_data_of(subject=data_subject_for(user=member.user), own=True)
+
+    funding, exchange = export["funding"], export["exchange"]
+    [ballot] = [v for v in funding["member_votes"] if v["your_votes"]]
+    assert [v["proposal"] for v in ballot["your_votes"]] == ["Olive's shortlisted proposal"]
+    assert [u["title"] for u in funding["project_updates"]] == ["Petra's update"]
+    assert [c["comment"] for c in funding["comments_on_project_updates"]] == ["Petra's comment on an update"]
+    [panel] = exchange["shortlisting_panels"]
+    assert panel["what_you_would_bring"] == "Petra's panel statement"
+    assert panel["assessments"] == [
+        {"proposal": "Olive's shortlisted proposal", "scores": {"a": 3}, "note": "Petra's panel note"}
+    ]
+
+    counts = person_erase(subject=data_subject_for(user=member.user), reason="Request DP-8", by=team_member())
+
+    assert counts["votes_made_anonymous"] == 1
+    assert Vote.objects.filter(proposal=on_ballot).count() == 1  # still counted
+    assert not Voter.objects.filter(member_id=member.pk).exists()
+    assert ProjectUpdate.objects.get(pk=update.pk).author is None
