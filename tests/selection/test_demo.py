@@ -115,3 +115,28 @@ def test_demo_emails_were_created_before_they_were_sent(settings):
 
     assert OutboundEmail.objects.filter(sent_at__isnull=False).exists()
     assert not OutboundEmail.objects.filter(sent_at__lt=F("created_at")).exists()
+
+
+def test_the_demo_has_a_round_in_review_with_work_left_for_each_reviewer(settings):
+    from django.core.management import call_command
+
+    from selection.demo_review import ROUND_NAME
+    from selection.selectors.dashboard import morning_view
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    round = Round.objects.get(name=ROUND_NAME)
+    states = dict(
+        Assignment.objects.filter(round=round, reviewer__email="reviewer@example.org")
+        .values_list("review__status")
+        .annotate(count=Count("pk"))
+    )
+    work = next(work for work in morning_view().rounds if work.round == round)
+
+    assert round.status == RoundStatus.IN_REVIEW
+    assert round.applications.count() == 10
+    assert states[ReviewStatus.SUBMITTED] == 2 and states[ReviewStatus.DRAFT] == 1 and states[None] > 0
+    assert 0 < work.reviews_done < work.reviews_due
+    assert work.review_due_on is not None and work.overdue_reviewers == 0
