@@ -133,3 +133,25 @@ def test_a_page_that_already_says_error_is_not_said_twice(client):
 
     assert title_of(response).startswith("Error: ")
     assert "Error: Error:" not in title_of(response)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "heading"),
+    [
+        ("account_change_password", "Change your password"),
+        ("account_reauthenticate", "Confirm it is you"),
+        ("mfa_index", "Two-factor authentication"),
+    ],
+)
+def test_signed_in_account_pages_speak_plainly(client, url_name, heading):
+    user = UserFactory()
+    # Signed in through the form, so allauth knows it was just now (setting up
+    # MFA asks for that).
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    response = client.get(reverse(url_name))
+
+    assert heading_of(response) == heading
+    page = response.content.decode()
+    for allauth_wording in ("Deactivate", "Activate Authenticator", "Change Password", "Confirm Access"):
+        assert allauth_wording not in page
