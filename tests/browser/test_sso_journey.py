@@ -212,7 +212,7 @@ def test_provider_account_carrying_someone_elses_email_cannot_take_over_their_ac
 
     start_sso(page)
     sign_in_at_provider(page, "mallory")
-    expect(page.get_by_role("heading", name=re.compile("Verify your email address", re.I))).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     page.goto("/apply/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
