@@ -111,7 +111,7 @@ SUBMITTED = {
         3: ((4, 4, 4), Recommendation.ACCEPT),
     },
 }
-DRAFT = ("reviewer@example.org", 4, (3, None, None))
+DRAFT = ("reviewer@example.org", 5, (3, None, None))
 
 
 @transaction.atomic
