@@ -7,9 +7,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import Organisation, OrganisationKind, Region, User
+from members.models import Organisation, Region, User
 
 from .choices import ApplicationStatus, Phase, RoleCategory, RoundStatus, RouteKind
+from .demo_people import PILOT_APPLICANTS, answers_of, email_of
 from .models import Application, Criterion, CriterionResponse, ImprovementCourse, Round, RoundCriterion, Route
 
 CRITERIA = [
@@ -121,7 +122,9 @@ def seed_recruitment() -> None:
         opens_at=now - timedelta(days=150),
         closes_at=now - timedelta(days=100),
         status=RoundStatus.CLOSED,
-        capacity=60,
+        # As many places as the panel could offer well; the rest of the strong
+        # applicants wait on the list for a place someone declines.
+        capacity=8,
         routes=[
             routes[RouteKind.PATIENT_CARER],
             routes[RouteKind.COURSE_ALUMNI],
@@ -141,7 +144,7 @@ def seed_recruitment() -> None:
         description="Open to everyone in the UK working to improve health and care, and to people nominated "
         "by our regional partners.",
     )
-    _pilot_applications(pilot, routes[RouteKind.COURSE_ALUMNI], courses[0])
+    _pilot_applications(pilot, routes)
     _applicant_draft(wider, routes[RouteKind.OPEN])
 
 
@@ -153,36 +156,38 @@ def _round(*, name, criteria, routes, **values) -> Round:
     return round
 
 
-ANSWER = (
-    "I co-led a multidisciplinary project with patients and pharmacists to reduce missed doses of "
-    "time-critical medicines on our wards. We used plan-do-study-act cycles, run charts and weekly "
-    "huddles, and shared what we learnt with two neighbouring trusts."
-)
-
-
-def _pilot_applications(pilot: Round, route: Route, course: ImprovementCourse) -> None:
-    regions = list(Region.objects.order_by("pk"))
-    organisations = list(Organisation.objects.exclude(kind=OrganisationKind.AHSN).order_by("pk"))
-    roles = list(RoleCategory.values)
-    for number in range(1, 13):
-        email = f"pilot.applicant{number}@example.org"
+def _pilot_applications(pilot: Round, routes: dict[str, Route]) -> None:
+    """The pilot's applicants (`demo_people`), each on their own route with their
+    own answers, submitted over the round's last weeks."""
+    regions = {region.name: region for region in Region.objects.all()}
+    organisations = {organisation.name: organisation for organisation in Organisation.objects.all()}
+    courses = {course.name: course for course in ImprovementCourse.objects.all()}
+    criteria = list(pilot.criteria.all())
+    for number, person in enumerate(PILOT_APPLICANTS):
+        email = email_of(person)
         user = User.objects.filter(email=email).first() or User.objects.create_user(
-            email=email, password=None, display_name=f"Pilot Applicant {number}"
+            email=email, password=None, display_name=person.name
         )
         if Application.objects.filter(applicant=user, round=pilot).exists():
             continue
-        submitted_at = pilot.closes_at - timedelta(days=number)
+        # Spread over the last five weeks, most in the final days, as real rounds fill.
+        submitted_at = pilot.closes_at - timedelta(days=(number * 7) % 36, hours=(number * 5) % 11 + 1)
+        organisation = organisations.get(person.organisation)
         application = Application.objects.create(
             applicant=user,
             round=pilot,
-            full_name=user.display_name,
-            job_title="Improvement lead",
-            role_category=roles[number % len(roles)],
-            organisation=organisations[number % len(organisations)],
-            region=regions[number % len(regions)],
-            route=route,
-            route_course=course,
-            route_evidence="I completed the course and now lead improvement work in my organisation.",
+            full_name=person.name,
+            job_title=person.job_title,
+            role_category=person.role,
+            organisation=organisation,
+            organisation_other="" if organisation else person.organisation,
+            region=regions.get(person.region),
+            route=routes[person.route],
+            route_course=courses.get(person.route_detail) if person.route == RouteKind.COURSE_ALUMNI else None,
+            route_organisation=(
+                organisations.get(person.route_detail) if person.route == RouteKind.NATIONAL_ORGANISATION else None
+            ),
+            route_evidence=person.evidence,
             declares_true=True,
             consents_to_processing=True,
         )
@@ -191,9 +196,10 @@ def _pilot_applications(pilot: Round, route: Route, course: ImprovementCourse) -
         application.submitted_at = application.first_submitted_at = submitted_at
         application.reference = f"Q-{submitted_at:%Y}-{application.pk:05d}"
         application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference"])
+        answers = answers_of(person)
         CriterionResponse.objects.bulk_create(
-            CriterionResponse(application=application, criterion=criterion, text=ANSWER)
-            for criterion in pilot.criteria.all()
+            CriterionResponse(application=application, criterion=criterion, text=answers[criterion.letter])
+            for criterion in criteria
         )
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from members.models import Organisation, Region, User
 
 from .choices import ApplicationStatus, RoleCategory
-from .demo import ANSWER
+from .demo_people import NOMINEE_ANSWERS
 from .models import Application, CriterionResponse, Nomination, NominationQuota, NominationStatus, Round, Route
 from .services.nominations import nominator_grant
 
@@ -103,7 +103,9 @@ def seed_nominations() -> None:
                 )
                 if application_status == ApplicationStatus.SUBMITTED:
                     CriterionResponse.objects.bulk_create(
-                        CriterionResponse(application=application, criterion=criterion, text=ANSWER)
+                        CriterionResponse(
+                            application=application, criterion=criterion, text=NOMINEE_ANSWERS[criterion.letter]
+                        )
                         for criterion in round.criteria.all()
                     )
                     application.status = ApplicationStatus.SUBMITTED

@@ -103,9 +103,17 @@ def _sent_wave(round: Round, team: User) -> None:
     # sending them, and is not running while the demo is loaded).
     started = round.opens_at + timedelta(hours=1)
     OutboundEmail.objects.filter(batch=wave.batch, status=Status.QUEUED).update(
-        status=Status.SENT, attempts=1, claimed_at=started, sent_at=started
+        status=Status.SENT,
+        attempts=1,
+        created_at=started - timedelta(minutes=5),
+        next_attempt_at=started,
+        claimed_at=started,
+        sent_at=started,
     )
     services.wave_finish_if_done(wave_id=wave.pk)
     Wave.objects.filter(pk=wave.pk).update(
-        started_at=started, finished_at=started + timedelta(minutes=1), scheduled_for=started
+        created_at=started - timedelta(days=2),
+        started_at=started,
+        finished_at=started + timedelta(minutes=1),
+        scheduled_for=started,
     )

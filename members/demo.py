@@ -160,6 +160,32 @@ DEMO_PLEDGES = [
     ("I will review improvement project plans for members in my region.", "mentoring"),
 ]
 DEMO_MEMBER_COUNT = 30
+BIOS = [
+    "{title} working on {first} and {second}. Happy to share what has worked for us, and keen to learn from "
+    "other regions.",
+    "{title}. I got into improvement after a near miss on my ward and have not looked back. Currently: {first}; "
+    "next: {second}.",
+    "I'm a {title_lower} with a soft spot for measurement. Ask me about {first}, or about the time our run chart "
+    "told us our best idea was not working.",
+    "{title}, part-time, and a carer the rest of the week. Interested in {first} and how we make improvement "
+    "work for people with less time.",
+    "{title}. Ten years in the NHS, two in improvement. I help teams get started on {first} and I'm learning "
+    "about {second}.",
+    "{title}. Most of my work is about {first}: small tests, honest data, and bringing patients into the room.",
+]
+SKILLS = [
+    "Facilitation, coaching teams through PDSA cycles, building measurement plans.",
+    "Statistical process control, data visualisation, teaching measurement to clinical teams.",
+    "Co-design with patients and carers, running workshops, writing plain-English summaries.",
+    "Project leadership, stakeholder mapping, getting busy people into one room.",
+    "Human factors, simulation training, incident review.",
+]
+METHODS = [
+    "Model for improvement, run charts, experience-based co-design.",
+    "Lean, value-stream mapping, SPC charts.",
+    "Appreciative inquiry, learning from excellence, driver diagrams.",
+    "Realist evaluation, interviews, process mapping.",
+]
 
 
 @transaction.atomic
@@ -168,7 +194,9 @@ def seed_members() -> None:
     full profile, and DEMO_MEMBER_COUNT members across the regions with profiles,
     pledges and communities. Idempotent: services that do nothing the second time."""
     import random
-    from datetime import date
+    from datetime import timedelta
+
+    from django.utils import timezone
 
     from .choices import MemberSource
     from .models import Community, GrowthTarget, Interest
@@ -196,8 +224,13 @@ def seed_members() -> None:
             name=name, description=description, by=programme
         )
         communities.append(community)
+    # The founding year ends as the pilot opens (applications.demo: 150 days ago):
+    # the founding cohort joined a year before that, at the launch, and others at
+    # the regional welcome events of the months after; the aim is 5,000 members
+    # about four years after the launch.
+    launch = timezone.localdate() - timedelta(days=150 + 365)
     if not GrowthTarget.objects.exists():
-        GrowthTarget.objects.create(members=5000, by_date=date(2020, 3, 31))
+        GrowthTarget.objects.create(members=5000, by_date=launch + timedelta(days=4 * 365))
 
     regions = list(Region.objects.order_by("nation", "name"))
     organisations = list(Organisation.objects.order_by("name"))
@@ -217,8 +250,8 @@ def seed_members() -> None:
         member = member_create(
             user=user,
             by=programme,
-            cohort_name="Founding cohort" if founding else "First wave, 2017",
-            joined_on=date(2016, 3, 1) if founding else date(2017, 1 + index % 12, 1),
+            cohort_name="Founding cohort" if founding else "Regional welcome events",
+            joined_on=launch if founding else launch + timedelta(days=30 * (1 + index % 11)),
             job_title=title,
             role_category=role,
             organisation=organisation,
@@ -233,12 +266,11 @@ def seed_members() -> None:
             member=member,
             by=user,
             interests=chosen,
-            bio=(
-                f"{title} working on {chosen[0].name.lower()} and {chosen[1].name.lower()}. "
-                "Happy to share what has worked for us, and keen to learn from other regions."
+            bio=BIOS[index % len(BIOS)].format(
+                title=title, title_lower=title.lower(), first=chosen[0].name.lower(), second=chosen[1].name.lower()
             ),
-            skills="Facilitation, coaching teams through PDSA cycles, building measurement plans.",
-            methods="Model for improvement, run charts, experience-based co-design.",
+            skills=SKILLS[index % len(SKILLS)],
+            methods=METHODS[index % len(METHODS)],
             links=["https://q.health.org.uk/"],
         )
         if member.is_active:

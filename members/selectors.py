@@ -143,13 +143,14 @@ def profile_for_owner(*, user) -> MemberProfile | None:
 
 
 def pledge_wall(*, region: Region | None = None) -> QuerySet[Pledge]:
-    """Pledges of listed members, newest first."""
+    """Pledges of listed members, the most recently made or changed first (a
+    pledge just edited is on the wall's first page, as its page says)."""
     pledges = Pledge.objects.filter(
         member__status=MembershipStatus.ACTIVE, member__visibility="members"
     ).select_related("member__region", "member__organisation")
     if region is not None:
         pledges = pledges.filter(member__region=region)
-    return pledges.order_by("-created_at", "-pk")
+    return pledges.order_by("-updated_at", "-pk")
 
 
 def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[Community]:

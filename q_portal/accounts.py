@@ -7,6 +7,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
 from q_portal.outbox.services import email_queue
+from q_portal.roles import start_page_name
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -25,6 +26,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             # each gets its own key; the outbox still sends it exactly once.
             key=f"account:{template_prefix}:{uuid.uuid4()}",
         )
+
+    def get_login_redirect_url(self, request):
+        """Each role lands where its work is (`start_page_name`); a `next` page
+        asked for before signing in still wins (allauth checks it first)."""
+        return reverse(start_page_name(request.user))
 
     def get_login_stages(self):
         # The MFA stage also accepts an identity provider's assertion (q_portal/sso).

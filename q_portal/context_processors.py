@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Role, has_role, is_active_member, is_programme_team
+from .roles import Role, has_role, is_active_member, is_programme_team, shows_application_area
 
 
 def portal(request):
@@ -10,7 +10,8 @@ def portal(request):
     user = getattr(request, "user", None)
     areas = []
     if user is not None and user.is_authenticated:
-        areas.append((_("Your application"), reverse("applications:applicant_home")))
+        if shows_application_area(user):
+            areas.append((_("Your application"), reverse("applications:applicant_home")))
         if is_active_member(user) or is_programme_team(user):
             areas.append((_("Members"), reverse("members:directory")))
             areas.append((_("Exchange"), reverse("exchange:calls")))

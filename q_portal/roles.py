@@ -27,6 +27,9 @@ MFA_ROLES = frozenset({Role.REVIEWER, Role.PROGRAMME_TEAM})
 # A member is not a group: it is someone with an active member profile (DESIGN.md §2).
 # It is read in the same query as the groups, so the navigation costs one query.
 ACTIVE_MEMBER = "active member"
+# Nor is having applied: someone with an application of their own, in any round
+# and any state. Read in the same query, for the "Your application" tab.
+HAS_APPLIED = "has applied"
 
 
 def role_names(user) -> frozenset[str]:
@@ -40,7 +43,12 @@ def role_names(user) -> frozenset[str]:
             .objects.filter(pk=user.pk, member_profile__status="active")
             .values_list(Value(ACTIVE_MEMBER, output_field=CharField()), flat=True)
         )
-        cached = frozenset(groups.union(membership))
+        applied = (
+            get_user_model()
+            .objects.filter(pk=user.pk, applications__isnull=False)
+            .values_list(Value(HAS_APPLIED, output_field=CharField()), flat=True)
+        )
+        cached = frozenset(groups.union(membership, applied))
         user._portal_role_names = cached
     return cached
 
@@ -49,12 +57,42 @@ def is_active_member(user) -> bool:
     return ACTIVE_MEMBER in role_names(user)
 
 
+def has_applied(user) -> bool:
+    return HAS_APPLIED in role_names(user)
+
+
 def has_role(user, role: Role) -> bool:
     return role in role_names(user)
 
 
 def is_programme_team(user) -> bool:
     return user.is_authenticated and (user.is_superuser or has_role(user, Role.PROGRAMME_TEAM))
+
+
+def holds_a_role(user) -> bool:
+    """A reviewer, nominator, programme team member, member or administrator:
+    someone who signs in for more than their own application."""
+    return user.is_superuser or bool(role_names(user) & {*Role, ACTIVE_MEMBER})
+
+
+def shows_application_area(user) -> bool:
+    """The "Your application" tab: for anyone who has applied, and for anyone
+    who holds no other role (they signed up to apply)."""
+    return user.is_authenticated and (has_applied(user) or not holds_a_role(user))
+
+
+def start_page_name(user) -> str:
+    """The URL name of the page a person lands on after signing in: where their
+    work is, the most demanding of their roles first."""
+    if is_programme_team(user):
+        return "selection:programme_home"
+    if has_role(user, Role.REVIEWER):
+        return "selection:reviewer_home"
+    if has_role(user, Role.NOMINATOR):
+        return "nominations:home"
+    if is_active_member(user):
+        return "members:directory"
+    return "applications:applicant_home"
 
 
 def has_mfa(user) -> bool:

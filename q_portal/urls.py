@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from applications.views.public import HomeView
 
-from . import views
+from . import account_pages, views
 from .retention import views as retention_views
 from .sso.views import SignedOutView
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("programme/retention/", retention_views.RetentionScheduleView.as_view(), name="programme_retention"),
     path("accessibility/", views.AccessibilityView.as_view(), name="accessibility"),
     path("accounts/signed-out/", SignedOutView.as_view(), name="sso_signed_out"),
+    path(
+        "accounts/confirm-email/again/",
+        account_pages.ResendVerificationView.as_view(),
+        name="account_resend_verification",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("applications.urls")),

@@ -3,11 +3,12 @@ takes the closed pilot round through selection to the end. The two demo reviewer
 get a profile and are assigned automatically (reviewer@ has a conflict of
 interest with one applicant, so that application is short of a reviewer), score
 every application (one pair of reviews disagrees sharply), the programme team
-moderates the two applications that need it, decides by normalised score (six
-accepted, three on the waiting list, the rest unsuccessful), approves feedback
-and releases the decisions. Three accepted applicants confirm their places and
-become members, one declines (the place goes automatically to the first on the
-waiting list) and two have not answered yet.
+moderates the two applications that need it, decides by normalised score (as
+many accepted as the round has places, eight; four on the waiting list; the rest
+unsuccessful), approves feedback and releases the decisions. Five accepted
+applicants confirm their places and become members, one declines (the place goes
+automatically to the first on the waiting list) and two have not answered yet,
+so every place is confirmed or offered.
 
 Idempotent: a pilot already decided is left as it is; otherwise each step only
 does what is missing, in one transaction."""
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 
 from applications.choices import RoundStatus
+from applications.demo_people import PILOT_APPLICANTS
 from applications.models import Application, Round
 from members.models import Organisation, Region, User
 
@@ -40,16 +42,21 @@ REVIEWERS = [
     ("reviewer2@example.org", "Healthcare Improvement Scotland", "Scotland"),
 ]
 
-# (criterion a, b, c), recommendation, comment on (a): the reviewers' scores, by
-# application in reference order. The second reviewer scores within a point.
-SCORES = [
-    ((4, 3, 3), Recommendation.ACCEPT, "A clear personal role and measurable change."),
-    ((3, 3, 2), Recommendation.MAYBE, "Good example; reflection on the method is thin."),
-    ((2, 2, 2), Recommendation.DO_NOT_ACCEPT, "The answers describe the team's work, not the applicant's role."),
-    ((4, 4, 3), Recommendation.ACCEPT, "Compelling and reflective."),
-    ((3, 2, 3), Recommendation.MAYBE, "Honest reflection; the impact is less clear."),
-    ((1, 2, 2), Recommendation.DO_NOT_ACCEPT, "Little evidence against the criteria."),
-]
+# What the reviewers give an answer of each quality (`applications.demo_people`):
+# scores on (a, b, c), recommendation, and a comment on (a). The second reviewer
+# is a point harsher on one criterion and a step more cautious, so scores spread
+# without crossing the moderation threshold.
+BY_QUALITY = {
+    4: ((4, 4, 3), (Recommendation.ACCEPT, Recommendation.ACCEPT), "Compelling: a clear personal role and a "
+        "measured change, with honest reflection."),
+    3: ((3, 3, 3), (Recommendation.ACCEPT, Recommendation.MAYBE), "A good example; the reflection on the method "
+        "could go further."),
+    2: ((2, 3, 2), (Recommendation.MAYBE, Recommendation.DO_NOT_ACCEPT), "Describes the team's work more than "
+        "the applicant's own role."),
+    1: ((1, 2, 1), (Recommendation.DO_NOT_ACCEPT, Recommendation.DO_NOT_ACCEPT), "Little evidence against the "
+        "criterion."),
+}  # fmt: skip
+QUALITY_OF = {person.name: person.quality for person in PILOT_APPLICANTS}
 # The divergent pair: the reviewers disagree by three points and on whether to accept.
 DIVERGENT = (
     ((4, 4, 3), Recommendation.ACCEPT, "An outstanding example of co-production with patients."),
@@ -57,9 +64,11 @@ DIVERGENT = (
 )
 MODERATOR_SCORES = ((3, 3, 3), Recommendation.MAYBE, "Moderated: a real contribution, described modestly.")
 
-ACCEPTED, WAITLISTED = 6, 3
-# Among the accepted, best first: who confirmed their place and who declined it.
-CONFIRMING, DECLINING = (0, 1, 2), 3
+# As many accepted as the pilot has places (applications.demo), four on the waiting list.
+ACCEPTED, WAITLISTED = 8, 4
+# Among the accepted, best first: who confirmed their place and who declined it
+# (the two others have not answered yet).
+CONFIRMING, DECLINING = (0, 1, 2, 4, 5), 3
 
 FEEDBACK = {
     DecisionOutcome.ACCEPT: {
@@ -156,8 +165,12 @@ def _score(pilot: Round, reviewers: list[User]) -> list[Application]:
             if assignment.application == divergent:
                 (a, b, c), recommendation, comment = DIVERGENT[which]
             else:
-                (a, b, c), recommendation, comment = SCORES[index % len(SCORES)]
-                c = max(1, c - which)  # the second reviewer is a little harsher on (c)
+                scores, recommendations, comment = BY_QUALITY[QUALITY_OF.get(assignment.application.full_name, 3)]
+                a, b, c = (
+                    max(1, score - 1) if which == 1 and letter == index % 3 else score
+                    for letter, score in enumerate(scores)
+                )
+                recommendation = recommendations[min(which, 1)]
             review_save(
                 assignment=assignment,
                 by=assignment.reviewer,

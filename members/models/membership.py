@@ -147,7 +147,10 @@ class Pledge(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["-created_at", "-id"], name="pledge_newest")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="pledge_newest"),
+            models.Index(fields=["-updated_at", "-id"], name="pledge_latest_change"),
+        ]
 
     def __str__(self):
         return self.text[:60]

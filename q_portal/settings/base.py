@@ -154,6 +154,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Q] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_ADAPTER = "q_portal.accounts.PortalAccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
+ACCOUNT_FORMS = {"login": "q_portal.account_pages.LoginForm"}
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated here so the policy is visible in one place.
     "login": "30/m/ip",

@@ -22,6 +22,7 @@ from q_portal.roles import ProgrammeTeamMixin, Role
 from ..forms.board import DecisionForm
 from ..forms.programme import AddReviewerForm, CapacityForm, ReviewerProfileForm, SelectionSettingsForm
 from ..models import Assignment, Review
+from ..selectors.dashboard import morning_view
 from ..selectors.decisions import decision_panel_of
 from ..selectors.programme import (
     SELECTION_ROUND_STATUSES,
@@ -40,7 +41,13 @@ from .reviewer import add_portal_error
 
 
 class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
+    """The team's morning view: what needs doing today in each live round, then
+    every area the team runs."""
+
     template_name = "selection/programme_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(morning=morning_view(), **kwargs)
 
 
 class SelectionRoundMixin(ProgrammeTeamMixin):

@@ -16,7 +16,7 @@ def sign_in(page, email, password=PASSWORD):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -46,9 +46,9 @@ def sign_in_with_mfa(page, email, secret, password=PASSWORD):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_label("Code").fill(fresh_code(secret))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -61,7 +61,7 @@ def sign_up_and_verify(page, email, name="Jo Morgan", password=PASSWORD):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Password (again)").fill(password)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create an account").click()
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
     body = OutboundEmail.objects.filter(to=email, key__startswith="account:").get().body_text
     page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", body).group(1))

@@ -59,7 +59,7 @@ def test_nominator_uploads_cohort_and_nominee_submits_prefilled_application(page
     page.get_by_label("Email").fill("jo.morgan@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Create an account").click()
     expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
     confirm = OutboundEmail.objects.filter(to="jo.morgan@example.org", key__startswith="account:").get().body_text
     page.goto(re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", confirm).group(1))

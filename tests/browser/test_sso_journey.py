@@ -122,7 +122,7 @@ def test_existing_applicant_links_sso_only_after_proving_their_password(page, nh
     # the address already has an account, whose owner is emailed instead.
     start_sso(page)
     sign_in_at_provider(page, "jo")
-    expect(page.get_by_role("heading", name=re.compile("Verify your email address", re.I))).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     assert SocialAccount.objects.filter(user=jo).count() == 0
     assert OutboundEmail.objects.filter(to="jo.morgan@nhs.net").count() == 1
@@ -201,7 +201,7 @@ def test_reviewer_whose_provider_does_not_assert_mfa_is_asked_for_the_portals_ow
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     page.get_by_label("Code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
-    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.goto("/review/")
     expect(page.get_by_role("heading", name="Your review queue")).to_be_visible()
@@ -212,7 +212,7 @@ def test_provider_account_carrying_someone_elses_email_cannot_take_over_their_ac
 
     start_sso(page)
     sign_in_at_provider(page, "mallory")
-    expect(page.get_by_role("heading", name=re.compile("Verify your email address", re.I))).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
     page.goto("/apply/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))

@@ -128,7 +128,7 @@ def test_login_rate_limit_counts_the_client_behind_a_trusted_proxy(client, setti
     )
 
     assert "Too many failed login attempts" in blocked.content.decode()
-    assert allowed["Location"] == reverse("home")
+    assert allowed["Location"] == reverse("applications:applicant_home")
 
 
 def test_admin_login_goes_through_the_portal_sign_in(client):

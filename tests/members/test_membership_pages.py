@@ -104,5 +104,5 @@ def test_seed_members_is_idempotent_and_makes_member_example_org_a_member(settin
     demo = MemberProfile.objects.get(user__email="member@example.org")
     assert (demo.status, bool(demo.bio), demo.pledge.text != "") == ("active", True, True)
     assert demo.interests.count() == 3 and demo.communities.filter(kind="practice").count() == 2
-    assert counts[0] == 31 + 3  # and the three pilot applicants who took up their places (selection.demo)
+    assert counts[0] == 31 + 5  # and the five pilot applicants who took up their places (selection.demo)
     assert MemberProfile.objects.values("region").distinct().count() == 18

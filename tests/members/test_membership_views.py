@@ -218,6 +218,22 @@ def test_pledge_wall_shows_listed_members_newest_first_and_filters_by_region(cli
     assert "Elsewhere pledge" not in page and "Hidden pledge" not in page
 
 
+def test_pledge_wall_puts_a_pledge_just_changed_first(client):
+    """Editing an old pledge brings it to the top of the wall's first page, as
+    the pledge page says it is on the wall."""
+    author = MemberFactory()
+    PledgeFactory(text="First pledge ever", member=author)
+    PledgeFactory.create_batch(25)
+    client.force_login(author.user)
+    changed = client.post(reverse("members:me_pledge"), {"text": "Mentor two new members this year", "category": ""})
+
+    page = client.get("/members/pledges/").content.decode()
+
+    assert changed.status_code == 302
+    first = page.index("<blockquote")
+    assert page[first : page.index("</blockquote>", first)].endswith("Mentor two new members this year")
+
+
 @pytest.mark.parametrize("size", [2, 20])
 def test_pledge_wall_query_count_does_not_grow(client, django_assert_max_num_queries, size):
     PledgeFactory.create_batch(size)

@@ -84,7 +84,7 @@ def test_people_sign_up_sign_in_reset_register_apply_and_submit_while_redis_is_d
     round = RoundFactory(routes=[route()])
     applicant = UserFactory()
     signin = client.post(reverse("account_login"), {"login": applicant.email, "password": PASSWORD})
-    assert signin["Location"] == reverse("home")
+    assert signin["Location"] == reverse("applications:applicant_home")
 
     open_route = round.routes.get()
     client.post(reverse("applications:eligibility", args=[round.pk]), {f"route_{open_route.pk}": "yes"})

@@ -108,5 +108,5 @@ def test_applicant_area_requires_verified_email(client, mailoutbox, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("applications:applicant_home"))
 
-    assert "verify your email address" in response.content.decode().lower()
+    assert "confirm your email address" in response.content.decode().lower()
     assert [message.to for message in mailoutbox] == [[user.email]]

@@ -36,7 +36,7 @@ def test_seed_demo_has_open_round_decided_pilot_and_applicant_draft(settings):
     pilot = Round.objects.get(status=RoundStatus.DECIDED)
     assert open_round.is_accepting
     assert list(open_round.criteria.values_list("letter", flat=True)) == ["a", "b", "c"]
-    assert pilot.applications.filter(status=ApplicationStatus.DECIDED).count() == 12
+    assert pilot.applications.filter(status=ApplicationStatus.DECIDED).count() == 18
     draft = Application.objects.get(applicant__email="applicant@example.org")
     assert (draft.round, draft.status) == (open_round, ApplicationStatus.DRAFT)
 

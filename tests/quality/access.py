@@ -115,6 +115,7 @@ POLICY = {
     ),
     "socialaccount_connections": SIGNED_IN,
     "sso_signed_out": PUBLIC,
+    "account_resend_verification": PUBLIC,
     "applications:applicant_home": SIGNED_IN,
     "applications:eligibility": SIGNED_IN,
     "applications:download": SIGNED_IN,

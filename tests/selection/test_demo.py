@@ -62,7 +62,7 @@ def test_the_pilot_has_a_divergent_pair_moderated_and_scores_for_every_applicati
     assert ApplicationScore.objects.filter(round=pilot, spread__gte=3).count() == 1
     assert moderated.count() == 2  # the divergent pair's application, and the one short of a reviewer
     assert ApplicationScore.objects.filter(round=pilot, needs_moderation=True).count() == 0
-    assert ApplicationScore.objects.filter(round=pilot, normalised_score__isnull=False).count() == 12
+    assert ApplicationScore.objects.filter(round=pilot, normalised_score__isnull=False).count() == 18
 
 
 def test_the_pilot_has_released_decisions_members_a_decline_a_promotion_and_a_waiting_list(pilot):
@@ -72,12 +72,71 @@ def test_the_pilot_has_released_decisions_members_a_decline_a_promotion_and_a_wa
     offers = dict(PlaceOffer.objects.filter(round=pilot).values_list("status").annotate(count=Count("pk")))
 
     assert {status for status, _outcome in outcomes} == {ApplicationStatus.DECIDED}
-    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.ACCEPTED) == 7
-    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.WAITLISTED) == 2
-    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.UNSUCCESSFUL) == 3
-    assert offers == {PlaceOfferStatus.CONFIRMED: 3, PlaceOfferStatus.DECLINED: 1, PlaceOfferStatus.OFFERED: 3}
+    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.ACCEPTED) == 9
+    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.WAITLISTED) == 3
+    assert [outcome for _status, outcome in outcomes].count(ApplicationOutcome.UNSUCCESSFUL) == 6
+    assert offers == {PlaceOfferStatus.CONFIRMED: 5, PlaceOfferStatus.DECLINED: 1, PlaceOfferStatus.OFFERED: 3}
     assert PlaceOffer.objects.filter(round=pilot, promoted_from_waitlist=True).count() == 1
-    assert MemberProfile.objects.filter(cohort_name=demo.PILOT, source="application").count() == 3
-    assert waiting_list(round=pilot).count() == 2
+    assert MemberProfile.objects.filter(cohort_name=demo.PILOT, source="application").count() == 5
+    assert waiting_list(round=pilot).count() == 3
     assert CriterionFeedback.objects.filter(application__round=pilot, status="draft").count() == 1
-    assert Application.objects.filter(round=pilot).exclude(released_feedback=[]).count() == 12
+    assert Application.objects.filter(round=pilot).exclude(released_feedback=[]).count() == 18
+
+
+def test_the_pilot_looks_like_a_real_round(pilot):
+    """Its numbers add up, its applicants come through every route the round
+    has, with answers of their own, and the reviewers' scores spread."""
+    from applications.models import CriterionResponse
+    from selection.selectors.decisions import place_numbers
+
+    applications = Application.objects.filter(round=pilot)
+    numbers = place_numbers(round=pilot)
+    answers = list(CriterionResponse.objects.filter(application__round=pilot).values_list("text", flat=True))
+    totals = sorted(
+        ApplicationScore.objects.filter(round=pilot).values_list("mean_score", flat=True), key=lambda s: s or 0
+    )
+
+    assert numbers["confirmed"] + numbers["offered"] == pilot.capacity
+    assert numbers["free"] == 0
+    assert set(applications.values_list("route__kind", flat=True)) == set(pilot.routes.values_list("kind", flat=True))
+    assert len(set(answers)) == len(answers) == 3 * applications.count()
+    assert max(len(a.split()) for a in answers) > 4 * min(len(a.split()) for a in answers)
+    assert len({round(total, 1) for total in totals if total is not None}) >= 5
+    assert not applications.filter(full_name__icontains="applicant").exists()
+    assert len(set(applications.values_list("region", flat=True))) >= 10
+
+
+def test_demo_emails_were_created_before_they_were_sent(settings):
+    from django.core.management import call_command
+    from django.db.models import F
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    assert OutboundEmail.objects.filter(sent_at__isnull=False).exists()
+    assert not OutboundEmail.objects.filter(sent_at__lt=F("created_at")).exists()
+
+
+def test_the_demo_has_a_round_in_review_with_work_left_for_each_reviewer(settings):
+    from django.core.management import call_command
+
+    from selection.demo_review import ROUND_NAME
+    from selection.selectors.dashboard import morning_view
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    round = Round.objects.get(name=ROUND_NAME)
+    states = dict(
+        Assignment.objects.filter(round=round, reviewer__email="reviewer@example.org")
+        .values_list("review__status")
+        .annotate(count=Count("pk"))
+    )
+    work = next(work for work in morning_view().rounds if work.round == round)
+
+    assert round.status == RoundStatus.IN_REVIEW
+    assert round.applications.count() == 10
+    assert states[ReviewStatus.SUBMITTED] == 2 and states[ReviewStatus.DRAFT] == 1 and states[None] > 0
+    assert 0 < work.reviews_done < work.reviews_due
+    assert work.review_due_on is not None and work.overdue_reviewers == 0

@@ -82,6 +82,7 @@ def test_confirming_a_place_needs_the_compact_then_makes_a_member(client, time_m
     assert "The member compact" in page
 
     refused = text_of(client.post(url, {}))
+    assert "<title>Error: Your place in Q" in refused
     assert "There is a problem" in refused
     assert 'href="#id_agrees_to_compact"' in refused
     assert not MemberProfile.objects.exists()

@@ -10,6 +10,7 @@ from members import demo as members_demo
 from members import demo_groups
 from selection import demo as selection_demo
 from selection import demo_practice as selection_demo_practice
+from selection import demo_review as selection_demo_review
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         demo_nominations.seed_nominations()
         members_demo.seed_members()
         selection_demo.seed_selection()
+        selection_demo_review.seed_review_round()
         demo_waves.seed_waves()
         equality_demo.seed_equality_monitoring()
         selection_demo_practice.seed_practice()

@@ -1,0 +1,203 @@
+"""The programme team's morning view: for each live round, what needs doing
+today, each figure a number that links to the work.
+
+Every figure is counted in the database, grouped by round, so the page costs
+the same number of queries whether there are two rounds or twenty and ten
+applications or ten thousand (`DASHBOARD_QUERIES` in the tests)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from applications.choices import AdjustmentStatus, ApplicationStatus, RoundStatus
+from applications.models import Application, Nomination, Round, Wave
+from applications.models.nominations import NominationStatus
+from applications.models.waves import WaveStatus
+from q_portal.outbox.choices import Status as OutboxStatus
+from q_portal.outbox.models import OutboundEmail
+
+from ..choices import REVIEWED_STATUSES, PlaceOfferStatus, ReleaseRunStatus, ReviewStatus
+from ..models import ApplicationScore, Assignment, Decision, PlaceOffer
+from ..models.release import ReleaseRun
+
+# A round needing the team: taking applications, being reviewed, or decided
+# with decisions still to release or places still to be answered.
+WORKING_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
+# Applications that count as submitted (and were not withdrawn).
+SUBMITTED_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.DECIDED)
+ACTIVE_WAVE_STATUSES = (WaveStatus.SCHEDULED, WaveStatus.SENDING, WaveStatus.PAUSED)
+PENDING_NOMINATION_STATUSES = (NominationStatus.INVITED, NominationStatus.OPENED)
+# When a failed email still matters on the morning view.
+OUTBOX_FAILURE_DAYS = 7
+LAPSING_DAYS = 7
+DEFAULT_REVIEWERS_PER_APPLICATION = 2
+
+
+@dataclass
+class RoundWork:
+    round: Round
+    days_to_deadline: int | None = None
+    drafts: int = 0
+    submitted: int = 0
+    adjustments_requested: int = 0
+    nominations_pending: int = 0
+    awaiting_assignment: int = 0
+    reviews_due: int = 0
+    reviews_done: int = 0
+    overdue_reviewers: int = 0
+    review_due_on: date | None = None
+    needs_moderation: int = 0
+    decisions_drafted: int = 0
+    decisions_released: int = 0
+    offers_awaiting: int = 0
+    offers_lapsing: int = 0
+    release_status: str = ""
+    release_problem: str = ""
+
+    @property
+    def in_selection(self) -> bool:
+        return self.round.status != RoundStatus.OPEN and self.round.status != RoundStatus.DRAFT
+
+    @property
+    def release_failed(self) -> bool:
+        return self.release_status == ReleaseRunStatus.FAILED
+
+
+@dataclass
+class MorningView:
+    rounds: list[RoundWork] = field(default_factory=list)
+    waves: list[Wave] = field(default_factory=list)
+    outbox_failures: int = 0
+    adjustments_requested: int = 0
+
+
+def _count(queryset) -> Coalesce:
+    """The number of `queryset`'s rows of the outer round, as an annotation."""
+    counted = queryset.filter(round=OuterRef("pk")).values("round").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def live_rounds(*, now: datetime) -> QuerySet[Round]:
+    """Rounds the team works on today, with their selection settings, their
+    latest release run's state and the figures counted from one table each
+    (moderation, decisions, offers, nominations): one query."""
+    unreleased = Decision.objects.filter(round=OuterRef("pk"), released_at__isnull=True)
+    offered = PlaceOffer.objects.filter(round=OuterRef("pk"), status=PlaceOfferStatus.OFFERED)
+    latest_release = ReleaseRun.objects.filter(round=OuterRef("pk")).order_by("-created_at", "-pk")
+    offers = PlaceOffer.objects.filter(status=PlaceOfferStatus.OFFERED)
+    return (
+        Round.objects.filter(
+            Q(status__in=WORKING_STATUSES) | Q(status=RoundStatus.DECIDED) & (Exists(unreleased) | Exists(offered))
+        )
+        .select_related("selection_settings")
+        .annotate(
+            release_status=Subquery(latest_release.values("status")[:1]),
+            release_problem=Subquery(latest_release.values("problem")[:1]),
+            needs_moderation=_count(ApplicationScore.objects.filter(needs_moderation=True)),
+            decisions_drafted=_count(Decision.objects.filter(released_at__isnull=True)),
+            decisions_released=_count(Decision.objects.filter(released_at__isnull=False)),
+            offers_awaiting=_count(offers),
+            offers_lapsing=_count(offers.filter(respond_by__lte=now + timedelta(days=LAPSING_DAYS))),
+            nominations_pending=_count(Nomination.objects.filter(status__in=PENDING_NOMINATION_STATUSES)),
+        )
+        .order_by("closes_at", "pk")
+    )
+
+
+ROUND_FIGURES = (
+    "needs_moderation",
+    "decisions_drafted",
+    "decisions_released",
+    "offers_awaiting",
+    "offers_lapsing",
+    "nominations_pending",
+)
+
+
+def _by_round(rows) -> dict[int, dict]:
+    return {row.pop("round_id"): row for row in rows}
+
+
+def morning_view(*, now: datetime | None = None) -> MorningView:
+    """What needs doing today across live rounds. Seven queries, whatever the sizes."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    rounds = list(live_rounds(now=now))
+    ids = [r.pk for r in rounds]
+    view = MorningView()
+
+    applications = _by_round(
+        Application.objects.filter(round_id__in=ids)
+        .values("round_id")
+        .annotate(
+            drafts=Count("pk", filter=Q(status=ApplicationStatus.DRAFT)),
+            submitted=Count("pk", filter=Q(status__in=SUBMITTED_STATUSES)),
+            adjustments_requested=Count("pk", filter=Q(adjustment_status=AdjustmentStatus.REQUESTED)),
+        )
+        .order_by()
+    )
+    regular = (
+        Assignment.objects.filter(application=OuterRef("pk"), is_moderation=False)
+        .values("application")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    needed = Coalesce(
+        F("round__selection_settings__reviewers_per_application"), Value(DEFAULT_REVIEWERS_PER_APPLICATION)
+    )
+    short = _by_round(
+        Application.objects.filter(
+            round_id__in=ids,
+            round__status__in=(RoundStatus.CLOSED, RoundStatus.IN_REVIEW),
+            status__in=REVIEWED_STATUSES,
+        )
+        .annotate(reviewers=Coalesce(Subquery(regular, output_field=IntegerField()), 0), needed=needed)
+        .filter(reviewers__lt=F("needed"))
+        .values("round_id")
+        .annotate(awaiting_assignment=Count("pk"))
+        .order_by()
+    )
+    overdue = Q(
+        round__selection_settings__review_due_on__lt=today,
+        review__isnull=True,
+    ) | Q(round__selection_settings__review_due_on__lt=today, review__status=ReviewStatus.DRAFT)
+    assignments = _by_round(
+        Assignment.objects.filter(round_id__in=ids)
+        .values("round_id")
+        .annotate(
+            reviews_due=Count("pk"),
+            reviews_done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+            overdue_reviewers=Count("reviewer_id", filter=overdue, distinct=True),
+        )
+        .order_by()
+    )
+    for round in rounds:
+        settings = getattr(round, "selection_settings", None)
+        work = RoundWork(
+            round=round,
+            review_due_on=settings.review_due_on if settings else None,
+            release_status=round.release_status or "",
+            release_problem=round.release_problem or "",
+        )
+        if round.status == RoundStatus.OPEN:
+            work.days_to_deadline = max((timezone.localdate(round.closes_at) - today).days, 0)
+        for name in ROUND_FIGURES:
+            setattr(work, name, getattr(round, name))
+        for figures in (applications, short, assignments):
+            for name, value in figures.get(round.pk, {}).items():
+                setattr(work, name, value)
+        view.rounds.append(work)
+
+    view.adjustments_requested = sum(work.adjustments_requested for work in view.rounds)
+    view.waves = list(
+        Wave.objects.filter(status__in=ACTIVE_WAVE_STATUSES)
+        .select_related("round")
+        .order_by("scheduled_for", "pk")[:10]
+    )
+    view.outbox_failures = OutboundEmail.objects.filter(
+        status=OutboxStatus.FAILED, created_at__gte=now - timedelta(days=OUTBOX_FAILURE_DAYS)
+    ).count()
+    return view
