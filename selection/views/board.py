@@ -4,13 +4,18 @@ application's reviews side by side with the moderator's own review; asking
 another reviewer to moderate. Programme team only; each change is one service
 call."""
 
+import hashlib
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -110,6 +115,32 @@ def paginated(request, queryset, size: int) -> dict:
     return {"page_obj": page, "paginator": page.paginator, "is_paginated": page.paginator.num_pages > 1}
 
 
+# The filters' fields with their options, values and errors: a third of the board's
+# rendering, the same for everyone asking the same question of the same round.
+FILTERS_CACHE_SECONDS = 10 * 60
+
+
+def board_filters_html(*, request, form: BoardFilterForm, round, filtered: bool) -> str:
+    """The board's filter fields rendered, from the cache when the same filters of
+    the same round with the same options were rendered before. The key holds
+    everything the HTML depends on (the round, the language, the query but its
+    page, the options read from the database), so a hit is the same HTML."""
+    query = sorted((name, request.GET.getlist(name)) for name in request.GET if name != "page")
+    options = [[(str(value), str(label)) for value, label in form.fields[name].choices] for name in DYNAMIC_FILTERS]
+    fingerprint = repr((round.pk, get_language(), query, options, filtered)).encode()
+    key = f"selection:board-filters:{hashlib.sha256(fingerprint).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        context = {"form": form, "round": round, "filtered": filtered}
+        html = render_to_string("selection/programme/includes/board_filters.html", context, request=request)
+        cache.set(key, html, FILTERS_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped it
+
+
+# The filters whose options come from the database (the rest are fixed in the code).
+DYNAMIC_FILTERS = ("route", "region", "nominated_by")
+
+
 class BoardView(SelectionRoundMixin, TemplateView):
     """The selection board: sorted by normalised score unless asked otherwise;
     25, 50, 100 or 250 a page."""
@@ -126,11 +157,13 @@ class BoardView(SelectionRoundMixin, TemplateView):
         sort = filters.get("sort") or DEFAULT_SORT
         rows = board_rows(round=self.round, filters=filters, sort=sort)
         pages = paginated(self.request, rows, form.page_size())
+        filtered = bool(set(filters) - {"sort", "size"})
         return super().get_context_data(
             form=form,
+            filters_html=board_filters_html(request=self.request, form=form, round=self.round, filtered=filtered),
             sort=sort,
             headers=sort_headers(self.request, sort),
-            filtered=bool(set(filters) - {"sort", "size"}),
+            filtered=filtered,
             rows=board_display(pages["page_obj"].object_list),
             **pages,
             **kwargs,
