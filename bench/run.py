@@ -74,8 +74,11 @@ def _recreate_database(database_url: str) -> None:
 
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
-    if not name.startswith("q_portal_bench"):
-        raise SystemExit(f"Refusing to recreate {name!r}: the benchmark database's name starts with q_portal_bench.")
+    if not (name.startswith("q_portal_bench") or (name.startswith("q_portal_h") and name.endswith("_bench"))):
+        raise SystemExit(
+            f"Refusing to recreate {name!r}: the benchmark database's name starts with q_portal_bench "
+            "(or is a helper's q_portal_hNN_bench)."
+        )
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     connection = psycopg2.connect(admin_url)
     connection.autocommit = True

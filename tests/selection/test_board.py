@@ -164,7 +164,7 @@ def test_board_keeps_a_mistyped_filter_and_says_what_is_wrong(client, scored_rou
 def test_board_filters_show_a_new_region_and_the_values_asked_for(client, scored_round):
     """The filters' HTML is kept in the cache: a new option, other values or an
     error show at once all the same."""
-    round, apps = scored_round
+    round, _apps = scored_round
     client.force_login(team_member())
     board(client, round)  # kept in the cache
 
