@@ -175,7 +175,8 @@ def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.
         "warning",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own server
-    deadline = time.monotonic() + 30
+    # Generous: on a machine busy with other work, five workers importing Django take a while.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=2)
@@ -186,7 +187,7 @@ def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.
             pass
         time.sleep(0.3)
     server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 30 seconds.")
+    raise SystemExit("gunicorn did not answer /healthz within 120 seconds.")
 
 
 def _worker_load(port: int, path: str, cookie: str, threads: int, seconds: float, requests: int) -> dict:
