@@ -178,6 +178,18 @@ def test_board_filters_show_a_new_region_and_the_values_asked_for(client, scored
     assert "Enter a number, like 9.5 or -0.4." in other
 
 
+def test_board_names_a_route_taken_off_the_round_after_people_applied_by_it(client, scored_round):
+    round, apps = scored_round
+    client.force_login(team_member())
+    old_route = apps["best"].route
+    round.routes.remove(old_route)
+
+    page = board(client, round).content.decode()
+
+    row = page[page.index(apps["best"].reference) :]
+    assert f"<td>{old_route.name}</td>" in row[: row.index("</tr>")]
+
+
 def test_board_pages_at_the_chosen_size(client):
     round = review_round()
     scores_in_bulk(bulk_submitted_applications(round, 60))
