@@ -37,10 +37,11 @@ def test_session_is_written_at_most_once_a_minute_while_in_use(client, settings)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    settings.SESSION_REFRESH_SECONDS = 60
     user = UserFactory()
     with time_machine.travel("2026-11-02 09:00", tick=False) as clock:
         client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-        clock.shift(timedelta(seconds=settings.SESSION_REFRESH_SECONDS))
+        clock.shift(timedelta(seconds=60))
         client.get(reverse("applications:applicant_home"))  # a minute on: written
 
         clock.shift(timedelta(seconds=30))
@@ -54,7 +55,8 @@ def test_session_is_written_at_most_once_a_minute_while_in_use(client, settings)
     assert len([sql for sql in _session_writes(a_minute_on) if "django_session" in sql]) == 1
 
 
-def test_session_ends_after_inactivity_counted_from_its_last_write(client):
+def test_session_ends_after_inactivity_counted_from_its_last_write(client, settings):
+    settings.SESSION_REFRESH_SECONDS = 60
     user = UserFactory()
     age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     with time_machine.travel("2026-11-02 09:00", tick=False) as clock:
