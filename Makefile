@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test smoke lint format clean check-browser bench mutation
+.PHONY: run test smoke lint format clean check-browser bench mutation bench-large
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ check-browser:
 ## gunicorn under production settings, load each key page; writes bench/results/latest.md and latest.json
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
+
+## bench-large: the same at ten times the size (100,000 applications, 300,000 reviews, 50,000 members) in
+## its own database (BENCH_LARGE_DATABASE_URL, default q_portal_bench_large); writes bench/results/large.md
+bench-large: $(DEV_STAMP)
+	BENCH_DATABASE_URL=$${BENCH_LARGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/q_portal_bench_large} \
+	  $(BIN)/python bench/run.py --applications 100000 --members 50000 --reviewers 1000 --skip-wave --output large
 
 ## mutation: mutmut over each rule module in turn against the tests that cover it (slow; not in `make test`);
 ## writes bench/results/mutation.md. MODULES="word-limits throttle" runs some (bench/mutation.py --list)

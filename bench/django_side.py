@@ -6,6 +6,10 @@ benchmark's environment (production settings, the bench database):
              (its assignments removed first; everything rolled back afterwards)
     retention  one run of the retention schedule over 100,000 outbox rows past their
              period (added, then rolled back): its time, queries and rows changed
+    release  releasing a decision on each of 10,000 applications of the round in
+             review as the release page does: confirming
+             (`release_start`), then the task's body (`release_run_continue`,
+             batch by batch with progress), everything rolled back afterwards
 
 Prints one line of JSON."""
 
@@ -296,9 +300,63 @@ def retention(rows: int = 100_000) -> dict:
     return outcome
 
 
+def release(limit: int = 10_000) -> dict:
+    from django.utils import timezone
+
+    from selection.choices import DecisionOutcome
+    from selection.models import Decision, ReleaseRun
+    from selection.services.release import RELEASE_BATCH_SIZE, release_run_continue, release_start
+
+    review_round = Round.objects.get(name=REVIEW_ROUND)
+    programme = User.objects.get(email=PROGRAMME_EMAIL)
+    outcomes = [DecisionOutcome.ACCEPT] * 2 + [DecisionOutcome.WAITLIST] + [DecisionOutcome.UNSUCCESSFUL] * 7
+    outcome = {}
+    try:
+        with transaction.atomic():
+            Decision.objects.filter(round=review_round).delete()
+            now = timezone.now()
+            applications = Application.objects.filter(
+                round=review_round, status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
+            ).values_list("pk", flat=True)
+            Decision.objects.bulk_create(
+                (
+                    Decision(
+                        application_id=pk,
+                        round=review_round,
+                        outcome=outcomes[number % len(outcomes)],
+                        decided_by=programme,
+                        decided_at=now,
+                    )
+                    for number, pk in enumerate(applications.order_by("pk")[:limit])
+                ),
+                batch_size=5000,
+            )
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                run = release_start(round=review_round, by=programme, confirmation=review_round.name)
+                confirmed = time.perf_counter() - started
+                run = release_run_continue(run_id=run.pk)
+                seconds = time.perf_counter() - started
+            outcome = {
+                "decisions": run.total,
+                "released": run.released,
+                "status": run.status,
+                "batch_size": RELEASE_BATCH_SIZE,
+                "confirm_seconds": round(confirmed, 2),
+                "seconds": round(seconds, 2),
+                "queries": len(queries.captured_queries),
+                "emails_queued": run.released,
+                "runs": ReleaseRun.objects.filter(round=review_round).count(),
+            }
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return outcome
+
+
 if __name__ == "__main__":
     action = sys.argv[1] if len(sys.argv) > 1 else ""
-    actions = {"prepare": prepare, "assign": assign, "retention": retention}
+    actions = {"prepare": prepare, "assign": assign, "retention": retention, "release": release}
     if action not in actions:
-        raise SystemExit("usage: django_side.py prepare|assign|retention")
+        raise SystemExit("usage: django_side.py prepare|assign|retention|release")
     print(json.dumps(actions[action]()))

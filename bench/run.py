@@ -74,8 +74,11 @@ def _recreate_database(database_url: str) -> None:
 
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
-    if not name.startswith("q_portal_bench"):
-        raise SystemExit(f"Refusing to recreate {name!r}: the benchmark database's name starts with q_portal_bench.")
+    if not (name.startswith("q_portal_bench") or (name.startswith("q_portal_h") and name.endswith("_bench"))):
+        raise SystemExit(
+            f"Refusing to recreate {name!r}: the benchmark database's name starts with q_portal_bench "
+            "(or is a helper's q_portal_hNN_bench)."
+        )
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     connection = psycopg2.connect(admin_url)
     connection.autocommit = True
@@ -138,6 +141,18 @@ def _retention_time(env: dict[str, str]) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def _release_time(env: dict[str, str]) -> dict:
+    completed = subprocess.run(  # noqa: S603 - our own script
+        [PYTHON, str(Path(__file__).with_name("django_side.py")), "release"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -160,7 +175,8 @@ def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.
         "warning",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own server
-    deadline = time.monotonic() + 30
+    # Generous: on a machine busy with other work, five workers importing Django take a while.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=2)
@@ -171,7 +187,7 @@ def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.
             pass
         time.sleep(0.3)
     server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 30 seconds.")
+    raise SystemExit("gunicorn did not answer /healthz within 120 seconds.")
 
 
 def _worker_load(port: int, path: str, cookie: str, threads: int, seconds: float, requests: int) -> dict:
@@ -298,6 +314,12 @@ def _peak_memory_mb(server: subprocess.Popen) -> dict:
     }
 
 
+def _load_average() -> list[float]:
+    """The machine's load over the last 1, 5 and 15 minutes at the end of the run:
+    other work on the machine shows here (the figures are best read as ratios)."""
+    return [round(value, 2) for value in os.getloadavg()]
+
+
 def _machine(database_url: str) -> dict:
     import psycopg2
 
@@ -333,7 +355,12 @@ def _markdown(report: dict) -> str:
         f"Run {report['finished_at']} by `make bench` (`bench/run.py`).",
         "",
         f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB memory, "
-        f"Python {machine['python']}, PostgreSQL {machine['postgresql']}, {machine['platform']}.",
+        f"Python {machine['python']}, PostgreSQL {machine['postgresql']}, {machine['platform']}."
+        + (
+            f" Load average at the end of the run (1, 5, 15 min): {', '.join(map(str, report['load_average']))}."
+            if report.get("load_average")
+            else ""
+        ),
         "",
         f"Data: {sizes['applications']:,} applications with 3 submitted reviews each, {sizes['members']:,} members, "
         f"{sizes['reviewers']:,} reviewers, 50 organisations"
@@ -375,6 +402,7 @@ def _markdown(report: dict) -> str:
         "",
         *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
         *([_retention_markdown(report["retention"]), ""] if report.get("retention") else []),
+        *([_release_markdown(report["release"]), ""] if report.get("release") else []),
         "Not measured yet: the Celery worker's memory.",
         "",
     ]
@@ -390,6 +418,15 @@ def _retention_markdown(retention: dict) -> str:
     )
 
 
+def _release_markdown(release: dict) -> str:
+    return (
+        f"Releasing decisions (`release_start`, then the release task's body `release_run_continue`): "
+        f"{release['released']:,} of {release['decisions']:,} decisions released in **{release['seconds']} s** "
+        f"(confirming took {release['confirm_seconds']} s), {release['batch_size']} a batch with the progress "
+        f"stored after each, {release['queries']} queries, an email queued for each applicant (rolled back afterwards)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--applications", type=int, default=10_000)
@@ -400,6 +437,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default 2 x CPUs + 1).")
     parser.add_argument("--skip-seed", action="store_true", help="Reuse the database from the last run.")
+    parser.add_argument("--skip-wave", action="store_true", help="Leave out the email wave (not data-bound).")
+    parser.add_argument("--output", default="latest", help="bench/results/<output>.md and .json (default latest).")
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -462,10 +501,14 @@ def main() -> None:
 
     _log("Timing automatic assignment")
     assignment = _assignment_time(env)
-    _log("Timing a 5,000-recipient email wave with two Celery workers (bench/wave.py)")
-    wave = wave_bench.run(env)
+    wave = None
+    if not args.skip_wave:
+        _log("Timing a 5,000-recipient email wave with two Celery workers (bench/wave.py)")
+        wave = wave_bench.run(env)
     _log("Timing one retention run over 100,000 outbox rows past their period")
     retention = _retention_time(env)
+    _log("Timing the release of a decision on every application of the round in review")
+    release = _release_time(env)
     report = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(database_url),
@@ -483,12 +526,14 @@ def main() -> None:
         "assignment": assignment,
         "wave": wave,
         "retention": retention,
+        "release": release,
+        "load_average": _load_average(),
         "memory": memory,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "latest.md").write_text(_markdown(report))
-    _log(f"Wrote {RESULTS / 'latest.md'} and latest.json")
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{args.output}.md").write_text(_markdown(report))
+    _log(f"Wrote {RESULTS / args.output}.md and .json")
     print(_markdown(report))
 
 

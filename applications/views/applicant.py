@@ -500,7 +500,8 @@ class DownloadView(VerifiedApplicantMixin, View):
 
 class KeepAliveView(View):
     """The session-timeout warning's "Stay signed in" button: touching the session
-    restarts its inactivity clock (SESSION_SAVE_EVERY_REQUEST)."""
+    restarts its inactivity clock: a changed session is written at once
+    (q_portal.sessions)."""
 
     def post(self, request):
         if not request.user.is_authenticated:

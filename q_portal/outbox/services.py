@@ -43,7 +43,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import parseaddr
-from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -59,7 +58,7 @@ from . import tasks
 from .choices import Status, Stream, SuppressionReason
 from .models import OutboundEmail, Suppression
 from .selectors import suppressions_for
-from .throttle import throttle_wait
+from .throttle import throttle_pacer
 
 __all__ = [
     "BatchEmail",
@@ -310,7 +309,7 @@ def outbox_send(
     outcome = SendOutcome(picked=len(claimed) + suppressed, suppressed=suppressed)
     if not claimed:
         return outcome
-    pace = partial(throttle_wait, batch=batch, per_minute=per_minute) if batch and per_minute else None
+    pace = throttle_pacer(batch=batch, per_minute=per_minute, emails=len(claimed)) if batch and per_minute else None
     return outcome + _deliver(claimed, pace=pace)
 
 

@@ -27,3 +27,6 @@ STORAGES = {
 # Serve static files from the source folders, as `runserver` does: no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A session is written at most every few minutes (the cap: 1 % of its age), so a
+# page's query count does not depend on how long the test took to build its data.
+SESSION_REFRESH_SECONDS = 60 * 60

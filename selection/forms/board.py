@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.choices import RoleCategory
-from applications.models import Route
 from members.models import Region
 from q_portal.fields import SingleLineCharField
 
@@ -89,10 +88,11 @@ class BoardFilterForm(forms.Form):
     saves_drafts = True
 
     q = SingleLineCharField(label=_("Reference or name"), required=False, max_length=100)
-    route = forms.ModelChoiceField(label=_("Route"), queryset=Route.objects.none(), required=False, widget=QuickSelect)
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.none(), required=False, widget=QuickSelect
-    )
+    # Routes and regions by id, their choices read once as plain rows: a model choice
+    # field would read them again for each of validating and rendering, through a
+    # server-side cursor (PostgreSQL's DECLARE ... WITH HOLD, costly for a dozen rows).
+    route = forms.TypedChoiceField(label=_("Route"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
     role = forms.ChoiceField(
         label=_("Role"), required=False, choices=[("", _("Any role")), *RoleCategory.choices], widget=QuickSelect
     )
@@ -141,10 +141,14 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args, round, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["route"].queryset = round.routes.order_by("order", "pk")
-        self.fields["route"].empty_label = _("Any route")
-        self.fields["region"].queryset = Region.objects.order_by("name")
-        self.fields["region"].empty_label = _("Any region")
+        self.fields["route"].choices = [
+            ("", _("Any route")),
+            *((str(pk), name) for pk, name in round.routes.order_by("order", "pk").values_list("pk", "name")),
+        ]
+        self.fields["region"].choices = [
+            ("", _("Any region")),
+            *((str(pk), name) for pk, name in Region.objects.order_by("name").values_list("pk", "name")),
+        ]
         self.fields["nominated_by"].choices = [
             ("", _("Anyone or no one")),
             ("none", _("Not nominated")),

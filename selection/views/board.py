@@ -4,17 +4,24 @@ application's reviews side by side with the moderator's own review; asking
 another reviewer to moderate. Programme team only; each change is one service
 call."""
 
+import hashlib
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
 from applications.choices import RoleCategory
+from applications.models import Route
+from members.models import Organisation, Region
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
@@ -72,9 +79,25 @@ def _number(value) -> str:
     return BLANK if value is None else f"{value:.2f}"
 
 
-def board_display(rows) -> list[dict]:
+def _names(rows, column: str, known: dict[int, str], model) -> dict[int, str]:
+    """`known` names by id, with any id of `rows` missing from it read (rarely: a
+    route taken off the round after people applied by it)."""
+    missing = {getattr(row, column) for row in rows} - set(known) - {None}
+    if not missing:
+        return known
+    return known | dict(model.objects.filter(pk__in=missing).values_list("pk", "name"))
+
+
+def board_display(
+    rows, *, routes: dict[int, str], regions: dict[int, str], organisations: dict[int, str]
+) -> list[dict]:
     """The board's rows ready to print: numbers formatted, labels translated and
-    links made once per page, not once per cell."""
+    links made once per page, not once per cell; route, region and nominating
+    organisation named from the lists the filters read (by id)."""
+    rows = list(rows)
+    routes = _names(rows, "application__route_id", routes, Route)
+    regions = _names(rows, "application__region_id", regions, Region)
+    organisations = _names(rows, "application__nomination__organisation_id", organisations, Organisation)
     application_url = url_for_pk("selection:application")
     moderation_url = url_for_pk("selection:moderation_application")
     roles = {value: str(label) for value, label in RoleCategory.choices}
@@ -94,10 +117,10 @@ def board_display(rows) -> list[dict]:
             "accept": row.accept_count,
             "maybe": row.maybe_count,
             "do_not_accept": row.do_not_accept_count,
-            "route": row.application__route__name or BLANK,
-            "region": row.application__region__name or BLANK,
+            "route": routes.get(row.application__route_id) or BLANK,
+            "region": regions.get(row.application__region_id) or BLANK,
             "role": roles.get(row.application__role_category) or BLANK,
-            "nominated_by": row.application__nomination__organisation__name or BLANK,
+            "nominated_by": organisations.get(row.application__nomination__organisation_id) or BLANK,
             "decision": outcomes.get(row.application__decision__outcome) or "",
             "released": row.application__decision__released_at is not None,
         }
@@ -110,6 +133,36 @@ def paginated(request, queryset, size: int) -> dict:
     return {"page_obj": page, "paginator": page.paginator, "is_paginated": page.paginator.num_pages > 1}
 
 
+# The filters' fields with their options, values and errors: a third of the board's
+# rendering, the same for everyone asking the same question of the same round.
+FILTERS_CACHE_SECONDS = 10 * 60
+
+
+def board_filters_html(*, request, form: BoardFilterForm, round, filtered: bool) -> str:
+    """The board's filter fields rendered, from the cache when the same filters of
+    the same round with the same options were rendered before. The key holds
+    everything the HTML depends on (the round, the language, the query but its
+    page, the options read from the database), so a hit is the same HTML."""
+    query = sorted((name, request.GET.getlist(name)) for name in request.GET if name != "page")
+    options = [[(str(value), str(label)) for value, label in form.fields[name].choices] for name in DYNAMIC_FILTERS]
+    fingerprint = repr((round.pk, get_language(), query, options, filtered)).encode()
+    key = f"selection:board-filters:{hashlib.sha256(fingerprint).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        context = {"form": form, "round": round, "filtered": filtered}
+        html = render_to_string("selection/programme/includes/board_filters.html", context, request=request)
+        cache.set(key, html, FILTERS_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped it
+
+
+def _choice_names(choices) -> dict[int, str]:
+    return {int(value): str(label) for value, label in choices if value}
+
+
+# The filters whose options come from the database (the rest are fixed in the code).
+DYNAMIC_FILTERS = ("route", "region", "nominated_by")
+
+
 class BoardView(SelectionRoundMixin, TemplateView):
     """The selection board: sorted by normalised score unless asked otherwise;
     25, 50, 100 or 250 a page."""
@@ -117,21 +170,25 @@ class BoardView(SelectionRoundMixin, TemplateView):
     template_name = "selection/programme/board.html"
 
     def get_context_data(self, **kwargs):
-        form = BoardFilterForm(
-            self.request.GET or None,
-            round=self.round,
-            organisations=list(nominating_organisations(round=self.round)),
-        )
+        organisations = list(nominating_organisations(round=self.round))
+        form = BoardFilterForm(self.request.GET or None, round=self.round, organisations=organisations)
         filters = form.filters()
         sort = filters.get("sort") or DEFAULT_SORT
         rows = board_rows(round=self.round, filters=filters, sort=sort)
         pages = paginated(self.request, rows, form.page_size())
+        filtered = bool(set(filters) - {"sort", "size"})
         return super().get_context_data(
             form=form,
+            filters_html=board_filters_html(request=self.request, form=form, round=self.round, filtered=filtered),
             sort=sort,
             headers=sort_headers(self.request, sort),
-            filtered=bool(set(filters) - {"sort", "size"}),
-            rows=board_display(pages["page_obj"].object_list),
+            filtered=filtered,
+            rows=board_display(
+                pages["page_obj"].object_list,
+                routes=_choice_names(form.fields["route"].choices),
+                regions=_choice_names(form.fields["region"].choices),
+                organisations={organisation.pk: organisation.name for organisation in organisations},
+            ),
             **pages,
             **kwargs,
         )

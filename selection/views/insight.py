@@ -30,14 +30,13 @@ from ..selectors.insight import (
     INSIGHT_ROUND_STATUSES,
     Dimension,
     InsightFilters,
-    agreement_over_round,
     criteria_of,
     insight_round_default,
     membership_growth_insight,
     nominating_organisations,
     nomination_totals,
     representation,
-    reviewer_calibration,
+    round_calibration,
     round_funnel,
     rounds_for_insight,
     score_distributions,
@@ -220,8 +219,7 @@ class InsightCalibrationView(ChartDownloadMixin, InsightRoundMixin, TemplateView
     def get_context_data(self, **kwargs):
         form = CalibrationForm(self.request.GET or None)
         criteria = criteria_of(round=self.round)
-        calibration = reviewer_calibration(round=self.round, criteria=criteria)
-        agreement = agreement_over_round(round=self.round, criteria=criteria)
+        calibration, agreement = round_calibration(round=self.round, criteria=criteria)
         listed = calibration.flagged if form.flagged_only() else calibration.reviewers
         page = Paginator(listed, self.paginate_by).get_page(page_number(self.request.GET))
         chart_list = [

@@ -180,3 +180,31 @@ def test_two_waves_sending_at_once_each_keep_their_own_rate(settings, mailoutbox
     for number in range(2):
         times = [moment for to, moment in ArrivalsBackend.arrivals if to.startswith(f"w{number}-")]
         assert 450 < _rate(times) < 600 * 1.1
+
+
+def test_a_block_of_slots_takes_the_next_moments_and_the_next_reservation_follows_it(store, frozen, batch):
+    first = throttle_reserve(batch=batch, per_minute=60, count=3)
+    after_block = throttle_reserve(batch=batch, per_minute=60)
+
+    assert first == 0.0
+    assert after_block == pytest.approx(3.0, abs=SLACK)
+
+
+def test_pacer_sends_at_the_rate_reserving_a_block_at_a_time(monkeypatch, settings, batch):
+    """At 6,000 a minute (10 ms apart) a pacer of 25 emails reserves 10 at a time
+    (BLOCK_SECONDS), and no more than the run has left."""
+    settings.REDIS_URL = ""
+    reservations = []
+    real_reserve = throttle.throttle_reserve
+
+    def reserve(**kwargs):
+        reservations.append(kwargs["count"])
+        return real_reserve(**kwargs)
+
+    monkeypatch.setattr(throttle, "throttle_reserve", reserve)
+    monkeypatch.setattr(throttle.time, "sleep", lambda seconds: None)
+    pace = throttle.throttle_pacer(batch=batch, per_minute=6000, emails=25)
+    for _email in range(25):
+        pace()
+
+    assert reservations == [10, 10, 5]

@@ -161,6 +161,35 @@ def test_board_keeps_a_mistyped_filter_and_says_what_is_wrong(client, scored_rou
     assert references(response) == [apps["best"].reference, apps["middling"].reference]
 
 
+def test_board_filters_show_a_new_region_and_the_values_asked_for(client, scored_round):
+    """The filters' HTML is kept in the cache: a new option, other values or an
+    error show at once all the same."""
+    round, _apps = scored_round
+    client.force_login(team_member())
+    board(client, round)  # kept in the cache
+
+    RegionFactory(name="Isle of Wight")
+    page = board(client, round).content.decode()
+    other = board(client, round, q="QP-0001", mean_min="ten").content.decode()
+
+    assert ">Isle of Wight</option>" in page
+    assert 'value="QP-0001"' not in page and "There is a problem" not in page
+    assert 'value="QP-0001"' in other and 'value="ten"' in other
+    assert "Enter a number, like 9.5 or -0.4." in other
+
+
+def test_board_names_a_route_taken_off_the_round_after_people_applied_by_it(client, scored_round):
+    round, apps = scored_round
+    client.force_login(team_member())
+    old_route = apps["best"].route
+    round.routes.remove(old_route)
+
+    page = board(client, round).content.decode()
+
+    row = page[page.index(apps["best"].reference) :]
+    assert f"<td>{old_route.name}</td>" in row[: row.index("</tr>")]
+
+
 def test_board_pages_at_the_chosen_size(client):
     round = review_round()
     scores_in_bulk(bulk_submitted_applications(round, 60))

@@ -167,6 +167,30 @@ def test_calibration_page_flags_the_harsh_and_lenient_reviewers_and_pages_the_li
     assert "Lenient" in text_of(flagged)
 
 
+def test_calibration_page_shows_a_reopened_review_and_a_new_name_at_once(
+    client, team, built, django_capture_on_commit_callbacks
+):
+    """The calibration is kept in the cache between requests; a change to the
+    round's reviews, or a reviewer's name, shows on the next one all the same."""
+    from selection.models import Review
+    from selection.services.reviews import review_reopen
+
+    assert "2 of 8 reviewers are flagged." in text_of(client.get(url("selection:insight_calibration", built.round)))
+    type(built.round).objects.filter(pk=built.round.pk).update(status=RoundStatus.IN_REVIEW)
+    harsh_reviews = Review.objects.filter(assignment__reviewer=built.harsh, assignment__round=built.round)
+    with django_capture_on_commit_callbacks(execute=True):
+        for review in harsh_reviews:
+            review_reopen(review=review, by=team)
+    built.lenient.display_name = "Lenient Renamed"
+    built.lenient.save(update_fields=["display_name"])
+
+    page = text_of(client.get(url("selection:insight_calibration", built.round)))
+
+    assert re.search(r"\d+ of 7 reviewers (is|are) flagged\.", page)
+    assert "Lenient Renamed" in page
+    assert built.harsh.display_name not in page
+
+
 def test_calibration_reviewer_list_is_paginated(client, team):
     built = insight_round(60, reviewers=30)
 

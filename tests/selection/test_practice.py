@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 AGREED = {"a": 3, "b": 2, "c": 4}
 # The practice page, whatever the number of practice applications and reviewers.
-QUERIES = 14
+QUERIES = 11
 
 
 def practice_in(round, by=None, agreed=AGREED, title="Practice 1: a falls project"):

@@ -228,3 +228,31 @@ def test_reversal_from_accept_withdraws_an_unanswered_offer_but_not_a_confirmed_
     open_offer.refresh_from_db()
     taken.refresh_from_db()
     assert (open_offer.outcome, taken.outcome) == (ApplicationOutcome.WAITLISTED, ApplicationOutcome.ACCEPTED)
+
+
+def test_release_run_in_batches_releases_every_decision_once_even_run_twice(monkeypatch):
+    """Batch by batch in the order confirmed; run again (a task delivered twice, or
+    resumed after a crash), nothing is released or emailed a second time, and a
+    decision already released in a slice the run had passed is not missed."""
+    from selection.models import ReleaseRun
+    from selection.services.release import release_run_continue, release_start
+
+    monkeypatch.setattr("selection.services.release.RELEASE_BATCH_SIZE", 2)
+    round, applications = decided_round(accept=2, unsuccessful=3, name="Spring round 2026")
+    team = team_member()
+    run = release_start(round=round, by=team, confirmation="Spring round 2026")
+    # The run stopped after its first batch (the task was lost)...
+    ReleaseRun.objects.filter(pk=run.pk).update(released=2)
+    first_two = Decision.objects.filter(pk__in=run.decision_ids[:2])
+    first_two.update(released_at=datetime(2026, 5, 1, tzinfo=ZoneInfo("UTC")))
+
+    finished = release_run_continue(run_id=run.pk)
+    again = release_run_continue(run_id=run.pk)
+
+    assert finished.status == again.status == "done"
+    assert finished.released == 5
+    assert Decision.objects.filter(round=round, released_at__isnull=True).count() == 0
+    released_here = [application for application in applications if application.decision.pk not in run.decision_ids[:2]]
+    assert sorted(email.to for email in OutboundEmail.objects.all()) == sorted(
+        application.applicant.email for application in released_here
+    )
