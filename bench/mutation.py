@@ -197,13 +197,18 @@ TARGETS = [
         "release",
         "Releasing decisions to applicants",
         "selection/services/release.py",
-        [f"{SEL}test_release_guards.py", f"{SEL}test_release_services.py"],
+        [
+            f"{SEL}test_release_guards.py",
+            f"{SEL}test_release_services.py",
+            f"{SEL}test_release_reversal.py",
+            f"{SEL}test_release_views.py",
+        ],
     ),
     Target(
         "places",
         "Places: offers, confirming, declining, lapsing, the waiting list",
         "selection/services/places.py",
-        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py"],
+        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
     ),
     Target(
         "retention-applications",
