@@ -201,6 +201,7 @@ TARGETS = [
             f"{SEL}test_release_guards.py",
             f"{SEL}test_release_services.py",
             f"{SEL}test_release_reversal.py",
+            f"{SEL}test_release_runs.py",
             f"{SEL}test_release_views.py",
         ],
     ),
