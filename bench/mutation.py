@@ -437,7 +437,7 @@ def _harmless(result: dict, notes: dict) -> int:
     return sum(
         notes.get(mutant["name"].rpartition(".")[2], "").startswith(("Equivalent", "Harmless"))
         for mutant in result.get("mutants", [])
-        if mutant["status"] not in ("killed", "timeout")
+        if mutant["status"] not in ("killed", "timeout", "not checked", "skipped")
     )
 
 
@@ -488,7 +488,11 @@ def write_report(results: dict) -> None:
     lines += ["", "## Surviving mutants", ""]
     for target in TARGETS:
         result = results.get(target.name) or {}
-        survivors = [mutant for mutant in result.get("mutants", []) if mutant["status"] not in ("killed", "timeout")]
+        survivors = [
+            mutant
+            for mutant in result.get("mutants", [])
+            if mutant["status"] not in ("killed", "timeout", "not checked", "skipped")
+        ]
         if not survivors:
             continue
         lines += [f"### {target.title} (`{target.path}`)", ""]
