@@ -137,3 +137,61 @@ def test_beat_queues_again_only_active_runs_that_have_not_moved_for_a_minute(tim
     assert ReleaseRun.objects.get(pk=stalled.pk).updated_at == datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
     time_machine.move_to(datetime(2026, 3, 2, 10, 0, 59, tzinfo=LONDON) + timedelta(minutes=1), tick=False)
     assert release_runs_stalled() == [stalled.pk]
+
+
+def test_confirming_audits_the_run_and_fixes_its_decisions_in_reference_order():
+    round, applications = decided_round(accept=1, waitlist=1, unsuccessful=1)
+    team = team_member()
+
+    run = release_start(round=round, by=team, confirmation=round.name)
+
+    by_reference = sorted(applications, key=lambda a: a.reference)
+    assert run.decision_ids == [Decision.objects.get(application=a).pk for a in by_reference]
+    entry = AuditEntry.objects.get(action="selection.release_start")
+    assert (entry.actor_id, entry.target_id, entry.summary) == (
+        team.pk,
+        str(round.pk),
+        "Confirmed the release of 3 decisions",
+    )
+
+
+def test_confirming_with_a_withdrawn_application_among_the_waiting_decisions_is_refused_naming_it():
+    round, [_kept, withdrawn] = decided_round(accept=1, unsuccessful=1)
+    Application.objects.filter(pk=withdrawn.pk).update(status=ApplicationStatus.WITHDRAWN)
+
+    error = refused(round=round, by=team_member(), confirmation=round.name)
+
+    assert str(error.message) == f"{withdrawn.reference} is withdrawn, so its decision cannot be released."
+    assert not ReleaseRun.objects.exists()
+
+
+def test_after_a_finished_release_only_later_decisions_are_released_and_then_nothing_is_left():
+    round, _applications = decided_round(accept=1)
+    team = team_member()
+    finished = release_run_continue(run_id=release_start(round=round, by=team, confirmation=round.name).pk)
+    round.refresh_from_db()
+    late = submitted_application(round)
+    decided(late, DecisionOutcome.WAITLIST)
+
+    second = release_start(round=round, by=team, confirmation=round.name)
+    release_run_continue(run_id=second.pk)
+    error = refused(round=round, by=team, confirmation=round.name)
+
+    assert finished.status == ReleaseRunStatus.DONE
+    assert second.decision_ids == [Decision.objects.get(application=late).pk]
+    assert str(error.message) == "There are no decisions waiting to be released."
+
+
+def test_the_last_batch_audits_the_counts_as_the_person_who_confirmed_and_decides_the_round():
+    round, _applications = decided_round(accept=1, unsuccessful=2)
+    team = team_member()
+
+    release_run_continue(run_id=release_start(round=round, by=team, confirmation=round.name).pk)
+
+    round.refresh_from_db()
+    assert round.status == RoundStatus.DECIDED
+    entry = AuditEntry.objects.get(action="selection.decisions_release")
+    assert (entry.actor_id, entry.summary) == (
+        team.pk,
+        "Released 3 decisions: 1 accepted, 0 waiting list, 2 unsuccessful",
+    )
