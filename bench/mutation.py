@@ -197,13 +197,19 @@ TARGETS = [
         "release",
         "Releasing decisions to applicants",
         "selection/services/release.py",
-        [f"{SEL}test_release_guards.py", f"{SEL}test_release_services.py"],
+        [
+            f"{SEL}test_release_guards.py",
+            f"{SEL}test_release_services.py",
+            f"{SEL}test_release_reversal.py",
+            f"{SEL}test_release_runs.py",
+            f"{SEL}test_release_views.py",
+        ],
     ),
     Target(
         "places",
         "Places: offers, confirming, declining, lapsing, the waiting list",
         "selection/services/places.py",
-        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py"],
+        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
     ),
     Target(
         "retention-applications",
@@ -262,7 +268,6 @@ def _run_one(target: Target) -> None:
     """In a child process: run mutmut over one target and print its results as JSON."""
     from mutmut import configuration
     from mutmut.__main__ import _run
-    from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     _mutate_atomic_services()
     _mutate_guards_away()
@@ -277,6 +282,15 @@ def _run_one(target: Target) -> None:
     except SystemExit as stop:
         if stop.code not in (None, 0):
             raise
+    print("MUTATION-RESULT " + json.dumps(_mutants_from_meta(target)))
+
+
+def _mutants_from_meta(target: Target) -> list[dict]:
+    """Each mutant of the target with its status, from the `mutants/` folder's
+    record (mutmut writes it as it goes, so a stopped run keeps what it tested:
+    the rest are "not checked" and left out of the score)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
     meta = json.loads((ROOT / "mutants" / f"{target.path}.meta").read_text())
     mutants = []
     for name, code in sorted(meta["exit_code_by_key"].items(), key=lambda item: _order(item[0])):
@@ -284,10 +298,28 @@ def _run_one(target: Target) -> None:
             continue
         status = STATUS.get(code, "suspicious")
         entry = {"name": name, "status": status}
-        if status not in ("killed", "timeout"):
+        if status not in ("killed", "timeout", "not checked"):
             entry["diff"] = _changed_lines(get_diff_for_mutant(name, path=target.path))
         mutants.append(entry)
-    print("MUTATION-RESULT " + json.dumps(mutants))
+    return mutants
+
+
+def _partial(target: Target, *, why: str, started: datetime) -> dict:
+    """What a stopped run tested, from `mutants/` (an error if it tested nothing)."""
+    try:
+        mutants = _mutants_from_meta(target)
+    except (OSError, ValueError, KeyError):
+        mutants = []
+    tested = sum(mutant["status"] != "not checked" for mutant in mutants)
+    if not tested:
+        return {"error": why, "at": started.isoformat()}
+    return {
+        "mutants": mutants,
+        "seconds": round((datetime.now(UTC) - started).total_seconds()),
+        "at": started.isoformat(),
+        "version": VERSION,
+        "partial": f"{why}: {tested} of {len(mutants)} mutants tested",
+    }
 
 
 def _mutate_atomic_services() -> None:
@@ -380,7 +412,7 @@ def run(target: Target, *, timeout: int) -> dict:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return {"error": f"stopped after {timeout} s (MUTATION_TIMEOUT)", "at": started.isoformat()}
+        return _partial(target, why=f"stopped after {timeout} s (MUTATION_TIMEOUT)", started=started)
     seconds = round((datetime.now(UTC) - started).total_seconds())
     for line in completed.stdout.splitlines():
         if line.startswith("MUTATION-RESULT "):
@@ -405,7 +437,7 @@ def _harmless(result: dict, notes: dict) -> int:
     return sum(
         notes.get(mutant["name"].rpartition(".")[2], "").startswith(("Equivalent", "Harmless"))
         for mutant in result.get("mutants", [])
-        if mutant["status"] not in ("killed", "timeout")
+        if mutant["status"] not in ("killed", "timeout", "not checked", "skipped")
     )
 
 
@@ -419,7 +451,8 @@ def write_report(results: dict) -> None:
         "the run hung) / mutants tested; a mutant no test executes counts as surviving. Target: ≥ 95 %, and no",
         'surviving mutant that removes a permission, deadline, quota or capacity guard. "Score without them" leaves',
         "out the survivors `bench/mutation_notes.toml` explains as equivalent or harmless (a gap closed by a test",
-        "added after the run still counts against the score until the next run).",
+        "added after the run still counts against the score until the next run). A run stopped at its time limit",
+        "(`MUTATION_TIMEOUT`) keeps the mutants it tested, marked **partial**; the ones it did not reach are left out.",
         "",
         "Beyond mutmut's own mutants, `bench/mutation.py` makes two that mutmut 3 does not: an `if` whose test",
         "never holds, and a call made for its effect deleted (a guard, an audit entry, an email removed). It also",
@@ -456,7 +489,11 @@ def write_report(results: dict) -> None:
     lines += ["", "## Surviving mutants", ""]
     for target in TARGETS:
         result = results.get(target.name) or {}
-        survivors = [mutant for mutant in result.get("mutants", []) if mutant["status"] not in ("killed", "timeout")]
+        survivors = [
+            mutant
+            for mutant in result.get("mutants", [])
+            if mutant["status"] not in ("killed", "timeout", "not checked", "skipped")
+        ]
         if not survivors:
             continue
         lines += [f"### {target.title} (`{target.path}`)", ""]
@@ -489,6 +526,11 @@ def main() -> None:
     parser.add_argument("modules", nargs="*", help="module names (default: all)")
     parser.add_argument("--list", action="store_true", help="list the modules and exit")
     parser.add_argument("--report", action="store_true", help="rewrite mutation.md from mutation.json and exit")
+    parser.add_argument(
+        "--salvage",
+        metavar="MODULE",
+        help="record what a run of MODULE stopped by hand tested, from the mutants/ folder it left, and exit",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.chdir(ROOT)
@@ -501,6 +543,14 @@ def main() -> None:
         return
     store = RESULTS / "mutation.json"
     results = json.loads(store.read_text()) if store.exists() else {}
+    if args.salvage:
+        target = BY_NAME[args.salvage]
+        started = datetime.fromtimestamp((ROOT / "mutants").stat().st_mtime, UTC)
+        results[target.name] = _partial(target, why="stopped by hand", started=started)
+        store.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+        write_report(results)
+        print(results[target.name].get("partial") or results[target.name].get("error"))
+        return
     if not args.report:
         unknown = [name for name in args.modules if name not in BY_NAME]
         if unknown:

@@ -146,30 +146,34 @@ def plan_assignments(
         load[reviewer_id] += 1
     if loads is not None:
         load = defaultdict(int, loads)
-    together: dict[tuple[int, int], int] = defaultdict(int)
+    # How many applications each two reviewers share, both ways round:
+    # {reviewer id: {co-reviewer id: n}} (a dict a reviewer, not one keyed by
+    # pairs: the inner loop then looks up plain ints, no tuple built per look).
+    together: dict[int, dict[int, int]] = defaultdict(dict)
     if shared is not None:
-        together.update(shared)
+        for (a, b), count in shared.items():
+            together[a][b] = together[b][a] = count
     else:
         for reviewer_ids in assigned.values():
-            for pair in combinations(sorted(reviewer_ids), 2):
-                together[pair] += 1
+            for a, b in combinations(reviewer_ids, 2):
+                together[a][b] = together[a].get(b, 0) + 1
+                together[b][a] = together[b].get(a, 0) + 1
     shuffle = random.Random(seed)  # noqa: S311 - a tie-break, not a secret
+    draw = shuffle.random
 
     region_of = {reviewer.id: reviewer.region_id for reviewer in reviewers}
     heap: list[tuple[int, float, int]] = []
     for reviewer in reviewers:
         if load[reviewer.id] < reviewer.capacity:
-            heap.append((load[reviewer.id], shuffle.random(), reviewer.id))
+            heap.append((load[reviewer.id], draw(), reviewer.id))
     heapq.heapify(heap)
     capacity_of = {reviewer.id: reviewer.capacity for reviewer in reviewers}
 
-    conflicts_per_application: dict[int, int] = defaultdict(int)
-    for application_id, _reviewer_id in conflicted:
-        conflicts_per_application[application_id] += 1
-    order = sorted(
-        (application for application in applications if len(assigned[application.id]) < per_application),
-        key=lambda application: (-conflicts_per_application[application.id], application.id),
-    )
+    conflicted_with: dict[int, set[int]] = defaultdict(set)
+    for application_id, reviewer_id in conflicted:
+        conflicted_with[application_id].add(reviewer_id)
+    order = [application for application in applications if len(assigned[application.id]) < per_application]
+    order.sort(key=lambda application: (-len(conflicted_with.get(application.id, ())), application.id))
     pair_limit = _pair_limit(
         slots=sum(per_application - len(assigned[application.id]) for application in order) + sum(load.values()),
         per_application=per_application,
@@ -177,26 +181,65 @@ def plan_assignments(
     )
 
     plan = AssignmentPlan()
+    new = plan.new
+    heappop, heappush = heapq.heappop, heapq.heappush
+    no_conflicts: set[int] = set()
     for application in order:
         already = assigned[application.id]
-        want_other_region = prefer_other_region and application.region_id is not None
-
-        def penalty(reviewer_id, already=already, application=application, want_other_region=want_other_region):
-            same_region = want_other_region and region_of[reviewer_id] == application.region_id
-            overlap = max((together[_pair(reviewer_id, other)] for other in already), default=0)
-            return (same_region, overlap >= pair_limit, overlap)
-
+        blocked = conflicted_with.get(application.id, no_conflicts)
+        region = application.region_id if prefer_other_region else None
         for _slot in range(per_application - len(already)):
-            chosen = _take_reviewer(heap, application, already, conflicted, penalty)
-            if chosen is None:
+            # The least-loaded eligible reviewer with the lowest penalty among
+            # those equally loaded (looking at up to SCAN of them); the ones
+            # passed over go back on the heap. The penalty, lowest best, in
+            # order: the applicant's own region (with `prefer_other_region`),
+            # sharing `pair_limit` applications or more with a reviewer already
+            # on this one, then the most shared with any of them.
+            passed_over = []
+            best = None
+            best_penalty = 0
+            looked = 0
+            while heap:
+                if best is not None and (heap[0][0] > best[0] or looked >= SCAN):
+                    break
+                entry = heappop(heap)
+                reviewer_id = entry[2]
+                if reviewer_id in already or reviewer_id in blocked:
+                    passed_over.append(entry)
+                    continue
+                looked += 1
+                overlap = 0
+                if already:
+                    shared_with = together.get(reviewer_id)
+                    if shared_with:
+                        for other in already:
+                            count = shared_with.get(other, 0)
+                            if count > overlap:
+                                overlap = count
+                penalty = overlap + (_OVER_LIMIT if overlap >= pair_limit else 0)
+                if region is not None and region_of[reviewer_id] == region:
+                    penalty += _SAME_REGION
+                if best is None or penalty < best_penalty:
+                    if best is not None:
+                        passed_over.append(best)
+                    best, best_penalty = entry, penalty
+                    if not penalty:
+                        break
+                else:
+                    passed_over.append(entry)
+            for entry in passed_over:
+                heappush(heap, entry)
+            if best is None:
                 break
-            load_now, reviewer_id = chosen
+            load_now, _draw, reviewer_id = best
+            shared_with = together[reviewer_id]
             for other in already:
-                together[_pair(reviewer_id, other)] += 1
+                shared_with[other] = shared_with.get(other, 0) + 1
+                together[other][reviewer_id] = together[other].get(reviewer_id, 0) + 1
             already.add(reviewer_id)
-            plan.new.append((application.id, reviewer_id))
+            new.append((application.id, reviewer_id))
             if load_now + 1 < capacity_of[reviewer_id]:
-                heapq.heappush(heap, (load_now + 1, shuffle.random(), reviewer_id))
+                heappush(heap, (load_now + 1, draw(), reviewer_id))
         missing = per_application - len(already)
         if missing:
             plan.unassignable[application.id] = (
@@ -206,13 +249,14 @@ def plan_assignments(
     return plan
 
 
+# The penalty is one int ordered as the tuple (same region, over the pair
+# limit, overlap) would be: overlaps stay far below 2**20.
+_OVER_LIMIT = 1 << 20
+_SAME_REGION = 1 << 40
+
 # How many of the least-loaded reviewers are looked at for the best co-reviewer
 # mix before taking the best seen: keeps 10,000 x 3 within a second.
 SCAN = 24
-
-
-def _pair(a: int, b: int) -> tuple[int, int]:
-    return (a, b) if a < b else (b, a)
 
 
 def _pair_limit(*, slots: int, per_application: int, reviewers: int) -> int:
@@ -222,36 +266,6 @@ def _pair_limit(*, slots: int, per_application: int, reviewers: int) -> int:
         return 1
     pairs_made = slots / max(per_application, 1) * per_application * (per_application - 1) / 2
     return max(1, math.ceil(pairs_made / (reviewers * (reviewers - 1) / 2)) + 1)
-
-
-def _take_reviewer(heap, application, already, conflicted, penalty):
-    """Pop the least-loaded eligible reviewer off the heap with the lowest
-    penalty among those equally loaded (looking at up to SCAN of them), putting
-    back the ones passed over; (load, reviewer id) or None."""
-    passed_over = []
-    best = best_penalty = None
-    looked = 0
-    while heap:
-        if best is not None and (heap[0][0] > best[0] or looked >= SCAN):
-            break
-        entry = heapq.heappop(heap)
-        reviewer_id = entry[2]
-        if reviewer_id in already or (application.id, reviewer_id) in conflicted:
-            passed_over.append(entry)
-            continue
-        looked += 1
-        entry_penalty = penalty(reviewer_id)
-        if best is None or entry_penalty < best_penalty:
-            if best is not None:
-                passed_over.append(best)
-            best, best_penalty = entry, entry_penalty
-            if not any(entry_penalty):
-                break
-        else:
-            passed_over.append(entry)
-    for entry in passed_over:
-        heapq.heappush(heap, entry)
-    return None if best is None else (best[0], best[2])
 
 
 def _why_unassignable(application, reviewers, conflicted, per_application) -> str:

@@ -25,7 +25,11 @@ from .totals import mean_totals, normalised_scores
 CRITERIA = ("a", "b", "c")
 RUBRIC = (1, 4)
 # Merit: an application's overall standing plus a smaller criterion-specific part.
-MERIT_SD = 0.75
+# The issue does not give merit's spread; 0.8 is the value whose baselines (mean
+# 0.757, z-scores 0.833, oracle 0.835 over 100 rounds) match the issue's (0.754,
+# 0.833, 0.836). It was fitted to those three, never to the model's figure.
+# (0.75, fitted on 20 rounds, gave 0.745, 0.825 and 0.829 over 100.)
+MERIT_SD = 0.8
 CRITERION_SD = 0.3
 MERIT_CENTRE = 2.5
 

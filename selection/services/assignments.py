@@ -47,6 +47,9 @@ class AssignmentResult:
     # The first REPORT_LIMIT applications short of reviewers, and how many there are in all.
     unassignable: list[dict]
     unassignable_total: int = 0
+    # The regular (application id, reviewer id) pairs of the applications
+    # assigned, after this run: for the mixing report without reading them back.
+    pairs: list[tuple[int, int]] | None = None
 
 
 def _pg_array(values) -> str:
@@ -328,6 +331,7 @@ def _assign(
         removed_for_conflict=len(hit),
         unassignable=unassignable,
         unassignable_total=len(plan.unassignable),
+        pairs=pairs + plan.new,
     )
 
 
@@ -387,7 +391,8 @@ def assignments_auto(*, round: Round, by) -> AssignmentResult:
         "unassignable": result.unassignable,
         "unassignable_total": result.unassignable_total,
         "seed": seed,
-        "mixing": round_mixing(round=round),
+        # Every regular assignment of the round: the pairs kept and made (as `round_mixing` reads them).
+        "mixing": mixing(result.pairs).as_dict(),
     }
     settings.save(update_fields=["assignment_report"])
     if not (result.created or result.conflicts_found or result.removed_for_conflict or moved):

@@ -432,3 +432,28 @@ def test_withdrawn_application_cannot_be_submitted():
 
     application.refresh_from_db()
     assert (application.status, application.reference) == (ApplicationStatus.WITHDRAWN, None)
+
+
+def test_a_name_typed_over_two_lines_is_kept_on_one_whoever_calls_the_service():
+    """Names, job titles and an organisation typed in are shown on one line
+    everywhere (lists, emails, the decision room): the service keeps them so,
+    not only the form."""
+    application = ApplicationFactory(round=RoundFactory())
+
+    services.application_save_section(
+        application=application,
+        by=application.applicant,
+        section="about",
+        values={
+            "full_name": "Priya\r\nSharma",
+            "job_title": " Quality\n lead ",
+            "organisation_other": "Tees\tValley  Trust",
+        },
+    )
+
+    application.refresh_from_db()
+    assert (application.full_name, application.job_title, application.organisation_other) == (
+        "Priya Sharma",
+        "Quality lead",
+        "Tees Valley Trust",
+    )

@@ -1,6 +1,5 @@
 """The assignment mixes reviewers (scoring.assignment + scoring.mixing)."""
 
-import time
 from collections import Counter
 
 from scoring.assignment import ApplicationFacts, ReviewerFacts, plan_assignments
@@ -60,13 +59,20 @@ def test_islands_are_counted():
     assert mixing([(1, 1), (1, 2), (2, 2), (2, 3)]).groups == 1
 
 
-def test_ten_thousand_applications_by_three_over_300_reviewers_within_two_seconds():
+def test_ten_thousand_applications_by_three_over_300_reviewers_are_one_group_of_distinct_trios():
+    """The benchmark's size (its time is measured in `make bench`, not here)."""
     applications, reviewers = round_facts(10_000, 300, 100)
-    started = time.perf_counter()
     made = plan(applications, reviewers)
-    assert time.perf_counter() - started < 2.0
     assert len(made.new) == 30_000
-    assert mixing(made.new).groups == 1
+    trios = Counter()
+    for application_id, reviewer_id in made.new:
+        trios[application_id] |= 1 << reviewer_id
+    # Every application has three different reviewers, and hardly any trio repeats.
+    assert all(bin(trio).count("1") == 3 for trio in trios.values())
+    assert len(set(trios.values())) > 9_900
+    mixed = mixing(made.new)
+    assert mixed.groups == 1
+    assert mixed.most_shared <= 2
 
 
 def test_the_scoring_package_imports_no_models():

@@ -12,11 +12,26 @@ reviews through the ORM would take minutes on a small machine and measure the
 database, not the ranking; the services only load rows for them and store
 their results."""
 
+import math
+import statistics
 import time
 
 from django.core.management.base import BaseCommand
+from scipy import stats
 
 from scoring.simulation import Design, simulate
+
+DEFAULT_METHOD = "model (default: fixed reviewer effects)"
+
+
+def interval(values: list[float]) -> tuple[float, float]:
+    """The mean and the half-width of its 95 % confidence interval over the
+    seeds (Student's t: twenty rounds are a small sample)."""
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return mean, math.nan
+    half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    return mean, half
 
 
 class Command(BaseCommand):
@@ -62,8 +77,22 @@ class Command(BaseCommand):
             f"{min(shared)}-{max(shared)}"
         )
         width = max(len(method) for method in results)
-        self.stdout.write(f"{'ranking':<{width}}   mean    min    max")
+        self.stdout.write(f"{'ranking':<{width}}   mean    min    max   95 % interval of the mean")
         for method, shares in results.items():
+            mean, half = interval(shares)
             self.stdout.write(
-                f"{method:<{width}}  {sum(shares) / len(shares):.4f}  {min(shares):.3f}  {max(shares):.3f}"
+                f"{method:<{width}}  {mean:.4f}  {min(shares):.3f}  {max(shares):.3f}   "
+                f"{mean - half:.4f}-{mean + half:.4f}"
             )
+        # Paired over the same rounds: the seed-to-seed spread of the rounds
+        # themselves cancels, so these intervals are far narrower.
+        default = results.get(DEFAULT_METHOD)
+        if default is not None:
+            self.stdout.write("Differences from the default ranking, paired by round (95 % interval):")
+            for method, shares in results.items():
+                if method == DEFAULT_METHOD:
+                    continue
+                mean, half = interval([d - s for d, s in zip(default, shares, strict=True)])
+                self.stdout.write(
+                    f"  default - {method:<{width}} {mean:+.4f} ({mean - half:+.4f} to {mean + half:+.4f})"
+                )
