@@ -32,11 +32,11 @@ from applications.choices import ApplicationStatus
 from applications.models import Application, Round
 from scoring.model import fit_additive
 
-from .. import tasks
 from ..choices import REVIEWED_STATUSES, Recommendation, ReviewStatus
 from ..models import ApplicationScore, Assignment, CriterionScore, Review, RoundScoring, SelectionSettings
 from ..scoring import FLAT, normalised_scores_with_moderation
-from .settings import selection_settings_for
+from ..tasks import scores_recompute_round as scores_recompute_round_task
+from .round_settings import selection_settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def scores_recompute_soon(*, round_id: int) -> bool:
     if not claimed:
         return False
     try:
-        tasks.scores_recompute_round.apply_async(kwargs={"round_id": round_id}, countdown=DEBOUNCE_SECONDS)
+        scores_recompute_round_task.apply_async(kwargs={"round_id": round_id}, countdown=DEBOUNCE_SECONDS)
     except (BrokerError, ConnectionError, OSError):
         logger.warning("Broker unavailable: recomputing the scores of round %s now", round_id)
         scores_recompute(round_id=round_id)

@@ -1,7 +1,7 @@
 """The programme team's settings for a round's review, reviewers' profiles and
 their capacity per round. Every change is audited."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications.choices import RoundStatus
@@ -12,6 +12,8 @@ from q_portal.exceptions import PortalError
 from q_portal.roles import Role
 
 from ..models import Review, ReviewerCapacity, ReviewerProfile, SelectionSettings
+from .round_settings import selection_settings_for  # re-exported: the score services read it too
+from .scores import scores_refresh
 
 EDITABLE_FIELDS = (
     "reviewers_per_application",
@@ -29,19 +31,6 @@ EDITABLE_FIELDS = (
 RESCORED_BY = frozenset({"reviewers_per_application", "moderation_spread"})
 # Scores are given against the rubric and weights: they stay once review has started.
 FIXED_IN_REVIEW = frozenset({"weights", "rubric"})
-
-
-def selection_settings_for(*, round: Round) -> SelectionSettings:
-    """The round's selection settings read afresh (one query), created with the
-    defaults if it has none."""
-    settings = SelectionSettings.objects.filter(round=round).first()
-    if settings is not None:
-        return settings
-    try:
-        with transaction.atomic():
-            return SelectionSettings.objects.create(round=round)
-    except IntegrityError:
-        return SelectionSettings.objects.get(round=round)
 
 
 @transaction.atomic
@@ -84,8 +73,6 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
         changes=audit_changes,
     )
     if RESCORED_BY & set(changed):
-        from .scores import scores_refresh  # scores reads these settings: imported here, not at the top
-
         scores_refresh(round=round)
     return settings
 
