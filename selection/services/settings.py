@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from applications.choices import RoundStatus
 from applications.models import Round
 from members.models import Organisation, Region, User
-from q_portal.audit.services import audit_log
+from q_portal.audit.services import audit_diff, audit_log
 from q_portal.exceptions import PortalError
 from q_portal.roles import Role
 
@@ -60,7 +60,9 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
         raise PortalError(_("The moderation threshold must be 1 point or more."), field="moderation_spread")
     if "place_confirm_days" in changed and not 1 <= changes["place_confirm_days"] <= 90:
         raise PortalError(_("Give between 1 and 90 days to confirm a place."), field="place_confirm_days")
-    audit_changes = {field: [_plain(getattr(settings, field)), _plain(changes[field])] for field in changed}
+    audit_changes = audit_diff(
+        {field: getattr(settings, field) for field in changed}, {field: changes[field] for field in changed}
+    )
     for field in changed:
         setattr(settings, field, changes[field])
     settings.full_clean()
@@ -75,10 +77,6 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
     if RESCORED_BY & set(changed):
         scores_refresh(round=round)
     return settings
-
-
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic
