@@ -38,8 +38,6 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "csp",
     "django_celery_beat",
     # Cross-cutting infrastructure, usable by every app below.
@@ -88,6 +86,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "q_portal.context_processors.portal",
             ],
+            # The portal's own tags, for templates of any app (q_portal is not an app).
+            "libraries": {"portal_fields": "q_portal.templatetags.portal_fields"},
         },
     },
 ]
@@ -356,11 +356,6 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
-
-# --- Forms ----------------------------------------------------------------------
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security -------------------------------------------------------------------
 

@@ -172,18 +172,13 @@ def _write_estimates(rows: list[ApplicationScore]) -> None:
             "AS fresh(application_id, model_score, model_low, model_high) "
             "WHERE score.application_id = fresh.application_id",
             [
-                _array(row.pk for row in rows),
-                _array(row.model_score for row in rows),
-                _array(row.model_low for row in rows),
-                _array(row.model_high for row in rows),
+                # psycopg passes a list as one array parameter.
+                [row.pk for row in rows],
+                [row.model_score for row in rows],
+                [row.model_low for row in rows],
+                [row.model_high for row in rows],
             ],
         )
-
-
-def _array(values) -> str:
-    """A PostgreSQL array literal of numbers as one parameter (the server parses
-    it at once; psycopg2's ARRAY[...] of 10,000 items costs the planner dearly)."""
-    return "{" + ",".join("NULL" if value is None else repr(value) for value in values) + "}"
 
 
 def _same_or_both_none(stored, fresh) -> bool:
