@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "csp",
     "django_celery_beat",
+    "anymail",  # production's email provider and its delivery webhooks (q_portal.outbox.provider_events)
     # Cross-cutting infrastructure, usable by every app below.
     "q_portal.audit",
     "q_portal.sso",
@@ -356,6 +357,23 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
+# Uploads (members' photos) on S3-compatible object storage when a bucket is
+# named, so no web server keeps a file of its own (docker-compose.yml: MinIO);
+# the local folder otherwise (`make run`). The photos are private: the portal
+# reads them through the storage and serves them itself (members.views.member).
+if env("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # The keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (boto3 reads them).
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Security -------------------------------------------------------------------
 
