@@ -69,8 +69,8 @@ def _log(message: str) -> None:
 
 
 def _recreate_database(database_url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
@@ -80,7 +80,7 @@ def _recreate_database(database_url: str) -> None:
             "(or is a helper's q_portal_hNN_bench)."
         )
     admin_url = urlunsplit(parts._replace(path="/postgres"))
-    connection = psycopg2.connect(admin_url)
+    connection = psycopg.connect(admin_url)
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -91,9 +91,9 @@ def _recreate_database(database_url: str) -> None:
 def _vacuum_analyze(database_url: str) -> None:
     """Fresh planner statistics and visibility maps after the bulk load, so plans
     and index-only scans are those of a database that has been running a while."""
-    import psycopg2
+    import psycopg
 
-    connection = psycopg2.connect(database_url)
+    connection = psycopg.connect(database_url)
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -321,13 +321,13 @@ def _load_average() -> list[float]:
 
 
 def _machine(database_url: str) -> dict:
-    import psycopg2
+    import psycopg
 
     memory_kb = 0
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             memory_kb = int(line.split()[1])
-    connection = psycopg2.connect(database_url)
+    connection = psycopg.connect(database_url)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]

@@ -1,4 +1,5 @@
-"""Celery tasks for events: thin, calling one service each."""
+"""Celery tasks for events: thin, calling one service each, imported inside
+the task body. The retry policy is `q_portal.celery.PortalTask`'s."""
 
 import logging
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from q_portal.fields import SingleLineCharField
+from q_portal.spreadsheets import csv_text
 
 from .choices import MembershipStatus, NotifyChoice, PledgeCategory, ReportStatus, RoleCategory, Visibility
 from .models import Interest, MemberProfile, Organisation, OrganisationKind, Region
@@ -285,10 +286,7 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > CSV_MAX_BYTES:
             raise forms.ValidationError(_("The file must be smaller than 2 MB."))
-        try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise forms.ValidationError(_("The file must be a CSV saved as UTF-8.")) from error
+        return csv_text(upload.read())
 
 
 class MemberFilterForm(forms.Form):

@@ -101,3 +101,14 @@ register(
     )
 )
 not_personal("members.OnboardingStep", reason="The onboarding emails' wording, written by the programme team.")
+register(
+    Rule(
+        "members.MemberImport",
+        holds=_("A founding-members file uploaded by the programme team: names, emails and jobs"),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.DELETE,
+        period=Period("RETENTION_MEMBER_IMPORT_DAYS", 1, "days"),
+        after=_("the upload (deleted at once when imported)"),
+        due=lambda cutoff: services.member_imports_staged_before(cutoff=cutoff),
+    )
+)

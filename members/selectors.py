@@ -20,6 +20,7 @@ from .models import (
     ContactMessage,
     GrowthTarget,
     Interest,
+    MemberImport,
     MemberProfile,
     Organisation,
     Pledge,
@@ -382,3 +383,11 @@ def suggested_groups(*, member: MemberProfile, limit: int = 3) -> list[Community
         .annotate(size=Count("memberships", distinct=True))
         .order_by("-size", "name")[:limit]
     )
+
+
+def member_import_pending(*, pk, by) -> MemberImport | None:
+    """The founding-members file `by` uploaded and has not yet confirmed (none
+    for anyone else's, or a stale or missing id)."""
+    if not isinstance(pk, int):
+        return None
+    return MemberImport.objects.filter(pk=pk, uploaded_by=by).first()

@@ -1,11 +1,10 @@
-"""Celery tasks for membership: thin, calling one service each."""
+"""Celery tasks for membership: thin, calling one service each, imported inside
+the task body. The retry policy is `q_portal.celery.PortalTask`'s."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
-
-from .services import coffee_pair
 
 logger = logging.getLogger(__name__)
 
@@ -14,6 +13,8 @@ logger = logging.getLogger(__name__)
 def pair_random_coffee() -> int:
     """Beat, on the first of each month: pair this month's random coffee.
     Idempotent for the month, so a retry or a second run pairs no one twice."""
+    from .services import coffee_pair
+
     pairs = coffee_pair(month=timezone.localdate())
     logger.info("Random coffee: %d pairs made", len(pairs))
     return len(pairs)

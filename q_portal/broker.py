@@ -8,9 +8,11 @@ is simply left to that net: one warning is logged, and for `RETRY_AFTER_SECONDS`
 no further publish is tried, so people are not kept waiting on the broker's
 connection retries for every email.
 
-(Django's own `on_commit(..., robust=True)` is not enough: while logging the
-failure it reads `__qualname__`, which a `functools.partial` lacks, so the
-logging itself raised and the request answered 500.)
+This is the one way to queue a task from a service: import the task under a
+`*_task` name and call `enqueue_on_commit(some_task, id=...)`, never
+`transaction.on_commit(partial(some_task.delay, ...))` (Django's robust
+on_commit logs a failure by the callback's `__qualname__`, which a `partial`
+lacks, so the logging itself raised and the request answered 500).
 """
 
 import logging
@@ -29,9 +31,10 @@ _down_until = 0.0
 _down_lock = threading.Lock()
 
 
-def enqueue_on_commit(task, **kwargs) -> None:
-    """After the current transaction commits, queue `task` with keyword arguments
-    `kwargs`; if the broker cannot take it, log a warning and carry on."""
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """After the current transaction commits, queue `task` with `args` and
+    `kwargs` (primitive ids, by keyword); if the broker cannot take it, log a
+    warning and carry on. Outside a transaction, queue it now."""
 
     def enqueue() -> None:
         global _down_until  # one breaker for the process
@@ -39,7 +42,7 @@ def enqueue_on_commit(task, **kwargs) -> None:
             logger.info("Broker down: %s%s not queued; the database's sweep will pick it up", task.name, kwargs)
             return
         try:
-            task.delay(**kwargs)
+            task.delay(*args, **kwargs)
         except Exception as error:
             with _down_lock:
                 _down_until = time.monotonic() + RETRY_AFTER_SECONDS
@@ -51,7 +54,7 @@ def enqueue_on_commit(task, **kwargs) -> None:
                 RETRY_AFTER_SECONDS,
             )
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)
 
 
 def broker_reset() -> None:

@@ -36,6 +36,11 @@ urlpatterns = [
     path("", include("selection.urls")),
 ]
 
+# The email provider's delivery webhooks (production, with a webhook secret):
+# bounces and complaints become suppressions (q_portal.outbox.provider_events).
+if getattr(settings, "ANYMAIL_WEBHOOKS", False):
+    urlpatterns += [path("email/provider/", include("anymail.urls"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy
 from applications.models import Application
 from members.emails import absolute_url
 from q_portal.broker import enqueue_on_commit
-from q_portal.outbox import tasks as outbox_tasks
 from q_portal.outbox.services import BatchEmail, Stream, email_queue, email_queue_batch
+from q_portal.outbox.tasks import send_due_emails as send_due_emails_task
 
 from .choices import DecisionOutcome
 from .models import PlaceOffer
@@ -71,7 +71,7 @@ def outcome_emails_queue(emails: list[BatchEmail]) -> None:
     if not emails:
         return
     email_queue_batch(emails=emails, batch="", stream=Stream.TRANSACTIONAL)
-    enqueue_on_commit(outbox_tasks.send_due_emails)
+    enqueue_on_commit(send_due_emails_task)
 
 
 def place_offered_email_queue(*, application: Application, offer: PlaceOffer) -> None:

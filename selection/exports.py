@@ -10,8 +10,7 @@ rows a round has. Every text someone typed is defused so a spreadsheet will not
 run it as a formula.
 """
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -25,6 +24,7 @@ from applications.models import Application, Nomination, NominationStatus, Round
 from members.choices import MembershipStatus
 from members.models import MemberProfile
 from q_portal.audit.services import audit_log
+from q_portal.spreadsheets import csv_download
 
 from .charts import Chart
 from .choices import DecisionOutcome, Recommendation, ReviewStatus
@@ -51,33 +51,8 @@ class Export:
     rows: Iterable[Iterable]  # read lazily, as the response is sent
 
 
-class _Echo:
-    """A file that hands back what is written, for csv.writer to format one row."""
-
-    def write(self, value):
-        return value
-
-
-def csv_safe(value):
-    """Keep a spreadsheet from running text as a formula (OWASP CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def csv_lines(export: Export) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so spreadsheets read the file as UTF-8
-    yield writer.writerow(export.header)
-    for row in export.rows:
-        yield writer.writerow([csv_safe(value) for value in row])
-
-
 def csv_response(export: Export) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(export), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return csv_download(filename=export.filename, header=export.header, rows=export.rows)
 
 
 def _labels(choices) -> dict[str, str]:

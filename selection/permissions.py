@@ -4,17 +4,13 @@ whether an application exists is private."""
 
 from django.http import Http404
 
-from q_portal.roles import Role, has_role, is_programme_team
+from q_portal.roles import Role, has_role
 
 from .models import Assignment, Conflict
 
 
 def is_reviewer(user) -> bool:
     return user.is_authenticated and user.is_active and has_role(user, Role.REVIEWER)
-
-
-def can_manage_selection(user) -> bool:
-    return is_programme_team(user)
 
 
 def can_review_assignment(user, assignment: Assignment) -> bool:

@@ -1,74 +1,52 @@
-"""Selection's Celery tasks: thin, primitive ids as keyword arguments, each
-calling one service. Several features add theirs here (scores; place offers):
-append, don't replace. Retention runs from `q_portal.retention.tasks`."""
+"""Selection's Celery tasks: thin entry points, primitive ids as keyword
+arguments, each calling one service imported inside the task body (the services
+import these tasks to queue them). The retry policy is
+`q_portal.celery.PortalTask`'s. Several features add theirs here (scores; place
+offers): append, don't replace. Retention runs from `q_portal.retention.tasks`."""
 
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
-
-from .services import places as place_services
-
-# A module reference, not names: the score services import this module to queue tasks.
-from .services import scores as score_services
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="selection.scores_normalise_round",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(name="selection.scores_normalise_round")
 def scores_normalise_round(*, round_id: int) -> int:
     """Recompute a round's normalised scores after a review was submitted,
     reopened or removed (a reviewer's z-scores move with every review they give)."""
-    changed = score_services.scores_normalise(round_id=round_id)
+    from .services.scores import scores_normalise
+
+    changed = scores_normalise(round_id=round_id)
     logger.info("Normalised scores of round %s: %s changed", round_id, changed)
     return changed
 
 
-@shared_task(
-    name="selection.scores_recompute_round",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(name="selection.scores_recompute_round")
 def scores_recompute_round(*, round_id: int) -> int:
     """The debounced recomputation of a round's normalised scores and
     bias-corrected estimates, queued once for a burst of reviews
     (`scores_recompute_soon`)."""
-    changed = score_services.scores_recompute(round_id=round_id)
+    from .services.scores import scores_recompute
+
+    changed = scores_recompute(round_id=round_id)
     logger.info("Recomputed the scores of round %s: %s changed", round_id, changed)
     return changed
 
 
-@shared_task(
-    name="selection.place_offers_lapse",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(name="selection.place_offers_lapse")
 def place_offers_lapse() -> int:
     """Lapse the offers of places whose deadline has passed (run by beat); in
     rounds that promote automatically, the freed places go to the waiting list."""
-    lapsed = place_services.place_offers_lapse()
+    from .services.places import place_offers_lapse as lapse
+
+    lapsed = lapse()
     if lapsed:
         logger.info("Lapsed %s offers of places", lapsed)
     return lapsed
 
 
-@shared_task(
-    name="selection.release_decisions",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=5,
-    ignore_result=True,
-)
+@shared_task(name="selection.release_decisions")
 def release_decisions(*, run_id: int) -> None:
     """Release a confirmed run's decisions in batches (see `release_run_continue`)."""
     from .services.release import release_run_continue
@@ -80,7 +58,7 @@ def release_decisions(*, run_id: int) -> None:
         logger.info("Release run %s: %s, %s of %s released", run_id, run.status, run.released, run.total)
 
 
-@shared_task(name="selection.release_runs_resume", ignore_result=True)
+@shared_task(name="selection.release_runs_resume")
 def release_runs_resume() -> int:
     """Beat, every minute: queue again the releases that stopped moving (a lost
     task, or a broker that was down when the team confirmed)."""

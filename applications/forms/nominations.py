@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region, User
 from q_portal.fields import SingleLineCharField
+from q_portal.spreadsheets import csv_forms, csv_rows
 
 from ..choices import RoleCategory
 from ..selectors.nominations import NomineeProgress
@@ -107,29 +108,7 @@ def cohort_template_csv() -> str:
 
 def _csv_rows(content: bytes) -> list[list[str]]:
     """The file's rows, or a ValidationError saying what is wrong with the file."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError as error:
-            raise forms.ValidationError(
-                _("The file could not be read as text. Save it as “CSV UTF-8” and upload it again."), code="encoding"
-            ) from error
-    # NULs in the headings are a file that is not CSV text (a spreadsheet, or
-    # UTF-16); one in a cell is removed with the other invisible characters.
-    if "\x00" in text.partition("\n")[0]:
-        raise forms.ValidationError(
-            _("The file is not a CSV file. Save it as “CSV UTF-8” and upload it again."), code="not_csv"
-        )
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise forms.ValidationError(
-            _("The file could not be read as CSV: %(reason)s."), code="not_csv", params={"reason": error}
-        ) from error
-    if not rows:
-        raise forms.ValidationError(_("The file is empty."), code="empty")
+    rows = csv_rows(content)
     expected = [column.lower() for column in CSV_COLUMNS]
     headers = [header.strip().lower() for header in rows[0]]
     while headers and not headers[-1]:
@@ -178,8 +157,8 @@ def cohort_rows_from_csv(content: bytes) -> list[dict]:
         regions[region.name.lower()] = region
         regions[region.slug.lower()] = region
     checked, seen = [], {}
-    for number, cells in people:
-        form = NominationForm(data=_form_data(cells, regions))
+    forms_by_row = csv_forms(((number, _form_data(cells, regions)) for number, cells in people), NominationForm)
+    for (number, form), (_number, cells) in zip(forms_by_row, people, strict=True):
         errors = [
             {"column": FIELD_COLUMNS.get(field, ""), "reason": str(message)}
             for field, messages in form.errors.items()

@@ -10,11 +10,6 @@ from ..choices import AdjustmentStatus, ApplicationOutcome, ApplicationStatus, R
 from .rounds import Criterion, ImprovementCourse, Round, Route
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def for_applicant(self, user):
-        return self.filter(applicant=user)
-
-
 class Application(models.Model):
     """One person's application to one round. A draft until submitted; submitted
     answers are locked (the applicant may reopen before the deadline). Status
@@ -72,8 +67,6 @@ class Application(models.Model):
     # The feedback the programme team approved, as released with the decision:
     # [{"letter": "a", "title": "…", "text": "…"}], read by the applicant's status page.
     released_feedback = models.JSONField(default=list, blank=True, editable=False)
-
-    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from members.models import Organisation, Region
-from q_portal.audit.services import audit_log
+from q_portal.audit.services import audit_diff, audit_log, audit_value
 from q_portal.exceptions import PortalError
 
 from ..choices import Phase, RoundStatus
@@ -139,15 +139,6 @@ def _save_name_safely(round: Round, **save_kwargs) -> None:
         raise
 
 
-def _audit_value(value):
-    """A value as the audit log's JSON keeps it."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset | list | tuple):
-        return sorted(str(item) for item in value)
-    return value
-
-
 @transaction.atomic
 def round_create(
     *,
@@ -192,11 +183,11 @@ def round_create(
         summary=round.name,
         changes={
             "phase": round.phase,
-            "opens_at": _audit_value(round.opens_at),
-            "closes_at": _audit_value(round.closes_at),
+            "opens_at": audit_value(round.opens_at),
+            "closes_at": audit_value(round.closes_at),
             "capacity": round.capacity,
-            "routes": _audit_value([route.name for route in routes]),
-            "criteria": _audit_value([criterion.letter for criterion in criteria]),
+            "routes": audit_value([route.name for route in routes]),
+            "criteria": audit_value([criterion.letter for criterion in criteria]),
         },
     )
     return round
@@ -224,7 +215,7 @@ def round_update(*, round: Round, by, **changes) -> Round:
     if "description" in changes:
         after["description"] = after["description"].strip()
     changed = [field for field in EDITABLE_FIELDS if after[field] != before[field]]
-    audit_changes = {field: [_audit_value(before[field]), _audit_value(after[field])] for field in changed}
+    audit_changes = audit_diff(before, after)
 
     if "name" in changed:
         _refuse_taken_name(after["name"], exclude_pk=round.pk)
@@ -283,8 +274,8 @@ def round_update(*, round: Round, by, **changes) -> Round:
         added = {route.pk for route in new_routes} - set(current_routes)
         if removed or added:
             audit_changes["routes"] = [
-                _audit_value([route.name for route in current_routes.values()]),
-                _audit_value([route.name for route in new_routes]),
+                audit_value([route.name for route in current_routes.values()]),
+                audit_value([route.name for route in new_routes]),
             ]
         else:
             new_routes = None
@@ -303,8 +294,8 @@ def round_update(*, round: Round, by, **changes) -> Round:
                     field="criteria",
                 )
             audit_changes["criteria"] = [
-                _audit_value([criterion.letter for criterion in current_criteria]),
-                _audit_value([criterion.letter for criterion in new_criteria]),
+                audit_value([criterion.letter for criterion in current_criteria]),
+                audit_value([criterion.letter for criterion in new_criteria]),
             ]
         else:
             new_criteria = None

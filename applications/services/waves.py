@@ -62,12 +62,13 @@ from q_portal.outbox.services import (
 )
 from q_portal.outbox.unsubscribe import unsubscribe_headers, unsubscribe_url
 
-from .. import tasks
 from ..audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
 from ..choices import RoundStatus
 from ..models import Round, Wave, WaveKind, WaveStatus
 from ..models.waves import MAX_RATE_PER_MINUTE
 from ..placeholders import CompiledContent, check_placeholders, clean_value, compile_content
+from ..tasks import send_wave as send_wave_task
+from ..tasks import start_wave as start_wave_task
 
 __all__ = [
     "WAVE_TRANSITIONS",
@@ -311,7 +312,7 @@ def wave_schedule(*, wave: Wave, send_at: datetime | None, by) -> Wave:
         locked.scheduled_for = send_at
         _transition(locked, to=WaveStatus.SCHEDULED, by=by, fields=["scheduled_for"], summary=send_at.isoformat())
     if send_at <= now:
-        enqueue_on_commit(tasks.start_wave, wave_id=locked.pk)
+        enqueue_on_commit(start_wave_task, wave_id=locked.pk)
     _copy(locked, wave)
     return wave
 
@@ -619,7 +620,7 @@ def _kick(wave_id: int) -> None:
     """After commit, queue the wave's send tasks (if the broker is down, the
     dispatcher queues them later)."""
     for _number in range(settings.WAVE_SEND_TASKS):
-        enqueue_on_commit(tasks.send_wave, wave_id=wave_id)
+        enqueue_on_commit(send_wave_task, wave_id=wave_id)
 
 
 def _full_clean(wave: Wave) -> None:

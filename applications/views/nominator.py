@@ -5,10 +5,8 @@ a CSV file, resending an invitation, withdrawing, the CSV export; and, under
 nominate for which organisation. Every view checks the role, and the nominator's
 link to the organisation, on the server."""
 
-import csv
-
 from django.contrib import messages
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +18,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin, Role, RoleRequiredMixin
+from q_portal.spreadsheets import csv_download
 
 from ..forms.nominations import (
     CohortUploadForm,
@@ -220,46 +219,29 @@ class TemplateCsvView(NominatorMixin, View):
         return response
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 class ExportView(RoundOrganisationMixin, View):
     """The organisation's nominations in the round as a CSV file, streamed."""
 
     def get(self, request, *args, **kwargs):
         nominations = selectors.nominations_for_dashboard(round=self.round, organisation=self.organisation)
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield "\ufeff"
-            yield writer.writerow(
-                ["Full name", "Email", "Job title", "Role", "Region", "Status", "Nominated by", "Nominated on"]
-            )
-            for nomination in nominations.iterator(chunk_size=500):
-                yield writer.writerow(
-                    [
-                        _csv_safe(nomination.full_name),
-                        _csv_safe(nomination.email),
-                        _csv_safe(nomination.job_title),
-                        nomination.get_role_category_display(),
-                        nomination.region.name,
-                        NomineeProgress.labels[nomination.progress],
-                        _csv_safe(nomination.nominated_by.display_name if nomination.nominated_by else ""),
-                        timezone.localtime(nomination.created_at).strftime("%Y-%m-%d %H:%M"),
-                    ]
-                )
-
-        filename = f"nominations-{slugify(self.organisation.name)}-{slugify(self.round.name)}.csv"
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-
-def _csv_safe(value: str) -> str:
-    """Keep a spreadsheet from running what someone typed as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        rows = (
+            [
+                nomination.full_name,
+                nomination.email,
+                nomination.job_title,
+                nomination.get_role_category_display(),
+                nomination.region.name,
+                NomineeProgress.labels[nomination.progress],
+                nomination.nominated_by.display_name if nomination.nominated_by else "",
+                timezone.localtime(nomination.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+            for nomination in nominations.iterator(chunk_size=500)
+        )
+        return csv_download(
+            filename=f"nominations-{slugify(self.organisation.name)}-{slugify(self.round.name)}.csv",
+            header=["Full name", "Email", "Job title", "Role", "Region", "Status", "Nominated by", "Nominated on"],
+            rows=rows,
+        )
 
 
 class _LoadNomination:

@@ -5,7 +5,6 @@ import ipaddress
 import time
 
 from allauth.account.adapter import get_adapter
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.generic import FormView, TemplateView
 
 from q_portal.exceptions import PortalError
 from q_portal.outbox.unsubscribe import address_from_unsubscribe_token
+from q_portal.rate_limits import rate_limit_take
 
 from ..choices import SubscriptionStatus
 from ..forms.updates import UpdateRegistrationForm
@@ -36,16 +36,10 @@ REGISTRATION_WINDOW_SECONDS = 60
 def registration_allowed(request) -> bool:
     """Count one registration from the request's client IP (as allauth finds it,
     honouring ALLAUTH_TRUSTED_PROXY_COUNT) and say whether it is within the limit.
-    A fixed window in the shared cache: `add` then `incr` are atomic in Redis."""
+    A fixed window (the key names it) in the shared cache."""
     window = int(time.time()) // REGISTRATION_WINDOW_SECONDS
     key = f"updates:register:{_client_network(request)}:{window}"
-    cache.add(key, 0, timeout=REGISTRATION_WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=REGISTRATION_WINDOW_SECONDS * 2)
-        count = 1
-    return count <= REGISTRATIONS_PER_WINDOW
+    return rate_limit_take(key=key, limit=REGISTRATIONS_PER_WINDOW, window_seconds=REGISTRATION_WINDOW_SECONDS * 2)
 
 
 def _client_network(request) -> str:

@@ -7,6 +7,7 @@ from .membership import (
     ContactMessage,
     GrowthTarget,
     Interest,
+    MemberImport,
     MemberProfile,
     Pledge,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "ContactMessage",
     "GrowthTarget",
     "Interest",
+    "MemberImport",
     "MemberProfile",
     "Nation",
     "OnboardingStep",

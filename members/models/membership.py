@@ -286,3 +286,20 @@ class GrowthTarget(models.Model):
 
     def __str__(self):
         return f"{self.members} by {self.by_date}"
+
+
+class MemberImport(models.Model):
+    """A founding-members CSV waiting for the programme team to confirm it, kept
+    here between the preview and the import (not in the session: a file of up to
+    2 MB). Deleted when imported, or by the retention schedule a day later."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    cohort_name = models.CharField(max_length=200)
+    csv_text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.cohort_name} ({self.created_at:%Y-%m-%d %H:%M})"

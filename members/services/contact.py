@@ -11,7 +11,6 @@ address and the sender never learns theirs.
 """
 
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
+from q_portal.rate_limits import rate_limit_take, rate_limit_used
 from q_portal.roles import Role
 from q_portal.text import single_line
 
@@ -37,19 +37,12 @@ def _rate_key(member: MemberProfile) -> str:
 
 
 def contact_allowance_left(*, sender: MemberProfile) -> int:
-    return max(0, CONTACT_LIMIT - (cache.get(_rate_key(sender)) or 0))
+    return max(0, CONTACT_LIMIT - rate_limit_used(key=_rate_key(sender)))
 
 
 def _take_allowance(sender: MemberProfile) -> None:
-    key = _rate_key(sender)
-    # The window starts with the first message; add() is atomic, incr() too.
-    cache.add(key, 0, timeout=CONTACT_WINDOW_SECONDS)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=CONTACT_WINDOW_SECONDS)
-        used = 1
-    if used > CONTACT_LIMIT:
+    # The window starts with the first message.
+    if not rate_limit_take(key=_rate_key(sender), limit=CONTACT_LIMIT, window_seconds=CONTACT_WINDOW_SECONDS):
         raise PortalError(
             _("You have sent %(limit)s messages in the last day, the most the portal allows. Try again tomorrow.")
             % {"limit": CONTACT_LIMIT},

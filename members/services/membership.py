@@ -1,8 +1,6 @@
 """Becoming a member, the founding-cohort import, pausing and ending a membership,
 the directory's search text, and the growth target."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,11 +17,12 @@ from django.utils.translation import gettext as _
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
+from q_portal.spreadsheets import csv_rows
 from q_portal.text import single_line
 
 from ..choices import InterestStatus, MembershipStatus, MemberSource, RoleCategory
 from ..emails import absolute_url
-from ..models import GrowthTarget, MemberProfile, Organisation, Region, User
+from ..models import GrowthTarget, MemberImport, MemberProfile, Organisation, Region, User
 
 # Where a membership may move. `member_transition` is the only way it changes.
 ALLOWED_TRANSITIONS: dict[MembershipStatus, frozenset[MembershipStatus]] = {
@@ -222,8 +221,12 @@ def member_import_preview(*, csv_text: str, today: date | None = None) -> Import
     problem names its row (the line in the file), its column and the reason."""
     today = today or timezone.localdate()
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    headers = [(name or "").strip().lower().replace(" ", "_") for name in (reader.fieldnames or [])]
+    try:
+        file_rows = csv_rows(csv_text)
+    except ValidationError as error:
+        report.problems.append(error.messages[0])
+        return report
+    headers = [name.strip().lower().replace(" ", "_") for name in file_rows[0]]
     missing = [column for column in IMPORT_REQUIRED_COLUMNS if column not in headers]
     if missing:
         report.problems.append(
@@ -231,20 +234,21 @@ def member_import_preview(*, csv_text: str, today: date | None = None) -> Import
             % {"columns": ", ".join(missing), "expected": ", ".join(IMPORT_COLUMNS)}
         )
         return report
-    reader.fieldnames = headers
     regions = {key: region for region in Region.objects.all() for key in (region.name.lower(), region.slug)}
     organisations = {organisation.name.lower(): organisation for organisation in Organisation.objects.all()}
     roles = {key.lower(): value for value, label in RoleCategory.choices for key in (value, str(label))}
     seen: dict[str, int] = {}
     raw_rows = []
-    for raw in reader:
+    # Rows numbered as a spreadsheet shows them (the headings are row 1).
+    for number, cells in enumerate(file_rows[1:], start=2):
         if len(raw_rows) >= IMPORT_MAX_ROWS:
             report.problems.append(_("The file has more than %(max)s rows.") % {"max": IMPORT_MAX_ROWS})
             return report
+        raw = dict(zip(headers, cells, strict=False))
         # A spreadsheet cell may hold line breaks, tabs or invisible characters.
         values = {column: single_line(raw.get(column)) for column in IMPORT_COLUMNS}
         if any(values.values()):
-            raw_rows.append((reader.line_num, values))
+            raw_rows.append((number, values))
     emails = [values["email"].lower() for _line, values in raw_rows]
     members_already = set(
         MemberProfile.objects.filter(user__email__in=emails).values_list("user__email", flat=True).iterator()
@@ -339,6 +343,25 @@ def member_import(*, csv_text: str, cohort_name: str, by) -> tuple[ImportReport,
         changes={"imported": len(created), "left_out": len(report.invalid_rows)},
     )
     return report, created
+
+
+@transaction.atomic
+def member_import_stage(*, csv_text: str, cohort_name: str, by) -> MemberImport:
+    """Keep an uploaded founding-members CSV until the team confirms it (the
+    preview reads it again). Side effect: the uploader's earlier staged files go."""
+    MemberImport.objects.filter(uploaded_by=by).delete()
+    staged = MemberImport(uploaded_by=by, cohort_name=cohort_name, csv_text=csv_text)
+    staged.full_clean()
+    staged.save(force_insert=True)
+    return staged
+
+
+@transaction.atomic
+def member_import_confirm(*, staged: MemberImport, by) -> tuple[ImportReport, list[MemberProfile]]:
+    """Import a staged file (`member_import`, with its side effects), then delete it."""
+    imported = member_import(csv_text=staged.csv_text, cohort_name=staged.cohort_name, by=by)
+    MemberImport.objects.filter(pk=staged.pk).delete()
+    return imported
 
 
 @transaction.atomic

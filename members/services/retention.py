@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from ..choices import MembershipStatus, ReportStatus, Visibility
-from ..models import AbuseReport, ContactMessage, MemberProfile, Pledge
+from ..models import AbuseReport, ContactMessage, MemberImport, MemberProfile, Pledge
 
 
 def member_profiles_ended_before(*, cutoff: datetime) -> QuerySet[MemberProfile]:
@@ -53,3 +53,8 @@ def contact_messages_sent_before(*, cutoff: datetime) -> QuerySet[ContactMessage
 
 def abuse_reports_resolved_before(*, cutoff: datetime) -> QuerySet[AbuseReport]:
     return AbuseReport.objects.filter(Q(status=ReportStatus.RESOLVED) & Q(resolved_at__lt=cutoff))
+
+
+def member_imports_staged_before(*, cutoff: datetime) -> QuerySet[MemberImport]:
+    """Founding-members files uploaded before `cutoff` and never confirmed."""
+    return MemberImport.objects.filter(created_at__lt=cutoff)

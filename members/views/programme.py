@@ -25,7 +25,13 @@ from ..forms import (
     StatusForm,
 )
 from ..models import AbuseReport, Community, Interest, MemberProfile, OnboardingStep
-from ..selectors import interests_waiting, members_for_programme, membership_growth, reports_for_programme
+from ..selectors import (
+    interests_waiting,
+    member_import_pending,
+    members_for_programme,
+    membership_growth,
+    reports_for_programme,
+)
 from ..services.onboarding import onboarding_step_update
 
 IMPORT_SESSION_KEY = "members_import"
@@ -105,10 +111,11 @@ class ImportView(ProgrammeTeamMixin, FormView):
         if report.problems:
             form.add_error("file", report.problems[0])
             return self.form_invalid(form)
-        self.request.session[IMPORT_SESSION_KEY] = {
-            "csv_text": form.cleaned_data["file"],
-            "cohort_name": form.cleaned_data["cohort_name"],
-        }
+        staged = services.member_import_stage(
+            csv_text=form.cleaned_data["file"], cohort_name=form.cleaned_data["cohort_name"], by=self.request.user
+        )
+        # The session holds which staged file, never the file itself.
+        self.request.session[IMPORT_SESSION_KEY] = staged.pk
         return redirect("members:programme_import_preview")
 
 
@@ -116,7 +123,7 @@ class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
     template_name = "members/programme/import_preview.html"
 
     def pending(self):
-        return self.request.session.get(IMPORT_SESSION_KEY)
+        return member_import_pending(pk=self.request.session.get(IMPORT_SESSION_KEY), by=self.request.user)
 
     def get(self, request, *args, **kwargs):
         if not self.pending():
@@ -126,8 +133,8 @@ class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         pending = self.pending()
-        report = services.member_import_preview(csv_text=pending["csv_text"])
-        return super().get_context_data(report=report, cohort_name=pending["cohort_name"], **kwargs)
+        report = services.member_import_preview(csv_text=pending.csv_text)
+        return super().get_context_data(report=report, cohort_name=pending.cohort_name, **kwargs)
 
     def post(self, request, *args, **kwargs):
         pending = self.pending()
@@ -135,9 +142,7 @@ class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
             messages.info(request, _("Upload a file to import."))
             return redirect("members:programme_import")
         try:
-            report, created = services.member_import(
-                csv_text=pending["csv_text"], cohort_name=pending["cohort_name"], by=request.user
-            )
+            report, created = services.member_import_confirm(staged=pending, by=request.user)
         except PortalError as error:
             messages.error(request, error.message)
             return redirect("members:programme_import")
@@ -145,7 +150,7 @@ class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
         messages.success(
             request,
             _("%(count)s members imported into %(cohort)s. %(left)s rows with problems were left out.")
-            % {"count": len(created), "cohort": pending["cohort_name"], "left": len(report.invalid_rows)},
+            % {"count": len(created), "cohort": pending.cohort_name, "left": len(report.invalid_rows)},
         )
         return redirect("members:programme_members")
 

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Mapping
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -17,6 +18,26 @@ def audit_log(*, actor, action: str, target: models.Model | None = None, summary
         summary=summary[:500],
         changes=changes or {},
     )
+
+
+def audit_value(value):
+    """A value as the audit log's JSON keeps it: dates and times as ISO text,
+    collections as a sorted list of text, anything else as it is."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | list | tuple):
+        return sorted(str(item) for item in value)
+    return value
+
+
+def audit_diff(before: Mapping, after: Mapping) -> dict[str, list]:
+    """An audit entry's `changes`: `{field: [old, new]}` for each field of `after`
+    whose value differs from `before`'s, in `after`'s order."""
+    return {
+        field: [audit_value(before.get(field)), audit_value(value)]
+        for field, value in after.items()
+        if before.get(field) != value
+    }
 
 
 # A stored value kept when redacting an audit entry's changes: numbers, yes/no and

@@ -54,10 +54,10 @@ from django.utils import timezone
 from q_portal.audit.services import audit_log
 from q_portal.broker import enqueue_on_commit
 
-from . import tasks
 from .choices import Status, Stream, SuppressionReason
 from .models import OutboundEmail, Suppression
 from .selectors import suppressions_for
+from .tasks import send_outbound_email as send_outbound_email_task
 from .throttle import throttle_pacer
 
 __all__ = [
@@ -192,7 +192,7 @@ def email_queue(
         return existing
     # If the broker cannot take the task, the caller's committed work still
     # stands and the sweep sends the email within a minute.
-    enqueue_on_commit(tasks.send_outbound_email, email_id=email.pk)
+    enqueue_on_commit(send_outbound_email_task, email_id=email.pk)
     return email
 
 
@@ -370,7 +370,7 @@ def email_requeue(*, email_ids: Iterable[int], by) -> int:
         email.next_attempt_at = now
         email.save(update_fields=["status", "attempts", "next_attempt_at"])
         audit_log(actor=by, action="outbox.email_requeue", target=email, summary="Failed email queued again")
-        enqueue_on_commit(tasks.send_outbound_email, email_id=email.pk)
+        enqueue_on_commit(send_outbound_email_task, email_id=email.pk)
     return len(emails)
 
 

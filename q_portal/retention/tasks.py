@@ -1,21 +1,14 @@
-"""The retention schedule's beat task."""
+"""The retention schedule's beat task (retry policy: `q_portal.celery.PortalTask`)."""
 
 import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="retention.apply",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    max_retries=3,
-    ignore_result=True,
-)
+@shared_task(name="retention.apply")
 def retention_apply(*, continuation: int = 0) -> dict[str, int]:
     """Beat, daily: one bounded run of the whole schedule. While rows are left
     over (a rule filled its batch), the next run is queued at once, up to

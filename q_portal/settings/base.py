@@ -38,10 +38,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "csp",
     "django_celery_beat",
+    "anymail",  # production's email provider and its delivery webhooks (q_portal.outbox.provider_events)
     # Cross-cutting infrastructure, usable by every app below.
     "q_portal.audit",
     "q_portal.sso",
@@ -93,6 +92,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "q_portal.context_processors.portal",
             ],
+            # The portal's own tags, for templates of any app (q_portal is not an app).
+            "libraries": {"portal_fields": "q_portal.templatetags.portal_fields"},
         },
     },
 ]
@@ -369,11 +370,23 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "/media/"
-
-# --- Forms ----------------------------------------------------------------------
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Uploads (members' photos) on S3-compatible object storage when a bucket is
+# named, so no web server keeps a file of its own (docker-compose.yml: MinIO);
+# the local folder otherwise (`make run`). The photos are private: the portal
+# reads them through the storage and serves them itself (members.views.member).
+if env("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # The keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (boto3 reads them).
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Security -------------------------------------------------------------------
 

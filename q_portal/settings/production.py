@@ -20,6 +20,16 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Sending through the organisation's provider: EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend
+# (e.g. amazon_ses, postmark, sendgrid) and the provider's keys in ANYMAIL_PROVIDER_SETTINGS, a JSON
+# object of anymail's settings (e.g. {"POSTMARK_SERVER_TOKEN": "..."}). With ANYMAIL_WEBHOOK_SECRET
+# ("user:password") set, the provider's delivery webhooks are served under /email/provider/ and its
+# bounces and complaints become suppressions (q_portal.outbox.provider_events).
+ANYMAIL = {
+    **env.json("ANYMAIL_PROVIDER_SETTINGS", default={}),
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+}
+ANYMAIL_WEBHOOKS = bool(ANYMAIL["WEBHOOK_SECRET"])
 REQUIRE_MFA_FOR_STAFF = env.bool("REQUIRE_MFA_FOR_STAFF", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 

@@ -10,7 +10,7 @@ from members.models import Region
 from q_portal.fields import SingleLineCharField
 
 from ..choices import DecisionOutcome
-from ..selectors.board import DEFAULT_SORT, ModerationState
+from ..selectors.board import ModerationState
 from ..selectors.decision_room import LineMethod, LineRule, Rest
 
 PAGE_SIZES = (25, 50, 100, 250)
@@ -161,9 +161,6 @@ class BoardFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
-
-    def sort_key(self) -> str:
-        return self.filters().get("sort") or DEFAULT_SORT
 
     def page_size(self) -> int:
         return self.filters().get("size") or PAGE_SIZES[0]

@@ -6,7 +6,6 @@ changes it, with a reason, and the applicant is told."""
 
 import json
 from datetime import timedelta
-from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -20,9 +19,10 @@ from applications.services.applications import ALLOWED_TRANSITIONS as APPLICATIO
 from applications.services.rounds import round_transition
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
+from q_portal.broker import enqueue_on_commit
 from q_portal.exceptions import PortalError
 
-from .. import emails, tasks
+from .. import emails
 from ..choices import (
     ACTIVE_RELEASE_STATUSES,
     REVIEWED_STATUSES,
@@ -32,6 +32,7 @@ from ..choices import (
 )
 from ..models import Decision, PlaceOffer, ReleaseRun
 from ..selectors.decisions import prefetch_feedback
+from ..tasks import release_decisions as release_decisions_task
 from .places import offer_new
 from .settings import selection_settings_for
 
@@ -129,7 +130,7 @@ def release_start(*, round: Round, by, confirmation: str) -> ReleaseRun:
         target=round,
         summary=_("Confirmed the release of %(count)d decisions") % {"count": len(decision_ids)},
     )
-    transaction.on_commit(partial(tasks.release_decisions.delay, run_id=run.pk), robust=True)
+    enqueue_on_commit(release_decisions_task, run_id=run.pk)
     return run
 
 

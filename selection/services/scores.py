@@ -32,11 +32,11 @@ from applications.choices import ApplicationStatus
 from applications.models import Application, Round
 from scoring.model import fit_additive
 
-from .. import tasks
 from ..choices import REVIEWED_STATUSES, Recommendation, ReviewStatus
 from ..models import ApplicationScore, Assignment, CriterionScore, Review, RoundScoring, SelectionSettings
 from ..scoring import FLAT, normalised_scores_with_moderation
-from .settings import selection_settings_for
+from ..tasks import scores_recompute_round as scores_recompute_round_task
+from .round_settings import selection_settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -172,18 +172,13 @@ def _write_estimates(rows: list[ApplicationScore]) -> None:
             "AS fresh(application_id, model_score, model_low, model_high) "
             "WHERE score.application_id = fresh.application_id",
             [
-                _array(row.pk for row in rows),
-                _array(row.model_score for row in rows),
-                _array(row.model_low for row in rows),
-                _array(row.model_high for row in rows),
+                # psycopg passes a list as one array parameter.
+                [row.pk for row in rows],
+                [row.model_score for row in rows],
+                [row.model_low for row in rows],
+                [row.model_high for row in rows],
             ],
         )
-
-
-def _array(values) -> str:
-    """A PostgreSQL array literal of numbers as one parameter (the server parses
-    it at once; psycopg2's ARRAY[...] of 10,000 items costs the planner dearly)."""
-    return "{" + ",".join("NULL" if value is None else repr(value) for value in values) + "}"
 
 
 def _same_or_both_none(stored, fresh) -> bool:
@@ -210,7 +205,7 @@ def scores_recompute_soon(*, round_id: int) -> bool:
     if not claimed:
         return False
     try:
-        tasks.scores_recompute_round.apply_async(kwargs={"round_id": round_id}, countdown=DEBOUNCE_SECONDS)
+        scores_recompute_round_task.apply_async(kwargs={"round_id": round_id}, countdown=DEBOUNCE_SECONDS)
     except (BrokerError, ConnectionError, OSError):
         logger.warning("Broker unavailable: recomputing the scores of round %s now", round_id)
         scores_recompute(round_id=round_id)

@@ -1,17 +1,19 @@
 """The programme team's settings for a round's review, reviewers' profiles and
 their capacity per round. Every change is audited."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications.choices import RoundStatus
 from applications.models import Round
 from members.models import Organisation, Region, User
-from q_portal.audit.services import audit_log
+from q_portal.audit.services import audit_diff, audit_log
 from q_portal.exceptions import PortalError
 from q_portal.roles import Role
 
 from ..models import Review, ReviewerCapacity, ReviewerProfile, SelectionSettings
+from .round_settings import selection_settings_for  # re-exported: the score services read it too
+from .scores import scores_refresh
 
 EDITABLE_FIELDS = (
     "reviewers_per_application",
@@ -29,19 +31,6 @@ EDITABLE_FIELDS = (
 RESCORED_BY = frozenset({"reviewers_per_application", "moderation_spread"})
 # Scores are given against the rubric and weights: they stay once review has started.
 FIXED_IN_REVIEW = frozenset({"weights", "rubric"})
-
-
-def selection_settings_for(*, round: Round) -> SelectionSettings:
-    """The round's selection settings read afresh (one query), created with the
-    defaults if it has none."""
-    settings = SelectionSettings.objects.filter(round=round).first()
-    if settings is not None:
-        return settings
-    try:
-        with transaction.atomic():
-            return SelectionSettings.objects.create(round=round)
-    except IntegrityError:
-        return SelectionSettings.objects.get(round=round)
 
 
 @transaction.atomic
@@ -71,7 +60,9 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
         raise PortalError(_("The moderation threshold must be 1 point or more."), field="moderation_spread")
     if "place_confirm_days" in changed and not 1 <= changes["place_confirm_days"] <= 90:
         raise PortalError(_("Give between 1 and 90 days to confirm a place."), field="place_confirm_days")
-    audit_changes = {field: [_plain(getattr(settings, field)), _plain(changes[field])] for field in changed}
+    audit_changes = audit_diff(
+        {field: getattr(settings, field) for field in changed}, {field: changes[field] for field in changed}
+    )
     for field in changed:
         setattr(settings, field, changes[field])
     settings.full_clean()
@@ -84,14 +75,8 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
         changes=audit_changes,
     )
     if RESCORED_BY & set(changed):
-        from .scores import scores_refresh  # scores reads these settings: imported here, not at the top
-
         scores_refresh(round=round)
     return settings
-
-
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic

@@ -57,4 +57,6 @@ def test_huge_cell_is_refused_not_crashing(region):
     content = HEADER + '"' + "a" * 200_000 + '",x,y,z,w,v\n'
     with pytest.raises(forms.ValidationError) as error:
         cohort_rows_from_csv(content.encode())
-    assert error.value.messages[0].startswith("The file could not be read as CSV")
+    assert error.value.messages == [
+        "A cell on line 2 is longer than 131,072 characters. Shorten it and upload the file again."
+    ]

@@ -176,6 +176,15 @@ def test_member_import_refuses_file_without_required_columns():
     assert User.objects.filter(email__contains="ada").count() == 0
 
 
+def test_member_import_preview_reports_an_over_long_cell_as_a_problem_of_the_file():
+    report = member_import_preview(csv_text="email,name\nada@example.org," + "a" * 131_073 + "\n")
+
+    assert report.problems == [
+        "A cell on line 2 is longer than 131,072 characters. Shorten it and upload the file again."
+    ]
+    assert report.rows == []
+
+
 # --- Profile, photo, pledge ------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from members.models import AbuseReport, Community, ContactMessage, Interest, MemberProfile
+from members.models import AbuseReport, Community, ContactMessage, Interest, MemberImport, MemberProfile
 from members.services import community_join
 from q_portal.outbox.models import OutboundEmail
 from tests.factories import RegionFactory, UserFactory, programme_team, with_totp
@@ -404,9 +404,44 @@ def test_import_shows_row_report_then_imports_valid_rows(client):
     assert "“bad” is not an email address." in preview
     assert MemberProfile.objects.count() == 0
 
+    assert list(client.session.values()).count(MemberImport.objects.get().pk) == 1
+    assert all("ada@example.org" not in str(value) for value in client.session.values())
+
     client.post(reverse("members:programme_import_preview"))
 
     assert list(MemberProfile.objects.values_list("full_name", "cohort_name")) == [("Ada", "Founding cohort")]
+    assert MemberImport.objects.count() == 0
+
+
+def test_import_reads_a_windows_spreadsheet_and_refuses_an_over_long_cell(client):
+    client.force_login(with_totp(programme_team()))
+
+    windows = SimpleUploadedFile("f.csv", "email,name\nz@example.org,Zoë\n".encode("cp1252"))
+    client.post(reverse("members:programme_import"), {"cohort_name": "Founding", "file": windows})
+    client.post(reverse("members:programme_import_preview"))
+    assert list(MemberProfile.objects.values_list("full_name", flat=True)) == ["Zoë"]
+
+    too_long = client.post(
+        reverse("members:programme_import"),
+        {"cohort_name": "Founding", "file": SimpleUploadedFile("f.csv", b"email,name\na@example.org," + b"a" * 131073)},
+    ).content.decode()
+    assert "A cell on line 2 is longer than 131,072 characters." in too_long
+    assert MemberImport.objects.count() == 0
+
+
+def test_import_preview_of_another_person_upload_is_not_shown(client):
+    staged = MemberImport.objects.create(
+        uploaded_by=programme_team(), cohort_name="Founding", csv_text="email,name\nsecret@example.org,Secret\n"
+    )
+    client.force_login(with_totp(programme_team()))
+    session = client.session
+    session["members_import"] = staged.pk
+    session.save()
+
+    page = client.get(reverse("members:programme_import_preview"), follow=True).content.decode()
+
+    assert "secret@example.org" not in page
+    assert "Upload a file to import." in page
 
 
 def test_programme_team_pauses_membership_and_profile_leaves_directory(client):

@@ -15,7 +15,7 @@ from django.contrib.sessions.models import Session
 from applications.choices import ApplicationOutcome, ApplicationStatus, SubscriptionStatus
 from applications.models import Application, CohortUpload, Nomination, UpdateSubscription
 from members.choices import MembershipStatus, ReportStatus
-from members.models import AbuseReport, Community, ContactMessage, MemberProfile, Pledge, User
+from members.models import AbuseReport, Community, ContactMessage, MemberImport, MemberProfile, Pledge, User
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
 from q_portal.outbox.models import OutboundEmail
@@ -309,6 +309,13 @@ def cleared(model, lookup, **empty):
     return case
 
 
+def member_import_case():
+    staged = MemberImport.objects.create(
+        uploaded_by=UserFactory(), cohort_name="Founding cohort", csv_text="email,name\njane@example.org,Jane Doe\n"
+    )
+    return gone(MemberImport, staged.pk)
+
+
 CASES = {
     "sessions.Session": session_case,
     "admin.LogEntry": admin_log_case,
@@ -336,6 +343,7 @@ CASES = {
     "events.Feedback": event_feedback_case,
     "funding.Voter": voter_case,
     "selection.Conflict": cleared(Conflict, "application", reason="Removed when the application was anonymised."),
+    "members.MemberImport": member_import_case,
 }
 
 

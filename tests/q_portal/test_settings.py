@@ -42,3 +42,36 @@ def test_production_settings_refuse_to_start_without_secret_or_service(missing):
 
     assert result.returncode == 1
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_settings_store_uploads_in_the_named_bucket_and_serve_the_providers_webhooks():
+    """What docker-compose.yml sets: MinIO's bucket for uploads, and a webhook
+    secret that turns on the email provider's delivery webhooks."""
+    script = (
+        "import django; django.setup(); "
+        "from django.core.files.storage import storages; from django.urls import reverse; "
+        "s = storages['default']; print(type(s).__name__, s.bucket_name, s.endpoint_url); "
+        "print(reverse('anymail:postmark_tracking_webhook'))"
+    )
+    environment = {
+        **PRODUCTION_ENVIRONMENT,
+        "AWS_STORAGE_BUCKET_NAME": "portal-uploads",
+        "AWS_S3_ENDPOINT_URL": "http://minio:9000",
+        "ANYMAIL_WEBHOOK_SECRET": "provider:a-long-webhook-password",
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+        "ANYMAIL_PROVIDER_SETTINGS": '{"POSTMARK_SERVER_TOKEN": "token"}',
+    }
+    result = subprocess.run(  # noqa: S603 - our own settings with a fixed script
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "S3Storage portal-uploads http://minio:9000",
+        "/email/provider/postmark/tracking/",
+    ]

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from applications.models import Application
 from q_portal.audit.models import AuditEntry
+from q_portal.spreadsheets import csv_lines
 from selection.choices import DecisionOutcome, ReviewStatus
-from selection.exports import ExportKind, csv_lines, round_export
+from selection.exports import ExportKind, round_export
 from selection.models import Assignment, Decision, Review
 from selection.selectors.insight import InsightFilters
 from tests.factories import programme_team, with_totp
@@ -143,7 +144,7 @@ def peak_while_streaming(round, kind) -> int:
     gc.collect()
     tracemalloc.start()
     lines = 0
-    for _line in csv_lines(export):
+    for _line in csv_lines(export.header, export.rows):
         lines += 1
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
