@@ -38,7 +38,7 @@ from django.urls import reverse  # noqa: E402
 from applications.choices import ApplicationStatus, RoundStatus  # noqa: E402
 from applications.models import Application, NominatorOrganisation, Round  # noqa: E402
 from members.models import MemberProfile, User  # noqa: E402
-from selection.choices import ConflictKind  # noqa: E402
+from selection.choices import STEPPED_ASIDE_KINDS  # noqa: E402
 from selection.management.commands.seed_scale import (  # noqa: E402
     NOMINATOR_EMAIL,
     OPEN_ROUND,
@@ -230,7 +230,7 @@ def assign() -> dict:
             # Back to the moment the round closed: no assignments, no conflicts found,
             # applications submitted; so the timing is of a first run, as the programme team sees it.
             Assignment.objects.filter(round=review_round).delete()
-            Conflict.objects.filter(round=review_round).exclude(kind=ConflictKind.DECLARED).delete()
+            Conflict.objects.filter(round=review_round).exclude(kind__in=STEPPED_ASIDE_KINDS).delete()
             Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
             Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
             review_round.refresh_from_db()
