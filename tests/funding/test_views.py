@@ -65,7 +65,7 @@ def test_the_ballot_page_costs_the_same_queries_at_any_size(client, django_asser
         services.vote_place(call_vote=call_vote, member=member, proposal=proposal, by=member.user)
     client.force_login(member.user)
     url = reverse("funding:ballot", kwargs={"pk": call_vote.call_id})
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.content.decode().count("funding-ballot__item ") == size
     assert "You have 4 votes left" in response.content.decode()
@@ -257,7 +257,7 @@ def test_the_projects_at_a_glance_cost_the_same_queries_at_any_size(client, djan
     with django_assert_num_queries(10):
         response = client.get(reverse("funding:programme_projects"))
     assert response.content.decode().count('data-status="on_track"') == size
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         client.get(reverse("funding:programme_insight", kwargs={"pk": call_vote.call_id}))
 
 
@@ -290,6 +290,6 @@ def test_the_results_and_a_project_page_cost_the_same_queries_at_any_size(client
     with django_assert_num_queries(10):
         page = client.get(reverse("funding:results", kwargs={"pk": call_vote.call_id})).content.decode()
     assert page.count("project page") == size
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         page = client.get(project.get_absolute_url()).content.decode()
     assert page.count("data-comment") == size

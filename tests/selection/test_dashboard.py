@@ -27,7 +27,7 @@ from tests.factories.waves import WaveFactory
 pytestmark = pytest.mark.django_db
 
 # Session, user, roles, MFA check, the morning view's seven and the session's save: the same at any size.
-DASHBOARD_QUERIES = 13
+DASHBOARD_QUERIES = 10
 
 FIGURES = (
     "drafts",

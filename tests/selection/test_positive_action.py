@@ -230,7 +230,7 @@ def test_positive_action_page_query_count_is_flat(client, django_assert_num_quer
     url = reverse("selection:positive_action", kwargs={"pk": round.pk})
     client.get(url)
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         response = client.get(url)
 
     assert "Ethnic group: Black, Black British, Caribbean or African" in text_of(response)
