@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
+from q_portal.held_places import held_places_set
 
 from .choices import CHARACTERISTICS, NOT_ANSWERED, PREFER_NOT, QUESTIONS_BY_FIELD, characteristic_label
 from .models import CharacteristicHold, MonitoringResponse, PositiveAction, StageTally
@@ -164,24 +165,11 @@ def characteristic_hold_set(*, round, characteristic: str, category: str, places
             _("The round has %(capacity)d places: hold no more than that.") % {"capacity": round.capacity},
             field="places",
         )
-    hold = (
-        CharacteristicHold.objects.select_for_update()
-        .filter(round=round, characteristic=characteristic, category=category)
-        .first()
+    hold, before = held_places_set(
+        CharacteristicHold, round=round, characteristic=characteristic, category=category, places=places
     )
-    before = hold.places if hold else 0
     if before == places:
         return hold
-    if places == 0:
-        hold.delete()
-        hold = None
-    elif hold is None:
-        hold = CharacteristicHold(round=round, characteristic=characteristic, category=category, places=places)
-        hold.full_clean()
-        hold.save(force_insert=True)
-    else:
-        hold.places = places
-        hold.save(update_fields=["places"])
     audit_log(
         actor=by,
         action="equality.characteristic_hold",

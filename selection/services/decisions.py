@@ -20,6 +20,7 @@ from applications.models import Application, Round, Route
 from members.models import Region
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
+from q_portal.held_places import held_places_set
 
 from ..choices import REVIEWED_STATUSES, DecisionOutcome, GroupDimension
 from ..models import Decision, PlaceHold
@@ -226,20 +227,9 @@ def place_hold_set(*, round: Round, dimension: str, value: str, places: int, by)
             _("The round has %(capacity)d places: hold no more than that.") % {"capacity": round.capacity},
             field="places",
         )
-    hold = PlaceHold.objects.select_for_update().filter(round=round, dimension=dimension, value=value).first()
-    before = hold.places if hold else 0
+    hold, before = held_places_set(PlaceHold, round=round, dimension=dimension, value=value, places=places)
     if before == places:
         return hold
-    if places == 0:
-        hold.delete()
-        hold = None
-    elif hold is None:
-        hold = PlaceHold(round=round, dimension=dimension, value=value, places=places)
-        hold.full_clean()
-        hold.save(force_insert=True)
-    else:
-        hold.places = places
-        hold.save(update_fields=["places"])
     audit_log(
         actor=by,
         action="selection.place_hold",
