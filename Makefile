@@ -31,10 +31,12 @@ run: $(RUNTIME_STAMP)
 ## .ci/setup-services installs (as root) what is missing and starts what does not answer, or says what to run.
 ## PYTEST_ARGS narrows the run (e.g. PYTEST_ARGS=tests/outbox). The whole suite measures coverage (pytest-cov)
 ## and fails if the total is more than a point below .ci/coverage-baseline (raise the baseline as coverage grows).
+## --create-db: CI runs on the machine's own PostgreSQL as the last session left it, so a test database left by
+## another branch's migrations must never be reused.
 COVERAGE_FLOOR = $(shell awk '{ print $$1 - 1 }' .ci/coverage-baseline)
 test:
 	@services=$$(bash .ci/setup-services) && eval "$$services" && $(MAKE) --no-print-directory $(DEV_STAMP) && \
-	  $(BIN)/pytest -n 2 --dist loadgroup $(if $(PYTEST_ARGS),,--cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
+	  $(BIN)/pytest -n 2 --dist loadgroup --create-db $(if $(PYTEST_ARGS),,--cov --cov-report= --cov-fail-under=$(COVERAGE_FLOOR)) $(PYTEST_ARGS)
 
 ## smoke: the `make run` demo as tested path: SQLite and the folder broker (DATABASE_URL and REDIS_URL empty),
 ## migrate, seed_demo twice, crawl every page each demo account reaches; plus the tests marked both_databases
