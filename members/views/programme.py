@@ -2,6 +2,8 @@
 their status, the founding-cohort import, communities, interests, reports and
 membership growth."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -10,6 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.session_references import reference_new, reference_value
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
@@ -35,6 +38,8 @@ from ..selectors import (
 from ..services.onboarding import onboarding_step_update
 
 IMPORT_SESSION_KEY = "members_import"
+# The programme team's searches of the members list, by reference (q_portal.session_references).
+MEMBER_SEARCH_SESSION_KEY = "members.programme.search"
 
 
 class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
@@ -42,17 +47,43 @@ class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
 
 
 class MemberListView(ProgrammeTeamMixin, ListView):
+    """The members, searched by name, membership number or email address. The
+    search is posted and kept in the session: the URL carries a random reference
+    to it (`?search=`), never the name or address typed (no personal data in URLs)."""
+
     template_name = "members/programme/member_list.html"
     context_object_name = "profiles"
     paginate_by = 50
 
+    def post(self, request, *args, **kwargs):
+        form = MemberFilterForm(request.POST)
+        form.is_valid()
+        return self._redirect_with(form.cleaned_data.get("q", ""), form.cleaned_data.get("status", ""))
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("q"):  # an old link or a typed URL: moved out of the address at once
+            form = MemberFilterForm(request.GET)
+            form.is_valid()
+            return self._redirect_with(form.cleaned_data.get("q", ""), form.cleaned_data.get("status", ""))
+        return super().get(request, *args, **kwargs)
+
+    def _redirect_with(self, query: str, status: str):
+        params = {}
+        if query:
+            params["search"] = reference_new(self.request.session, MEMBER_SEARCH_SESSION_KEY, query)
+        if status:
+            params["status"] = status
+        return redirect(f"{self.request.path}?{urlencode(params)}" if params else self.request.path)
+
     @cached_property
     def filters(self) -> dict:
-        """The search, from the query string through its form: a value the form
-        refuses (a status that does not exist) is left out."""
-        self.filter_form = MemberFilterForm(self.request.GET)
+        """The search (from the session, by its reference) and the status (from the
+        query string), through the form: a value the form refuses is left out."""
+        query = reference_value(self.request.session, MEMBER_SEARCH_SESSION_KEY, self.request.GET.get("search", ""))
+        self.filter_form = MemberFilterForm({"q": query or "", "status": self.request.GET.get("status", "")})
         self.filter_form.is_valid()
         data = self.filter_form.cleaned_data
+        self.search_expired = bool(self.request.GET.get("search")) and query is None
         return {"q": data.get("q", ""), "status": data.get("status", "")}
 
     def get_queryset(self):
@@ -60,7 +91,11 @@ class MemberListView(ProgrammeTeamMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            statuses=MembershipStatus.choices, filter_form=self.filter_form, **self.filters, **kwargs
+            statuses=MembershipStatus.choices,
+            filter_form=self.filter_form,
+            search_expired=self.search_expired,
+            **self.filters,
+            **kwargs,
         )
 
 

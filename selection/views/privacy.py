@@ -11,8 +11,6 @@ expiring reference, and the URL carries only that reference."""
 
 import json
 import re
-import secrets
-import time
 from datetime import UTC, datetime
 
 from django.contrib import messages
@@ -32,42 +30,15 @@ from django.views.generic import FormView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.session_references import reference_new, reference_value
 
 from ..choices import SelectionWork
 from ..forms.privacy import PersonEraseForm, PersonExportForm, PersonSearchForm
 from ..selectors.privacy import DataSubject, applications_in_selection, data_subject_for, personal_data_of
 from ..services import privacy as privacy_services
 
-# The people a team member has found, by reference: {reference: {"email", "found_at"}}.
+# The people a team member has found, by reference (q_portal.session_references).
 PEOPLE_SESSION_KEY = "selection.privacy.people"
-# How long a person's page, found by a search, stays open.
-PERSON_LINK_SECONDS = 60 * 60
-# The most people one session remembers (the oldest is forgotten first).
-PEOPLE_REMEMBERED = 20
-
-
-def person_reference_new(session, email: str) -> str:
-    """A random reference to the person with this address, held in the session."""
-    now = int(time.time())
-    people = {
-        reference: found
-        for reference, found in session.get(PEOPLE_SESSION_KEY, {}).items()
-        if now - found["found_at"] < PERSON_LINK_SECONDS
-    }
-    reference = secrets.token_urlsafe(16)
-    people[reference] = {"email": email, "found_at": now}
-    newest = sorted(people.items(), key=lambda item: item[1]["found_at"])[-PEOPLE_REMEMBERED:]
-    session[PEOPLE_SESSION_KEY] = dict(newest)
-    return reference
-
-
-def person_email_for(session, reference: str) -> str | None:
-    """The address behind a reference of this session, unless it has expired."""
-    found = session.get(PEOPLE_SESSION_KEY, {}).get(reference)
-    if not isinstance(found, dict) or time.time() - found.get("found_at", 0) >= PERSON_LINK_SECONDS:
-        return None
-    return found["email"]
-
 
 # How the export writes times ("2026-12-03T15:14:36+00:00") and dates ("2026-12-03").
 ISO_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
@@ -177,7 +148,7 @@ class PeopleView(ProgrammeTeamMixin, FormView):
     form_class = PersonSearchForm
 
     def form_valid(self, form):
-        reference = person_reference_new(self.request.session, form.cleaned_data["email"].strip().lower())
+        reference = reference_new(self.request.session, PEOPLE_SESSION_KEY, form.cleaned_data["email"].strip().lower())
         return redirect("selection:person", person=reference)
 
 
@@ -187,7 +158,7 @@ class PersonLinkMixin:
     to the search. Listed after the role check, so nobody else learns even that."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.email = person_email_for(request.session, kwargs["person"])
+        self.email = reference_value(request.session, PEOPLE_SESSION_KEY, kwargs["person"])
         if self.email is None:
             messages.info(request, _("That page has expired. Search for the person again."))
             return redirect("selection:people")

@@ -634,8 +634,8 @@ def test_members_list_search_with_a_nul_byte_or_an_unknown_status_still_answers(
     MemberFactory(full_name="Paula Present")
     client.force_login(with_totp(programme_team()))
 
-    nul = client.get(reverse("members:programme_members") + "?q=Paula%00&status=%00")
-    unknown = client.get(reverse("members:programme_members"), {"q": "Paula", "status": "nonsense"})
+    nul = client.get(reverse("members:programme_members") + "?q=Paula%00&status=%00", follow=True)
+    unknown = client.get(reverse("members:programme_members"), {"q": "Paula", "status": "nonsense"}, follow=True)
 
     assert "Paula Present" in nul.content.decode()
     assert "Paula Present" in unknown.content.decode()
