@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, QueryS
 from django.db.models.functions import Cast
 
 from applications.choices import RoundStatus
-from applications.models import Round
+from applications.models import Criterion, Round
 
 from ..models import CriterionScore, PracticeApplication, PracticeReview, RoundScoring
 
@@ -67,12 +67,12 @@ class PracticeCalibration:
 
 
 def practice_calibration(
-    *, round: Round, criteria: list, live_scores: QuerySet[CriterionScore], weight_total: float
+    *, round: Round, criteria: list[Criterion], live_scores: QuerySet[CriterionScore], weight_total: float
 ) -> PracticeCalibration:
     """Each reviewer's practice error and live effect, and agreement before and
     after calibration. `live_scores` are the round's submitted scores to compare
     (the insight pages leave moderators' out); `weight_total` turns the model's
-    effect on the weighted total into points per criterion. Four queries."""
+    effect on the weighted total into points per criterion. Three queries."""
     letters = {criterion.letter for criterion in criteria}
     by_reviewer: dict[int, list[float]] = {}
     practised: dict[int, set[int]] = {}
@@ -114,14 +114,14 @@ def _live_spread(live_scores: QuerySet[CriterionScore]) -> Spread:
     application = "review__assignment__application_id"
     same = {"partition_by": [F(application), F("criterion_id")]}
     score = Cast("score", FloatField())
-    compared = live_scores.annotate(others_mean=Window(Avg(score), **same), others=Window(Count("pk"), **same)).filter(
-        others__gte=2
-    )
+    compared = live_scores.annotate(
+        group_mean=Window(Avg(score), **same), group_size=Window(Count("pk"), **same)
+    ).filter(group_size__gte=2)
     pooled = compared.aggregate(
         scores=Count("pk"),
         # Each score of a group of n adds 1 - 1/n: n - 1 per group.
-        freedom=Sum(1.0 - 1.0 / Cast("others", FloatField())),
-        within=Sum((score - F("others_mean")) * (score - F("others_mean"))),
+        freedom=Sum(1.0 - 1.0 / Cast("group_size", FloatField())),
+        within=Sum((score - F("group_mean")) * (score - F("group_mean"))),
         reviewers=Count("review__assignment__reviewer_id", distinct=True),
         applications=Count(application, distinct=True),
     )
