@@ -58,7 +58,7 @@ PRODUCT_URLS = (
 POSTED_TO = {
     "applications.forms.rounds.RoundTransitionForm": "rounds:transition",
     "applications.forms.rounds.QuotaRemoveForm": "rounds:quotas",
-    "applications.forms.waves.WaveActionForm": "waves:action",
+    "outreach.forms.WaveActionForm": "waves:action",
     "selection.forms.programme.CapacityForm": "selection:capacity",
     "selection.forms.board.ApplyDecisionsForm": "selection:decision_room",
     "funding.forms.CastForm": "funding:cast",
