@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 # Where the product's forms live: a new forms module elsewhere must be added here.
 PRODUCT_FORM_MODULES = [
     "applications.forms",
+    "outreach.forms",
     "selection.forms",
     "members.forms",
     "equality.forms",
