@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from members.models import Organisation, Region
 from q_portal.audit.services import audit_diff, audit_log, audit_value
 from q_portal.exceptions import PortalError
+from q_portal.transitions import status_move
 
 from ..choices import Phase, RoundStatus
 from ..models import Criterion, NominationQuota, Round, Route
@@ -331,8 +332,7 @@ def _criteria_change(round: Round, status: RoundStatus, criteria, audit_changes:
     return new_criteria
 
 
-def _refuse_unless_ready_to_open(round: Round) -> None:
-    reopening = round.status == RoundStatus.CLOSED
+def _refuse_unless_ready_to_open(round: Round, *, reopening: bool) -> None:
     if not round.routes.exists():
         raise PortalError(_("Add at least one eligibility route before opening the round."), field="routes")
     if not round.criteria.exists():
@@ -363,14 +363,11 @@ def round_transition(*, round: Round, to: RoundStatus | str, by) -> Round:
     current = RoundStatus(round.status)
     if to == current:
         return round
-    if to not in ALLOWED_TRANSITIONS[current]:
-        raise PortalError(
-            _("A round that is %(status)s cannot become %(to)s.")
-            % {"status": current.label.lower(), "to": to.label.lower()}
-        )
+    status_move(
+        round, to=to, allowed=ALLOWED_TRANSITIONS, refusal=_("A round that is %(status)s cannot become %(to)s.")
+    )
     if to == RoundStatus.OPEN:
-        _refuse_unless_ready_to_open(round)
-    round.status = to
+        _refuse_unless_ready_to_open(round, reopening=current == RoundStatus.CLOSED)
     round.save(update_fields=["status", "updated_at"])
     audit_log(
         actor=by,

@@ -6,13 +6,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.session_references import reference_new, reference_value
+from q_portal.views import ServiceFormView
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
@@ -99,7 +102,7 @@ class MemberListView(ProgrammeTeamMixin, ListView):
         )
 
 
-class MemberStatusView(ProgrammeTeamMixin, FormView):
+class MemberStatusView(ProgrammeTeamMixin, ServiceFormView):
     """Pause, resume or end one membership."""
 
     template_name = "members/programme/member_status.html"
@@ -115,23 +118,18 @@ class MemberStatusView(ProgrammeTeamMixin, FormView):
             profile=self.profile, moves=[status for status in MembershipStatus if status in moves], **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            profile = services.member_transition(
-                member=self.profile,
-                to=form.cleaned_data["to"],
-                reason=form.cleaned_data["reason"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(name)s's membership is now %(status)s.")
-            % {"name": profile.full_name, "status": profile.get_status_display().lower()},
+    success_url = "members:programme_members"
+
+    def call_service(self, form):
+        return services.member_transition(
+            member=self.profile, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"], by=self.request.user
         )
-        return redirect("members:programme_members")
+
+    def get_success_message(self):
+        return _("%(name)s's membership is now %(status)s.") % {
+            "name": self.outcome.full_name,
+            "status": self.outcome.get_status_display().lower(),
+        }
 
 
 class ImportView(ProgrammeTeamMixin, FormView):
@@ -190,21 +188,21 @@ class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
         return redirect("members:programme_members")
 
 
-class CommunityCreateView(ProgrammeTeamMixin, FormView):
+class CommunityCreateView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/community_form.html"
     form_class = CommunityForm
 
-    def form_valid(self, form):
-        try:
-            community = services.community_create(by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s is created.") % {"name": community.name})
-        return redirect("members:community", slug=community.slug)
+    def call_service(self, form):
+        return services.community_create(by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("%(name)s is created.") % {"name": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("members:community", kwargs={"slug": self.outcome.slug})
 
 
-class CommunityEditView(ProgrammeTeamMixin, FormView):
+class CommunityEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/community_form.html"
     form_class = CommunityForm
 
@@ -219,14 +217,14 @@ class CommunityEditView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(community=self.community, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            community = services.community_update(community=self.community, by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your changes to %(name)s are saved.") % {"name": community.name})
-        return redirect("members:community", slug=community.slug)
+    def call_service(self, form):
+        return services.community_update(community=self.community, by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("Your changes to %(name)s are saved.") % {"name": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("members:community", kwargs={"slug": self.outcome.slug})
 
 
 class InterestModerationView(ProgrammeTeamMixin, ListView):
@@ -288,9 +286,11 @@ class ReportListView(ProgrammeTeamMixin, ListView):
         )
 
 
-class ReportResolveView(ProgrammeTeamMixin, FormView):
+class ReportResolveView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/report_resolve.html"
     form_class = ResolveForm
+    success_message = gettext_lazy("The report is resolved.")
+    success_url = "members:reports"
 
     @cached_property
     def report(self):
@@ -301,48 +301,39 @@ class ReportResolveView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(report=self.report, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.abuse_report_resolve(
-                report=self.report, resolution=form.cleaned_data["resolution"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The report is resolved."))
-        return redirect("members:reports")
+    def call_service(self, form):
+        return services.abuse_report_resolve(
+            report=self.report, resolution=form.cleaned_data["resolution"], by=self.request.user
+        )
 
 
-class GrowthView(ProgrammeTeamMixin, TemplateView):
+class GrowthView(ProgrammeTeamMixin, ServiceFormView):
     """Members over time against the target, by region and by role."""
 
     template_name = "members/programme/growth.html"
+    form_class = GrowthTargetForm
+    success_message = gettext_lazy("The target is saved.")
+    success_url = "members:programme_growth"
+
+    @cached_property
+    def growth(self):
+        return membership_growth()
+
+    def get_initial(self):
+        target = self.growth.target
+        return {"members": target.members, "by_date": target.by_date} if target else {}
 
     def get_context_data(self, **kwargs):
-        growth = membership_growth()
-        target = growth.target
-        kwargs.setdefault(
-            "form",
-            GrowthTargetForm(initial={"members": target.members, "by_date": target.by_date} if target else None),
-        )
+        growth = self.growth
         return super().get_context_data(
             growth=growth,
             chart=_chart(growth),
-            percent=round(100 * growth.total / target.members) if target else None,
+            percent=round(100 * growth.total / growth.target.members) if growth.target else None,
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        form = GrowthTargetForm(request.POST)
-        if form.is_valid():
-            try:
-                services.growth_target_set(by=request.user, **form.cleaned_data)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("The target is saved."))
-                return redirect("members:programme_growth")
-        return self.render_to_response(self.get_context_data(form=form))
+    def call_service(self, form):
+        return services.growth_target_set(by=self.request.user, **form.cleaned_data)
 
 
 def _chart(growth) -> dict | None:

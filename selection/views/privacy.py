@@ -18,7 +18,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
@@ -28,9 +27,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.session_references import reference_new, reference_value
+from q_portal.views import ServiceFormView
 
 from ..choices import SelectionWork
 from ..forms.privacy import PersonEraseForm, PersonExportForm, PersonSearchForm
@@ -206,9 +205,10 @@ class PersonExportView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
         return json_download(export, filename=f"q-portal-subject-access-{timezone.localdate():%Y-%m-%d}.json")
 
 
-class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
+class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, ServiceFormView):
     template_name = "selection/privacy/erase.html"
     form_class = PersonEraseForm
+    success_url = "selection:people"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "email": self.subject.email}
@@ -216,25 +216,22 @@ class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(in_selection=applications_in_selection(subject=self.subject), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            counts = privacy_services.person_erase(
-                subject=self.subject, reason=form.cleaned_data["reason"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return privacy_services.person_erase(
+            subject=self.subject, reason=form.cleaned_data["reason"], by=self.request.user
+        )
+
+    def get_success_message(self):
+        counts = self.outcome
         if counts["accounts_kept_as_placeholder"]:
             account = _("Their account is now an anonymous placeholder that keeps their reviews.")
         elif counts["accounts_deleted"]:
             account = _("Their account is deleted.")
         else:
             account = _("They had no account.")
-        messages.success(
-            self.request,
+        return (
             _("The person's data is erased. Applications anonymised: %(applications)s. Emails deleted: %(emails)s.")
             % {"applications": counts["applications_anonymised"], "emails": counts["emails_deleted"]}
             + " "
-            + account,
+            + account
         )
-        return redirect(reverse("selection:people"))
