@@ -22,6 +22,7 @@ from django.views.generic import ListView, TemplateView
 from members.models import Organisation
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member, is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
+from q_portal.session_references import search_redirect, searched_text
 from q_portal.views import ServiceFormView
 
 from . import ics, selectors, services
@@ -38,6 +39,9 @@ from .permissions import (
     organiser_organisation_ids,
     registration_of,
 )
+
+# The names searched at the door, by reference (q_portal.session_references).
+CHECK_IN_SEARCH_SESSION_KEY = "events.check_in.search"
 
 
 class _StaffMfaMixin(AccessMixin):
@@ -442,24 +446,42 @@ class PledgeHideView(ManagedEventMixin, View):
 
 
 class CheckInView(ManagedEventMixin, TemplateView):
-    """At the door, from a phone: search the list and check people in."""
+    """At the door, from a phone: search the list and check people in. The name
+    searched is posted and kept in the session (the URL carries a reference to it,
+    never the name: no personal data in URLs)."""
 
     template_name = "events/check_in.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("q"):  # an old link or a typed URL: moved out of the address at once
+            return self._search(request.GET)
+        return super().get(request, *args, **kwargs)
+
+    def _search(self, data):
+        form = CheckInSearchForm(data)
+        return search_redirect(
+            self.request, CHECK_IN_SEARCH_SESSION_KEY, form.cleaned_data["q"] if form.is_valid() else ""
+        )
+
     def get_context_data(self, **kwargs):
-        form = CheckInSearchForm(self.request.GET or None)
-        query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+        query, expired = searched_text(self.request, CHECK_IN_SEARCH_SESSION_KEY)
+        form = CheckInSearchForm({"q": query})
+        query = form.cleaned_data["q"] if form.is_valid() else ""
         registrations = selectors.registrations_for_check_in(event=self.event, query=query)
         return super().get_context_data(
             event=self.event,
             form=form,
             query=query,
+            search=self.request.GET.get("search", "") if query else "",
+            search_expired=expired,
             registrations=registrations[:100],
             report=selectors.event_report(event=self.event),
             **kwargs,
         )
 
     def post(self, request, pk):
+        if "registration" not in request.POST:  # the search form
+            return self._search(request.POST)
         registration_id = request.POST.get("registration", "")
         if not registration_id.isdigit() or len(registration_id) > 12:
             raise Http404
@@ -475,9 +497,9 @@ class CheckInView(ManagedEventMixin, TemplateView):
                 messages.info(request, _("%(name)s is no longer checked in.") % {"name": name})
             else:
                 messages.success(request, _("%(name)s is checked in.") % {"name": name})
-        query = request.POST.get("q", "")[:100]
+        search = request.POST.get("search", "")[:100]
         url = reverse("events:check_in", kwargs={"pk": pk})
-        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+        return redirect(f"{url}?{urlencode({'search': search})}" if search else url)
 
 
 class CheckInCodeView(ManagedEventMixin, TemplateView):

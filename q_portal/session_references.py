@@ -5,6 +5,10 @@ Referer headers; the session does not)."""
 
 import secrets
 import time
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
 
 # How long a reference stays good.
 REFERENCE_SECONDS = 60 * 60
@@ -34,3 +38,22 @@ def reference_value(session, key: str, reference: str):
     if not isinstance(held, dict) or time.time() - held.get("at", 0) >= REFERENCE_SECONDS:
         return None
     return held.get("value")
+
+
+def search_redirect(request, key: str, query: str, **params) -> HttpResponseRedirect:
+    """Back to the page searched, with a reference to the search (`?search=`) and
+    the other, non-personal parameters given (e.g. a status); none left empty."""
+    kept = {name: value for name, value in params.items() if value}
+    if query:
+        kept = {"search": reference_new(request.session, key, query), **kept}
+    return redirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
+
+
+def searched_text(request, key: str) -> tuple[str, bool]:
+    """The text of the search this page's `?search=` refers to, and whether the
+    reference has expired (or was never this session's): then the text is ""."""
+    reference = request.GET.get("search", "")
+    if not reference:
+        return "", False
+    value = reference_value(request.session, key, reference)
+    return (value or "", value is None)

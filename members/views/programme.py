@@ -2,8 +2,6 @@
 their status, the founding-cohort import, communities, interests, reports and
 membership growth."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,7 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.session_references import reference_new, reference_value
+from q_portal.session_references import search_redirect, searched_text
 from q_portal.views import ServiceFormView
 
 from .. import services
@@ -59,34 +57,28 @@ class MemberListView(ProgrammeTeamMixin, ListView):
     paginate_by = 50
 
     def post(self, request, *args, **kwargs):
-        form = MemberFilterForm(request.POST)
-        form.is_valid()
-        return self._redirect_with(form.cleaned_data.get("q", ""), form.cleaned_data.get("status", ""))
+        return self._search(MemberFilterForm(request.POST))
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("q"):  # an old link or a typed URL: moved out of the address at once
-            form = MemberFilterForm(request.GET)
-            form.is_valid()
-            return self._redirect_with(form.cleaned_data.get("q", ""), form.cleaned_data.get("status", ""))
+            return self._search(MemberFilterForm(request.GET))
         return super().get(request, *args, **kwargs)
 
-    def _redirect_with(self, query: str, status: str):
-        params = {}
-        if query:
-            params["search"] = reference_new(self.request.session, MEMBER_SEARCH_SESSION_KEY, query)
-        if status:
-            params["status"] = status
-        return redirect(f"{self.request.path}?{urlencode(params)}" if params else self.request.path)
+    def _search(self, form):
+        form.is_valid()
+        data = form.cleaned_data
+        return search_redirect(
+            self.request, MEMBER_SEARCH_SESSION_KEY, data.get("q", ""), status=data.get("status", "")
+        )
 
     @cached_property
     def filters(self) -> dict:
         """The search (from the session, by its reference) and the status (from the
         query string), through the form: a value the form refuses is left out."""
-        query = reference_value(self.request.session, MEMBER_SEARCH_SESSION_KEY, self.request.GET.get("search", ""))
-        self.filter_form = MemberFilterForm({"q": query or "", "status": self.request.GET.get("status", "")})
+        query, self.search_expired = searched_text(self.request, MEMBER_SEARCH_SESSION_KEY)
+        self.filter_form = MemberFilterForm({"q": query, "status": self.request.GET.get("status", "")})
         self.filter_form.is_valid()
         data = self.filter_form.cleaned_data
-        self.search_expired = bool(self.request.GET.get("search")) and query is None
         return {"q": data.get("q", ""), "status": data.get("status", "")}
 
     def get_queryset(self):
