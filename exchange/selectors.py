@@ -19,7 +19,7 @@ from scoring.model import Estimate, fit_additive, rank
 from scoring.spread import criterion_spread, needs_moderation
 from scoring.totals import mean_totals
 
-from .choices import AssessmentStatus, AssessorStatus, IdeaStatus, JoinStatus, ProposalStatus
+from .choices import AssessmentStatus, AssessorStatus, EmailPreference, IdeaStatus, JoinStatus, ProposalStatus
 from .conflicts import AssessorFacts, ConflictRules, ProposalFacts, find_panel_conflicts
 from .models import (
     Assessor,
@@ -215,6 +215,19 @@ def idea_team(*, idea: Idea) -> QuerySet[TeamMembership]:
 
 def idea_revisions(*, idea: Idea) -> QuerySet[IdeaRevision]:
     return IdeaRevision.objects.filter(idea=idea).select_related("author").order_by("-created_at", "-pk")
+
+
+def team_to_email(*, idea_id: int, preference: str) -> QuerySet[MemberProfile]:
+    """The idea's team in good standing who chose `preference` for emails about
+    their ideas and projects (no choice made: an email for each event)."""
+    team = MemberProfile.objects.filter(
+        idea_memberships__idea_id=idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
+    )
+    if preference == EmailPreference.EACH:
+        team = team.exclude(exchange_preference__email__in=[EmailPreference.NONE, EmailPreference.DIGEST])
+    else:
+        team = team.filter(exchange_preference__email=preference)
+    return team.select_related("user")
 
 
 # --- Shortlisting by a member panel ------------------------------------------------------
