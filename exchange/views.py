@@ -102,6 +102,13 @@ class CallView(SignedInMixin, ListView):
         )
         return selectors.call_ideas(call=self.call, filters=filters, member=self.member)
 
+    def paginate_queryset(self, queryset, page_size):
+        # The page is chosen by id (only the sort key is computed for the ideas
+        # before it), then its ideas are read with their figures.
+        paginator, page, ids, is_paginated = super().paginate_queryset(queryset.values_list("pk", flat=True), page_size)
+        page.object_list = selectors.ideas_page(queryset, list(ids))
+        return paginator, page, page.object_list, is_paginated
+
     def get_context_data(self, **kwargs):
         searched = any(value for key, value in self.request.GET.items() if key != "page")
         return super().get_context_data(
