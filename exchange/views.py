@@ -119,6 +119,7 @@ class CallView(SignedInMixin, ListView):
             form=self.form,
             searched=searched,
             can_post=self.member is not None and self.call.stage == Stage.IDEAS,
+            can_vote=self.member is not None,
             can_volunteer=self.member is not None and self.call.stage in services.VOLUNTEER_STAGES,
             query_string=_without_page(self.request.GET),
             **kwargs,
