@@ -320,6 +320,8 @@ CELERY_BEAT_SCHEDULE = {
     "funding-open-and-close-votes": {"task": "funding.open_and_close_votes", "schedule": 60.0},
     # Funded projects: reminders before an update is due, and to the programme team when late.
     "funding-project-reminders": {"task": "funding.project_reminders", "schedule": crontab(minute=15, hour=8)},
+    # Funded projects: yesterday's comments on updates to team members who chose a daily digest.
+    "funding-send-digests": {"task": "funding.send_digests", "schedule": crontab(minute=5, hour=7)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------

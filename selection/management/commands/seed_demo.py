@@ -6,6 +6,7 @@ from applications import demo_nominations
 from equality import demo as equality_demo
 from events import demo as events_demo
 from exchange import demo as exchange_demo
+from funding import demo as funding_demo
 from members import demo as members_demo
 from members import demo_groups
 from outreach import demo as outreach_demo
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         events_demo.seed_events()
         demo_groups.seed_groups()
         exchange_demo.seed_exchange()
+        funding_demo.seed_funding()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:
