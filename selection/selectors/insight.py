@@ -450,17 +450,36 @@ def representation_flag(*, rate: float | None, round_rate: float | None, size: i
     return "higher" if rate > round_rate else "lower"
 
 
+# What each dimension groups the pool by: its key, and its name where the key is an id.
+REPRESENTATION_FIELDS = {
+    Dimension.REGION: ("region_id", "region__name"),
+    Dimension.ROLE: ("role_category",),
+    Dimension.ROUTE: ("route_id", "route__name"),
+}
+
+
 def representation(*, round: Round, dimension: str, threshold: int = 10, min_size: int = 10) -> Representation:
     """The pool (submitted applications), the nominated among them, the decided
     and the accepted, by region, role or route: one query. Each group's share of
     each, its acceptance rate, and the flag."""
-    if dimension == Dimension.REGION:
-        fields = ("region_id", "region__name")
-    elif dimension == Dimension.ROUTE:
-        fields = ("route_id", "route__name")
-    else:
-        fields = ("role_category",)
-    aggregated = (
+    groups = _pool_counts(round=round, fields=REPRESENTATION_FIELDS[dimension])
+    return _representation(groups, dimension=dimension, threshold=threshold, min_size=min_size)
+
+
+def representations(*, round: Round, threshold: int = 10, min_size: int = 10) -> list[Representation]:
+    """`representation` by every dimension (in Dimension.ALL's order) from one
+    query: the pool counted by region, role and route together, each dimension's
+    groups then added up from those cells (each application is in exactly one)."""
+    fields = tuple(field for dimension in Dimension.ALL for field in REPRESENTATION_FIELDS[dimension])
+    groups = _pool_counts(round=round, fields=fields)
+    return [
+        _representation(groups, dimension=dimension, threshold=threshold, min_size=min_size)
+        for dimension in Dimension.ALL
+    ]
+
+
+def _pool_counts(*, round: Round, fields: tuple[str, ...]) -> list[dict]:
+    return list(
         Application.objects.filter(round=round, status__in=POOL_STATUSES)
         .values(*fields)
         .annotate(
@@ -471,23 +490,25 @@ def representation(*, round: Round, dimension: str, threshold: int = 10, min_siz
         )
         .order_by(*fields)
     )
+
+
+def _representation(groups: list[dict], *, dimension: str, threshold: int, min_size: int) -> Representation:
+    fields = REPRESENTATION_FIELDS[dimension]
     roles = dict(RoleCategory.choices)
-    rows = []
-    for group in aggregated:
-        if dimension == Dimension.ROLE:
-            key, name = group["role_category"], roles.get(group["role_category"], "")
-        else:
-            key, name = group[fields[0]], group[fields[1]]
-        rows.append(
-            GroupRow(
-                key=str(key or ""),
-                name=str(name or _("Not given")),
-                pool=group["pool"],
-                nominated=group["nominated"],
-                decided=group["decided"],
-                accepted=group["accepted"],
+    by_key: dict = {}
+    for group in groups:
+        key = group[fields[0]]
+        if key not in by_key:
+            name = roles.get(key, "") if dimension == Dimension.ROLE else group[fields[1]]
+            by_key[key] = GroupRow(
+                key=str(key or ""), name=str(name or _("Not given")), pool=0, nominated=0, decided=0, accepted=0
             )
-        )
+        row = by_key[key]
+        row.pool += group["pool"]
+        row.nominated += group["nominated"]
+        row.decided += group["decided"]
+        row.accepted += group["accepted"]
+    rows = list(by_key.values())
     total = GroupRow(
         key="",
         name=_("The round"),

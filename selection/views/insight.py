@@ -28,14 +28,13 @@ from ..exports import ExportKind, chart_export, csv_response, round_export
 from ..forms.insight import CalibrationForm, ChartDownloadForm, InsightFilterForm, RepresentationForm
 from ..selectors.insight import (
     INSIGHT_ROUND_STATUSES,
-    Dimension,
     InsightFilters,
     criteria_of,
     insight_round_default,
     membership_growth_insight,
     nominating_organisations,
     nomination_totals,
-    representation,
+    representations,
     round_calibration,
     round_funnel,
     rounds_for_insight,
@@ -196,8 +195,7 @@ class InsightRepresentationView(ChartDownloadMixin, InsightRoundMixin, TemplateV
         form = RepresentationForm(self.request.GET or None)
         threshold, min_size = form.values()
         sections = []
-        for dimension in Dimension.ALL:
-            result = representation(round=self.round, dimension=dimension, threshold=threshold, min_size=min_size)
+        for result in representations(round=self.round, threshold=threshold, min_size=min_size):
             shares, rates = charts.representation_charts(result)
             sections.append({"representation": result, "shares": shares, "rates": rates})
         chart_list = [chart for section in sections for chart in (section["shares"], section["rates"])]

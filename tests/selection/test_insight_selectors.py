@@ -22,6 +22,7 @@ from selection.selectors.insight import (
     nomination_totals,
     representation,
     representation_flag,
+    representations,
     reviewer_calibration,
     round_funnel,
     rounds_for_insight,
@@ -365,3 +366,19 @@ def test_growth_runs_month_by_month_to_now_with_the_default_target():
     assert months[-1].month == max(date(2026, 4, 1), timezone.localdate().replace(day=1))
     assert (insight.target_members, insight.target_is_default) == (5000, True)
     assert insight.percent_of_target == pytest.approx(0.06)
+
+
+def test_representations_by_every_dimension_from_one_query_equal_each_dimension_alone(django_assert_num_queries):
+    round = review_round()
+    north, south = RegionFactory(name="North"), RegionFactory(name="South")
+    decided_group(round, north, decided=3, accepted=1)
+    decided_group(round, south, decided=2, accepted=2, role=RoleCategory.MANAGER)
+    submitted_application(round, region=south)  # in the pool, not decided yet
+
+    with django_assert_num_queries(1):
+        together = representations(round=round, threshold=5, min_size=1)
+
+    alone = [representation(round=round, dimension=dimension, threshold=5, min_size=1) for dimension in Dimension.ALL]
+    assert together == alone
+    by_region = {row.name: (row.pool, row.decided, row.accepted, row.flag) for row in together[0].rows}
+    assert by_region == {"North": (3, 3, 1, "lower"), "South": (3, 2, 2, "higher")}
