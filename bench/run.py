@@ -357,7 +357,13 @@ def _markdown(report: dict) -> str:
         f"Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB memory, "
         f"Python {machine['python']}, PostgreSQL {machine['postgresql']}, {machine['platform']}."
         + (
-            f" Load average at the end of the run (1, 5, 15 min): {', '.join(map(str, report['load_average']))}."
+            f" Load average at the end of the run (1, 5, 15 min): {', '.join(map(str, report['load_average']))}"
+            + (
+                f"; at its start {', '.join(map(str, report['load_average_at_start']))}"
+                if report.get("load_average_at_start")
+                else ""
+            )
+            + " (other sessions share the machine: read the figures as ratios to /healthz in the same run)."
             if report.get("load_average")
             else ""
         ),
@@ -376,8 +382,8 @@ def _markdown(report: dict) -> str:
         "(median and p95 of 25).",
         "",
         "| Page | Signed in as | Requests/s | x baseline | p50 ms | p95 ms | p99 ms | Alone p50 ms | Alone p95 ms "
-        "| Queries | Requests | Statuses |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| Queries | Requests | Statuses | Issue 22's target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     baseline = report["pages"][0]["rps"] or 1
     for page in report["pages"]:
@@ -386,7 +392,7 @@ def _markdown(report: dict) -> str:
             f"| {page['name']} (`{page['path']}`) | {page['role']} | {page['rps']} | {page['rps'] / baseline:.2f} "
             f"| {page['p50_ms']} | {page['p95_ms']} | {page['p99_ms']} | {page.get('alone_p50_ms', '')} "
             f"| {page.get('alone_p95_ms', '')} | {page['queries']} | {page['requests']} "
-            f"| {statuses} |"
+            f"| {statuses} | {_target(page['name'])} |"
         )
     assign = report["assignment"]
     memory = report["memory"]
@@ -395,7 +401,12 @@ def _markdown(report: dict) -> str:
         f"Automatic assignment (`assignments_auto`): {assign['applications']:,} applications x "
         f"{assign['per_application']} over {assign['reviewers']} reviewers, {assign['created']:,} assignments made "
         f"in {assign['seconds']} s: a first run on the closed round, finding conflicts and starting the review "
-        "(rolled back afterwards).",
+        "(rolled back afterwards)"
+        + (
+            f"; {assign['with_commit_checks_seconds']} s with the deferred foreign-key checks a commit would run."
+            if "with_commit_checks_seconds" in assign
+            else "."
+        ),
         "",
         f"Peak memory: gunicorn master {memory['master_mb']} MB, largest of {memory['workers']} workers "
         f"{memory['worker_max_mb']} MB.",
@@ -403,10 +414,20 @@ def _markdown(report: dict) -> str:
         *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
         *([_retention_markdown(report["retention"]), ""] if report.get("retention") else []),
         *([_release_markdown(report["release"]), ""] if report.get("release") else []),
-        "Not measured yet: the Celery worker's memory.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _target(name: str) -> str:
+    """Issue 22's target for a page, as a ratio to /healthz in the same run or a time alone."""
+    if name.startswith("Baseline"):
+        return ""
+    if name.startswith("Selection board"):
+        return "≥ 0.25 x baseline; ≤ 20 ms alone"
+    if name.startswith("Insight"):
+        return "≤ 50 ms alone"
+    return "≥ 0.33 x baseline; ≤ 20 ms alone"
 
 
 def _retention_markdown(retention: dict) -> str:
@@ -443,6 +464,7 @@ def main() -> None:
 
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     env = _environment(database_url)
+    load_at_start = _load_average()
     seed_seconds = None
     if not args.skip_seed:
         _log(f"Creating {urlsplit(database_url).path.lstrip('/')} and migrating")
@@ -528,6 +550,7 @@ def main() -> None:
         "retention": retention,
         "release": release,
         "load_average": _load_average(),
+        "load_average_at_start": load_at_start,
         "memory": memory,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
