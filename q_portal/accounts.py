@@ -95,5 +95,8 @@ class PortalMFAAdapter(DefaultMFAAdapter):
         "incorrect_code": _(
             "That code is not right. Check it and try again: the app shows a new code every 30 seconds."
         ),
-        "unverified_email": _("Confirm your email address before you turn on two-factor authentication."),
+        "unverified_email": _(
+            "Confirm each of your email addresses, or remove the ones you have not confirmed, "
+            "before you turn on two-factor authentication."
+        ),
     }
