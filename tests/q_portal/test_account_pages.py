@@ -463,3 +463,55 @@ def test_turning_on_two_factor_authentication_says_so_and_offers_the_codes(clien
     assert "Two-factor authentication is on." in page
     assert heading_of(response) == "Your recovery codes"
     assert "You have 10 of 10 codes left." in page
+
+
+def test_account_emails_are_in_the_portals_words(client, mailoutbox, django_capture_on_commit_callbacks):
+    """allauth's emails, sent through the outbox: plain subjects, a greeting that
+    does not say "Hello from !" (the site has no name in allauth's sense), the
+    programme team's sign-off, and the link alone on its line."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "display_name": "Jo Bloggs",
+                "email": "jo@example.org",
+                "password1": "a-long-pass-phrase",
+                "password2": "a-long-pass-phrase",
+            },
+        )
+        UserFactory(email="kim@example.org")
+        client.post(reverse("account_reset_password"), {"email": "kim@example.org"})
+        client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        (["jo@example.org"], "[Q] Confirm your email address"),
+        (["kim@example.org"], "[Q] Reset your password"),
+        (["nobody@example.org"], "[Q] Resetting your password"),
+    ]
+    for message in mailoutbox:
+        lines = message.body.splitlines()
+        assert lines[0] == "Hello,"
+        assert lines[-1] == "The Q programme team"
+        assert [line for line in lines if line.startswith("http")] != []
+        assert [
+            wording for wording in ("Hello from", "Thank you for using", "recognize") if wording in message.body
+        ] == []
+
+
+@pytest.mark.django_db(transaction=True)  # allauth sends its notices on commit
+def test_changing_the_password_sends_a_notice_saying_when_and_what_to_do(client, mailoutbox):
+    user = UserFactory(email="kim@example.org")
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+
+    client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": "another-long-pass", "password2": "another-long-pass"},
+    )
+
+    [notice] = [message for message in mailoutbox if message.to == ["kim@example.org"]]
+    assert notice.subject == "[Q] Your password has been changed"
+    assert "The password of your Q Portal account has been changed." in notice.body
+    assert re.search(
+        r"The change was made on \d+ \w+ \d{4}, \d\d:\d\d \(UK time\), from IP address 127\.0\.0\.1\.", notice.body
+    )
+    assert "If it was not you, reset your password straight away" in notice.body
