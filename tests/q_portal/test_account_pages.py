@@ -200,7 +200,7 @@ CHECKED_ELSEWHERE = {
     "account_reset_password_from_key": "tests/browser/test_privacy_journey.py and the password reset tests",
     "account_reset_password_from_key_done": "tests/browser (after a password reset)",
     "account_confirm_login_code": "not a page: signing in by emailed code is off, so it redirects",
-    "socialaccount_signup": "tests/browser/test_sso_journey.py (needs an identity provider)",
+    "socialaccount_signup": "test_finishing_an_account_from_a_work_sign_in_is_in_house_style",
     "openid_connect_login": "tests/browser/test_sso_journey.py (needs an identity provider)",
     "openid_connect_callback": "tests/browser/test_sso_journey.py (needs an identity provider)",
 }
@@ -515,3 +515,28 @@ def test_changing_the_password_sends_a_notice_saying_when_and_what_to_do(client,
         r"The change was made on \d+ \w+ \d{4}, \d\d:\d\d \(UK time\), from IP address 127\.0\.0\.1\.", notice.body
     )
     assert "If it was not you, reset your password straight away" in notice.body
+
+
+def test_finishing_an_account_from_a_work_sign_in_is_in_house_style(rf):
+    """The page allauth shows when a work account's sign-in cannot create the
+    account by itself (its email address is taken): rendered with a form in error,
+    as the view would (reaching it needs an identity provider: tests/browser/test_sso_journey.py)."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    from q_portal.account_pages import ResendVerificationForm
+
+    request = rf.post(reverse("socialaccount_signup"))
+    request.user = AnonymousUser()
+    form = ResendVerificationForm(data={"email": "taken"})
+    provider = SimpleNamespace(get_provider=lambda: SimpleNamespace(name="NHS work account"))
+
+    page = render_to_string("socialaccount/signup.html", {"form": form, "account": provider}, request=request)
+
+    assert "<title>Error: Finish creating your account \N{EN DASH} Q Portal</title>" in page
+    assert "You have signed in with your NHS work account." in page
+    assert f'<a href="{reverse("account_login")}">sign in to it</a>' in page
+    assert 'id="id_email_error"' in page
+    assert [wording for wording in ALLAUTH_WORDING if wording in page] == []
