@@ -196,9 +196,9 @@ CHECKED_ELSEWHERE = {
     "account_set_password": "test_a_person_without_a_password_is_asked_to_set_one",
     "mfa_authenticate": "test_signing_in_with_mfa_asks_for_the_code_in_plain_words",
     "mfa_download_recovery_codes": "test_recovery_codes_download_as_a_file_that_says_what_they_are",
-    "account_confirm_email": "test_resend_sends_a_new_link_to_an_unconfirmed_address, tests/browser",
-    "account_reset_password_from_key": "tests/browser/test_privacy_journey.py and the password reset tests",
-    "account_reset_password_from_key_done": "tests/browser (after a password reset)",
+    "account_confirm_email": "test_the_confirmation_link_leads_to_a_page_in_house_style",
+    "account_reset_password_from_key": "test_the_password_reset_link_leads_to_pages_in_house_style",
+    "account_reset_password_from_key_done": "test_the_password_reset_link_leads_to_pages_in_house_style",
     "account_confirm_login_code": "not a page: signing in by emailed code is off, so it redirects",
     "socialaccount_signup": "test_finishing_an_account_from_a_work_sign_in_is_in_house_style",
     "openid_connect_login": "tests/browser/test_sso_journey.py (needs an identity provider)",
@@ -540,3 +540,43 @@ def test_finishing_an_account_from_a_work_sign_in_is_in_house_style(rf):
     assert f'<a href="{reverse("account_login")}">sign in to it</a>' in page
     assert 'id="id_email_error"' in page
     assert [wording for wording in ALLAUTH_WORDING if wording in page] == []
+
+
+def test_the_password_reset_link_leads_to_pages_in_house_style(client, mailoutbox, django_capture_on_commit_callbacks):
+    UserFactory(email="kim@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "kim@example.org"})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mailoutbox[0].body).group(1)
+
+    choose = client.get(link, follow=True)
+    assert_in_house_style(choose, "Choose a new password")
+    assert "New password (again)" in choose.content.decode()
+
+    mismatched = client.post(
+        choose.redirect_chain[-1][0], {"password1": "a-new-long-password", "password2": "another-long-password"}
+    )
+    assert title_of(mismatched) == "Error: Choose a new password \N{EN DASH} Q Portal"
+    assert error_beside(mismatched, "id_password2") == "You must type the same password each time."
+
+    done = client.post(
+        choose.redirect_chain[-1][0],
+        {"password1": "a-new-long-password", "password2": "a-new-long-password"},
+        follow=True,
+    )
+    assert_in_house_style(done, "Your password has been changed")
+
+
+def test_the_confirmation_link_leads_to_a_page_in_house_style(client, mailoutbox, django_capture_on_commit_callbacks):
+    user = UserFactory(email="waiting@example.org", verified=False)
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_resend_verification"), {"email": "waiting@example.org"})
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mailoutbox[0].body).group(1)
+
+    page = client.get(link)
+    expired = client.get(reverse("account_confirm_email", args=["not-a-key"]))
+
+    assert_in_house_style(page, "Confirm your email address")
+    assert "Confirm that <strong>waiting@example.org</strong> is your email address." in page.content.decode()
+    assert_in_house_style(expired, "Confirm your email address")
+    assert "This link has expired or has already been used." in expired.content.decode()
