@@ -443,3 +443,8 @@ LOGGING = {
 # A voter's record loses the member this many months after the vote closes (the
 # anonymous token and votes stay, so the published totals can be checked).
 RETENTION_VOTE_MONTHS = env.int("RETENTION_VOTE_MONTHS", default=12)
+
+# --- Contacting the programme team (issue 14) ----------------------------------------
+
+# Where the pages' "contact the Q programme team" links go.
+PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="q-programme@example.org")
