@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from members.models import Organisation, Region, User
 
-from .choices import ApplicationStatus, RoleCategory
+from .choices import ApplicationStatus, RoleCategory, RouteKind
 from .demo_people import NOMINEE_ANSWERS
 from .models import Application, CriterionResponse, Nomination, NominationQuota, NominationStatus, Round, Route
 from .services.nominations import nominator_grant
@@ -56,7 +56,7 @@ def seed_nominations() -> None:
         round=round, organisation=organisation, defaults={"places": 10}
     )
     region = organisation.region or Region.objects.order_by("pk").first()
-    route = Route.objects.get(kind="nominated")
+    route = Route.objects.get(kind=RouteKind.NOMINATED)
     now = timezone.now()
     for name, email, job_title, role, status, application_status in NOMINEES:
         if Nomination.objects.filter(round=round, email__iexact=email).exists():

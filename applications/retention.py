@@ -126,7 +126,5 @@ for model, reason in {
     "applications.Route": "A round's eligibility routes, written by the programme team.",
     "applications.Criterion": "The selection criteria and their guidance, written by the programme team.",
     "applications.Round": "A recruitment round's name, description and dates.",
-    "applications.Wave": "An email campaign's template and audience rules, written by the programme team; "
-    "what each person was sent is an outbox row.",
 }.items():
     not_personal(model, reason=reason)

@@ -162,8 +162,8 @@ TARGETS = [
     Target(
         "placeholders",
         "Placeholders in email waves",
-        "applications/placeholders.py",
-        [f"{APPS}test_waves_placeholders.py", f"{APPS}test_waves_services.py"],
+        "outreach/placeholders.py",
+        ["tests/outreach/test_placeholders.py", "tests/outreach/test_services.py"],
     ),
     Target(
         "throttle",

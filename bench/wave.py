@@ -118,11 +118,12 @@ def _measure(recipients: int, workers: int) -> dict:
     from django.conf import settings
     from django.utils import timezone
 
-    from applications.audiences import Audience
     from applications.choices import SubscriptionStatus
-    from applications.models import UpdateSubscription, Wave, WaveStatus
-    from applications.services import waves as services
+    from applications.models import UpdateSubscription
     from members.models import Region, User
+    from outreach import services
+    from outreach.audiences import Audience
+    from outreach.models import Wave, WaveStatus
     from q_portal.celery import app
     from q_portal.outbox.models import OutboundEmail
     from q_portal.outbox.services import _message_for

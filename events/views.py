@@ -15,12 +15,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from members.models import Organisation
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member, is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
+from q_portal.session_references import search_redirect, searched_text
+from q_portal.views import ServiceFormView
 
 from . import ics, selectors, services
 from .choices import EventStatus
@@ -36,6 +39,9 @@ from .permissions import (
     organiser_organisation_ids,
     registration_of,
 )
+
+# The names searched at the door, by reference (q_portal.session_references).
+CHECK_IN_SEARCH_SESSION_KEY = "events.check_in.search"
 
 
 class _StaffMfaMixin(AccessMixin):
@@ -222,11 +228,12 @@ class CalendarFeedView(View):
         return response
 
 
-class PledgeCreateView(LoginRequiredMixin, FormView):
+class PledgeCreateView(LoginRequiredMixin, ServiceFormView):
     """A member pledges from their phone during the event."""
 
     template_name = "events/pledge.html"
     form_class = EventPledgeForm
+    success_message = gettext_lazy("Thank you: your pledge is on the wall.")
 
     @cached_property
     def event(self):
@@ -239,25 +246,23 @@ class PledgeCreateView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(event=self.event, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.event_pledge_create(
-                event=self.event,
-                member=self.request.user.member_profile,
-                text=form.cleaned_data["text"],
-                show_name=form.cleaned_data["show_name"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Thank you: your pledge is on the wall."))
-        return redirect("events:pledge", pk=self.event.pk)
+    def call_service(self, form):
+        return services.event_pledge_create(
+            event=self.event,
+            member=self.request.user.member_profile,
+            text=form.cleaned_data["text"],
+            show_name=form.cleaned_data["show_name"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
+        return reverse("events:pledge", kwargs={"pk": self.event.pk})
 
 
-class FeedbackView(LoginRequiredMixin, FormView):
+class FeedbackView(LoginRequiredMixin, ServiceFormView):
     template_name = "events/feedback.html"
     form_class = FeedbackForm
+    success_message = gettext_lazy("Thank you for your feedback.")
 
     @cached_property
     def registration(self):
@@ -277,14 +282,11 @@ class FeedbackView(LoginRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(event=self.registration.event, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.feedback_submit(registration=self.registration, by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Thank you for your feedback."))
-        return redirect(self.registration.event)
+    def call_service(self, form):
+        return services.feedback_submit(registration=self.registration, by=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self):
+        return self.registration.event.get_absolute_url()
 
 
 # --- The pledge wall -------------------------------------------------------------
@@ -350,9 +352,10 @@ class EventInsightView(_StaffMfaMixin, TemplateView):
         return super().get_context_data(rows=selectors.events_by_region(), **kwargs)
 
 
-class EventCreateView(OrganiserMixin, FormView):
+class EventCreateView(OrganiserMixin, ServiceFormView):
     template_name = "events/form.html"
     form_class = EventCreateForm
+    success_message = gettext_lazy("The event is published.")
 
     def get_form_kwargs(self):
         user = self.request.user
@@ -368,24 +371,23 @@ class EventCreateView(OrganiserMixin, FormView):
             return {"organisation": organisations[0].pk, "region": organisations[0].region_id}
         return {}
 
-    def form_valid(self, form):
-        try:
-            events = services.event_create(
-                details=_details(form.cleaned_data),
-                by=self.request.user,
-                repeat=form.cleaned_data.get("repeat") or "",
-                occurrences=form.cleaned_data.get("occurrences") or 1,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The event is published."))
-        return redirect("events:manage", pk=events[0].pk)
+    def call_service(self, form):
+        return services.event_create(
+            details=_details(form.cleaned_data),
+            by=self.request.user,
+            repeat=form.cleaned_data.get("repeat") or "",
+            occurrences=form.cleaned_data.get("occurrences") or 1,
+        )
+
+    def get_success_url(self):
+        first_of_series = self.outcome[0]
+        return reverse("events:manage", kwargs={"pk": first_of_series.pk})
 
 
-class EventEditView(ManagedEventMixin, FormView):
+class EventEditView(ManagedEventMixin, ServiceFormView):
     template_name = "events/form.html"
     form_class = EventForm
+    success_message = gettext_lazy("The event is saved.")
 
     def get_form_kwargs(self):
         user = self.request.user
@@ -405,14 +407,11 @@ class EventEditView(ManagedEventMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(event=self.event, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.event_update(event=self.event, details=_details(form.cleaned_data), by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The event is saved."))
-        return redirect("events:manage", pk=self.event.pk)
+    def call_service(self, form):
+        return services.event_update(event=self.event, details=_details(form.cleaned_data), by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("events:manage", kwargs={"pk": self.event.pk})
 
 
 class EventCancelView(ManagedEventMixin, View):
@@ -447,24 +446,42 @@ class PledgeHideView(ManagedEventMixin, View):
 
 
 class CheckInView(ManagedEventMixin, TemplateView):
-    """At the door, from a phone: search the list and check people in."""
+    """At the door, from a phone: search the list and check people in. The name
+    searched is posted and kept in the session (the URL carries a reference to it,
+    never the name: no personal data in URLs)."""
 
     template_name = "events/check_in.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("q"):  # an old link or a typed URL: moved out of the address at once
+            return self._search(request.GET)
+        return super().get(request, *args, **kwargs)
+
+    def _search(self, data):
+        form = CheckInSearchForm(data)
+        return search_redirect(
+            self.request, CHECK_IN_SEARCH_SESSION_KEY, form.cleaned_data["q"] if form.is_valid() else ""
+        )
+
     def get_context_data(self, **kwargs):
-        form = CheckInSearchForm(self.request.GET or None)
-        query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+        query, expired = searched_text(self.request, CHECK_IN_SEARCH_SESSION_KEY)
+        form = CheckInSearchForm({"q": query})
+        query = form.cleaned_data["q"] if form.is_valid() else ""
         registrations = selectors.registrations_for_check_in(event=self.event, query=query)
         return super().get_context_data(
             event=self.event,
             form=form,
             query=query,
+            search=self.request.GET.get("search", "") if query else "",
+            search_expired=expired,
             registrations=registrations[:100],
             report=selectors.event_report(event=self.event),
             **kwargs,
         )
 
     def post(self, request, pk):
+        if "registration" not in request.POST:  # the search form
+            return self._search(request.POST)
         registration_id = request.POST.get("registration", "")
         if not registration_id.isdigit() or len(registration_id) > 12:
             raise Http404
@@ -480,9 +497,9 @@ class CheckInView(ManagedEventMixin, TemplateView):
                 messages.info(request, _("%(name)s is no longer checked in.") % {"name": name})
             else:
                 messages.success(request, _("%(name)s is checked in.") % {"name": name})
-        query = request.POST.get("q", "")[:100]
+        search = request.POST.get("search", "")[:100]
         url = reverse("events:check_in", kwargs={"pk": pk})
-        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+        return redirect(f"{url}?{urlencode({'search': search})}" if search else url)
 
 
 class CheckInCodeView(ManagedEventMixin, TemplateView):

@@ -30,6 +30,37 @@ IDEAS = (
     ("Learning from excellence in out-of-hours care", "Patient safety", "", 1, 1, 0, 0),
     ("A virtual ward measurement framework", "Digital", "statistics", 0, 0, 0, 0),
 )
+# Each idea's problem and plan, in its team's words.
+PITCHES = {
+    "Same-day discharge letters for care homes": (
+        "Residents return to their care home before the discharge letter does, so staff guess at new medicines.",
+        "Send the letter by secure email as the resident leaves the ward, and check with three homes that it arrived.",
+    ),
+    "A peer network for ward-based quality improvement": (
+        "Ward teams starting improvement work have nobody outside their trust to ask for advice.",
+        "Pair each new ward team with an experienced one for six months, with a monthly call and a shared log.",
+    ),
+    "Text reminders in community languages": (
+        "Patients who do not read English miss more appointments, and the reminders are only in English.",
+        "Send reminders in the five most spoken languages here and compare missed appointments before and after.",
+    ),
+    "Open-source run chart tool for teams": (
+        "Teams spend hours making run charts by hand in spreadsheets, and get the rules for signals wrong.",
+        "Build a small web tool that draws run charts, marks the signals, and can be shared freely with other trusts.",
+    ),
+    "Listening events with people experiencing homelessness": (
+        "Services for people without a home are designed without hearing from them.",
+        "Hold four paid listening events at day centres, and publish what we heard and what changed.",
+    ),
+    "Learning from excellence in out-of-hours care": (
+        "Out-of-hours teams only hear about what went wrong, never about what went well.",
+        "Collect reports of excellent care for three months and feed the themes back at handover.",
+    ),
+    "A virtual ward measurement framework": (
+        "Virtual wards are growing fast, but nobody agrees how to tell whether they are safe.",
+        "Agree a small set of measures with three virtual ward teams and test them for a quarter.",
+    ),
+}
 CRITERIA = (
     "Benefit to patients, carers or staff",
     "A realistic plan and budget",
@@ -84,8 +115,8 @@ def seed_exchange() -> None:
             theme=themes[theme],
             lead=lead,
             title=title,
-            problem="Today this goes wrong for patients and staff; the cost falls on those least able to bear it.",
-            plan="Test a small change with two teams, measure it with a run chart, and spread what works.",
+            problem=PITCHES[title][0],
+            plan=PITCHES[title][1],
             involved="A ward manager, a patient representative and an analyst.",
             budget=8_000 + 3_000 * number,
             budget_private="Backfill for a band 6 nurse, one day a week." if number % 2 == 0 else "",

@@ -313,13 +313,33 @@ class AssessmentForm(forms.Form):
 
 
 class ShortlistForm(forms.Form):
+    """One page of the ranking: the proposals ticked among those shown on it."""
+
     shortlisted = forms.TypedMultipleChoiceField(
         label=_("Shortlist"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
+    shown = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["shortlisted"].choices = choices
+        self.fields["shown"].choices = choices
+
+
+SHORTLIST_SHOWS = (
+    ("", _("Every assessed proposal")),
+    ("shortlisted", _("Ticked for the shortlist")),
+    ("attention", _("Needing moderation or too close to call")),
+)
+
+
+class ShortlistFilterForm(forms.Form):
+    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.none(), required=False)
+    show = forms.ChoiceField(label=_("Show"), choices=SHORTLIST_SHOWS, required=False)
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(call=call).order_by("name")
 
 
 class FeedbackForm(forms.Form):

@@ -19,7 +19,7 @@ from scoring.model import Estimate, fit_additive, rank
 from scoring.spread import criterion_spread, needs_moderation
 from scoring.totals import mean_totals
 
-from .choices import AssessmentStatus, AssessorStatus, IdeaStatus, JoinStatus, ProposalStatus
+from .choices import AssessmentStatus, AssessorStatus, EmailPreference, IdeaStatus, JoinStatus, ProposalStatus
 from .conflicts import AssessorFacts, ConflictRules, ProposalFacts, find_panel_conflicts
 from .models import (
     Assessor,
@@ -38,8 +38,9 @@ from .models import (
 )
 
 
-def _count(queryset, field: str = "pk", *, distinct: bool = False):
-    """A count of `queryset`'s rows for the outer idea, as an integer annotation."""
+def _count(queryset, field: str = "*", *, distinct: bool = False):
+    """A count of `queryset`'s rows for the outer idea, as an integer annotation
+    (COUNT(*) by default, which an index on the idea can answer alone)."""
     counted = (
         queryset.filter(idea=OuterRef("pk"))
         .order_by()
@@ -54,19 +55,26 @@ def _team(**filters):
     return TeamMembership.objects.filter(status=JoinStatus.ACCEPTED, **filters)
 
 
+def with_list_figures(ideas: QuerySet[Idea]) -> QuerySet[Idea]:
+    """Annotate each idea with what its card in a list shows (and sorts by):
+    comments, supporters and team size."""
+    return ideas.annotate(
+        comment_count=_count(Comment.objects.all()),
+        supporter_count=_count(Support.objects.all()),
+        team_size=_count(_team()),
+    )
+
+
 def with_engagement(ideas: QuerySet[Idea]) -> QuerySet[Idea]:
     """Annotate each idea with its engagement: comments, distinct commenters,
     replies by the team, supporters, revisions after the first comment, team size
     and the number of regions and organisations the team spans."""
     team_authors = _team(idea=OuterRef("idea")).values("member")
     first_comment = Comment.objects.filter(idea=OuterRef("idea")).order_by("created_at", "pk").values("created_at")[:1]
-    return ideas.annotate(
-        comment_count=_count(Comment.objects.all()),
+    return with_list_figures(ideas).annotate(
         commenter_count=_count(Comment.objects.all(), "author", distinct=True),
         team_reply_count=_count(Comment.objects.filter(parent__isnull=False, author__in=team_authors)),
-        supporter_count=_count(Support.objects.all()),
         revisions_after_feedback=_count(IdeaRevision.objects.filter(created_at__gt=Subquery(first_comment))),
-        team_size=_count(_team()),
         team_region_count=_count(_team(member__region__isnull=False), "member__region", distinct=True),
         team_organisation_count=_count(
             _team(member__organisation__isnull=False), "member__organisation", distinct=True
@@ -85,9 +93,10 @@ class IdeaFilters:
 
 
 def call_ideas(*, call: Call, filters: IdeaFilters, member=None) -> QuerySet[Idea]:
-    """The call's ideas, filtered, searched and sorted, with their engagement.
-    Search is PostgreSQL full text (title, problem, plan, skills wanted) there and
-    a simple match on SQLite."""
+    """The call's ideas, filtered, searched and sorted, with the figures their
+    cards show. Search is PostgreSQL full text (title, problem, plan, skills
+    wanted) there and a simple match on SQLite. Take a page of it with
+    `ideas_page`: a page's figures are then counted for its ideas only."""
     ideas = Idea.objects.filter(call=call)
     if filters.theme is not None:
         ideas = ideas.filter(theme=filters.theme)
@@ -112,7 +121,11 @@ def call_ideas(*, call: Call, filters: IdeaFilters, member=None) -> QuerySet[Ide
             vector = SearchVector("title", weight="A", config="english") + SearchVector(
                 "problem", "plan", "skills_wanted", weight="B", config="english"
             )
-            ideas = ideas.annotate(search=vector).filter(search=search).annotate(rank=SearchRank(vector, search))
+            # Matches are found through the whole vector (its GIN index); the best
+            # match is ranked on the title alone, which is cheap to rank
+            # however many ideas match (ties: newest first).
+            title = SearchVector("title", weight="A", config="english")
+            ideas = ideas.annotate(search=vector).filter(search=search).annotate(rank=SearchRank(title, search))
             ranked = True
         else:
             ideas = ideas.filter(
@@ -121,7 +134,7 @@ def call_ideas(*, call: Call, filters: IdeaFilters, member=None) -> QuerySet[Ide
                 | Q(plan__icontains=query)
                 | Q(skills_wanted__icontains=query)
             )
-    ideas = with_engagement(ideas).select_related("theme", "lead", "lead__region")
+    ideas = with_list_figures(ideas).select_related("theme", "lead", "lead__region")
     if member is not None:
         ideas = ideas.annotate(supported=Exists(Support.objects.filter(idea=OuterRef("pk"), member=member)))
     if filters.sort == "supported":
@@ -131,6 +144,14 @@ def call_ideas(*, call: Call, filters: IdeaFilters, member=None) -> QuerySet[Ide
     if ranked and filters.sort != "newest":
         return ideas.order_by("-rank", "-created_at", "pk")
     return ideas.order_by("-created_at", "pk")
+
+
+def ideas_page(ideas: QuerySet[Idea], ids: list[int]) -> list[Idea]:
+    """The ideas of `ids` (one page of `call_ideas`, taken as ids so that the
+    database orders and skips the ideas before the page without counting their
+    figures), in that order, with their figures: one query."""
+    found = {idea.pk: idea for idea in ideas.filter(pk__in=ids).order_by()}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _prefix_query(text: str) -> SearchQuery | None:
@@ -154,7 +175,7 @@ def call_counts(*, call: Call) -> CallCounts:
     def scalar(queryset):
         return Coalesce(Subquery(queryset.values("n"), output_field=IntegerField()), Value(0))
 
-    def counted(model, field="pk", *, distinct=False, **filters):
+    def counted(model, field="*", *, distinct=False, **filters):
         rows = model.objects.filter(idea__call=OuterRef("pk"), **filters).order_by().values("idea__call")
         return scalar(rows.annotate(n=Count(field, distinct=distinct)))
 
@@ -162,7 +183,7 @@ def call_counts(*, call: Call) -> CallCounts:
     figures = (
         Call.objects.filter(pk=call.pk)
         .annotate(
-            idea_total=scalar(ideas.annotate(n=Count("pk"))),
+            idea_total=scalar(ideas.annotate(n=Count("*"))),
             comment_total=counted(Comment),
             supporter_total=counted(Support, "member", distinct=True),
             involved_total=counted(TeamMembership, "member", distinct=True, status=JoinStatus.ACCEPTED),
@@ -215,6 +236,19 @@ def idea_team(*, idea: Idea) -> QuerySet[TeamMembership]:
 
 def idea_revisions(*, idea: Idea) -> QuerySet[IdeaRevision]:
     return IdeaRevision.objects.filter(idea=idea).select_related("author").order_by("-created_at", "-pk")
+
+
+def team_to_email(*, idea_id: int, preference: str) -> QuerySet[MemberProfile]:
+    """The idea's team in good standing who chose `preference` for emails about
+    their ideas and projects (no choice made: an email for each event)."""
+    team = MemberProfile.objects.filter(
+        idea_memberships__idea_id=idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
+    )
+    if preference == EmailPreference.EACH:
+        team = team.exclude(exchange_preference__email__in=[EmailPreference.NONE, EmailPreference.DIGEST])
+    else:
+        team = team.filter(exchange_preference__email=preference)
+    return team.select_related("user")
 
 
 # --- Shortlisting by a member panel ------------------------------------------------------

@@ -54,7 +54,14 @@ from .models import (
     TeamMembership,
     Theme,
 )
-from .selectors import PANEL_STATUSES, assignment_for_assessor, conflict_rules, panel_conflict_facts, panel_ranking
+from .selectors import (
+    PANEL_STATUSES,
+    assignment_for_assessor,
+    conflict_rules,
+    panel_conflict_facts,
+    panel_ranking,
+    team_to_email,
+)
 
 CALL_FIELDS = (
     "title",
@@ -239,14 +246,7 @@ def _require_open(idea: Idea) -> None:
 
 def _notify_team(*, idea: Idea, actor: MemberProfile, key: str, subject: str, template: str, context: dict) -> None:
     """Email the idea's team (not the actor), each as their preference says."""
-    team = (
-        MemberProfile.objects.filter(
-            idea_memberships__idea=idea, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
-        )
-        .exclude(pk=actor.pk)
-        .exclude(exchange_preference__email__in=[EmailPreference.NONE, EmailPreference.DIGEST])
-        .select_related("user")
-    )
+    team = team_to_email(idea_id=idea.pk, preference=EmailPreference.EACH).exclude(pk=actor.pk)
     context = {**context, "idea": idea, "actor": actor, "idea_url": absolute_url("exchange:idea", pk=idea.pk)}
     body = render_to_string(template, context)
     for member in team:

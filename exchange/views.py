@@ -30,6 +30,7 @@ from .forms import (
     ProposalForm,
     ProposalSubmitForm,
     QuestionForm,
+    ShortlistFilterForm,
     ShortlistForm,
     VolunteerForm,
 )
@@ -101,6 +102,13 @@ class CallView(SignedInMixin, ListView):
         )
         return selectors.call_ideas(call=self.call, filters=filters, member=self.member)
 
+    def paginate_queryset(self, queryset, page_size):
+        # The page is chosen by id (only the sort key is computed for the ideas
+        # before it), then its ideas are read with their figures.
+        paginator, page, ids, is_paginated = super().paginate_queryset(queryset.values_list("pk", flat=True), page_size)
+        page.object_list = selectors.ideas_page(queryset, list(ids))
+        return paginator, page, page.object_list, is_paginated
+
     def get_context_data(self, **kwargs):
         searched = any(value for key, value in self.request.GET.items() if key != "page")
         return super().get_context_data(
@@ -111,6 +119,7 @@ class CallView(SignedInMixin, ListView):
             form=self.form,
             searched=searched,
             can_post=self.member is not None and self.call.stage == Stage.IDEAS,
+            can_vote=self.member is not None,
             can_volunteer=self.member is not None and self.call.stage in services.VOLUNTEER_STAGES,
             query_string=_without_page(self.request.GET),
             **kwargs,
@@ -802,11 +811,15 @@ class PanelAssignView(ProgrammeTeamMixin, View):
 
 class ShortlistView(ProgrammeTeamMixin, FormView):
     """The panel's ranking (bias-corrected, with intervals, disagreement and the
-    proposals too close to call at the line); the programme team marks the
-    shortlist here, writes feedback and tells the teams."""
+    proposals too close to call at the line), a page at a time, filtered by theme
+    or by what needs attention; the programme team marks the shortlist here a page
+    at a time (ticks on other pages are kept), writes feedback and tells the teams."""
 
     template_name = "exchange/programme/shortlist.html"
     form_class = ShortlistForm
+    paginate_by = 50
+    # Proposals not yet assessed, named under the table (the rest are counted).
+    unscored_named = 20
 
     @cached_property
     def call(self):
@@ -816,40 +829,73 @@ class ShortlistView(ProgrammeTeamMixin, FormView):
     def ranking(self):
         return selectors.panel_ranking(call=self.call)
 
+    @cached_property
+    def marked(self) -> set[int]:
+        """The shortlist as it stands: as marked, or until it is first marked, the
+        panel's top places."""
+        ranked = self.ranking.ranked
+        marked = {row.proposal.pk for row in ranked if row.proposal.status == ProposalStatus.SHORTLISTED}
+        if not marked and not any(row.proposal.status == ProposalStatus.NOT_SHORTLISTED for row in ranked):
+            marked = {row.proposal.pk for row in ranked[: self.ranking.panel.places]}
+        return marked
+
+    @cached_property
+    def filters(self):
+        return ShortlistFilterForm(self.request.GET or None, call=self.call)
+
+    @cached_property
+    def page(self):
+        rows = self.ranking.ranked
+        criteria = self.filters.cleaned_data if self.filters.is_bound and self.filters.is_valid() else {}
+        if criteria.get("theme") is not None:
+            rows = [row for row in rows if row.proposal.idea.theme_id == criteria["theme"].pk]
+        if criteria.get("show") == "shortlisted":
+            rows = [row for row in rows if row.proposal.pk in self.marked]
+        elif criteria.get("show") == "attention":
+            rows = [row for row in rows if row.needs_moderation or row.close_to_call]
+        return Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+
     def get_form_kwargs(self):
         choices = [(row.proposal.pk, row.proposal.title) for row in self.ranking.ranked]
         return {**super().get_form_kwargs(), "choices": choices}
 
     def get_initial(self):
-        marked = [row.proposal.pk for row in self.ranking.ranked if row.proposal.status == ProposalStatus.SHORTLISTED]
-        if not marked and not any(row.proposal.status == ProposalStatus.NOT_SHORTLISTED for row in self.ranking.ranked):
-            marked = [row.proposal.pk for row in self.ranking.ranked[: self.ranking.panel.places]]
-        return {"shortlisted": marked}
+        return {"shortlisted": sorted(self.marked)}
 
     def get_context_data(self, **kwargs):
         form = kwargs.get("form") or self.get_form()
         if form.is_bound:
-            checked = {int(value) for value in form.data.getlist("shortlisted") if value.isdigit()}
+            shown = {int(value) for value in form.data.getlist("shown") if value.isdigit()}
+            ticked = {int(value) for value in form.data.getlist("shortlisted") if value.isdigit()}
+            checked = (self.marked - shown) | ticked
         else:
-            checked = set(form.initial.get("shortlisted", []))
+            checked = self.marked
+        unscored = self.ranking.unscored
         return super().get_context_data(
             call=self.call,
             ranking=self.ranking,
             checked=checked,
+            filters=self.filters,
+            page_obj=self.page,
+            paginator=self.page.paginator,
+            is_paginated=self.page.has_other_pages(),
+            rows=self.page.object_list,
+            unscored=unscored[: self.unscored_named],
+            unscored_more=max(0, len(unscored) - self.unscored_named),
             shortlisting=self.call.stage == Stage.SHORTLISTING,
             **kwargs,
         )
 
     def form_valid(self, form):
+        shortlisted = (self.marked - set(form.cleaned_data["shown"])) | set(form.cleaned_data["shortlisted"])
         try:
-            changed = services.shortlist_mark(
-                call=self.call, shortlisted=set(form.cleaned_data["shortlisted"]), by=self.request.user
-            )
+            changed = services.shortlist_mark(call=self.call, shortlisted=shortlisted, by=self.request.user)
         except PortalError as error:
             add_portal_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The shortlist is marked (%(count)s proposals changed).") % {"count": changed})
-        return redirect("exchange:programme_shortlist", pk=self.call.pk)
+        query = self.request.GET.urlencode()
+        return redirect(f"{self.request.path}?{query}" if query else self.request.path)
 
 
 class ModerationRequestView(ProgrammeTeamMixin, View):

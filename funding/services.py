@@ -11,7 +11,8 @@ counted or refused, never lost half way.
 
 import secrets
 import uuid
-from datetime import date, timedelta
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
 from pathlib import PurePath
 
 from dateutil.relativedelta import relativedelta
@@ -22,8 +23,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exchange.choices import JoinStatus, ProposalStatus
+from exchange.choices import EmailPreference, JoinStatus, ProposalStatus
 from exchange.models import Call, Proposal, TeamMembership
+from exchange.selectors import team_to_email
 from members.choices import MembershipStatus
 from members.emails import absolute_url
 from members.models import MemberProfile
@@ -477,13 +479,83 @@ def project_update_post(*, project: Project, member: MemberProfile, values: dict
 
 @transaction.atomic
 def update_comment_add(*, update: ProjectUpdate, member: MemberProfile, body: str, by) -> UpdateComment:
+    """A member comments on a project update. Side effects: an audit entry, and an
+    email (outbox, one key per comment and person) to each of the project's team
+    who chose an email for each event; those who chose the daily digest hear of it
+    there (`project_comment_digest_send`); never the commenter."""
     if member is None or member.status != MembershipStatus.ACTIVE:
         raise PortalError(_("Only members in good standing can comment."))
+    update = ProjectUpdate.objects.select_related("project__proposal").get(pk=update.pk)
     comment = UpdateComment(update=update, author=member, body=body)
     comment.full_clean()
     comment.save()
     audit_log(actor=by, action="funding.update_comment", target=comment)
+    project = update.project
+    team = team_to_email(idea_id=project.proposal.idea_id, preference=EmailPreference.EACH).exclude(pk=member.pk)
+    body_text = render_to_string(
+        "funding/emails/update_comment.txt",
+        {
+            "comment": comment,
+            "update": update,
+            "project": project,
+            "author": member,
+            "url": f"{absolute_url('funding:project', pk=project.pk)}#comment-{comment.pk}",
+        },
+    )
+    for person in team:
+        email_queue(
+            to=person.user.email,
+            subject=_("New comment on your project update “%(title)s”") % {"title": update.title},
+            body_text=body_text,
+            key=f"funding.update_comment.{comment.pk}.{person.pk}",
+        )
     return comment
+
+
+def project_comment_digest_send(*, day: date) -> int:
+    """Email each project team member who chose the daily digest the comments
+    others made on their project's updates on `day` (UK time). One email per
+    member per day (its key), so a second run sends nothing more; a fixed number
+    of queries whatever the number of projects. Returns the emails queued."""
+    start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+    comments = list(
+        UpdateComment.objects.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        .select_related("author", "update__project__proposal")
+        .order_by("created_at", "pk")
+    )
+    by_idea = defaultdict(list)
+    for comment in comments:
+        comment.url = f"{absolute_url('funding:project', pk=comment.update.project_id)}#comment-{comment.pk}"
+        by_idea[comment.update.project.proposal.idea_id].append(comment)
+    if not by_idea:
+        return 0
+    places = TeamMembership.objects.filter(
+        idea_id__in=by_idea,
+        status=JoinStatus.ACCEPTED,
+        member__status=MembershipStatus.ACTIVE,
+        member__exchange_preference__email=EmailPreference.DIGEST,
+    ).select_related("member__user")
+    news = defaultdict(list)
+    members = {}
+    for place in places:
+        members[place.member_id] = place.member
+        news[place.member_id] += [c for c in by_idea[place.idea_id] if c.author_id != place.member_id]
+    queued = 0
+    for member_id, items in news.items():
+        if not items:
+            continue
+        member = members[member_id]
+        email_queue(
+            to=member.user.email,
+            subject=_("Your project on Q Exchange: comments on %(day)s") % {"day": day.strftime("%-d %B %Y")},
+            body_text=render_to_string(
+                "funding/emails/update_comment_digest.txt",
+                {"member": member, "comments": items},
+            ),
+            key=f"funding.digest.{member_id}.{day.isoformat()}",
+        )
+        queued += 1
+    return queued
 
 
 def project_reminders_send(*, today: date | None = None) -> int:

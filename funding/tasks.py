@@ -1,8 +1,10 @@
 """Celery tasks for the vote and the funded projects: thin, calling one service each."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +36,12 @@ def project_reminders() -> int:
     from .services import project_reminders_send
 
     return project_reminders_send()
+
+
+@shared_task(name="funding.send_digests")
+def send_digests() -> int:
+    """Beat, each morning: yesterday's comments on project updates to team members
+    who chose one email a day. Idempotent for the day (one key per member per day)."""
+    from .services import project_comment_digest_send
+
+    return project_comment_digest_send(day=timezone.localdate() - timedelta(days=1))

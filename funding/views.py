@@ -110,7 +110,7 @@ class ShortlistedView(SignedInMixin, TemplateView):
     def get_context_data(self, **kwargs):
         proposal = get_shortlisted_or_404(self.kwargs["pk"])
         answers = proposal.answers.select_related("question").order_by("question__position", "question__pk")
-        return super().get_context_data(proposal=proposal, answers=answers, **kwargs)
+        return super().get_context_data(proposal=proposal, answers=answers, votes=self.member is not None, **kwargs)
 
 
 # --- Results, the ballot file and the room screen -----------------------------------------
@@ -183,7 +183,11 @@ class RoomView(SignedInMixin, TemplateView):
     def get_context_data(self, **kwargs):
         call_vote = get_vote_or_404(self.kwargs["pk"])
         return super().get_context_data(
-            call=call_vote.call, call_vote=call_vote, figures=_room_figures(call_vote), **kwargs
+            call=call_vote.call,
+            call_vote=call_vote,
+            figures=_room_figures(call_vote),
+            votes=self.member is not None,
+            **kwargs,
         )
 
 

@@ -290,7 +290,7 @@ class ImportForm(forms.Form):
 
 
 class MemberFilterForm(forms.Form):
-    """The programme team's search of the members list (the query string)."""
+    """The programme team's search of the members list (posted; kept in the session)."""
 
     q = SingleLineCharField(label=_("Name, membership number or email address"), required=False)
     status = forms.ChoiceField(

@@ -32,7 +32,7 @@ urlpatterns = [
     path("exchange/", include("exchange.urls")),
     path("exchange/", include("funding.urls")),
     path("programme/rounds/", include("applications.urls_programme")),
-    path("programme/waves/", include("applications.urls_waves")),
+    path("programme/waves/", include("outreach.urls")),
     path("", include("selection.urls")),
 ]
 

@@ -1,15 +1,81 @@
 import logging
 
+from django.contrib import messages
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from .celery import app as celery_app
+from .exceptions import PortalError, add_portal_error
 from .retention.selectors import public_schedule
 
 logger = logging.getLogger(__name__)
+
+
+class ServiceFormView(FormView):
+    """A page with one form whose valid input goes to one service. Put the role
+    mixin first: `class EditView(ProgrammeTeamMixin, ServiceFormView)`.
+
+    `call_service(form)` makes the call and returns what it made or changed,
+    kept as `self.outcome`. A `PortalError` it raises is shown at the field it
+    names (or above the form), and the form is shown again with what was typed.
+    Otherwise the success message (`success_message`, or `get_success_message()`
+    reading `self.outcome`) is shown and the browser goes to `get_success_url()`:
+    a URL or a URL's name, as `redirect()` takes."""
+
+    success_message = ""
+
+    def call_service(self, form):
+        raise NotImplementedError
+
+    def get_success_message(self) -> str:
+        return self.success_message
+
+    def form_valid(self, form):
+        try:
+            self.outcome = self.call_service(form)
+        except PortalError as error:
+            add_portal_error(form, error)
+            return self.form_invalid(form)
+        message = self.get_success_message()
+        if message:
+            messages.success(self.request, message)
+        return redirect(self.get_success_url())
+
+
+class ServiceActionView(View):
+    """A button (a POST with no fields to check) that calls one service:
+    `call_service()` returns what it changed, kept as `self.outcome`; a
+    `PortalError` becomes an error message, anything else the success message;
+    either way the browser goes to `get_success_url()`."""
+
+    http_method_names = ["post"]
+    success_message = ""
+    success_url = None
+
+    def call_service(self):
+        raise NotImplementedError
+
+    def get_success_message(self) -> str:
+        return self.success_message
+
+    def get_success_url(self) -> str:
+        return self.success_url
+
+    def post(self, request, *args, **kwargs):
+        try:
+            self.outcome = self.call_service()
+        except PortalError as error:
+            messages.error(request, error.message)
+        else:
+            message = self.get_success_message()
+            if message:
+                messages.success(request, message)
+        return redirect(self.get_success_url())
 
 
 class PrivacyView(TemplateView):

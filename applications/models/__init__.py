@@ -2,7 +2,6 @@ from .applications import Application, CriterionResponse
 from .nominations import CohortUpload, Nomination, NominationStatus, NominatorOrganisation
 from .rounds import Criterion, ImprovementCourse, NominationQuota, Round, RoundCriterion, Route
 from .updates import UpdateSubscription
-from .waves import Wave, WaveKind, WaveStatus
 
 __all__ = [
     "Application",
@@ -18,7 +17,4 @@ __all__ = [
     "RoundCriterion",
     "Route",
     "UpdateSubscription",
-    "Wave",
-    "WaveKind",
-    "WaveStatus",
 ]

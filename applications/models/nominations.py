@@ -100,7 +100,7 @@ class Nomination(models.Model):
             models.UniqueConstraint(
                 "round",
                 Lower("email"),
-                condition=~Q(status="withdrawn"),
+                condition=~Q(status=NominationStatus.WITHDRAWN),
                 name="nomination_one_per_email_per_round",
             ),
         ]

@@ -103,7 +103,7 @@ class Round(models.Model):
     routes = models.ManyToManyField(Route, related_name="rounds")
     criteria = models.ManyToManyField(Criterion, through="RoundCriterion", related_name="rounds")
     status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
-    # Changed on the waves' deadline reminders page (`applications.services.waves`).
+    # Changed on the waves' deadline reminders page (`outreach.services`).
     reminder_days = models.JSONField(
         default=default_reminder_days,
         blank=True,

@@ -13,6 +13,7 @@ from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.text import single_line
+from q_portal.transitions import status_move
 
 from ..choices import AdjustmentStatus, ApplicationStatus
 from ..models import Application, Criterion, CriterionResponse, Round, Route
@@ -38,12 +39,12 @@ SINGLE_LINE_FIELDS = frozenset({"full_name", "job_title", "organisation_other"})
 
 
 def _move(application: Application, to: ApplicationStatus) -> None:
-    if to not in ALLOWED_TRANSITIONS[ApplicationStatus(application.status)]:
-        raise PortalError(
-            _("An application that is %(status)s cannot become %(to)s.")
-            % {"status": application.get_status_display().lower(), "to": to.label.lower()}
-        )
-    application.status = to
+    status_move(
+        application,
+        to=to,
+        allowed=ALLOWED_TRANSITIONS,
+        refusal=_("An application that is %(status)s cannot become %(to)s."),
+    )
 
 
 def _locked(application: Application) -> Application:

@@ -25,6 +25,7 @@ from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.roles import Role
 from q_portal.text import address_digest, single_line
+from q_portal.transitions import status_move
 
 from ..choices import ApplicationStatus, RouteKind
 from ..models import (
@@ -61,12 +62,12 @@ UPLOAD_MAX_AGE = timedelta(hours=2)
 
 
 def _move(nomination: Nomination, to: NominationStatus) -> None:
-    if to not in ALLOWED_TRANSITIONS[NominationStatus(nomination.status)]:
-        raise PortalError(
-            _("A nomination that is %(status)s cannot become %(to)s.")
-            % {"status": nomination.get_status_display().lower(), "to": to.label.lower()}
-        )
-    nomination.status = to
+    status_move(
+        nomination,
+        to=to,
+        allowed=ALLOWED_TRANSITIONS,
+        refusal=_("A nomination that is %(status)s cannot become %(to)s."),
+    )
 
 
 def _locked(nomination: Nomination) -> Nomination:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from members.models import Organisation, Region
 from q_portal.audit.services import audit_diff, audit_log, audit_value
 from q_portal.exceptions import PortalError
+from q_portal.transitions import status_move
 
 from ..choices import Phase, RoundStatus
 from ..models import Criterion, NominationQuota, Round, Route
@@ -216,89 +217,11 @@ def round_update(*, round: Round, by, **changes) -> Round:
         after["description"] = after["description"].strip()
     changed = [field for field in EDITABLE_FIELDS if after[field] != before[field]]
     audit_changes = audit_diff(before, after)
-
-    if "name" in changed:
-        _refuse_taken_name(after["name"], exclude_pk=round.pk)
-    if "phase" in changed and after["phase"] not in Phase.values:
-        raise PortalError(_("Choose the phase of the round."), field="phase")
-    if "capacity" in changed:
-        _refuse_bad_capacity(after["capacity"])
-    dates_changed = [field for field in ("opens_at", "closes_at") if field in changed]
-    if dates_changed or "decisions_expected_on" in changed:
-        _refuse_bad_dates(
-            opens_at=after["opens_at"],
-            closes_at=after["closes_at"],
-            decisions_expected_on=after["decisions_expected_on"],
-        )
-    if dates_changed and status in DATES_FIXED_FROM:
-        raise PortalError(_("The dates of a round cannot change once review has started."), field=dates_changed[0])
-    if status == RoundStatus.OPEN:
-        if "closes_at" in changed and after["closes_at"] <= timezone.now():
-            raise PortalError(
-                _(
-                    "The closing date of an open round cannot be in the past. "
-                    "To stop accepting applications now, close the round."
-                ),
-                field="closes_at",
-            )
-        if dates_changed or "phase" in changed:
-            _refuse_overlap(
-                round=round,
-                phase=after["phase"],
-                opens_at=after["opens_at"],
-                closes_at=after["closes_at"],
-                field=dates_changed[-1] if dates_changed else "phase",
-            )
-
-    new_routes = None
-    if "routes" in changes:
-        new_routes = list(changes["routes"])
-        current_routes = {route.pk: route for route in round.routes.all()}
-        removed = set(current_routes) - {route.pk for route in new_routes}
-        used = route_application_counts(round=round, route_ids=removed)
-        if used:
-            uses = [
-                ngettext(
-                    "%(route)s is used by %(count)d application",
-                    "%(route)s is used by %(count)d applications",
-                    count,
-                )
-                % {"route": current_routes[route_id].name, "count": count}
-                for route_id, count in sorted(used.items(), key=lambda item: current_routes[item[0]].name)
-            ]
-            raise PortalError(
-                _("A route that applications use cannot be removed from the round: %(uses)s.")
-                % {"uses": "; ".join(uses)},
-                field="routes",
-            )
-        added = {route.pk for route in new_routes} - set(current_routes)
-        if removed or added:
-            audit_changes["routes"] = [
-                audit_value([route.name for route in current_routes.values()]),
-                audit_value([route.name for route in new_routes]),
-            ]
-        else:
-            new_routes = None
-
-    new_criteria = None
-    if "criteria" in changes:
-        new_criteria = list(changes["criteria"])
-        current_criteria = list(round.criteria.all())
-        if {criterion.pk for criterion in new_criteria} != {criterion.pk for criterion in current_criteria}:
-            if status != RoundStatus.DRAFT:
-                raise PortalError(
-                    _(
-                        "The criteria are fixed once the round has opened: applicants answer them "
-                        "and reviewers score them."
-                    ),
-                    field="criteria",
-                )
-            audit_changes["criteria"] = [
-                audit_value([criterion.letter for criterion in current_criteria]),
-                audit_value([criterion.letter for criterion in new_criteria]),
-            ]
-        else:
-            new_criteria = None
+    _refuse_bad_details(round=round, status=status, after=after, changed=changed)
+    new_routes = _routes_change(round, changes["routes"], audit_changes) if "routes" in changes else None
+    new_criteria = (
+        _criteria_change(round, status, changes["criteria"], audit_changes) if "criteria" in changes else None
+    )
 
     if not audit_changes:
         return round
@@ -322,8 +245,94 @@ def round_update(*, round: Round, by, **changes) -> Round:
     return round
 
 
-def _refuse_unless_ready_to_open(round: Round) -> None:
-    reopening = round.status == RoundStatus.CLOSED
+def _refuse_bad_details(*, round: Round, status: RoundStatus, after: dict, changed: list[str]) -> None:
+    """`round_update`'s checks of the changed details (`after`: every editable field as it would be)."""
+    if "name" in changed:
+        _refuse_taken_name(after["name"], exclude_pk=round.pk)
+    if "phase" in changed and after["phase"] not in Phase.values:
+        raise PortalError(_("Choose the phase of the round."), field="phase")
+    if "capacity" in changed:
+        _refuse_bad_capacity(after["capacity"])
+    dates_changed = [field for field in ("opens_at", "closes_at") if field in changed]
+    if dates_changed or "decisions_expected_on" in changed:
+        _refuse_bad_dates(
+            opens_at=after["opens_at"],
+            closes_at=after["closes_at"],
+            decisions_expected_on=after["decisions_expected_on"],
+        )
+    if dates_changed and status in DATES_FIXED_FROM:
+        raise PortalError(_("The dates of a round cannot change once review has started."), field=dates_changed[0])
+    if status != RoundStatus.OPEN:
+        return
+    if "closes_at" in changed and after["closes_at"] <= timezone.now():
+        raise PortalError(
+            _(
+                "The closing date of an open round cannot be in the past. "
+                "To stop accepting applications now, close the round."
+            ),
+            field="closes_at",
+        )
+    if dates_changed or "phase" in changed:
+        _refuse_overlap(
+            round=round,
+            phase=after["phase"],
+            opens_at=after["opens_at"],
+            closes_at=after["closes_at"],
+            field=dates_changed[-1] if dates_changed else "phase",
+        )
+
+
+def _routes_change(round: Round, routes, audit_changes: dict) -> list | None:
+    """The round's new routes, or None when they are the same; refuses removing a
+    route that applications use. Adds the change to `audit_changes`."""
+    new_routes = list(routes)
+    current_routes = {route.pk: route for route in round.routes.all()}
+    removed = set(current_routes) - {route.pk for route in new_routes}
+    used = route_application_counts(round=round, route_ids=removed)
+    if used:
+        uses = [
+            ngettext(
+                "%(route)s is used by %(count)d application",
+                "%(route)s is used by %(count)d applications",
+                count,
+            )
+            % {"route": current_routes[route_id].name, "count": count}
+            for route_id, count in sorted(used.items(), key=lambda item: current_routes[item[0]].name)
+        ]
+        raise PortalError(
+            _("A route that applications use cannot be removed from the round: %(uses)s.") % {"uses": "; ".join(uses)},
+            field="routes",
+        )
+    added = {route.pk for route in new_routes} - set(current_routes)
+    if not (removed or added):
+        return None
+    audit_changes["routes"] = [
+        audit_value([route.name for route in current_routes.values()]),
+        audit_value([route.name for route in new_routes]),
+    ]
+    return new_routes
+
+
+def _criteria_change(round: Round, status: RoundStatus, criteria, audit_changes: dict) -> list | None:
+    """The round's new criteria, or None when they are the same; refuses a change
+    once the round has opened. Adds the change to `audit_changes`."""
+    new_criteria = list(criteria)
+    current_criteria = list(round.criteria.all())
+    if {criterion.pk for criterion in new_criteria} == {criterion.pk for criterion in current_criteria}:
+        return None
+    if status != RoundStatus.DRAFT:
+        raise PortalError(
+            _("The criteria are fixed once the round has opened: applicants answer them and reviewers score them."),
+            field="criteria",
+        )
+    audit_changes["criteria"] = [
+        audit_value([criterion.letter for criterion in current_criteria]),
+        audit_value([criterion.letter for criterion in new_criteria]),
+    ]
+    return new_criteria
+
+
+def _refuse_unless_ready_to_open(round: Round, *, reopening: bool) -> None:
     if not round.routes.exists():
         raise PortalError(_("Add at least one eligibility route before opening the round."), field="routes")
     if not round.criteria.exists():
@@ -354,14 +363,11 @@ def round_transition(*, round: Round, to: RoundStatus | str, by) -> Round:
     current = RoundStatus(round.status)
     if to == current:
         return round
-    if to not in ALLOWED_TRANSITIONS[current]:
-        raise PortalError(
-            _("A round that is %(status)s cannot become %(to)s.")
-            % {"status": current.label.lower(), "to": to.label.lower()}
-        )
+    status_move(
+        round, to=to, allowed=ALLOWED_TRANSITIONS, refusal=_("A round that is %(status)s cannot become %(to)s.")
+    )
     if to == RoundStatus.OPEN:
-        _refuse_unless_ready_to_open(round)
-    round.status = to
+        _refuse_unless_ready_to_open(round, reopening=current == RoundStatus.CLOSED)
     round.save(update_fields=["status", "updated_at"])
     audit_log(
         actor=by,

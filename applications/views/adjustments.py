@@ -1,12 +1,11 @@
 """The programme team's view of reasonable adjustment requests."""
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
-from django.views.generic import FormView, ListView
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
+from django.views.generic import ListView
 
-from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceFormView
 
 from ..forms.adjustments import AdjustmentAnswerForm
 from ..selectors.applications import adjustment_requests
@@ -22,9 +21,11 @@ class AdjustmentListView(ProgrammeTeamMixin, ListView):
         return adjustment_requests()
 
 
-class AdjustmentAnswerView(ProgrammeTeamMixin, FormView):
+class AdjustmentAnswerView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "applications/programme/adjustment_answer.html"
     form_class = AdjustmentAnswerForm
+    success_message = gettext_lazy("Your reply has been sent to the applicant.")
+    success_url = "applications:adjustment_list"
 
     def dispatch(self, request, *args, **kwargs):
         self.application = get_object_or_404(adjustment_requests(), pk=kwargs["pk"])
@@ -36,15 +37,7 @@ class AdjustmentAnswerView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(application=self.application, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            application_answer_adjustment(
-                application=self.application,
-                by=self.request.user,
-                response_text=form.cleaned_data["adjustment_response"],
-            )
-        except PortalError as error:
-            form.add_error(error.field, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your reply has been sent to the applicant."))
-        return redirect("applications:adjustment_list")
+    def call_service(self, form):
+        return application_answer_adjustment(
+            application=self.application, by=self.request.user, response_text=form.cleaned_data["adjustment_response"]
+        )

@@ -14,11 +14,12 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin, Role, RoleRequiredMixin
 from q_portal.spreadsheets import csv_download
+from q_portal.views import ServiceFormView
 
 from ..forms.nominations import (
     CohortUploadForm,
@@ -116,49 +117,48 @@ class DashboardView(RoundOrganisationMixin, ListView):
         )
 
 
-class NominateView(RoundOrganisationMixin, FormView):
+class NominateView(RoundOrganisationMixin, ServiceFormView):
     template_name = "applications/nominations/nominate.html"
     form_class = NominationForm
 
-    def form_valid(self, form):
-        try:
-            nomination = services.nomination_create(
-                round=self.round,
-                organisation=self.organisation,
-                by=self.request.user,
-                details=services.NomineeDetails(**form.cleaned_data),
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(name)s is nominated. We have emailed them an invitation to apply.") % {"name": nomination.full_name},
+    def call_service(self, form):
+        return services.nomination_create(
+            round=self.round,
+            organisation=self.organisation,
+            by=self.request.user,
+            details=services.NomineeDetails(**form.cleaned_data),
         )
+
+    def get_success_message(self):
+        return _("%(name)s is nominated. We have emailed them an invitation to apply.") % {
+            "name": self.outcome.full_name
+        }
+
+    def get_success_url(self):
         if "another" in self.request.POST:
-            return redirect("nominations:nominate", round_pk=self.round.pk, organisation_pk=self.organisation.pk)
-        return redirect(self.dashboard_url())
+            return reverse(
+                "nominations:nominate", kwargs={"round_pk": self.round.pk, "organisation_pk": self.organisation.pk}
+            )
+        return self.dashboard_url()
 
 
-class UploadView(RoundOrganisationMixin, FormView):
+class UploadView(RoundOrganisationMixin, ServiceFormView):
     """Upload a cohort CSV file; its rows are checked and kept for the preview."""
 
     template_name = "applications/nominations/upload.html"
     form_class = CohortUploadForm
 
-    def form_valid(self, form):
-        try:
-            upload = services.cohort_upload_check(
-                round=self.round,
-                organisation=self.organisation,
-                by=self.request.user,
-                filename=form.cleaned_data["file"].name,
-                rows=form.rows,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        return redirect("nominations:upload_preview", pk=upload.pk)
+    def call_service(self, form):
+        return services.cohort_upload_check(
+            round=self.round,
+            organisation=self.organisation,
+            by=self.request.user,
+            filename=form.cleaned_data["file"].name,
+            rows=form.rows,
+        )
+
+    def get_success_url(self):
+        return reverse("nominations:upload_preview", kwargs={"pk": self.outcome.pk})
 
 
 class _LoadUpload:

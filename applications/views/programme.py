@@ -4,6 +4,7 @@ administrators); each change is one service call."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceFormView
 
 from ..choices import RoundStatus
 from ..forms.rounds import QuotaForm, QuotaRemoveForm, RoundForm, RoundTransitionForm
@@ -76,20 +78,18 @@ class RoundListView(ProgrammeTeamMixin, ListView):
         return rounds_for_programme()
 
 
-class RoundCreateView(ProgrammeTeamMixin, FormView):
+class RoundCreateView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "applications/programme/round_form.html"
     form_class = RoundForm
 
-    def form_valid(self, form):
-        try:
-            round = services.round_create(by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("%(round)s is saved as a draft. Open it when it is ready.") % {"round": round.name}
-        )
-        return redirect("rounds:detail", pk=round.pk)
+    def call_service(self, form):
+        return services.round_create(by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("%(round)s is saved as a draft. Open it when it is ready.") % {"round": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("rounds:detail", kwargs={"pk": self.outcome.pk})
 
 
 class RoundDetailView(RoundMixin, TemplateView):
@@ -154,13 +154,13 @@ class RoundTransitionView(RoundMixin, View):
         return redirect("rounds:detail", pk=self.round.pk)
 
 
-class RoundQuotasView(RoundMixin, TemplateView):
+class RoundQuotasView(RoundMixin, ServiceFormView):
     """Add, change (set again) or remove the round's nomination quotas."""
 
     template_name = "applications/programme/round_quotas.html"
+    form_class = QuotaForm
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("form", QuotaForm())
         return super().get_context_data(
             quotas=quotas_of(round=self.round),
             quotas_fixed=self.round.status in services.QUOTAS_FIXED_FROM,
@@ -170,20 +170,20 @@ class RoundQuotasView(RoundMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if "remove" in request.POST:
             return self.remove(request)
-        form = QuotaForm(request.POST)
-        if form.is_valid():
-            try:
-                quota = services.quota_set(round=self.round, by=request.user, **form.cleaned_data)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s may nominate %(places)s people in this round.")
-                    % {"name": quota.organisation or quota.region, "places": quota.places},
-                )
-                return redirect("rounds:quotas", pk=self.round.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
+
+    def call_service(self, form):
+        return services.quota_set(round=self.round, by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        quota = self.outcome
+        return _("%(name)s may nominate %(places)s people in this round.") % {
+            "name": quota.organisation or quota.region,
+            "places": quota.places,
+        }
+
+    def get_success_url(self):
+        return reverse("rounds:quotas", kwargs={"pk": self.round.pk})
 
     def remove(self, request):
         form = QuotaRemoveForm(request.POST, round=self.round)

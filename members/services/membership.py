@@ -19,6 +19,7 @@ from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.spreadsheets import csv_rows
 from q_portal.text import single_line
+from q_portal.transitions import status_move
 
 from ..choices import InterestStatus, MembershipStatus, MemberSource, RoleCategory
 from ..emails import absolute_url
@@ -143,12 +144,9 @@ def member_transition(*, member: MemberProfile, to: MembershipStatus, by, reason
     member = MemberProfile.objects.select_for_update().select_related("user").get(pk=member.pk)
     current = MembershipStatus(member.status)
     to = MembershipStatus(to)
-    if to not in ALLOWED_TRANSITIONS[current]:
-        raise PortalError(
-            _("A membership that is %(status)s cannot become %(to)s.")
-            % {"status": current.label.lower(), "to": to.label.lower()}
-        )
-    member.status = to
+    status_move(
+        member, to=to, allowed=ALLOWED_TRANSITIONS, refusal=_("A membership that is %(status)s cannot become %(to)s.")
+    )
     member.status_changed_at = timezone.now()
     member.status_reason = reason.strip()[:500]
     member.coffee_opt_in = member.coffee_opt_in and to == MembershipStatus.ACTIVE

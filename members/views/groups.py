@@ -5,15 +5,18 @@ unsubscribe, reports and moderation; the programme team's proposals page."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceFormView
 
 from ..choices import NotifyChoice
 from ..forms import GroupNotifyForm, GroupProposalForm, PostReplyForm, PostReportForm, ThreadForm
@@ -46,27 +49,23 @@ class GroupMixin(MemberAreaMixin):
         )
 
 
-class GroupProposeView(ActiveMemberMixin, FormView):
+class GroupProposeView(ActiveMemberMixin, ServiceFormView):
     template_name = "members/group_propose.html"
     form_class = GroupProposalForm
+    success_message = gettext_lazy("Thank you. The programme team will look at your proposal.")
+    success_url = "members:communities"
 
-    def form_valid(self, form):
+    def call_service(self, form):
         data = form.cleaned_data
-        try:
-            services.group_propose(
-                member=self.member,
-                name=data["name"],
-                learning_question=data["learning_question"],
-                description=data["description"],
-                welcome_message=data["welcome_message"],
-                convenors=data["co_convenors"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Thank you. The programme team will look at your proposal."))
-        return redirect("members:communities")
+        return services.group_propose(
+            member=self.member,
+            name=data["name"],
+            learning_question=data["learning_question"],
+            description=data["description"],
+            welcome_message=data["welcome_message"],
+            convenors=data["co_convenors"],
+            by=self.request.user,
+        )
 
 
 class DiscussionListView(GroupMixin, ListView):
@@ -84,9 +83,10 @@ class DiscussionListView(GroupMixin, ListView):
         return super().get_context_data(notify_form=notify_form, **kwargs)
 
 
-class ThreadCreateView(GroupMixin, FormView):
+class ThreadCreateView(GroupMixin, ServiceFormView):
     template_name = "members/thread_new.html"
     form_class = ThreadForm
+    success_message = gettext_lazy("Your discussion is started.")
 
     def get(self, request, *args, **kwargs):
         if self.membership is None:
@@ -98,20 +98,17 @@ class ThreadCreateView(GroupMixin, FormView):
             raise Http404
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            thread = services.thread_start(
-                group=self.group,
-                member=self.member,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your discussion is started."))
-        return redirect("members:thread", slug=self.group.slug, pk=thread.pk)
+    def call_service(self, form):
+        return services.thread_start(
+            group=self.group,
+            member=self.member,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
+        return reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.outcome.pk})
 
 
 class ThreadView(GroupMixin, ListView):

@@ -5,13 +5,16 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import needs_mfa_setup
+from q_portal.views import ServiceFormView
 
 from .. import services
 from ..forms import (
@@ -139,9 +142,11 @@ class MyProfileView(ProfileOwnerMixin, TemplateView):
         )
 
 
-class ProfileEditView(ActiveMemberMixin, FormView):
+class ProfileEditView(ActiveMemberMixin, ServiceFormView):
     template_name = "members/me_edit.html"
     form_class = ProfileForm
+    success_message = gettext_lazy("Your profile is saved.")
+    success_url = "members:me"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "member": self.member}
@@ -162,24 +167,20 @@ class ProfileEditView(ActiveMemberMixin, FormView):
             "interests": list(member.interests.values_list("pk", flat=True)),
         }
 
-    def form_valid(self, form):
+    def call_service(self, form):
         data = dict(form.cleaned_data)
         suggested = data.pop("other_interests")
         interests = list(data.pop("interests"))
-        try:
-            services.profile_update(
-                member=self.member, by=self.request.user, interests=interests, suggested_interests=suggested, **data
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your profile is saved."))
-        return redirect("members:me")
+        return services.profile_update(
+            member=self.member, by=self.request.user, interests=interests, suggested_interests=suggested, **data
+        )
 
 
-class SettingsView(ProfileOwnerMixin, FormView):
+class SettingsView(ProfileOwnerMixin, ServiceFormView):
     template_name = "members/me_settings.html"
     form_class = SettingsForm
+    success_message = gettext_lazy("Your settings are saved.")
+    success_url = "members:me"
 
     def get_initial(self):
         return {
@@ -188,19 +189,15 @@ class SettingsView(ProfileOwnerMixin, FormView):
             "coffee_opt_in": self.member.coffee_opt_in,
         }
 
-    def form_valid(self, form):
-        try:
-            services.profile_settings_update(member=self.member, by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your settings are saved."))
-        return redirect("members:me")
+    def call_service(self, form):
+        return services.profile_settings_update(member=self.member, by=self.request.user, **form.cleaned_data)
 
 
-class PhotoEditView(ActiveMemberMixin, FormView):
+class PhotoEditView(ActiveMemberMixin, ServiceFormView):
     template_name = "members/me_photo.html"
     form_class = PhotoForm
+    success_message = gettext_lazy("Your photo is saved.")
+    success_url = "members:me"
 
     def post(self, request, *args, **kwargs):
         if "remove" in request.POST:
@@ -212,19 +209,15 @@ class PhotoEditView(ActiveMemberMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(profile=self.member, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.profile_photo_set(member=self.member, upload=form.cleaned_data["photo"], by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your photo is saved."))
-        return redirect("members:me")
+    def call_service(self, form):
+        return services.profile_photo_set(member=self.member, upload=form.cleaned_data["photo"], by=self.request.user)
 
 
-class PledgeEditView(ActiveMemberMixin, FormView):
+class PledgeEditView(ActiveMemberMixin, ServiceFormView):
     template_name = "members/me_pledge.html"
     form_class = PledgeForm
+    success_message = gettext_lazy("Your pledge is on the pledge wall.")
+    success_url = "members:me"
 
     def get_initial(self):
         pledge = Pledge.objects.filter(member=self.member).first()
@@ -240,14 +233,8 @@ class PledgeEditView(ActiveMemberMixin, FormView):
             return redirect("members:me")
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.pledge_set(member=self.member, by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your pledge is on the pledge wall."))
-        return redirect("members:me")
+    def call_service(self, form):
+        return services.pledge_set(member=self.member, by=self.request.user, **form.cleaned_data)
 
 
 class PledgeWallView(MemberAreaMixin, ListView):
@@ -314,7 +301,7 @@ class CommunityMembershipView(ActiveMemberMixin, View):
         return redirect("members:community", slug=community.slug)
 
 
-class ContactView(ActiveMemberMixin, FormView):
+class ContactView(ActiveMemberMixin, ServiceFormView):
     template_name = "members/contact.html"
     form_class = ContactForm
 
@@ -334,20 +321,18 @@ class ContactView(ActiveMemberMixin, FormView):
             recipient=self.recipient, allowance_left=contact_allowance_left(sender=self.member), **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            services.contact_send(
-                sender=self.member, recipient=self.recipient, body=form.cleaned_data["body"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("Your message is on its way to %(name)s. If they reply, you will get their reply by email.")
-            % {"name": self.recipient.full_name},
+    def call_service(self, form):
+        return services.contact_send(
+            sender=self.member, recipient=self.recipient, body=form.cleaned_data["body"], by=self.request.user
         )
-        return redirect("members:profile", pk=self.recipient.pk)
+
+    def get_success_message(self):
+        return _("Your message is on its way to %(name)s. If they reply, you will get their reply by email.") % {
+            "name": self.recipient.full_name
+        }
+
+    def get_success_url(self):
+        return reverse("members:profile", kwargs={"pk": self.recipient.pk})
 
 
 class MessageListView(ProfileOwnerMixin, ListView):
@@ -392,11 +377,13 @@ class MessageView(ProfileOwnerMixin, TemplateView):
         return self.render_to_response(self.get_context_data(reply_form=form))
 
 
-class ReportView(ActiveMemberMixin, FormView):
+class ReportView(ActiveMemberMixin, ServiceFormView):
     """Report a member (from their profile) or a message sent to you."""
 
     template_name = "members/report.html"
     form_class = ReportForm
+    success_message = gettext_lazy("Thank you. The programme team will look at your report.")
+    success_url = "members:directory"
 
     @cached_property
     def target(self):
@@ -418,21 +405,15 @@ class ReportView(ActiveMemberMixin, FormView):
         reported, message = self.target
         return super().get_context_data(reported=reported, reported_message=message, **kwargs)
 
-    def form_valid(self, form):
+    def call_service(self, form):
         reported, message = self.target
-        try:
-            services.abuse_report_create(
-                reporter=self.member,
-                reported=reported,
-                message=message,
-                reason=form.cleaned_data["reason"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Thank you. The programme team will look at your report."))
-        return redirect("members:directory")
+        return services.abuse_report_create(
+            reporter=self.member,
+            reported=reported,
+            message=message,
+            reason=form.cleaned_data["reason"],
+            by=self.request.user,
+        )
 
 
 class MemberHomeView(ActiveMemberMixin, TemplateView):

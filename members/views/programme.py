@@ -4,12 +4,16 @@ membership growth."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.session_references import search_redirect, searched_text
+from q_portal.views import ServiceFormView
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
@@ -35,6 +39,8 @@ from ..selectors import (
 from ..services.onboarding import onboarding_step_update
 
 IMPORT_SESSION_KEY = "members_import"
+# The programme team's searches of the members list, by reference (q_portal.session_references).
+MEMBER_SEARCH_SESSION_KEY = "members.programme.search"
 
 
 class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
@@ -42,15 +48,35 @@ class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
 
 
 class MemberListView(ProgrammeTeamMixin, ListView):
+    """The members, searched by name, membership number or email address. The
+    search is posted and kept in the session: the URL carries a random reference
+    to it (`?search=`), never the name or address typed (no personal data in URLs)."""
+
     template_name = "members/programme/member_list.html"
     context_object_name = "profiles"
     paginate_by = 50
 
+    def post(self, request, *args, **kwargs):
+        return self._search(MemberFilterForm(request.POST))
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("q"):  # an old link or a typed URL: moved out of the address at once
+            return self._search(MemberFilterForm(request.GET))
+        return super().get(request, *args, **kwargs)
+
+    def _search(self, form):
+        form.is_valid()
+        data = form.cleaned_data
+        return search_redirect(
+            self.request, MEMBER_SEARCH_SESSION_KEY, data.get("q", ""), status=data.get("status", "")
+        )
+
     @cached_property
     def filters(self) -> dict:
-        """The search, from the query string through its form: a value the form
-        refuses (a status that does not exist) is left out."""
-        self.filter_form = MemberFilterForm(self.request.GET)
+        """The search (from the session, by its reference) and the status (from the
+        query string), through the form: a value the form refuses is left out."""
+        query, self.search_expired = searched_text(self.request, MEMBER_SEARCH_SESSION_KEY)
+        self.filter_form = MemberFilterForm({"q": query, "status": self.request.GET.get("status", "")})
         self.filter_form.is_valid()
         data = self.filter_form.cleaned_data
         return {"q": data.get("q", ""), "status": data.get("status", "")}
@@ -60,11 +86,15 @@ class MemberListView(ProgrammeTeamMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            statuses=MembershipStatus.choices, filter_form=self.filter_form, **self.filters, **kwargs
+            statuses=MembershipStatus.choices,
+            filter_form=self.filter_form,
+            search_expired=self.search_expired,
+            **self.filters,
+            **kwargs,
         )
 
 
-class MemberStatusView(ProgrammeTeamMixin, FormView):
+class MemberStatusView(ProgrammeTeamMixin, ServiceFormView):
     """Pause, resume or end one membership."""
 
     template_name = "members/programme/member_status.html"
@@ -80,23 +110,18 @@ class MemberStatusView(ProgrammeTeamMixin, FormView):
             profile=self.profile, moves=[status for status in MembershipStatus if status in moves], **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            profile = services.member_transition(
-                member=self.profile,
-                to=form.cleaned_data["to"],
-                reason=form.cleaned_data["reason"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(name)s's membership is now %(status)s.")
-            % {"name": profile.full_name, "status": profile.get_status_display().lower()},
+    success_url = "members:programme_members"
+
+    def call_service(self, form):
+        return services.member_transition(
+            member=self.profile, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"], by=self.request.user
         )
-        return redirect("members:programme_members")
+
+    def get_success_message(self):
+        return _("%(name)s's membership is now %(status)s.") % {
+            "name": self.outcome.full_name,
+            "status": self.outcome.get_status_display().lower(),
+        }
 
 
 class ImportView(ProgrammeTeamMixin, FormView):
@@ -155,21 +180,21 @@ class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
         return redirect("members:programme_members")
 
 
-class CommunityCreateView(ProgrammeTeamMixin, FormView):
+class CommunityCreateView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/community_form.html"
     form_class = CommunityForm
 
-    def form_valid(self, form):
-        try:
-            community = services.community_create(by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s is created.") % {"name": community.name})
-        return redirect("members:community", slug=community.slug)
+    def call_service(self, form):
+        return services.community_create(by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("%(name)s is created.") % {"name": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("members:community", kwargs={"slug": self.outcome.slug})
 
 
-class CommunityEditView(ProgrammeTeamMixin, FormView):
+class CommunityEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/community_form.html"
     form_class = CommunityForm
 
@@ -184,14 +209,14 @@ class CommunityEditView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(community=self.community, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            community = services.community_update(community=self.community, by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your changes to %(name)s are saved.") % {"name": community.name})
-        return redirect("members:community", slug=community.slug)
+    def call_service(self, form):
+        return services.community_update(community=self.community, by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("Your changes to %(name)s are saved.") % {"name": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("members:community", kwargs={"slug": self.outcome.slug})
 
 
 class InterestModerationView(ProgrammeTeamMixin, ListView):
@@ -253,9 +278,11 @@ class ReportListView(ProgrammeTeamMixin, ListView):
         )
 
 
-class ReportResolveView(ProgrammeTeamMixin, FormView):
+class ReportResolveView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/report_resolve.html"
     form_class = ResolveForm
+    success_message = gettext_lazy("The report is resolved.")
+    success_url = "members:reports"
 
     @cached_property
     def report(self):
@@ -266,48 +293,39 @@ class ReportResolveView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(report=self.report, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.abuse_report_resolve(
-                report=self.report, resolution=form.cleaned_data["resolution"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The report is resolved."))
-        return redirect("members:reports")
+    def call_service(self, form):
+        return services.abuse_report_resolve(
+            report=self.report, resolution=form.cleaned_data["resolution"], by=self.request.user
+        )
 
 
-class GrowthView(ProgrammeTeamMixin, TemplateView):
+class GrowthView(ProgrammeTeamMixin, ServiceFormView):
     """Members over time against the target, by region and by role."""
 
     template_name = "members/programme/growth.html"
+    form_class = GrowthTargetForm
+    success_message = gettext_lazy("The target is saved.")
+    success_url = "members:programme_growth"
+
+    @cached_property
+    def growth(self):
+        return membership_growth()
+
+    def get_initial(self):
+        target = self.growth.target
+        return {"members": target.members, "by_date": target.by_date} if target else {}
 
     def get_context_data(self, **kwargs):
-        growth = membership_growth()
-        target = growth.target
-        kwargs.setdefault(
-            "form",
-            GrowthTargetForm(initial={"members": target.members, "by_date": target.by_date} if target else None),
-        )
+        growth = self.growth
         return super().get_context_data(
             growth=growth,
             chart=_chart(growth),
-            percent=round(100 * growth.total / target.members) if target else None,
+            percent=round(100 * growth.total / growth.target.members) if growth.target else None,
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        form = GrowthTargetForm(request.POST)
-        if form.is_valid():
-            try:
-                services.growth_target_set(by=request.user, **form.cleaned_data)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("The target is saved."))
-                return redirect("members:programme_growth")
-        return self.render_to_response(self.get_context_data(form=form))
+    def call_service(self, form):
+        return services.growth_target_set(by=self.request.user, **form.cleaned_data)
 
 
 def _chart(growth) -> dict | None:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     # The portal's apps, lowest layer first (see DESIGN.md §3).
     "members",
     "applications",
+    "outreach",
     "equality",
     "selection",
     "events",
@@ -241,7 +242,7 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 # worker died). Keep it well above CELERY_TASK_TIME_LIMIT.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=15 * 60)
 
-# Email waves (applications.services.waves): how often beat's dispatcher runs, how
+# Email waves (outreach.services): how often beat's dispatcher runs, how
 # many send tasks a wave gets at once (about one per worker process), how long one
 # task sends before handing over to its continuation, and how long a sending wave
 # may be quiet before the dispatcher gives it new tasks.
@@ -325,6 +326,8 @@ CELERY_BEAT_SCHEDULE = {
     "funding-open-and-close-votes": {"task": "funding.open_and_close_votes", "schedule": 60.0},
     # Funded projects: reminders before an update is due, and to the programme team when late.
     "funding-project-reminders": {"task": "funding.project_reminders", "schedule": crontab(minute=15, hour=8)},
+    # Funded projects: yesterday's comments on updates to team members who chose a daily digest.
+    "funding-send-digests": {"task": "funding.send_digests", "schedule": crontab(minute=5, hour=7)},
 }
 
 # --- Retention (see the privacy notice) -------------------------------------------

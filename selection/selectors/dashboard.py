@@ -13,9 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from applications.choices import AdjustmentStatus, ApplicationStatus, RoundStatus
-from applications.models import Application, Nomination, Round, Wave
+from applications.models import Application, Nomination, Round
 from applications.models.nominations import NominationStatus
-from applications.models.waves import WaveStatus
+from outreach.models import Wave, WaveStatus
 from q_portal.outbox.choices import Status as OutboxStatus
 from q_portal.outbox.models import OutboundEmail
 

@@ -170,6 +170,34 @@ class CharacteristicEffect:
         """Held places not filled: too few of the group meet the quality bar."""
         return max(0, self.places - self.already - self.filled)
 
+    def shown(self, *, threshold: int) -> "CharacteristicEffectShown":
+        """The effect as a page may show it: a count of the group's people under
+        `threshold` is hidden (None, shown as "fewer than"), and so is the number
+        of places not filled whenever, with the places held, it would give a
+        hidden count back (then only that some are not filled is said)."""
+        filled = self.filled if self.filled >= threshold else None
+        already = self.already if self.already >= threshold else None
+        return CharacteristicEffectShown(
+            label=self.label,
+            places=self.places,
+            filled=filled,
+            already=already,
+            short=self.short if filled is not None and already is not None else None,
+            some_short=self.short > 0,
+        )
+
+
+@dataclass(frozen=True)
+class CharacteristicEffectShown:
+    label: str
+    places: int
+    # None: fewer than the suppression threshold.
+    filled: int | None
+    already: int | None
+    # None: not to be shown as a number (see `some_short`).
+    short: int | None
+    some_short: bool
+
 
 @dataclass
 class GroupRow:

@@ -53,7 +53,8 @@ from members.selectors import Growth, GrowthMonth, membership_growth
 
 from ..agreement import AlphaPoint, Leaning, alpha_over_time, calibration_flag, calibration_z
 from ..choices import DEFAULT_RUBRIC, DecisionOutcome, ReviewStatus
-from ..models import CriterionScore, Decision, Review, RoundScoring, SelectionSettings
+from ..models import CriterionScore, Decision, PracticeReview, Review, RoundScoring, SelectionSettings
+from .practice import PracticeCalibration, practice_calibration
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -618,37 +619,65 @@ def reviewer_calibration(*, round: Round, criteria: list[Criterion]) -> Calibrat
 CALIBRATION_CACHE_SECONDS = 10 * 60
 
 
-def reviews_version(*, round: Round) -> tuple:
+def calibration_version(*, round: Round) -> tuple:
     """When the round's reviews last changed (`RoundScoring.dirty_at`, stamped by
     `selection.services.scores.scores_review_changed` on every submit, reopening
-    and removal) and when its scores were last computed in full (a refresh or
-    the scale data set). One query by primary key."""
-    return tuple(RoundScoring.objects.filter(round_id=round.pk).values_list("dirty_at", "computed_at").first() or ())
+    and removal), when its scores were last computed in full (a refresh or the
+    scale data set), and how many practice scores it has and the newest (a
+    practice score submitted, or removed with its reviewer or practice
+    application, changes them). One query."""
+    scoring = RoundScoring.objects.filter(round_id=OuterRef("pk"))
+    practice = PracticeReview.objects.filter(practice__round_id=OuterRef("pk")).order_by().values("practice__round_id")
+    return tuple(
+        Round.objects.filter(pk=round.pk)
+        .values_list(
+            Subquery(scoring.values("dirty_at")),
+            Subquery(scoring.values("computed_at")),
+            Subquery(practice.annotate(count=Count("pk")).values("count")),
+            Subquery(practice.annotate(newest=Max("pk")).values("newest")),
+        )
+        .first()
+    )
 
 
-def round_calibration(*, round: Round, criteria: list[Criterion]) -> tuple["Calibration", "Agreement"]:
-    """`reviewer_calibration` and `agreement_over_round` of the round, from the
-    cache while its reviews are unchanged (`reviews_version`): both read every
-    score of the round (90,000 at 10,000 applications), the agreement folding them
-    in Python. Reviewers' names are read fresh each time (one query), so a changed
-    name shows at once."""
+@dataclass(frozen=True)
+class RoundCalibration:
+    calibration: "Calibration"
+    agreement: "Agreement"
+    practice: PracticeCalibration
+
+
+def round_calibration(*, round: Round, criteria: list[Criterion]) -> RoundCalibration:
+    """`reviewer_calibration`, `agreement_over_round` and the practice beside the
+    live reviews (`practice_calibration`) of the round, from the cache while its
+    reviews, its model's fit and its practice scores are unchanged
+    (`calibration_version`): they read every score of the round
+    (90,000 at 10,000 applications), the agreement folding them in Python.
+    Reviewers' names are read fresh each time (one query), so a changed name
+    shows at once."""
     fingerprint = (
         round.pk,
         round.created_at,  # a restored or test database may give another round the same id
         [(criterion.pk, criterion.letter) for criterion in criteria],
-        reviews_version(round=round),
+        calibration_version(round=round),
     )
     key = f"selection:calibration:{sha256(repr(fingerprint).encode()).hexdigest()}"
     cached = cache.get(key)
     if cached is None:
-        cached = (
-            reviewer_calibration(round=round, criteria=criteria),
-            agreement_over_round(round=round, criteria=criteria),
+        settings = _settings_of(round)
+        cached = RoundCalibration(
+            calibration=reviewer_calibration(round=round, criteria=criteria),
+            agreement=agreement_over_round(round=round, criteria=criteria),
+            practice=practice_calibration(
+                round=round,
+                criteria=criteria,
+                live_scores=calibration_scores(round=round),
+                weight_total=sum(settings.weight_of(c.letter) if settings else 1.0 for c in criteria),
+            ),
         )
         cache.set(key, cached, CALIBRATION_CACHE_SECONDS)
-    calibration, agreement = cached
-    _current_names(calibration)
-    return calibration, agreement
+    _current_names(cached.calibration)
+    return cached
 
 
 def _current_names(calibration: "Calibration") -> None:

@@ -1,15 +1,16 @@
 """Reads for calibration: the practice a reviewer still owes, and each
-reviewer's practice error beside their live effect in the round."""
+reviewer's practice error beside their live effect in the round (shown on the
+reviewers' insight page, `selection.selectors.insight.round_calibration`)."""
 
 from dataclasses import dataclass
+from math import sqrt
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, QuerySet, Sum, Window
+from django.db.models.functions import Cast
 
 from applications.choices import RoundStatus
-from applications.models import Round
-from scoring.agreement import interval_alpha
+from applications.models import Criterion, Round
 
-from ..choices import ReviewStatus
 from ..models import CriterionScore, PracticeApplication, PracticeReview, RoundScoring
 
 # Reviewers practise on the rounds being reviewed (or about to be).
@@ -30,58 +31,104 @@ def practice_pending_for(*, reviewer, round_id: int | None = None) -> QuerySet[P
 
 
 @dataclass(frozen=True)
-class ReviewerCalibration:
-    reviewer_id: int
-    name: str
+class PracticeError:
+    """A reviewer's practice against the agreed scores, per criterion score."""
+
     practised: int
-    # Mean (own - agreed) per criterion over the practice: + lenient, - harsh.
-    practice_error: float | None
-    # The reviewer's effect in the live ranking model, per criterion (scoring.model).
-    live_effect: float | None
+    # Mean of |own - agreed|: how far off, either way.
+    absolute: float
+    # Mean of (own - agreed): + lenient, - harsh, comparable with the live effect.
+    signed: float
 
 
 @dataclass(frozen=True)
-class Calibration:
-    reviewers: list[ReviewerCalibration]
-    # Krippendorff's alpha (interval) on the practice scores, given before the
-    # reviewers saw the agreed scores; and on the round's live reviews after.
-    alpha_practice: float | None
-    alpha_live: float | None
+class Spread:
+    """How far one score lies from its reference, in rubric points, and what the
+    figure covers (None with nothing to measure)."""
+
+    points: float | None
+    scores: int
+    reviewers: int
+    applications: int
 
 
-def round_calibration(*, round: Round) -> Calibration:
-    """Each reviewer who practised: practice error beside live effect; agreement
-    on the practice and on the live reviews. Four queries."""
-    criteria = max(round.criteria.count(), 1)
-    effects = RoundScoring.objects.filter(round=round).values_list("reviewer_effects", flat=True).first() or {}
-    reviews = list(
-        PracticeReview.objects.filter(practice__round=round).select_related("practice", "reviewer").order_by("pk")
-    )
-    by_reviewer: dict[int, list[PracticeReview]] = {}
-    units: dict[tuple[int, str], list[float]] = {}
-    for review in reviews:
-        by_reviewer.setdefault(review.reviewer_id, []).append(review)
-        for letter, score in review.scores.items():
-            units.setdefault((review.practice_id, letter), []).append(float(score))
-    rows = []
-    for reviewer_id, own in by_reviewer.items():
-        errors = [review.error for review in own if review.error is not None]
-        effect = effects.get(str(reviewer_id))
-        rows.append(
-            ReviewerCalibration(
-                reviewer_id=reviewer_id,
-                name=str(own[0].reviewer),
-                practised=len(own),
-                practice_error=sum(errors) / len(errors) if errors else None,
-                live_effect=None if effect is None else effect / criteria,
-            )
+@dataclass(frozen=True)
+class PracticeCalibration:
+    # {reviewer id: their practice error}; a reviewer who did no practice is absent.
+    errors: dict[int, PracticeError]
+    # {reviewer id: their effect in the live ranking model, in points per criterion}.
+    live_effects: dict[int, float]
+    # Practice scores around the agreed scores, given before the reviewer saw them:
+    # the root mean square of (own - agreed).
+    before: Spread
+    # Live scores of the same application and criterion around each other: the
+    # pooled within-application standard deviation.
+    after: Spread
+
+
+def practice_calibration(
+    *, round: Round, criteria: list[Criterion], live_scores: QuerySet[CriterionScore], weight_total: float
+) -> PracticeCalibration:
+    """Each reviewer's practice error and live effect, and agreement before and
+    after calibration. `live_scores` are the round's submitted scores to compare
+    (the insight pages leave moderators' out); `weight_total` turns the model's
+    effect on the weighted total into points per criterion. Three queries."""
+    letters = {criterion.letter for criterion in criteria}
+    by_reviewer: dict[int, list[float]] = {}
+    practised: dict[int, set[int]] = {}
+    for reviewer_id, practice_id, scores, agreed in PracticeReview.objects.filter(practice__round=round).values_list(
+        "reviewer_id", "practice_id", "scores", "practice__agreed_scores"
+    ):
+        differences = [
+            float(score - agreed[letter]) for letter, score in scores.items() if letter in agreed and letter in letters
+        ]
+        if differences:
+            by_reviewer.setdefault(reviewer_id, []).extend(differences)
+            practised.setdefault(reviewer_id, set()).add(practice_id)
+    errors = {
+        reviewer_id: PracticeError(
+            practised=len(practised[reviewer_id]),
+            absolute=sum(abs(difference) for difference in differences) / len(differences),
+            signed=sum(differences) / len(differences),
         )
-    rows.sort(key=lambda row: row.name)
-    live: dict[tuple[int, int], list[float]] = {}
-    for application_id, criterion_id, score in CriterionScore.objects.filter(
-        review__assignment__round=round, review__status=ReviewStatus.SUBMITTED, score__isnull=False
-    ).values_list("review__assignment__application_id", "criterion_id", "score"):
-        live.setdefault((application_id, criterion_id), []).append(float(score))
-    return Calibration(
-        reviewers=rows, alpha_practice=interval_alpha(units.values()), alpha_live=interval_alpha(live.values())
+        for reviewer_id, differences in by_reviewer.items()
+    }
+    differences = [difference for own in by_reviewer.values() for difference in own]
+    before = Spread(
+        points=sqrt(sum(d * d for d in differences) / len(differences)) if differences else None,
+        scores=len(differences),
+        reviewers=len(by_reviewer),
+        applications=len(set().union(*practised.values())),
+    )
+    effects = RoundScoring.objects.filter(round=round).values_list("reviewer_effects", flat=True).first() or {}
+    live_effects = {int(reviewer_id): effect / (weight_total or 1) for reviewer_id, effect in effects.items()}
+    return PracticeCalibration(errors=errors, live_effects=live_effects, before=before, after=_live_spread(live_scores))
+
+
+def _live_spread(live_scores: QuerySet[CriterionScore]) -> Spread:
+    """The pooled within-application standard deviation of the live scores:
+    over every application and criterion scored at least twice, the sum of
+    squared differences from that application's mean on the criterion, over the
+    sum of (scores - 1). One query, whatever the round's size: each score beside
+    its application's mean and count on the criterion (window functions), summed."""
+    application = "review__assignment__application_id"
+    same = {"partition_by": [F(application), F("criterion_id")]}
+    score = Cast("score", FloatField())
+    compared = live_scores.annotate(
+        group_mean=Window(Avg(score), **same), group_size=Window(Count("pk"), **same)
+    ).filter(group_size__gte=2)
+    pooled = compared.aggregate(
+        scores=Count("pk"),
+        # Each score of a group of n adds 1 - 1/n: n - 1 per group.
+        freedom=Sum(1.0 - 1.0 / Cast("group_size", FloatField())),
+        within=Sum((score - F("group_mean")) * (score - F("group_mean"))),
+        reviewers=Count("review__assignment__reviewer_id", distinct=True),
+        applications=Count(application, distinct=True),
+    )
+    freedom = round(pooled["freedom"] or 0)
+    return Spread(
+        points=sqrt(pooled["within"] / freedom) if freedom else None,
+        scores=pooled["scores"],
+        reviewers=pooled["reviewers"],
+        applications=pooled["applications"],
     )

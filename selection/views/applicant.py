@@ -2,14 +2,13 @@
 `/apply/`: confirm it by agreeing to the member compact, or decline it. Only the
 applicant sees their own offer (anyone else's answers 404)."""
 
-from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
-from django.views.generic import FormView
+from django.utils.translation import gettext_lazy
 
 from applications.views.applicant import ApplicationMixin
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.views import ServiceFormView
 
 from ..choices import PlaceOfferStatus
 from ..forms.decisions import PlaceConfirmForm, PlaceDeclineForm
@@ -39,48 +38,43 @@ class PlaceMixin(ApplicationMixin):
         return super().get_context_data(offer=self.offer, **kwargs)
 
 
-class PlaceView(PlaceMixin, FormView):
+class PlaceView(PlaceMixin, ServiceFormView):
     """The offer, its deadline and the member compact; confirming takes up the place."""
 
     template_name = "selection/applicant/place.html"
     form_class = PlaceConfirmForm
+    success_message = gettext_lazy(
+        "Your place is confirmed: welcome to Q. We have emailed you how to complete your member profile."
+    )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(can_answer=self.offer.status == PlaceOfferStatus.OFFERED, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            place_services.place_confirm(
-                offer=self.offer, by=self.request.user, agrees_to_compact=form.cleaned_data["agrees_to_compact"]
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("Your place is confirmed: welcome to Q. We have emailed you how to complete your member profile."),
+    def call_service(self, form):
+        return place_services.place_confirm(
+            offer=self.offer, by=self.request.user, agrees_to_compact=form.cleaned_data["agrees_to_compact"]
         )
-        return redirect("selection:place", pk=self.application.pk)
+
+    def get_success_url(self):
+        return reverse("selection:place", kwargs={"pk": self.application.pk})
 
 
-class PlaceDeclineView(PlaceMixin, FormView):
+class PlaceDeclineView(PlaceMixin, ServiceFormView):
     """Check before turning the place down, with an optional reason."""
 
     template_name = "selection/applicant/place_decline.html"
     form_class = PlaceDeclineForm
+    success_message = gettext_lazy(
+        "You have declined your place. Thank you for telling us: we will offer it to someone else."
+    )
 
     def get(self, request, *args, **kwargs):
         if self.offer is not None and self.offer.status != PlaceOfferStatus.OFFERED:
             return redirect("selection:place", pk=self.application.pk)
         return super().get(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            place_services.place_decline(offer=self.offer, by=self.request.user, reason=form.cleaned_data["reason"])
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("You have declined your place. Thank you for telling us: we will offer it to someone else.")
-        )
-        return redirect("applications:status", pk=self.application.pk)
+    def call_service(self, form):
+        return place_services.place_decline(offer=self.offer, by=self.request.user, reason=form.cleaned_data["reason"])
+
+    def get_success_url(self):
+        return reverse("applications:status", kwargs={"pk": self.application.pk})

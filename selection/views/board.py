@@ -25,6 +25,7 @@ from members.models import Organisation, Region
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceActionView
 
 from ..choices import DecisionOutcome, ReviewStatus
 from ..forms.board import COLUMN_LABELS, TEXT_COLUMNS, BoardFilterForm, ModerationFilterForm
@@ -394,18 +395,14 @@ class ModerationApplicationView(ModerationApplicationMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class RequestReviewerView(ModerationApplicationMixin, View):
-    http_method_names = ["post"]
+class RequestReviewerView(ModerationApplicationMixin, ServiceActionView):
+    def call_service(self):
+        return moderation_services.moderation_reviewer_request(application=self.application, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            assignment = moderation_services.moderation_reviewer_request(application=self.application, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is asked for a moderator review: it is in their review queue.")
-                % {"name": assignment.reviewer},
-            )
-        return redirect(reverse("selection:moderation_application", kwargs={"pk": self.application.pk}))
+    def get_success_message(self):
+        return _("%(name)s is asked for a moderator review: it is in their review queue.") % {
+            "name": self.outcome.reviewer
+        }
+
+    def get_success_url(self):
+        return reverse("selection:moderation_application", kwargs={"pk": self.application.pk})

@@ -29,7 +29,7 @@ from ..selectors.decision_room import (
     near_the_line,
     outcome_totals,
 )
-from ..selectors.equality import cohort_equality_for_plan, positive_action_of
+from ..selectors.equality import cohort_equality_for_plan, positive_action_of, suppress_below
 from ..selectors.programme import SELECTION_ROUND_STATUSES
 from ..services import decisions as decision_services
 from .programme import SelectionRoundMixin
@@ -78,6 +78,10 @@ class DecisionRoomView(SelectionRoundMixin, TemplateView):
                 totals=outcome_totals(plan),
                 equality_tables=cohort_equality_for_plan(round=self.round, plan=plan),
                 positive_action=positive_action_of(round=self.round),
+                positive_action_effects=[
+                    effect.shown(threshold=suppress_below()) for effect in plan.characteristic_effects
+                ],
+                suppress_below=suppress_below(),
                 preview_url=reverse("selection:decisions_preview", kwargs={"pk": self.round.pk})
                 + "?"
                 + urlencode(query),

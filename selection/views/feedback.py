@@ -3,17 +3,14 @@ feedback (waiting for approval first), one application's feedback form next to
 its reviewers' comments, and approving an application's drafts from the list.
 Programme team only."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import ListView
 
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from ..forms.decisions import FeedbackFilterForm, FeedbackForm
 from ..models import Decision
@@ -41,7 +38,7 @@ class FeedbackListView(SelectionRoundMixin, ListView):
         )
 
 
-class FeedbackView(ApplicationSelectionMixin, FormView):
+class FeedbackView(ApplicationSelectionMixin, ServiceFormView):
     """One text per criterion. The first time, each is prefilled with the
     reviewers' comments on it, for the team to shorten and soften."""
 
@@ -95,51 +92,41 @@ class FeedbackView(ApplicationSelectionMixin, FormView):
         context["prefilled"] = not self.feedback
         return context
 
-    def form_valid(self, form):
-        approve = self.request.POST.get("action") == "approve"
-        try:
-            feedback_services.feedback_save(
-                application=self.application, texts=form.texts(), approve=approve, by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        if approve:
-            messages.success(
-                self.request,
-                _("The feedback on %(reference)s is approved: it will be sent with the decision.")
-                % {"reference": self.application},
-            )
+    @property
+    def approving(self) -> bool:
+        return self.request.POST.get("action") == "approve"
+
+    def call_service(self, form):
+        return feedback_services.feedback_save(
+            application=self.application, texts=form.texts(), approve=self.approving, by=self.request.user
+        )
+
+    def get_success_message(self):
+        if self.approving:
+            message = _("The feedback on %(reference)s is approved: it will be sent with the decision.")
         else:
-            messages.success(
-                self.request,
-                _("The feedback on %(reference)s is saved as a draft. Only approved feedback is sent.")
-                % {"reference": self.application},
-            )
-        return redirect("selection:feedback", pk=self.application.pk)
+            message = _("The feedback on %(reference)s is saved as a draft. Only approved feedback is sent.")
+        return message % {"reference": self.application}
+
+    def get_success_url(self):
+        return reverse("selection:feedback", kwargs={"pk": self.application.pk})
 
 
-class FeedbackApproveView(ApplicationSelectionMixin, View):
+class FeedbackApproveView(ApplicationSelectionMixin, ServiceActionView):
     """Approve an application's draft feedback as written, from the round's list."""
 
-    http_method_names = ["post"]
+    def call_service(self):
+        return feedback_services.feedback_approve(application=self.application, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        application = self.application
-        try:
-            count = feedback_services.feedback_approve(application=application, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)d feedback text on %(reference)s approved.",
-                    "%(count)d feedback texts on %(reference)s approved.",
-                    count,
-                )
-                % {"count": count, "reference": application},
-            )
-        url = reverse("selection:feedback_list", kwargs={"pk": application.round_id})
-        show = request.POST.get("show")
-        return redirect(f"{url}?{urlencode({'show': show})}" if show in ("waiting", "all") else url)
+    def get_success_message(self):
+        count = self.outcome
+        return ngettext(
+            "%(count)d feedback text on %(reference)s approved.",
+            "%(count)d feedback texts on %(reference)s approved.",
+            count,
+        ) % {"count": count, "reference": self.application}
+
+    def get_success_url(self):
+        url = reverse("selection:feedback_list", kwargs={"pk": self.application.round_id})
+        show = self.request.POST.get("show")
+        return f"{url}?{urlencode({'show': show})}" if show in ("waiting", "all") else url

@@ -219,7 +219,8 @@ class InsightCalibrationView(ChartDownloadMixin, InsightRoundMixin, TemplateView
     def get_context_data(self, **kwargs):
         form = CalibrationForm(self.request.GET or None)
         criteria = criteria_of(round=self.round)
-        calibration, agreement = round_calibration(round=self.round, criteria=criteria)
+        figures = round_calibration(round=self.round, criteria=criteria)
+        calibration, agreement, practice = figures.calibration, figures.agreement, figures.practice
         listed = calibration.flagged if form.flagged_only() else calibration.reviewers
         page = Paginator(listed, self.paginate_by).get_page(page_number(self.request.GET))
         chart_list = [
@@ -232,7 +233,16 @@ class InsightCalibrationView(ChartDownloadMixin, InsightRoundMixin, TemplateView
             calibration=calibration,
             panel_rows=list(zip(criteria, calibration.panel_for(criteria), strict=True)),
             agreement_rows=[(criterion, agreement.overall(criterion)) for criterion in criteria],
-            reviewer_rows=[(reviewer, reviewer.stats_for(criteria)) for reviewer in page.object_list],
+            practice=practice,
+            reviewer_rows=[
+                (
+                    reviewer,
+                    reviewer.stats_for(criteria),
+                    practice.errors.get(reviewer.reviewer_id),
+                    practice.live_effects.get(reviewer.reviewer_id),
+                )
+                for reviewer in page.object_list
+            ],
             page_obj=page,
             paginator=page.paginator,
             is_paginated=page.paginator.num_pages > 1,

@@ -67,7 +67,7 @@ class PositiveActionView(SelectionRoundMixin, TemplateView):
                         "places": hold.places,
                         "in_pool": self._counted(len(hold.members), threshold),
                         "meeting_bar": self._counted(meeting, threshold),
-                        "effect": effect,
+                        "effect": effect.shown(threshold=threshold),
                     }
                 )
         return super().get_context_data(

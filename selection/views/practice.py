@@ -13,7 +13,7 @@ from q_portal.exceptions import PortalError, add_portal_error
 
 from ..forms.practice import PracticeApplicationForm, PracticeReviewForm
 from ..models import PracticeApplication, PracticeReview
-from ..selectors.practice import PRACTICE_ROUND_STATUSES, practice_pending_for, round_calibration
+from ..selectors.practice import PRACTICE_ROUND_STATUSES, practice_pending_for
 from ..services import practice as practice_services
 from ..services.settings import selection_settings_for
 from .programme import SelectionRoundMixin
@@ -25,8 +25,8 @@ def _criteria(round):
 
 
 class PracticeListView(SelectionRoundMixin, FormView):
-    """The round's practice applications with their agreed scores, each
-    reviewer's practice error beside their live effect, and adding one."""
+    """The round's practice applications with their agreed scores, and adding
+    one; each reviewer's practice error is on the reviewers' insight page."""
 
     template_name = "selection/programme/practice.html"
     form_class = PracticeApplicationForm
@@ -40,11 +40,7 @@ class PracticeListView(SelectionRoundMixin, FormView):
 
     def get_context_data(self, **kwargs):
         practice = list(self.round.practice_applications.annotate(scored=Count("reviews")))
-        return super().get_context_data(
-            practice=practice,
-            calibration=round_calibration(round=self.round),
-            **kwargs,
-        )
+        return super().get_context_data(practice=practice, **kwargs)
 
     def form_valid(self, form):
         try:

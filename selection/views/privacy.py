@@ -11,8 +11,6 @@ expiring reference, and the URL carries only that reference."""
 
 import json
 import re
-import secrets
-import time
 from datetime import UTC, datetime
 
 from django.contrib import messages
@@ -20,7 +18,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
@@ -30,44 +27,17 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.session_references import reference_new, reference_value
+from q_portal.views import ServiceFormView
 
 from ..choices import SelectionWork
 from ..forms.privacy import PersonEraseForm, PersonExportForm, PersonSearchForm
 from ..selectors.privacy import DataSubject, applications_in_selection, data_subject_for, personal_data_of
 from ..services import privacy as privacy_services
 
-# The people a team member has found, by reference: {reference: {"email", "found_at"}}.
+# The people a team member has found, by reference (q_portal.session_references).
 PEOPLE_SESSION_KEY = "selection.privacy.people"
-# How long a person's page, found by a search, stays open.
-PERSON_LINK_SECONDS = 60 * 60
-# The most people one session remembers (the oldest is forgotten first).
-PEOPLE_REMEMBERED = 20
-
-
-def person_reference_new(session, email: str) -> str:
-    """A random reference to the person with this address, held in the session."""
-    now = int(time.time())
-    people = {
-        reference: found
-        for reference, found in session.get(PEOPLE_SESSION_KEY, {}).items()
-        if now - found["found_at"] < PERSON_LINK_SECONDS
-    }
-    reference = secrets.token_urlsafe(16)
-    people[reference] = {"email": email, "found_at": now}
-    newest = sorted(people.items(), key=lambda item: item[1]["found_at"])[-PEOPLE_REMEMBERED:]
-    session[PEOPLE_SESSION_KEY] = dict(newest)
-    return reference
-
-
-def person_email_for(session, reference: str) -> str | None:
-    """The address behind a reference of this session, unless it has expired."""
-    found = session.get(PEOPLE_SESSION_KEY, {}).get(reference)
-    if not isinstance(found, dict) or time.time() - found.get("found_at", 0) >= PERSON_LINK_SECONDS:
-        return None
-    return found["email"]
-
 
 # How the export writes times ("2026-12-03T15:14:36+00:00") and dates ("2026-12-03").
 ISO_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
@@ -177,7 +147,7 @@ class PeopleView(ProgrammeTeamMixin, FormView):
     form_class = PersonSearchForm
 
     def form_valid(self, form):
-        reference = person_reference_new(self.request.session, form.cleaned_data["email"].strip().lower())
+        reference = reference_new(self.request.session, PEOPLE_SESSION_KEY, form.cleaned_data["email"].strip().lower())
         return redirect("selection:person", person=reference)
 
 
@@ -187,7 +157,7 @@ class PersonLinkMixin:
     to the search. Listed after the role check, so nobody else learns even that."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.email = person_email_for(request.session, kwargs["person"])
+        self.email = reference_value(request.session, PEOPLE_SESSION_KEY, kwargs["person"])
         if self.email is None:
             messages.info(request, _("That page has expired. Search for the person again."))
             return redirect("selection:people")
@@ -235,9 +205,10 @@ class PersonExportView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
         return json_download(export, filename=f"q-portal-subject-access-{timezone.localdate():%Y-%m-%d}.json")
 
 
-class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
+class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, ServiceFormView):
     template_name = "selection/privacy/erase.html"
     form_class = PersonEraseForm
+    success_url = "selection:people"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "email": self.subject.email}
@@ -245,25 +216,22 @@ class PersonEraseView(ProgrammeTeamMixin, PersonLinkMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(in_selection=applications_in_selection(subject=self.subject), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            counts = privacy_services.person_erase(
-                subject=self.subject, reason=form.cleaned_data["reason"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
+    def call_service(self, form):
+        return privacy_services.person_erase(
+            subject=self.subject, reason=form.cleaned_data["reason"], by=self.request.user
+        )
+
+    def get_success_message(self):
+        counts = self.outcome
         if counts["accounts_kept_as_placeholder"]:
             account = _("Their account is now an anonymous placeholder that keeps their reviews.")
         elif counts["accounts_deleted"]:
             account = _("Their account is deleted.")
         else:
             account = _("They had no account.")
-        messages.success(
-            self.request,
+        return (
             _("The person's data is erased. Applications anonymised: %(applications)s. Emails deleted: %(emails)s.")
             % {"applications": counts["applications_anonymised"], "emails": counts["emails_deleted"]}
             + " "
-            + account,
+            + account
         )
-        return redirect(reverse("selection:people"))

@@ -11,13 +11,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
 from members.models import User
 from q_portal.exceptions import PortalError
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin, Role
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from ..forms.board import DecisionForm
 from ..forms.programme import AddReviewerForm, CapacityForm, ReviewerProfileForm, SelectionSettingsForm
@@ -118,7 +119,7 @@ class AssignAutomaticallyView(SelectionRoundMixin, View):
         return redirect("selection:round", pk=self.round.pk)
 
 
-class SelectionSettingsView(SelectionRoundMixin, FormView):
+class SelectionSettingsView(SelectionRoundMixin, ServiceFormView):
     template_name = "selection/programme/settings_form.html"
     form_class = SelectionSettingsForm
 
@@ -129,17 +130,17 @@ class SelectionSettingsView(SelectionRoundMixin, FormView):
             "criteria": sorted(self.round.criteria.all(), key=lambda c: c.letter),
         }
 
-    def form_valid(self, form):
+    def call_service(self, form):
         changes = form.changes()
         # ModelForm validation wrote the values onto the instance: the service compares with the stored row.
         self.settings.refresh_from_db()
-        try:
-            settings_services.selection_settings_update(round=self.round, by=self.request.user, **changes)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The selection settings of %(round)s are saved.") % {"round": self.round})
-        return redirect("selection:round", pk=self.round.pk)
+        return settings_services.selection_settings_update(round=self.round, by=self.request.user, **changes)
+
+    def get_success_message(self):
+        return _("The selection settings of %(round)s are saved.") % {"round": self.round}
+
+    def get_success_url(self):
+        return reverse("selection:round", kwargs={"pk": self.round.pk})
 
 
 class ReviewerListView(SelectionRoundMixin, ListView):
@@ -179,9 +180,10 @@ class CapacityView(SelectionRoundMixin, View):
         return redirect(f"{url}?page={page}" if page.isdigit() else url)
 
 
-class ReviewerProfileView(ProgrammeTeamMixin, FormView):
+class ReviewerProfileView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "selection/programme/reviewer_profile.html"
     form_class = ReviewerProfileForm
+    success_url = "selection:round_list"
 
     @cached_property
     def reviewer(self):
@@ -199,14 +201,11 @@ class ReviewerProfileView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(reviewer=self.reviewer, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            settings_services.reviewer_profile_set(reviewer=self.reviewer, by=self.request.user, **form.cleaned_data)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s's organisation and region are saved.") % {"name": self.reviewer})
-        return redirect("selection:round_list")
+    def call_service(self, form):
+        return settings_services.reviewer_profile_set(reviewer=self.reviewer, by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("%(name)s's organisation and region are saved.") % {"name": self.reviewer}
 
 
 class ApplicationSelectionMixin(ProgrammeTeamMixin):
@@ -289,19 +288,18 @@ class AssignmentActionView(ProgrammeTeamMixin, View):
         return redirect("selection:application", pk=assignment.application_id)
 
 
-class ReviewReopenView(ProgrammeTeamMixin, View):
-    http_method_names = ["post"]
+class ReviewReopenView(ProgrammeTeamMixin, ServiceActionView):
+    @cached_property
+    def review(self):
+        return get_object_or_404(Review.objects.select_related("assignment__reviewer"), pk=self.kwargs["pk"])
 
-    def post(self, request, *args, **kwargs):
-        review = get_object_or_404(Review.objects.select_related("assignment__reviewer"), pk=kwargs["pk"])
-        try:
-            review_services.review_reopen(review=review, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("The review by %(name)s is reopened: they can change and submit it again.")
-                % {"name": review.assignment.reviewer},
-            )
-        return redirect("selection:application", pk=review.assignment.application_id)
+    def call_service(self):
+        return review_services.review_reopen(review=self.review, by=self.request.user)
+
+    def get_success_message(self):
+        return _("The review by %(name)s is reopened: they can change and submit it again.") % {
+            "name": self.review.assignment.reviewer
+        }
+
+    def get_success_url(self):
+        return reverse("selection:application", kwargs={"pk": self.review.assignment.application_id})

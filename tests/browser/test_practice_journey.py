@@ -1,13 +1,17 @@
 """Calibration before scoring (#15): the programme team adds a practice
 application with agreed scores; a reviewer's queue sends them to it first; they
 score it, see the agreed scores and the rationale beside their own, and then
-their real queue opens."""
+their real queue opens; the team sees their practice error beside their live
+bias on the reviewers' insight page."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from selection.choices import Recommendation
+from selection.models import Assignment
+from selection.services.reviews import review_save
 from tests.browser.accounts import sign_in_with_mfa, with_secret
 from tests.factories import programme_team
 from tests.factories.selection import assign, review_round, reviewer_with_profile, submitted_application
@@ -63,3 +67,25 @@ def test_team_sets_agreed_scores_and_a_reviewer_practises_before_their_queue_ope
     page.get_by_label("I accept this agreement for the round").check()
     page.get_by_role("button", name="Accept and continue").click()
     expect(page.get_by_role("heading", name=f"Application {application.reference}")).to_be_visible()
+
+    # Rob's review of the real application, then the team's view of calibration.
+    review_save(
+        assignment=Assignment.objects.get(reviewer=rob, application=application),
+        by=rob,
+        scores={"a": 3, "b": 3, "c": 2},
+        comments={},
+        recommendation=Recommendation.MAYBE,
+        note_to_panel="",
+        submit=True,
+    )
+    sign_in_with_mfa(page, "programme@example.org", team_secret)
+    page.goto(f"/programme/selection/rounds/{round.pk}/practice/")
+    page.get_by_role("link", name=re.compile("practice error beside their live bias")).click()
+    expect(page.get_by_role("heading", name="Agreement before and after calibration")).to_be_visible()
+    # Own minus agreed: +1, +1, 0; the root mean square is sqrt(2 / 3).
+    before = page.locator("[data-practice-before]")
+    expect(before).to_contain_text("Before calibration, practice scores lay 0.82 points from the agreed scores")
+    expect(page.get_by_text("After calibration: no live application has two reviews yet.")).to_be_visible()
+    rob_row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Rob Evans"))
+    expect(rob_row.locator("[data-practice-error]")).to_contain_text("0.67")
+    expect(rob_row.locator("[data-practice-error]")).to_contain_text("+0.67, 1 practice application")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from funding.models import CallVote, Vote
 from funding.services import votes_open_and_close_due
+from q_portal.outbox.models import OutboundEmail
 from tests.browser.accounts import sign_in, sign_in_with_mfa, with_secret
 from tests.factories import programme_team
 from tests.factories.funding import CallVoteFactory, opened, shortlisted
@@ -125,3 +126,6 @@ def test_a_member_votes_within_the_limits_then_the_funded_team_reports_back(page
     page.get_by_label("Your comment").fill("Could you share the slides?")
     button(page, "Comment", "First three months").click()
     expect(page.locator("[data-comment]")).to_contain_text("Could you share the slides?")
+    # The team hears of it by email.
+    email = OutboundEmail.objects.get(key__startswith="funding.update_comment.")
+    assert email.to == lead.user.email and "Could you share the slides?" in email.body_text

@@ -12,8 +12,8 @@ from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from applications.models import Wave, WaveStatus
-from applications.tasks import dispatch_waves
+from outreach.models import Wave, WaveStatus
+from outreach.tasks import dispatch_waves
 from q_portal.outbox.services import Status
 from tests.browser.accounts import sign_in_with_mfa, with_secret
 from tests.factories import programme_team

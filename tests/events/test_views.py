@@ -91,9 +91,20 @@ def test_check_in_by_search_and_by_code(client):
     ben = MemberFactory(full_name="Ben Price")
     ana_registration, ben_registration = registered(event, ana), registered(event, ben)
     _client_for(client, team)
-    page = client.get(reverse("events:check_in", kwargs={"pk": event.pk}), {"q": "okafor"}).content.decode()
+    searched = client.post(reverse("events:check_in", kwargs={"pk": event.pk}), {"q": "okafor"}, follow=True)
+    page = searched.content.decode()
     assert "Ana Okafor" in page and "Ben Price" not in page
-    client.post(reverse("events:check_in", kwargs={"pk": event.pk}), {"registration": ana_registration.pk})
+    # The name searched is never in a URL: the search is held in the session.
+    search_url = searched.redirect_chain[-1][0]
+    assert "okafor" not in search_url.lower() and "search=" in search_url
+    checked = client.post(
+        reverse("events:check_in", kwargs={"pk": event.pk}),
+        {"registration": ana_registration.pk, "search": search_url.split("search=")[1]},
+        follow=True,
+    )
+    # Back to the same search after checking someone in.
+    assert "Ana Okafor" in checked.content.decode() and "Ben Price" not in checked.content.decode()
+    assert "okafor" not in checked.redirect_chain[-1][0].lower()
     code_url = reverse("events:check_in_code", kwargs={"pk": event.pk, "code": ben_registration.checkin_token})
     assert "Ben Price" in client.get(code_url).content.decode()
     client.post(code_url)

@@ -20,7 +20,9 @@ from exchange.models import (
     Proposal,
     Support,
     TeamMembership,
+    Theme,
 )
+from exchange.views import ShortlistView
 from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail
 from tests.factories import OrganisationFactory, UserFactory, programme_team, with_totp
@@ -313,15 +315,46 @@ def test_programme_panel_page_query_count_is_flat(client, django_assert_num_quer
 
 
 @pytest.mark.parametrize("size", [3, 8])
-def test_shortlist_page_query_count_is_flat(client, django_assert_num_queries, size):
+def test_shortlist_page_query_count_is_flat(client, django_assert_num_queries, monkeypatch, size):
+    monkeypatch.setattr(ShortlistView, "paginate_by", 5)
     call, proposals, _assessors = panel_call(proposals=size, assessors=3, per_proposal=2)
     services.panel_assign(call=call, by=programme_team())
     score_all(call, lambda a: {"a": 1 + a.proposal_id % 4, "b": 2})
     services.shortlist_mark(call=call, shortlisted={proposals[0].pk}, by=programme_team())
     programme_client(client)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(reverse("exchange:programme_shortlist", kwargs={"pk": call.pk})).content.decode()
-    assert page.count('name="shortlisted"') == size
+    assert page.count('name="shortlisted"') == min(size, 5)
+    assert ("Page 1 of 2" in page) == (size > 5)
+
+
+def test_the_shortlist_is_marked_a_page_at_a_time_keeping_the_filters_and_other_pages(client, monkeypatch):
+    monkeypatch.setattr(ShortlistView, "paginate_by", 2)
+    call, proposals, _assessors = panel_call(proposals=5, assessors=3, per_proposal=3)
+    services.panel_assign(call=call, by=programme_team())
+    merit = {proposal.pk: 4 - index * 0.5 for index, proposal in enumerate(proposals)}
+    score_all(call, lambda a: {"a": round(merit[a.proposal_id]), "b": 4 if a.proposal_id == proposals[0].pk else 2})
+    ranked = [row.proposal.pk for row in selectors.panel_ranking(call=call).ranked]
+    programme_client(client)
+    url = reverse("exchange:programme_shortlist", kwargs={"pk": call.pk})
+
+    # Page 2 shows the 3rd and 4th; marking there keeps page 1's proposed tick (the panel's 1 place).
+    page = client.get(f"{url}?page=2").content.decode()
+    assert [f'id="shortlist-{pk}"' in page for pk in ranked] == [False, False, True, True, False]
+    response = client.post(f"{url}?page=2", {"shown": ranked[2:4], "shortlisted": [ranked[3]]})
+    assert response["Location"] == f"{url}?page=2"
+    marked = set(Proposal.objects.filter(call=call, status=ProposalStatus.SHORTLISTED).values_list("pk", flat=True))
+    assert marked == {ranked[0], ranked[3]}
+
+    # Unticking on page 1 leaves page 2's tick; the filter shows only the ticked, and its pages keep it.
+    client.post(f"{url}?page=1", {"shown": ranked[:2], "shortlisted": []})
+    marked = set(Proposal.objects.filter(call=call, status=ProposalStatus.SHORTLISTED).values_list("pk", flat=True))
+    assert marked == {ranked[3]}
+    page = client.get(f"{url}?show=shortlisted").content.decode()
+    assert page.count('name="shown"') == 1 and f'name="shown" value="{ranked[3]}"' in page
+    other = Theme.objects.create(call=call, name="Zebra")
+    page = client.get(f"{url}?theme={other.pk}").content.decode()
+    assert "No proposal matches these filters." in page
 
 
 def test_panel_ranking_costs_five_queries():

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from exchange import services
 from exchange.choices import JoinStatus, Stage
-from exchange.models import Comment, IdeaRevision, Support, TeamMembership
+from exchange.models import Comment, Idea, IdeaRevision, Support, TeamMembership
 from exchange.selectors import IdeaFilters, call_ideas, with_engagement
+from exchange.views import CallView
 from tests.factories import OrganisationFactory, RegionFactory
 from tests.factories.exchange import CallFactory, IdeaFactory
 from tests.factories.members import MemberFactory
@@ -116,14 +117,33 @@ def _page_queries(client, url, expected):
 
 
 @pytest.mark.parametrize("ideas", [2, 6])
-def test_the_call_page_costs_the_same_queries_at_any_size(client, ideas):
+def test_the_call_page_costs_the_same_queries_at_any_size(client, monkeypatch, ideas):
+    monkeypatch.setattr(CallView, "paginate_by", 4)
     call = generated_call(seed=ideas, ideas=ideas)
     member = MemberFactory()
     client.force_login(member.user)
     url = reverse("exchange:call", kwargs={"pk": call.pk})
-    response = _page_queries(client, url, 10)
-    assert response.content.decode().count("exchange-idea-summary") == ideas
+    response = _page_queries(client, url, 11)
+    assert response.content.decode().count("exchange-idea-summary") == min(ideas, 4)
     _page_queries(client, url + "?q=idea&sort=supported&skill=x", 9)
+
+
+def test_a_page_of_the_call_shows_its_ideas_in_order_with_their_figures(client, monkeypatch):
+    monkeypatch.setattr(CallView, "paginate_by", 4)
+    call = generated_call(seed=7, ideas=7)
+    client.force_login(MemberFactory().user)
+    expected = [
+        (idea.title, idea.comment_count, idea.supporter_count)
+        for idea in call_ideas(call=call, filters=IdeaFilters(sort="discussed"))
+    ]
+    shown = []
+    for page in (1, 2):
+        response = client.get(reverse("exchange:call", kwargs={"pk": call.pk}), {"sort": "discussed", "page": page})
+        shown += [(idea.title, idea.comment_count, idea.supporter_count) for idea in response.context["ideas"]]
+    assert shown == expected
+    assert [(title, independent_count(Idea.objects.get(title=title))["comment_count"]) for title, *_ in shown] == [
+        (title, comments) for title, comments, _supporters in expected
+    ]
 
 
 @pytest.mark.parametrize("ideas", [1, 4])

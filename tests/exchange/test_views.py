@@ -189,3 +189,25 @@ def test_an_erased_members_idea_and_comments_stay_by_a_former_member(client):
     assert "led by a former member" in page
     assert "A former member" in page
     assert "Gone Person" not in page
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_team_and_history_pages_cost_the_same_queries_at_any_size(client, django_assert_num_queries, size):
+    call = CallFactory(stage=Stage.REFINEMENT)
+    team = [MemberFactory() for _ in range(size)]
+    idea = IdeaFactory(call=call, team=team)
+    for number, member in enumerate([idea.lead, *team]):
+        values = {field: getattr(idea, field) for field in services.IDEA_FIELDS}
+        values["budget"] = idea.budget + number + 1
+        services.idea_update(idea=idea, member=member, values=values, by=member.user)
+        idea.refresh_from_db()
+    asking = MemberFactory()
+    services.join_request(idea=idea, member=asking, message="May I help?", by=asking.user)
+    signed_in(client, idea.lead.user)
+    client.get(reverse("exchange:team", kwargs={"pk": idea.pk}))  # warm the session
+    with django_assert_num_queries(6):
+        team_page = client.get(reverse("exchange:team", kwargs={"pk": idea.pk})).content.decode()
+    assert all(member.full_name in team_page for member in team) and "May I help?" in team_page
+    with django_assert_num_queries(5):
+        history = client.get(reverse("exchange:idea_history", kwargs={"pk": idea.pk})).content.decode()
+    assert history.count("data-revision") == size + 1

@@ -3,9 +3,10 @@
 import factory
 from django.utils import timezone
 
-from applications.audiences import Audience
 from applications.choices import SubscriptionStatus
-from applications.models import UpdateSubscription, Wave
+from applications.models import UpdateSubscription
+from outreach.audiences import Audience
+from outreach.models import Wave
 
 from . import programme_team
 

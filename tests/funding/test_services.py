@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from exchange.choices import AssessmentStatus, AssessorStatus, JoinStatus
-from exchange.models import Assessment, Assessor, PanelAssignment, TeamMembership
+from exchange.models import Assessment, Assessor, ExchangePreference, PanelAssignment, TeamMembership
 from funding import services
 from funding.choices import TieBreak, VoteStatus
 from funding.models import Award, CallVote, Project, ProjectUpdate, Vote, VoteCount, Voter
@@ -365,3 +365,40 @@ def test_a_comment_by_any_member(project):
     comment = services.update_comment_add(update=update, member=member, body="**Great**", by=member.user)
     assert comment.author == member
     assert Project.objects.count() == Award.objects.filter(funded=True).count()
+
+
+def test_a_comment_on_an_update_emails_the_team_by_their_preference_and_never_the_commenter(project):
+    lead = project.proposal.lead
+    each, digest, silent = MemberFactory(), MemberFactory(), MemberFactory()
+    for member, preference in ((each, "each"), (digest, "digest"), (silent, "none")):
+        TeamMembership.objects.create(idea=project.proposal.idea, member=member, status=JoinStatus.ACCEPTED)
+        ExchangePreference.objects.create(member=member, email=preference)
+    update = services.project_update_post(project=project, member=lead, values={"title": "Q1", "body": "Hi"}, by=None)
+    OutboundEmail.objects.all().delete()
+    outsider = MemberFactory()
+    today = timezone.localdate()
+
+    first = services.update_comment_add(update=update, member=outsider, body="Could you share the slides?", by=None)
+    emails = OutboundEmail.objects.order_by("to")
+    assert sorted(emails.values_list("to", "key")) == sorted(
+        [
+            (lead.user.email, f"funding.update_comment.{first.pk}.{lead.pk}"),
+            (each.user.email, f"funding.update_comment.{first.pk}.{each.pk}"),
+        ]
+    )
+    assert "Could you share the slides?" in emails.first().body_text
+    assert f"/exchange/projects/{project.pk}/#comment-{first.pk}" in emails.first().body_text
+
+    # A team member's own comment goes to the rest of the team only.
+    OutboundEmail.objects.all().delete()
+    services.update_comment_add(update=update, member=each, body="Slides attached.", by=None)
+    assert list(OutboundEmail.objects.values_list("to", flat=True)) == [lead.user.email]
+
+    # The daily digest: one email to the member who chose it, with both comments; none twice.
+    OutboundEmail.objects.all().delete()
+    assert services.project_comment_digest_send(day=today) == 1
+    services.project_comment_digest_send(day=today)  # a second run queues nothing more
+    digest_email = OutboundEmail.objects.get()
+    assert (digest_email.to, digest_email.key) == (digest.user.email, f"funding.digest.{digest.pk}.{today}")
+    assert "Could you share the slides?" in digest_email.body_text and "Slides attached." in digest_email.body_text
+    assert services.project_comment_digest_send(day=today - timedelta(days=1)) == 0

@@ -270,6 +270,17 @@ def test_the_call_page_links_to_the_ballot_while_the_vote_is_open(client, vote_o
     opened(vote_of_ten)
     assert f'href="{ballot}"' in client.get(call_page).content.decode()
 
+    # Someone signed in who is not a member (the programme team) is not sent to a ballot they cannot open.
+    client.force_login(with_totp(UserFactory(roles=[Role.PROGRAMME_TEAM])))
+    proposal = vote_of_ten.call.proposals.first()
+    for page in (
+        call_page,
+        reverse("funding:room", kwargs={"pk": vote_of_ten.call_id}),
+        reverse("funding:shortlisted", kwargs={"pk": proposal.pk}),
+    ):
+        assert f'href="{ballot}"' not in client.get(page).content.decode()
+    assert client.get(ballot).status_code == 403
+
 
 @pytest.mark.parametrize("size", [1, 5])
 def test_the_results_and_a_project_page_cost_the_same_queries_at_any_size(client, django_assert_num_queries, size):

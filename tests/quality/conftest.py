@@ -143,7 +143,7 @@ def world(db):
         clients[role] = Client()
         clients[role].force_login(user)
         session = clients[role].session
-        session[PEOPLE_SESSION_KEY] = {"world-person": {"email": users["applicant"].email, "found_at": time.time()}}
+        session[PEOPLE_SESSION_KEY] = {"world-person": {"value": users["applicant"].email, "at": time.time()}}
         session.save()
     kwargs = {
         "pk": application.pk,

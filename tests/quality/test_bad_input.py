@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 # Where the product's forms live: a new forms module elsewhere must be added here.
 PRODUCT_FORM_MODULES = [
     "applications.forms",
+    "outreach.forms",
     "selection.forms",
     "members.forms",
     "equality.forms",
@@ -58,7 +59,7 @@ PRODUCT_URLS = (
 POSTED_TO = {
     "applications.forms.rounds.RoundTransitionForm": "rounds:transition",
     "applications.forms.rounds.QuotaRemoveForm": "rounds:quotas",
-    "applications.forms.waves.WaveActionForm": "waves:action",
+    "outreach.forms.WaveActionForm": "waves:action",
     "selection.forms.programme.CapacityForm": "selection:capacity",
     "selection.forms.board.ApplyDecisionsForm": "selection:decision_room",
     "funding.forms.CastForm": "funding:cast",

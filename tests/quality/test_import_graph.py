@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("members", "applications", "selection", "events", "exchange", "equality", "scoring", "q_portal")
+PACKAGES = ("members", "applications", "outreach", "selection", "events", "exchange", "equality", "scoring", "q_portal")
 SKIPPED_PARTS = {"migrations", "management"}
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from applications.choices import AdjustmentStatus, ApplicationStatus, RoundStatus
 from applications.models import Application, Nomination
 from applications.models.nominations import NominationStatus
-from applications.models.waves import WaveStatus
+from outreach.models import WaveStatus
 from q_portal.outbox.models import OutboundEmail
 from selection.choices import DecisionOutcome, PlaceOfferStatus, Recommendation, ReviewStatus
 from selection.models import ApplicationScore, Assignment, Decision, PlaceOffer, Review, SelectionSettings

@@ -16,7 +16,7 @@ from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from selection.choices import DecisionOutcome
 from selection.models import ApplicationScore
-from selection.selectors.decision_room import CharacteristicPlaces, LineRule, plan_cohort
+from selection.selectors.decision_room import CharacteristicEffect, CharacteristicPlaces, LineRule, plan_cohort
 from selection.selectors.equality import characteristic_holds_for
 from selection.services.decisions import decisions_bulk_apply, decisions_bulk_preview
 from tests.factories.decisions import team_member
@@ -198,12 +198,39 @@ def test_the_page_and_the_room_show_counts_and_the_effect_never_who(client, roun
     room = client.get(reverse("selection:decision_room", kwargs={"pk": round.pk}))
     room_text = text_of(room)
 
-    assert "1 held place filled from the group by rank" in page
+    # One filled, none accepted without them, one not filled: every count of the
+    # group's people is under 5, so none is shown, nor the one that would give them back.
+    assert "Fewer than 5 held places filled from the group by rank; fewer than 5 of the group" in page
     assert "fewer than 5" in page  # two in the group: suppressed
-    assert "1 not filled: too few meet the quality bar" in room_text
+    assert "Not all filled: too few meet the quality bar" in room_text
+    assert "Fewer than 5 held places filled from the group by rank" in room_text
+    assert re.search(r"\b1 (held place|not filled)", page + room_text) is None
     assert "Ethnic group: Black, Black British, Caribbean or African: 2 places held." in room_text
     assert f"{applications[4].reference} " in room_text  # near the line, as always…
     assert "(held place)" not in room_text  # …but not marked
+
+
+@pytest.mark.parametrize(
+    ("places", "already", "filled", "shown"),
+    [
+        # Every count of people at 5 or more: all shown, and the places not filled.
+        (12, 5, 5, (5, 5, 2, True)),
+        # One filled: hidden; then 7 - 5 - 1 not filled would give it back: hidden too.
+        (7, 5, 1, (None, 5, None, True)),
+        # None already accepted (0 is under 5 as well): hidden, and so the places not filled.
+        (6, 0, 5, (5, None, None, True)),
+        # All filled: nothing is short, nothing to hide but the small counts.
+        (3, 1, 2, (None, None, None, False)),
+    ],
+)
+def test_positive_action_counts_are_suppressed_under_five_with_the_count_that_would_reveal_them(
+    places, already, filled, shown
+):
+    effect = CharacteristicEffect(label="Group", places=places, bar=8.0, already=already, filled=filled)
+
+    figures = effect.shown(threshold=5)
+
+    assert (figures.filled, figures.already, figures.short, figures.some_short) == shown
 
 
 @pytest.mark.parametrize("size", [4, 12])
@@ -234,3 +261,67 @@ def test_positive_action_page_query_count_is_flat(client, django_assert_num_quer
         response = client.get(url)
 
     assert "Ethnic group: Black, Black British, Caribbean or African" in text_of(response)
+
+
+# What the applicant who fills the held place answered, in every form a page or
+# file could spell it (labels and stored keys).
+THEIR_ANSWERS = ["African", "black_african", "Black, Black British", "Bisexual", "bisexual", "Sikh", "sikh"]
+
+
+def rows_naming(body: str, reference: str) -> list[str]:
+    """Every table row, list item, summary row and CSV line that names `reference`."""
+    pieces = re.findall(r"<tr\b.*?</tr>|<li\b.*?</li>|<dd\b.*?</dd>", body, flags=re.S) + body.splitlines()
+    return [piece for piece in pieces if reference in piece]
+
+
+def test_no_page_or_download_shows_who_filled_a_held_place_or_what_they_answered(client, round_with_group):
+    """Positive action on, a held place filled by the fifth applicant and the
+    decisions made: in the room, the preview, the positive action page, the
+    board, the feedback and every export, no row that names them says anything
+    of their answers or of a held place; outside the room's counts, nothing of
+    their answers appears at all."""
+    round, applications = round_with_group
+    chosen = applications[4]
+    monitoring_response_save(
+        user=chosen.applicant,
+        answers={"ethnic_group": "black_african", "sexual_orientation": "bisexual", "religion": "sikh"},
+        by=chosen.applicant,
+    )
+    team = team_member()
+    enable(round, team)
+    characteristic_hold_set(round=round, characteristic="ethnic_group", category="black", places=2, by=team)
+    preview = decisions_bulk_preview(round=round, rule=LineRule(places=3))
+    decisions_bulk_apply(round=round, rule=LineRule(places=3), fingerprint=preview.fingerprint, by=team)
+    client.force_login(team)
+    line = "?method=model&places=3&waitlist=0&rest=leave"
+    narrower = "?method=model&places=2&waitlist=1&rest=unsuccessful"
+    room_pages = [
+        reverse("selection:decision_room", kwargs={"pk": round.pk}) + line,
+        reverse("selection:positive_action", kwargs={"pk": round.pk}),
+    ]
+    other_pages = [
+        reverse("selection:decisions_preview", kwargs={"pk": round.pk}) + narrower,
+        reverse("selection:board", kwargs={"pk": round.pk}),
+        reverse("selection:application", kwargs={"pk": chosen.pk}),
+        reverse("selection:feedback_list", kwargs={"pk": round.pk}),
+        reverse("selection:feedback", kwargs={"pk": chosen.pk}),
+        reverse("selection:waiting_list", kwargs={"pk": round.pk}),
+    ]
+    bodies = {}
+    for url in room_pages + other_pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        bodies[url] = response.content.decode()
+    for kind in ("applications", "reviews"):
+        url = reverse(f"selection:insight_export_{kind}", kwargs={"pk": round.pk})
+        bodies[url] = b"".join(client.get(url).streaming_content).decode()
+
+    assert chosen.reference in bodies[room_pages[0]]  # near the line, as any applicant is
+    assert chosen.reference in bodies[other_pages[2]]
+    for url, body in bodies.items():
+        for row in rows_naming(body, chosen.reference):
+            for word in [*THEIR_ANSWERS, "held place", "positive action", "Positive action"]:
+                assert word not in row, (url, word)
+        if url not in room_pages:
+            for word in THEIR_ANSWERS:
+                assert word not in body, (url, word)

@@ -136,6 +136,13 @@ def test_export_names_no_reviewer_and_nothing_of_another_person():
     held = person_everywhere(user)
     other = bystander()
     reviewers = held["round"].reviewers
+    # Generated names can coincide with a name the export rightly holds: make the ones it must not hold unique.
+    for index, reviewer in enumerate(reviewers):
+        User.objects.filter(pk=reviewer.pk).update(display_name=f"Unseen Reviewer {index}")
+        reviewer.display_name = f"Unseen Reviewer {index}"
+    for index, application in enumerate(held["round"].applications[1:]):
+        Application.objects.filter(pk=application.pk).update(full_name=f"Unseen Applicant {index}")
+        application.full_name = f"Unseen Applicant {index}"
 
     text = export_text(user)
 

@@ -14,6 +14,7 @@ from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail
 from selection.choices import DecisionOutcome, PlaceOfferStatus
 from selection.models import Decision, PlaceOffer
+from selection.services.decisions import decision_set
 from selection.services.release import decision_reverse, decisions_release
 from tests.factories.decisions import decided, decided_round, feedback, team_member
 from tests.factories.selection import submitted_application
@@ -153,13 +154,12 @@ def test_release_is_refused_for_a_round_not_in_review():
 
 
 def test_decision_set_after_release_is_refused():
-    decisions = pytest.importorskip("selection.services.decisions")
     round, [application] = decided_round(unsuccessful=1)
     team = team_member()
     decisions_release(round=round, by=team)
 
     with pytest.raises(PortalError):
-        decisions.decision_set(application=application, outcome=DecisionOutcome.ACCEPT, by=team)
+        decision_set(application=application, outcome=DecisionOutcome.ACCEPT, by=team)
 
     assert Decision.objects.get(application=application).outcome == DecisionOutcome.UNSUCCESSFUL
 

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.utils import timezone
 from kombu import Connection
 
-from applications.models import Wave, WaveStatus
+from outreach.models import Wave, WaveStatus
 from q_portal.celery import app as celery_app
 from q_portal.outbox.models import OutboundEmail
 from q_portal.outbox.services import Status

@@ -2,12 +2,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from applications import demo as applications_demo
-from applications import demo_nominations, demo_waves
+from applications import demo_nominations
 from equality import demo as equality_demo
 from events import demo as events_demo
 from exchange import demo as exchange_demo
+from funding import demo as funding_demo
 from members import demo as members_demo
 from members import demo_groups
+from outreach import demo as outreach_demo
 from selection import demo as selection_demo
 from selection import demo_practice as selection_demo_practice
 from selection import demo_review as selection_demo_review
@@ -32,12 +34,13 @@ class Command(BaseCommand):
         members_demo.seed_members()
         selection_demo.seed_selection()
         selection_demo_review.seed_review_round()
-        demo_waves.seed_waves()
+        outreach_demo.seed_waves()
         equality_demo.seed_equality_monitoring()
         selection_demo_practice.seed_practice()
         events_demo.seed_events()
         demo_groups.seed_groups()
         exchange_demo.seed_exchange()
+        funding_demo.seed_funding()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password: {members_demo.DEMO_PASSWORD}):")
         for email in accounts:

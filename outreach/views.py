@@ -16,21 +16,22 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from applications.models import Round
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
 
-from ..audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
-from ..forms.waves import ReminderDaysForm, ScheduleForm, WaveActionForm, WaveForm, WaveSampleForm
-from ..models import Round, Wave, WaveStatus
-from ..selectors.waves import (
+from . import services
+from .audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
+from .forms import ReminderDaysForm, ScheduleForm, WaveActionForm, WaveForm, WaveSampleForm
+from .models import Wave, WaveStatus
+from .selectors import (
     rounds_for_reminders,
     segment_filters,
     wave_failures,
     wave_progress,
     waves_for_programme,
 )
-from ..services import waves as services
 
 FAILURES_PER_PAGE = 25
 # How often the page asks for progress while a wave is being sent.
@@ -65,7 +66,7 @@ def audience_summary(audience: Audience, round: Round | None) -> dict:
 
 
 class WaveListView(ProgrammeTeamMixin, ListView):
-    template_name = "applications/waves/list.html"
+    template_name = "outreach/list.html"
     context_object_name = "waves"
     paginate_by = 25
 
@@ -77,7 +78,7 @@ class WaveFormMixin:
     """Compose or change a wave. The "Count recipients" button checks the form and
     shows how many people the audience reaches, without saving."""
 
-    template_name = "applications/waves/form.html"
+    template_name = "outreach/form.html"
     form_class = WaveForm
 
     def post(self, request, *args, **kwargs):
@@ -137,7 +138,7 @@ class WaveEditView(WaveMixin, WaveFormMixin, FormView):
 
 
 class WaveDetailView(WaveMixin, TemplateView):
-    template_name = "applications/waves/detail.html"
+    template_name = "outreach/detail.html"
 
     def get_context_data(self, **kwargs):
         wave = self.wave
@@ -219,7 +220,7 @@ class WaveProgressView(WaveMixin, View):
 class WavePreviewView(WaveMixin, TemplateView):
     """The email as one of the audience would get it; `?sample=N` shows the Nth."""
 
-    template_name = "applications/waves/preview.html"
+    template_name = "outreach/preview.html"
 
     def get_context_data(self, **kwargs):
         wave = self.wave
@@ -261,7 +262,7 @@ class WaveSendTestView(WaveMixin, View):
 
 
 class WaveScheduleView(WaveMixin, FormView):
-    template_name = "applications/waves/schedule.html"
+    template_name = "outreach/schedule.html"
     form_class = ScheduleForm
 
     def get(self, request, *args, **kwargs):
@@ -342,7 +343,7 @@ class WaveActionView(WaveMixin, View):
 class ReminderListView(ProgrammeTeamMixin, TemplateView):
     """Each draft or open round's deadline reminders and the reminder waves made."""
 
-    template_name = "applications/waves/reminders.html"
+    template_name = "outreach/reminders.html"
 
     def get_context_data(self, **kwargs):
         rounds = list(rounds_for_reminders()[:50])
@@ -366,7 +367,7 @@ class ReminderListView(ProgrammeTeamMixin, TemplateView):
 
 
 class ReminderEditView(ProgrammeTeamMixin, FormView):
-    template_name = "applications/waves/reminder_form.html"
+    template_name = "outreach/reminder_form.html"
     form_class = ReminderDaysForm
 
     @cached_property

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from applications.audiences import Audience
 from applications.choices import RoundStatus
-from applications.models import Wave, WaveKind, WaveStatus
-from applications.services import waves as services
 from applications.services.updates import subscription_unsubscribe
-from applications.tasks import dispatch_waves, send_wave
+from outreach import services
+from outreach.audiences import Audience
+from outreach.models import Wave, WaveKind, WaveStatus
+from outreach.tasks import dispatch_waves, send_wave
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail

@@ -125,12 +125,10 @@ class CompiledContent:
 def compile_content(*, subject: str, body: str) -> CompiledContent:
     """Prepare a wave's content once; see `CompiledContent.render`."""
     marked_body = _mark(body.replace("\r\n", "\n").strip())
-    text = render_to_string(
-        "applications/waves/emails/wave.txt", {"body": marked_body, "unsubscribe_url": _marker(UNSUBSCRIBE)}
-    )
+    text = render_to_string("outreach/emails/wave.txt", {"body": marked_body, "unsubscribe_url": _marker(UNSUBSCRIBE)})
     body_html = linebreaks(urlize(marked_body, nofollow=False, autoescape=True))
     html = render_to_string(
-        "applications/waves/emails/wave.html",
+        "outreach/emails/wave.html",
         {"body": mark_safe(body_html), "unsubscribe_url": _marker(UNSUBSCRIBE)},  # noqa: S308 - escaped above
     )
     return CompiledContent(subject=_mark(subject), text=text, html=html, fragment=body_html)

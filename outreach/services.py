@@ -46,6 +46,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from applications.choices import RoundStatus
+from applications.models import Round
 from q_portal.audit.services import audit_log
 from q_portal.broker import enqueue_on_commit
 from q_portal.exceptions import PortalError
@@ -62,13 +64,11 @@ from q_portal.outbox.services import (
 )
 from q_portal.outbox.unsubscribe import unsubscribe_headers, unsubscribe_url
 
-from ..audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
-from ..choices import RoundStatus
-from ..models import Round, Wave, WaveKind, WaveStatus
-from ..models.waves import MAX_RATE_PER_MINUTE
-from ..placeholders import CompiledContent, check_placeholders, clean_value, compile_content
-from ..tasks import send_wave as send_wave_task
-from ..tasks import start_wave as start_wave_task
+from .audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
+from .models import MAX_RATE_PER_MINUTE, Wave, WaveKind, WaveStatus
+from .placeholders import CompiledContent, check_placeholders, clean_value, compile_content
+from .tasks import send_wave as send_wave_task
+from .tasks import start_wave as start_wave_task
 
 __all__ = [
     "WAVE_TRANSITIONS",

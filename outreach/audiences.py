@@ -21,12 +21,11 @@ from django.db.models.functions import Cast, Lower, Trim
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from applications.choices import ApplicationOutcome, ApplicationStatus, SubscriptionStatus
+from applications.models import Application, Nomination, NominationStatus, Round, Route, UpdateSubscription
 from members.choices import MembershipStatus, RoleCategory
 from members.models import MemberProfile, Region
 from q_portal.exceptions import PortalError
-
-from .choices import ApplicationOutcome, ApplicationStatus, SubscriptionStatus
-from .models import Application, Nomination, NominationStatus, Round, Route, UpdateSubscription
 
 __all__ = ["Audience", "Combine", "Recipient", "Segment", "SegmentKind"]
 

@@ -6,14 +6,15 @@ from django.db.models import CharField, Count, IntegerField, OuterRef, Prefetch,
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
+from applications.choices import ApplicationOutcome, RoundStatus
+from applications.models import Round, Route
 from members.choices import RoleCategory
 from members.models import Region
 from q_portal.outbox.choices import Status
 from q_portal.outbox.models import OutboundEmail
 
-from ..audiences import Segment
-from ..choices import ApplicationOutcome, RoundStatus
-from ..models import Round, Route, Wave, WaveKind
+from .audiences import Segment
+from .models import Wave, WaveKind
 
 
 def waves_for_programme() -> QuerySet[Wave]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import waves
+from . import views as waves
 
 app_name = "waves"
 

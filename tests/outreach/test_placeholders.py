@@ -3,7 +3,7 @@ and nothing the team types becomes markup."""
 
 import pytest
 
-from applications.placeholders import check_placeholders, clean_value, compile_content
+from outreach.placeholders import check_placeholders, clean_value, compile_content
 from q_portal.exceptions import PortalError
 
 
@@ -95,8 +95,8 @@ def test_missing_value_leaves_a_blank_never_the_word_none(values):
 
 @pytest.mark.django_db
 def test_wave_to_a_person_without_a_name_greets_them_as_there():
-    from applications.audiences import Recipient
-    from applications.services.waves import wave_render
+    from outreach.audiences import Recipient
+    from outreach.services import wave_render
     from tests.factories.waves import WaveFactory
 
     wave = WaveFactory(subject="News for {{ first_name }}", body="Dear {{ first_name }},\n\nHere is the news.")

@@ -7,14 +7,15 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from applications.choices import RoleCategory, SubscriptionStatus
+from applications.models import Round, UpdateSubscription
 from members.models import Region, User
 from q_portal.outbox.models import OutboundEmail
 from q_portal.outbox.services import Status
 
+from . import services
 from .audiences import Audience
-from .choices import RoleCategory, SubscriptionStatus
-from .models import Round, UpdateSubscription, Wave
-from .services import waves as services
+from .models import Wave
 
 ROUND_NAME = "Wider recruitment, winter 2026"
 SENT_NAME = "Wider recruitment opens"

@@ -1,6 +1,6 @@
 """Recruitment email waves: a named campaign for a round, to an audience chosen
 from segments, sent through the outbox at a set rate. A wave's status changes
-only through `applications.services.waves` (the transitions are in one table
+only through `outreach.services` (the transitions are in one table
 there); its emails are outbox rows in the batch `wave:<id>`."""
 
 from django.conf import settings
@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .rounds import Round
+from applications.models import Round
 
 # Providers' limits are usually given per minute; 60,000 a minute is far above
 # what one SMTP relay takes, so the upper bound only stops typing mistakes.
@@ -42,7 +42,7 @@ class Wave(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("message"))
     # {"combine": "any" | "all", "segments": [{"kind": "subscribers", ...}, ...]}:
-    # see `applications.audiences.Audience`.
+    # see `outreach.audiences.Audience`.
     audience = models.JSONField(default=dict)
     rate_per_minute = models.PositiveIntegerField(_("emails a minute"), default=DEFAULT_RATE_PER_MINUTE)
 
@@ -63,6 +63,8 @@ class Wave(models.Model):
     last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        # The table kept its name when waves moved out of `applications`.
+        db_table = "applications_wave"
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=WaveStatus.values), name="wave_status_valid"),

@@ -7,18 +7,18 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from applications.choices import ApplicationOutcome
+from applications.forms.rounds import UKDateTimeField
+from applications.models import Round, Route
 from members.choices import RoleCategory
 from members.models import Region
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.fields import SingleLineCharField
 
-from ..audiences import Audience, Combine, Segment, SegmentKind
-from ..choices import ApplicationOutcome
-from ..models import Round, Route, Wave
-from ..models.waves import DEFAULT_RATE_PER_MINUTE, MAX_RATE_PER_MINUTE
-from ..placeholders import check_placeholders, known_placeholders_sentence
-from ..services.waves import REMINDER_DAYS_LIMIT
-from .rounds import UKDateTimeField
+from .audiences import Audience, Combine, Segment, SegmentKind
+from .models import DEFAULT_RATE_PER_MINUTE, MAX_RATE_PER_MINUTE, Wave
+from .placeholders import check_placeholders, known_placeholders_sentence
+from .services import REMINDER_DAYS_LIMIT
 
 
 class RoundChoiceField(forms.ModelChoiceField):

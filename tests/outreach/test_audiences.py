@@ -3,9 +3,9 @@ counted and emailed once."""
 
 import pytest
 
-from applications.audiences import Audience, audience_count, audience_recipients
 from applications.choices import ApplicationOutcome, ApplicationStatus, RoleCategory, RouteKind, SubscriptionStatus
 from applications.models import NominationStatus
+from outreach.audiences import Audience, audience_count, audience_recipients
 from q_portal.exceptions import PortalError
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory
 from tests.factories.applications import ApplicationFactory, RoundFactory, route, submitted

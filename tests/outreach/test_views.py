@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.choices import RoundStatus
-from applications.models import Wave, WaveStatus
-from applications.services import waves as services
+from outreach import services
+from outreach.models import Wave, WaveStatus
 from q_portal.outbox.models import OutboundEmail
 from q_portal.outbox.services import Status
 from tests.factories import RegionFactory, UserFactory, programme_team, reviewer, with_totp
