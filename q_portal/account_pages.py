@@ -1,7 +1,11 @@
-"""The portal's own additions to allauth's account pages: the sign-in form in
-plain words, and asking for the link that confirms an email address again."""
+"""The portal's own additions to allauth's account pages: its forms in plain
+words, and asking for the link that confirms an email address again."""
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.account.internal.flows.email_verification import handle_verification_email_rate_limit
 from allauth.account.models import EmailAddress
 from django import forms
@@ -18,13 +22,55 @@ class LoginForm(AllauthLoginForm):
             self.fields["remember"].label = _("Keep me signed in on this device")
 
 
+EMAIL_FORMAT_MESSAGE = _("Enter an email address in the right format, like name@example.org.")
+
+
+def relabel(form, labels: dict) -> None:
+    """Give allauth's fields the portal's labels. allauth repeats each label as
+    the field's placeholder, which disappears as soon as someone types: drop it."""
+    for name, label in labels.items():
+        field = form.fields[name]
+        field.label = label
+        field.widget.attrs.pop("placeholder", None)
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        relabel(self, {"email": _("Email address")})
+        self.fields["email"].error_messages.update(
+            {"required": _("Enter the email address to add."), "invalid": EMAIL_FORMAT_MESSAGE}
+        )
+
+
+NEW_PASSWORD_LABELS = {"password1": _("New password"), "password2": _("New password (again)")}
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        relabel(self, {"oldpassword": _("Current password"), **NEW_PASSWORD_LABELS})
+
+
+class SetPasswordForm(AllauthSetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        relabel(self, {"password1": _("Password"), "password2": _("Password (again)")})
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        relabel(self, NEW_PASSWORD_LABELS)
+
+
 class ResendVerificationForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
         error_messages={
             "required": _("Enter your email address."),
-            "invalid": _("Enter an email address in the right format, like name@example.org."),
+            "invalid": EMAIL_FORMAT_MESSAGE,
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -27,4 +28,5 @@ def portal(request):
     current = request.path
     return {
         "portal_areas": [{"label": label, "url": url, "current": current.startswith(url)} for label, url in areas],
+        "programme_contact_email": settings.PROGRAMME_CONTACT_EMAIL,
     }

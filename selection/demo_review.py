@@ -17,6 +17,7 @@ from members.models import Organisation, Region, User
 
 from .choices import Recommendation
 from .models import Assignment
+from .services.agreements import reviewer_agreement_accept
 from .services.assignments import assignments_auto
 from .services.reviews import review_save
 from .services.settings import selection_settings_for, selection_settings_update
@@ -187,6 +188,9 @@ def _reviews(round: Round) -> None:
     for assignment in assignments:
         index = names.index(assignment.application.full_name)
         submitted = SUBMITTED.get(assignment.reviewer.email, {}).get(index)
+        if submitted is not None or (assignment.reviewer.email, index) == DRAFT[:2]:
+            # A reviewer opens an application only after accepting the round's agreement.
+            reviewer_agreement_accept(round=round, by=assignment.reviewer)
         if submitted is not None:
             (a, b, c), recommendation = submitted
             review_save(

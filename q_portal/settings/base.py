@@ -160,7 +160,13 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Q] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_ADAPTER = "q_portal.accounts.PortalAccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupForm"
-ACCOUNT_FORMS = {"login": "q_portal.account_pages.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "q_portal.account_pages.LoginForm",
+    "add_email": "q_portal.account_pages.AddEmailForm",
+    "change_password": "q_portal.account_pages.ChangePasswordForm",
+    "set_password": "q_portal.account_pages.SetPasswordForm",
+    "reset_password_from_key": "q_portal.account_pages.ResetPasswordKeyForm",
+}
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated here so the policy is visible in one place.
     "login": "30/m/ip",
@@ -180,7 +186,7 @@ MFA_TOTP_ISSUER = "Q Portal"
 # Accept the code of the 30-second step before or after too (RFC 6238 §5.2), so a
 # code typed as the step turns over, or on a phone a few seconds adrift, still works.
 MFA_TOTP_TOLERANCE = 1
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "q_portal.accounts.PortalMFAAdapter"
 
 # Reviewers, the programme team and administrators must set up MFA before they
 # see any application. Off only in the `make run` demo.
@@ -440,3 +446,8 @@ LOGGING = {
 # A voter's record loses the member this many months after the vote closes (the
 # anonymous token and votes stay, so the published totals can be checked).
 RETENTION_VOTE_MONTHS = env.int("RETENTION_VOTE_MONTHS", default=12)
+
+# --- Contacting the programme team (issue 14) ----------------------------------------
+
+# Where the pages' "contact the Q programme team" links go.
+PROGRAMME_CONTACT_EMAIL = env("PROGRAMME_CONTACT_EMAIL", default="q-programme@example.org")

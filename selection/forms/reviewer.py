@@ -107,10 +107,8 @@ class AbstainForm(forms.Form):
         label=_("Why are you abstaining?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "For example: the application is outside your experience. The programme team reads this. "
-            "If you know the applicant, declare a conflict of interest instead."
-        ),
+        # The page above the field links to declaring a conflict instead.
+        help_text=_("For example: the application is outside your experience. The programme team reads this."),
         error_messages={"required": _("Tell us why you are abstaining.")},
     )
 

@@ -14,9 +14,11 @@ from playwright.sync_api import expect
 
 from outreach.models import Wave, WaveStatus
 from outreach.tasks import dispatch_waves
+from q_portal.outbox.services import Status
 from tests.browser.accounts import sign_in_with_mfa, with_secret
 from tests.factories import programme_team
-from tests.factories.waves import subscribers
+from tests.factories.waves import WaveFactory, subscribers
+from tests.outbox.factories import OutboundEmailFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,3 +102,36 @@ def test_programme_team_composes_previews_schedules_and_watches_a_wave_finish(pa
     assert sorted({m.to[0] for m in mailoutbox}) == sorted(
         ["programme@example.org"] + [f"reader{number:05d}@example.org" for number in range(RECIPIENTS)]
     )
+
+
+def test_programme_team_pauses_a_sending_wave_and_cancels_it(page):
+    """The wave page's other states (issue 14: the wave page at every state):
+    paused offers Resume and Cancel, not Pause; cancelled offers no control. Each
+    state's page passes the shared checks (axe, contrast, 375 px)."""
+    team = programme_team(email="programme@example.org", display_name="Pat Lee")
+    secret = with_secret(team)
+    wave = WaveFactory(name="Autumn reminder", status=WaveStatus.SENDING, recipient_count=5, started_at=timezone.now())
+    OutboundEmailFactory.create_batch(2, batch=wave.batch, status=Status.SENT, sent_at=timezone.now())
+    OutboundEmailFactory.create_batch(3, batch=wave.batch, status=Status.QUEUED)
+
+    sign_in_with_mfa(page, "programme@example.org", secret)
+    page.goto(f"/programme/waves/{wave.pk}/")
+    expect(page.get_by_text("Sending.")).to_be_visible()
+    expect(page.get_by_text("2 of 5 emails done.")).to_be_visible()
+
+    page.get_by_role("button", name="Pause sending").click()
+    expect(page.get_by_text("Autumn reminder is paused.")).to_be_visible()
+    expect(page.get_by_text("Paused.", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Resume sending")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel the wave")).to_be_visible()
+    for hidden in ["Pause sending", "Unschedule"]:
+        expect(page.get_by_role("button", name=hidden)).to_be_hidden()
+
+    page.get_by_role("button", name="Cancel the wave").click()
+    expect(page.get_by_text("Autumn reminder is cancelled: 3 emails will not be sent.")).to_be_visible()
+    expect(page.get_by_text("Cancelled.", exact=True)).to_be_visible()
+    expect(page.get_by_text("5 of 5 emails done.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Control")).to_be_hidden()
+    for hidden in ["Pause sending", "Resume sending", "Cancel the wave", "Unschedule"]:
+        expect(page.get_by_role("button", name=hidden)).to_be_hidden()
+    assert Wave.objects.get(pk=wave.pk).status == WaveStatus.CANCELLED

@@ -16,6 +16,7 @@ from selection.models import (
     Decision,
     PlaceOffer,
     Review,
+    ReviewerAgreement,
     ReviewerProfile,
 )
 from selection.selectors.decisions import waiting_list
@@ -140,3 +141,7 @@ def test_the_demo_has_a_round_in_review_with_work_left_for_each_reviewer(setting
     assert states[ReviewStatus.SUBMITTED] == 2 and states[ReviewStatus.DRAFT] == 1 and states[None] > 0
     assert 0 < work.reviews_done < work.reviews_due
     assert work.review_due_on is not None and work.overdue_reviewers == 0
+    # Whoever has reviewed accepted the agreement first, as the reviewer's screen requires.
+    reviewed = set(Review.objects.filter(assignment__round=round).values_list("assignment__reviewer__email", flat=True))
+    agreed = set(ReviewerAgreement.objects.filter(round=round).values_list("reviewer__email", flat=True))
+    assert reviewed == agreed == {"reviewer@example.org", "reviewer2@example.org"}
