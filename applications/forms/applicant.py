@@ -190,7 +190,7 @@ class DeclarationsForm(DraftForm):
 
 class AdjustmentForm(forms.Form):
     adjustment_request = forms.CharField(
-        label=_("What adjustment would help you? (optional)"),
+        label=_("What adjustment would help you?"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         max_length=2000,

@@ -376,6 +376,16 @@ def test_adjustment_request_is_answered_by_programme_team(client, mailoutbox, dj
     assert [message.to for message in mailoutbox] == [[application.applicant.email]]
 
 
+def test_adjustment_page_says_optional_once(client):
+    application = ApplicationFactory()
+    client.force_login(application.applicant)
+
+    page = client.get(reverse("applications:adjustments", args=[application.pk])).content.decode()
+
+    assert "What adjustment would help you? (optional)" in page
+    assert page.count("(optional)") == 1
+
+
 def test_adjustment_list_is_refused_to_applicants(client):
     application = ApplicationFactory(adjustment_request="Large print", adjustment_status="requested")
     client.force_login(application.applicant)
