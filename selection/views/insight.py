@@ -26,6 +26,7 @@ from q_portal.roles import ProgrammeTeamMixin
 from .. import charts
 from ..exports import ExportKind, chart_export, csv_response, round_export
 from ..forms.insight import CalibrationForm, ChartDownloadForm, InsightFilterForm, RepresentationForm
+from ..insight_links import insight_links
 from ..selectors.insight import (
     INSIGHT_ROUND_STATUSES,
     InsightFilters,
@@ -110,7 +111,9 @@ class InsightHomeView(ProgrammeTeamMixin, ListView):
         return rounds_for_insight()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(default_round=insight_round_default(), **kwargs)
+        return super().get_context_data(
+            default_round=insight_round_default(), community_links=insight_links(), **kwargs
+        )
 
 
 class InsightRoundMixin(ProgrammeTeamMixin):

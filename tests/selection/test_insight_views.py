@@ -71,6 +71,18 @@ def test_insight_home_lists_rounds_with_their_numbers_and_offers_the_latest(clie
     assert "Membership growth" in page
 
 
+def test_insight_home_links_to_the_community_insight_pages_each_of_which_opens(client, team):
+    page = client.get(reverse("selection:insight")).content.decode()
+
+    for title, name in [
+        ("Events by region", "events:insight"),
+        ("Q Exchange calls and their votes", "exchange:programme_calls"),
+        ("Funded projects", "funding:programme_projects"),
+    ]:
+        assert f'<a href="{reverse(name)}">{title}</a>' in page
+        assert client.get(reverse(name)).status_code == 200
+
+
 def test_programme_dashboard_links_to_insight(client, team):
     response = client.get(reverse("selection:programme_home"))
 
