@@ -14,6 +14,7 @@ from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue
 from q_portal.text import single_line
 from q_portal.transitions import status_move
+from q_portal.uk_time import uk_datetime
 
 from ..choices import AdjustmentStatus, ApplicationStatus
 from ..models import Application, Criterion, CriterionResponse, Round, Route
@@ -57,7 +58,7 @@ def _refuse_after_deadline(round: Round) -> None:
     if not round.is_accepting:
         raise PortalError(
             _("%(round)s closed on %(closed)s. Your application can no longer be changed.")
-            % {"round": round.name, "closed": timezone.localtime(round.closes_at).strftime("%-d %B %Y at %-I:%M%p")}
+            % {"round": round.name, "closed": uk_datetime(round.closes_at)}
         )
 
 

@@ -94,7 +94,10 @@ TEMPLATES = [
                 "q_portal.context_processors.portal",
             ],
             # The portal's own tags, for templates of any app (q_portal is not an app).
-            "libraries": {"portal_fields": "q_portal.templatetags.portal_fields"},
+            "libraries": {
+                "portal_fields": "q_portal.templatetags.portal_fields",
+                "portal_time": "q_portal.templatetags.portal_time",
+            },
         },
     },
 ]

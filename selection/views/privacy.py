@@ -29,6 +29,7 @@ from django.views.generic import FormView, TemplateView
 
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.session_references import reference_new, reference_value
+from q_portal.uk_time import uk_datetime
 from q_portal.views import ServiceFormView
 
 from ..choices import SelectionWork
@@ -63,7 +64,7 @@ SECTIONS = {
 
 def readable_when(text: str) -> str | None:
     """An ISO time or date of the export as people write it, in UK time
-    ("3 December 2026, 3:14 pm"); None when the text is not one."""
+    ("3 December 2026, 3:14pm"); None when the text is not one."""
     if not ISO_WHEN.fullmatch(text):
         return None
     try:
@@ -75,7 +76,7 @@ def readable_when(text: str) -> str | None:
     if isinstance(when, datetime):
         if timezone.is_naive(when):
             when = timezone.make_aware(when, UTC)
-        return date_format(timezone.localtime(when), "j F Y, g:i a")
+        return uk_datetime(when)
     return date_format(when, "j F Y")
 
 

@@ -208,7 +208,7 @@ def test_submitted_email_copies_the_answers_and_links_to_the_status_page(
         "Dear Asha Patel,\n\n"
         f"Thank you for applying to join Q in Spring 2027. Your reference is {application.reference}.\n\n"
         "You can reopen your application to change it, or withdraw it, until the round closes on "
-        f"31 March 2027, 5:00 p.m. (UK time):\n{status_url}\n"
+        f"31 March 2027, 5pm (UK time):\n{status_url}\n"
     )
     assert "Commitment to collaborative improvement\nimprovement improvement improvement improvement improvement" in (
         email.body
@@ -242,7 +242,7 @@ def test_return_link_email_greets_the_person_and_says_until_when(mailoutbox, dja
     task_list = settings.SITE_URL + reverse("applications:task_list", kwargs={"pk": application.pk})
     assert email.body.startswith(
         "Dear Asha,\n\n"
-        "Your application to Spring 2027 is saved. Come back to it at any time before 31 March 2027, 5:00 p.m. "
+        "Your application to Spring 2027 is saved. Come back to it at any time before 31 March 2027, 5pm "
         f"(UK time):\n{task_list}\n"
     )
 

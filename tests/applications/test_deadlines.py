@@ -226,5 +226,5 @@ def test_refusal_after_closing_says_when_the_round_closed_in_uk_time():
             )
 
         assert refused.value.message == (
-            "Spring 2027 closed on 31 March 2027 at 5:30PM. Your application can no longer be changed."
+            "Spring 2027 closed on 31 March 2027, 5:30pm. Your application can no longer be changed."
         )

@@ -65,7 +65,7 @@ def test_your_data_page_shows_times_as_dates_people_read_in_uk_time(client):
 
     content = client.get(reverse("selection:your_data")).content.decode()
 
-    assert "14 July 2026, 4:30 p.m." in content
+    assert "14 July 2026, 4:30pm" in content
     assert "2026-07-14T" not in content
 
 
