@@ -532,6 +532,8 @@ def write_report(results: dict) -> None:
         "out the survivors `bench/mutation_notes.toml` explains as equivalent or harmless (a gap closed by a test",
         "added after the run still counts against the score until the next run). A run stopped at its time limit",
         "(`MUTATION_TIMEOUT`) keeps the mutants it tested, marked **partial**; the ones it did not reach are left out.",
+        "A module finished in parts (`bench/mutation.py --rerun`) keeps the mutants its earlier part killed, on the",
+        "same code, and tests again the rest against the tests as they are now; the time shown is the last part's.",
         "",
         "Beyond mutmut's own mutants, `bench/mutation.py` makes two that mutmut 3 does not: an `if` whose test",
         "never holds, and a call made for its effect deleted (a guard, an audit entry, an email removed). It also",

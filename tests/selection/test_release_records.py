@@ -83,3 +83,24 @@ def test_a_reversal_to_a_place_emails_the_deadline_and_the_link_to_confirm(time_
     changed = OutboundEmail.objects.get(subject="A change to the decision on your application to Q")
     assert "Please confirm your place by 23:59 on Monday 16 March 2026 (UK time)." in changed.body_text
     assert f"/apply/application/{application.pk}/place/" in changed.body_text
+
+
+def test_a_run_whose_first_slice_was_partly_released_already_still_releases_the_last_decision(monkeypatch):
+    """A decision of the first slice released before the run reached it (by a
+    release in the request, or a run before a crash): the run's own count then
+    falls mid-slice, and the next slice must still be found."""
+    from selection.models import ReleaseRun
+    from selection.services.release import release_run_continue, release_start
+
+    monkeypatch.setattr("selection.services.release.RELEASE_BATCH_SIZE", 3)
+    round, _applications = decided_round(unsuccessful=4, name="Spring round 2026")
+    run = release_start(round=round, by=team_member(), confirmation="Spring round 2026")
+    Decision.objects.filter(pk=run.decision_ids[0]).update(released_at=RELEASED_AT)
+
+    finished = release_run_continue(run_id=run.pk)
+
+    assert (finished.status, finished.released) == ("done", 3)
+    assert Decision.objects.filter(round=round, released_at__isnull=True).count() == 0
+    last = Decision.objects.get(pk=run.decision_ids[-1]).application
+    assert OutboundEmail.objects.filter(to=last.applicant.email).count() == 1
+    assert ReleaseRun.objects.get(pk=run.pk).problem == ""
