@@ -33,6 +33,17 @@ def test_confirming_without_a_person_is_refused():
     assert not MemberProfile.objects.exists()
 
 
+def test_confirming_without_the_compact_says_to_agree_or_to_decline_instead():
+    _round, [application] = released()
+
+    with pytest.raises(PortalError) as refused:
+        place_confirm(offer=offer_of(application), by=application.applicant, agrees_to_compact=False)
+
+    assert refused.value.message == (
+        "Agree to the member compact to confirm your place. If you do not want it, decline it instead."
+    )
+
+
 def test_the_new_member_starts_with_the_applications_name_role_and_organisation_and_the_audit_names_them(
     time_machine,
 ):
@@ -55,8 +66,9 @@ def test_the_new_member_starts_with_the_applications_name_role_and_organisation_
         date(2026, 3, 5),
     )
     entry = AuditEntry.objects.get(action="selection.place_confirm")
-    assert (entry.actor_id, entry.changes) == (
+    assert (entry.actor_id, entry.target_id, entry.changes) == (
         application.applicant_id,
+        str(application.pk),
         {"status": ["offered", "confirmed"], "member": profile.pk},
     )
     assert AuditEntry.objects.get(action="members.member_create").actor_id == application.applicant_id
@@ -140,7 +152,11 @@ def test_declining_twice_is_recorded_and_told_once_and_a_member_is_told_whom_to_
 
     assert offer_of(declines).responded_at == declined_at
     [entry] = AuditEntry.objects.filter(action="selection.place_decline")
-    assert (entry.summary, entry.changes) == ("Place declined", {"status": ["offered", "declined"], "reason": ""})
+    assert (entry.target_id, entry.summary, entry.changes) == (
+        str(declines.pk),
+        "Place declined",
+        {"status": ["offered", "declined"], "reason": ""},
+    )
     assert OutboundEmail.objects.filter(subject="You have declined your place in Q").count() == 1
     assert refused.value.message == (
         "You have confirmed this place and are a member. Contact the programme team to end your membership."

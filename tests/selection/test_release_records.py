@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from applications.choices import RoundStatus
 from applications.models import Application
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
@@ -42,6 +43,7 @@ def test_release_records_when_each_outcome_went_out_its_feedback_in_order_and_an
         str(accepted.pk): {"outcome": "accept", "status": ["submitted", "decided"], "feedback": ["a", "b"]},
         str(waitlisted.pk): {"outcome": "waitlist", "status": ["submitted", "decided"], "feedback": []},
     }
+    assert AuditEntry.objects.get(action="round.transition", target_id=str(round.pk)).actor_id == team.pk
     [entry] = AuditEntry.objects.filter(action="selection.decisions_release")
     assert (entry.actor_id, entry.summary, entry.changes) == (
         team.pk,
@@ -56,6 +58,8 @@ def test_releasing_one_round_leaves_another_rounds_decisions_unreleased_and_unse
 
     assert decisions_release(round=round, by=team_member()) == 1
 
+    round.refresh_from_db()
+    assert round.status == RoundStatus.DECIDED  # the other round's undecided applications are not this one's
     assert Decision.objects.get(application=waiting).released_at is None
     assert OutboundEmail.objects.filter(to=waiting.applicant.email).count() == 0
     assert OutboundEmail.objects.filter(to=released.applicant.email).count() == 1
@@ -104,3 +108,18 @@ def test_a_run_whose_first_slice_was_partly_released_already_still_releases_the_
     last = Decision.objects.get(pk=run.decision_ids[-1]).application
     assert OutboundEmail.objects.filter(to=last.applicant.email).count() == 1
     assert ReleaseRun.objects.get(pk=run.pk).problem == ""
+
+
+def test_a_confirmed_run_releases_in_reference_order_whatever_order_the_decisions_were_made_in():
+    from selection.services.release import release_start
+    from tests.factories.decisions import decided
+    from tests.factories.selection import review_round, submitted_application
+
+    round = review_round(name="Spring round 2026")
+    first, second = submitted_application(round), submitted_application(round)
+    decided(second, "unsuccessful")
+    decided(first, "accept")
+
+    run = release_start(round=round, by=team_member(), confirmation="Spring round 2026")
+
+    assert run.decision_ids == [first.decision.pk, second.decision.pk]
