@@ -9,6 +9,7 @@ last result of modules not run this time).
     make mutation                                   # every module
     make mutation MODULES="word-limits throttle"    # some of them
     .venv/bin/python bench/mutation.py --list       # the module names
+    .venv/bin/python bench/mutation.py --rerun places   # only what the last run did not kill
 
 A mutant is one small change to the code (`<` for `<=`, a deleted call, a
 changed string). A module's score is the share of its mutants some test
@@ -23,11 +24,15 @@ globals) in a fresh `mutants/` folder (the last module's stays, for `mutmut
 show`), with the module's tests given to mutmut as its test selection, under a
 time limit (`MUTATION_TIMEOUT`, seconds per module, default 1800). Tests use
 `DATABASE_URL` and `REDIS_URL` as `make test` does. It is not part of `make
-test` or CI: run it before a release and when you change a rule.
+test` or CI: run it before a release and when you change a rule. A long module
+can be finished in parts: `--rerun` tests again only the mutants its last run did
+not kill or did not reach (after a time limit, or after adding tests) and merges
+them in, as long as the module's code is the same as then.
 """
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -80,6 +85,11 @@ def _only(path: str, *names: str) -> list[str]:
 APPS = "tests/applications/"
 SEL = "tests/selection/"
 OUTBOX = "tests/outbox/"
+# The retention schedule and erasure run every app's retention services.
+RETENTION_TESTS = [
+    "tests/q_portal/test_retention.py",
+    "tests/q_portal/test_retention_bounded.py",
+]
 
 TARGETS = [
     Target(
@@ -200,6 +210,7 @@ TARGETS = [
         [
             f"{SEL}test_release_guards.py",
             f"{SEL}test_release_services.py",
+            f"{SEL}test_release_records.py",
             f"{SEL}test_release_reversal.py",
             f"{SEL}test_release_runs.py",
             f"{SEL}test_release_views.py",
@@ -209,21 +220,26 @@ TARGETS = [
         "places",
         "Places: offers, confirming, declining, lapsing, the waiting list",
         "selection/services/places.py",
-        [f"{SEL}test_place_deadlines.py", f"{SEL}test_places_services.py", f"{SEL}test_places_views.py"],
+        [
+            f"{SEL}test_place_deadlines.py",
+            f"{SEL}test_places_services.py",
+            f"{SEL}test_places_records.py",
+            f"{SEL}test_places_views.py",
+        ],
     ),
     Target(
         "retention-applications",
         "Retention: applications",
         "applications/services/retention.py",
-        [f"{APPS}test_retention.py"],
-        note="listed for coverage; not yet worked on (issue 24 left it for later)",
+        [f"{APPS}test_retention.py", *RETENTION_TESTS],
+        note="measured; its survivors are not yet worked on",
     ),
     Target(
         "retention-selection",
         "Retention: selection records",
         "selection/services/retention.py",
-        [f"{SEL}test_retention.py"],
-        note="listed for coverage; not yet worked on (issue 24 left it for later)",
+        [f"{SEL}test_retention.py", *RETENTION_TESTS],
+        note="measured; its survivors are not yet worked on",
     ),
     # The pure algorithms moved to `scoring/` under issue 15: listed so they are measured.
     Target(
@@ -231,7 +247,7 @@ TARGETS = [
         "Scoring and ranking (pure): the bias-corrected model",
         "scoring/model.py",
         ["tests/scoring/test_model.py", f"{SEL}test_scoring.py"],
-        note="not yet measured",
+        note="measured; the numeric fit's survivors are not yet worked on",
     ),
     Target(
         "scores",
@@ -274,15 +290,30 @@ def _run_one(target: Target) -> None:
     base = configuration._load_config()
     configuration._config = dataclasses.replace(
         base,
+        also_copy=[*base.also_copy, *_apps_not_mutated(base)],
         only_mutate=[target.path],
         pytest_add_cli_args_test_selection=[path for path in target.tests if (ROOT / path).exists()],
     )
+    only = json.loads(os.environ.get("MUTATION_ONLY") or "[]")
     try:
-        _run(target.functions, max_children=1)
+        _run(only or target.functions, max_children=1)
     except SystemExit as stop:
         if stop.code not in (None, 0):
             raise
     print("MUTATION-RESULT " + json.dumps(_mutants_from_meta(target)))
+
+
+def _apps_not_mutated(config) -> list[Path]:
+    """Every top-level package outside `source_paths` (a Django app added since
+    pyproject's `also_copy` was written, such as `funding/`): the tests import
+    them all through the settings, so each must be copied into `mutants/`."""
+    mutated = {Path(path).parts[0] for path in config.source_paths}
+    copied = {Path(path).parts[0] for path in config.also_copy}
+    return sorted(
+        Path(package.parent.name)
+        for package in ROOT.glob("*/__init__.py")
+        if package.parent.name not in mutated | copied | {"mutants"}
+    )
 
 
 def _mutants_from_meta(target: Target) -> list[dict]:
@@ -398,10 +429,18 @@ def _changed_lines(diff: str) -> list[str]:
     return [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
 
 
-def run(target: Target, *, timeout: int) -> dict:
-    """Run one target in a child process with a fresh mutants folder."""
+def _source_hash(target: Target) -> str:
+    """Which version of the module a result is of: a mutant's number names a
+    change only within one version."""
+    return hashlib.sha256((ROOT / target.path).read_bytes()).hexdigest()[:16]
+
+
+def run(target: Target, *, timeout: int, only: list[str] = ()) -> dict:
+    """Run one target in a child process with a fresh mutants folder (only the
+    named mutants, when given)."""
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     started = datetime.now(UTC)
+    source = _source_hash(target)
     try:
         completed = subprocess.run(  # noqa: S603 - our own script
             [sys.executable, __file__, "--child", target.name],
@@ -410,18 +449,63 @@ def run(target: Target, *, timeout: int) -> dict:
             text=True,
             timeout=timeout,
             check=False,
+            env={**os.environ, "MUTATION_ONLY": json.dumps(list(only))},
         )
     except subprocess.TimeoutExpired:
-        return _partial(target, why=f"stopped after {timeout} s (MUTATION_TIMEOUT)", started=started)
+        return {
+            **_partial(target, why=f"stopped after {timeout} s (MUTATION_TIMEOUT)", started=started),
+            "source": source,
+        }
     seconds = round((datetime.now(UTC) - started).total_seconds())
     for line in completed.stdout.splitlines():
         if line.startswith("MUTATION-RESULT "):
             mutants = json.loads(line.removeprefix("MUTATION-RESULT "))
-            return {"mutants": mutants, "seconds": seconds, "at": started.isoformat(), "version": VERSION}
+            return {
+                "mutants": mutants,
+                "seconds": seconds,
+                "at": started.isoformat(),
+                "version": VERSION,
+                "source": source,
+            }
     output = (completed.stdout + completed.stderr).strip().splitlines()
     reasons = [line.strip() for line in output if line.startswith(("ERROR ", "FAILED ", "E   ")) or "Error:" in line]
     reason = " / ".join((reasons or output)[-3:])
     return {"error": f"mutmut did not finish: {reason}", "seconds": seconds, "at": started.isoformat()}
+
+
+def _not_killed(result: dict) -> list[str]:
+    return [mutant["name"] for mutant in result.get("mutants", []) if mutant["status"] not in ("killed", "timeout")]
+
+
+def rerun(target: Target, last: dict, *, timeout: int) -> dict:
+    """Test again only the mutants the last run of this module did not kill (its
+    survivors, and the ones a partial run did not reach), against the tests as
+    they are now, and merge: a mutant killed then is killed still, as tests are
+    only added. Refused when the module changed since (its mutants are others)."""
+    if "error" in last or last.get("version") != VERSION:
+        raise SystemExit(f"{target.name}: no complete result of this version to rerun; run it whole")
+    if last.get("source") != _source_hash(target):
+        raise SystemExit(f"{target.name}: {target.path} changed since its last run (or it is unrecorded); run it whole")
+    again = _not_killed(last)
+    if not again:
+        return last
+    fresh = run(target, timeout=timeout, only=again)
+    if "error" in fresh:
+        raise SystemExit(f"{target.name}: the rerun did not finish, the last result is kept: {fresh['error']}")
+    by_name = {mutant["name"]: mutant for mutant in fresh["mutants"] if mutant["status"] != "not checked"}
+    mutants = [by_name.get(mutant["name"], mutant) for mutant in last["mutants"]]
+    merged = {
+        **last,
+        "mutants": mutants,
+        "seconds": last.get("seconds", 0) + fresh["seconds"],
+        "at": fresh["at"],
+        "parts": last.get("parts", 1) + 1,
+    }
+    tested = sum(mutant["status"] != "not checked" for mutant in mutants)
+    merged.pop("partial", None)
+    if tested < len(mutants):
+        merged["partial"] = f"stopped after {timeout} s (MUTATION_TIMEOUT): {tested} of {len(mutants)} mutants tested"
+    return merged
 
 
 def score(result: dict) -> tuple[int, int, float]:
@@ -453,6 +537,8 @@ def write_report(results: dict) -> None:
         "out the survivors `bench/mutation_notes.toml` explains as equivalent or harmless (a gap closed by a test",
         "added after the run still counts against the score until the next run). A run stopped at its time limit",
         "(`MUTATION_TIMEOUT`) keeps the mutants it tested, marked **partial**; the ones it did not reach are left out.",
+        "A module finished in parts (`bench/mutation.py --rerun`) keeps the mutants its earlier part killed, on the",
+        "same code, and tests again the rest against the tests as they are now; the time shown is the last part's.",
         "",
         "Beyond mutmut's own mutants, `bench/mutation.py` makes two that mutmut 3 does not: an `if` whose test",
         "never holds, and a call made for its effect deleted (a guard, an audit entry, an email removed). It also",
@@ -476,6 +562,8 @@ def write_report(results: dict) -> None:
         without = 100.0 * killed / (total - harmless) if total - harmless else 0.0
         when = result["at"][:16].replace("T", " ")
         extra = f"; {target.note}" if target.note else ""
+        if result.get("parts", 1) > 1:
+            extra += f"; in {result['parts']} parts (`--rerun`: the survivors and untested mutants of the last)"
         if result.get("partial"):
             extra += f"; **partial**, {result['partial']}"
         if result.get("version") != VERSION:
@@ -531,6 +619,12 @@ def main() -> None:
         metavar="MODULE",
         help="record what a run of MODULE stopped by hand tested, from the mutants/ folder it left, and exit",
     )
+    parser.add_argument(
+        "--rerun",
+        action="store_true",
+        help="test again only the mutants the last run of each module did not kill (to finish a partial run, or "
+        "after adding tests), and merge the results; refused if the module changed since",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.chdir(ROOT)
@@ -558,7 +652,10 @@ def main() -> None:
         timeout = int(os.environ.get("MUTATION_TIMEOUT", "1800"))
         for target in [BY_NAME[name] for name in args.modules] or TARGETS:
             print(f"{target.name}: mutating {target.path} ...", flush=True)
-            results[target.name] = run(target, timeout=timeout)
+            if args.rerun:
+                results[target.name] = rerun(target, results.get(target.name, {"error": "never run"}), timeout=timeout)
+            else:
+                results[target.name] = run(target, timeout=timeout)
             if "error" in results[target.name]:
                 print(f"  {results[target.name]['error']}", flush=True)
             else:

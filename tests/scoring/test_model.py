@@ -47,7 +47,29 @@ def test_fewer_and_disagreeing_reviews_give_a_wider_interval():
 
 def test_a_round_where_every_review_is_the_same_fits_flat():
     fit = fit_additive([(1, 1, 6), (2, 1, 6), (2, 2, 6)])
-    assert {a: (e.score, e.low, e.high) for a, e in fit.estimates.items()} == {1: (6, 6, 6), 2: (6, 6, 6)}
+    assert {a: (e.score, e.low, e.high, e.standard_error, e.reviews) for a, e in fit.estimates.items()} == {
+        1: (6, 6, 6, 0.0, 1),
+        2: (6, 6, 6, 0.0, 2),
+    }
+    assert fit.reviewer_effects == {1: 0.0, 2: 0.0}
+    assert fit.summary() == {
+        "level": 6.0,
+        "merit_sd": 0.0,
+        "reviewer_sd": 0.0,
+        "noise_sd": 0.0,
+        "rounds": 0,
+        "applications": 2,
+        "reviewers": 2,
+    }
+
+
+def test_rank_is_best_first_then_by_the_tie_break_then_by_id():
+    """The one order the board, the decision room and the exports share: an
+    application without a tie-break key comes before those with one."""
+    estimates = {5: 1.0, 3: 2.0, 9: 1.0, 7: 1.0, 4: 1.0}
+
+    assert rank(estimates, tie_break={7: (0.2,), 9: (0.1,)}) == [3, 4, 5, 9, 7]
+    assert rank({2: 0.5, 1: 0.5, 6: 0.9}) == [6, 1, 2]
 
 
 def test_a_nearly_flat_reviewer_moves_an_application_by_their_points_not_their_spread():
