@@ -63,8 +63,15 @@ def _refuse_after_deadline(round: Round) -> None:
 
 
 def _refuse_unless_draft(application: Application) -> None:
-    if application.status != ApplicationStatus.DRAFT:
-        raise PortalError(_("This application has been submitted. Reopen it to make changes."))
+    if application.status == ApplicationStatus.DRAFT:
+        return
+    refusals = {
+        ApplicationStatus.SUBMITTED: _("This application has been submitted. Reopen it to make changes."),
+        ApplicationStatus.WITHDRAWN: _("This application has been withdrawn, so it can no longer be changed."),
+        ApplicationStatus.UNDER_REVIEW: _("This application is being reviewed, so it can no longer be changed."),
+        ApplicationStatus.DECIDED: _("A decision has been made on this application, so it can no longer be changed."),
+    }
+    raise PortalError(refusals[ApplicationStatus(application.status)])
 
 
 @transaction.atomic

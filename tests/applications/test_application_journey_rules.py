@@ -122,6 +122,28 @@ def test_save_response_once_submitted_is_refused_until_reopened():
     assert CriterionResponse.objects.get(application=application, criterion=criterion).text != "Changed"
 
 
+@pytest.mark.parametrize(
+    ("status", "refusal"),
+    [
+        ("withdrawn", "This application has been withdrawn, so it can no longer be changed."),
+        ("under_review", "This application is being reviewed, so it can no longer be changed."),
+        ("decided", "A decision has been made on this application, so it can no longer be changed."),
+    ],
+)
+def test_an_answer_to_an_application_past_submitting_is_refused_in_words_that_fit(status, refusal):
+    application = complete(ApplicationFactory())
+    Application.objects.filter(pk=application.pk).update(status=status)
+    criterion = application.round.criteria.get(letter="a")
+
+    with pytest.raises(PortalError) as refused:
+        services.application_save_response(
+            application=application, by=application.applicant, criterion=criterion, text="Changed"
+        )
+
+    assert refused.value.message == refusal
+    assert CriterionResponse.objects.get(application=application, criterion=criterion).text != "Changed"
+
+
 # --- Moving between states --------------------------------------------------------------
 
 
