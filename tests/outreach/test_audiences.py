@@ -146,13 +146,14 @@ def test_members_segment_takes_active_members_optionally_by_region():
     assert _addresses(_audience({"kind": "members", "region_id": london.pk})) == ["m1@example.org"]
 
 
-def test_audience_count_takes_two_queries_at_any_size(django_assert_max_num_queries):
+def test_audience_count_takes_two_queries_at_any_size(django_assert_num_queries):
     round = RoundFactory()
     audience = _audience({"kind": "subscribers"}, {"kind": "drafts"}, {"kind": "members"})
     for size in (2, 30):
         SubscriberFactory.create_batch(size)
-        with django_assert_max_num_queries(2):
-            audience_count(audience=audience, round=round)
+        with django_assert_num_queries(2):
+            count = audience_count(audience=audience, round=round)
+        assert count.total >= size
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,25 +112,33 @@ def test_count_recipients_shows_each_person_once_without_saving(client, team):
     assert 'value="Spring round opens"' in content
 
 
-def test_wave_list_shows_waves_with_a_constant_number_of_queries(client, team, django_assert_max_num_queries):
+def test_wave_list_shows_waves_with_a_constant_number_of_queries(client, team):
+    client.get(reverse("waves:list"))  # the session's first save is not the page's
+    counts = []
     for size in (1, 12):
         for _number in range(size):
             wave = WaveFactory(status=WaveStatus.SENT, round=RoundFactory(), recipient_count=1)
             OutboundEmailFactory(batch=wave.batch, status=Status.SENT, sent_at=timezone.now())
-        with django_assert_max_num_queries(11):
+        with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("waves:list"))
+        counts.append(len(queries))
         assert response.status_code == 200
+    assert counts[0] == counts[1]
     content = _text(response)
     assert wave.name in content
     assert wave.round.name in content
 
 
-def test_wave_page_failures_table_has_a_constant_number_of_queries(client, team, django_assert_max_num_queries):
+def test_wave_page_failures_table_has_a_constant_number_of_queries(client, team):
     wave = WaveFactory(status=WaveStatus.SENT, recipient_count=60, started_at=timezone.now())
+    client.get(reverse("waves:detail", args=[wave.pk]))  # the session's first save is not the page's
+    counts = []
     for size in (2, 40):
         OutboundEmailFactory.create_batch(size, batch=wave.batch, status=Status.FAILED, last_error="SMTPDataError: 554")
-        with django_assert_max_num_queries(14):
+        with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("waves:detail", args=[wave.pk]))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
     content = _text(response)
     assert "Emails the mail server refused for good" in content
     assert content.count("SMTPDataError: 554") == 25
@@ -308,12 +318,16 @@ def test_edit_a_sent_wave_is_refused(client, team):
     assert Wave.objects.get(pk=wave.pk).name == wave.name
 
 
-def test_reminders_page_lists_open_rounds_and_saves_days(client, team, django_assert_max_num_queries):
+def test_reminders_page_lists_open_rounds_and_saves_days(client, team):
     round = RoundFactory(name="Wider recruitment")
+    client.get(reverse("waves:reminders"))  # the session's first save is not the page's
+    counts = []
     for size in (1, 6):
         RoundFactory.create_batch(size)
-        with django_assert_max_num_queries(10):
+        with CaptureQueriesContext(connection) as queries:
             page = _text(client.get(reverse("waves:reminders")))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
     saved = _text(client.post(reverse("waves:reminder_edit", args=[round.pk]), {"days": "14, 3"}, follow=True))
     bad = client.post(reverse("waves:reminder_edit", args=[round.pk]), {"days": "a week"})
 
