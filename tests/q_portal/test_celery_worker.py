@@ -4,6 +4,7 @@ what `make run` and production do."""
 import time
 
 import pytest
+from celery._state import _set_task_join_will_block, task_join_will_block
 from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
@@ -17,8 +18,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def redis_worker(worker_id):
     """A worker thread on its own queue, so parallel test processes sharing one
-    Redis never take each other's tasks."""
+    Redis never take each other's tasks. Starting a worker marks the whole
+    process as "inside a worker", which would refuse a later test's
+    `result.get()`: the mark is put back as it was."""
     conf = celery_app.conf
+    joins_blocked = task_join_will_block()
     previous_queue = conf.task_default_queue
     conf.task_always_eager = False
     conf.task_default_queue = f"test-{worker_id}"
@@ -28,6 +32,7 @@ def redis_worker(worker_id):
     finally:
         conf.task_always_eager = True
         conf.task_default_queue = previous_queue
+        _set_task_join_will_block(joins_blocked)
 
 
 def test_queued_email_is_sent_by_a_worker_after_commit(redis_worker, mailoutbox):
