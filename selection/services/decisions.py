@@ -25,7 +25,7 @@ from q_portal.held_places import held_places_set
 from ..choices import REVIEWED_STATUSES, DecisionOutcome, GroupDimension
 from ..models import Decision, PlaceHold
 from ..selectors.decision_room import CohortPlan, LineRule, plan_changes, plan_cohort, room_facts
-from ..selectors.equality import characteristic_holds_for
+from ..selectors.equality import characteristic_holds_for, suppress_below
 from .assignments import _bulk_audit
 
 # Decisions are made once the round is in review, and may be made on late
@@ -191,14 +191,22 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
             "waitlisted": preview.count(DecisionOutcome.WAITLIST),
             "unsuccessful": preview.count(DecisionOutcome.UNSUCCESSFUL),
             "cleared": preview.count(None),
-            # Positive action's effect, in counts: never who.
-            "held_for_characteristic": [
-                {"group": effect.label, "places": effect.places, "filled": effect.filled}
-                for effect in preview.plan.characteristic_effects
-            ],
+            # Positive action's effect, in counts as the decision room shows them:
+            # never who, and a count of a group's people under the suppression
+            # threshold is None ("fewer than"), since beside this change's
+            # decision entries it could tell one person's characteristic.
+            "held_for_characteristic": _characteristic_effects_shown(preview.plan),
         },
     )
     return preview
+
+
+def _characteristic_effects_shown(plan: CohortPlan) -> list[dict]:
+    threshold = suppress_below()
+    return [
+        {"group": shown.label, "places": shown.places, "filled": shown.filled, "suppressed_below": threshold}
+        for shown in (effect.shown(threshold=threshold) for effect in plan.characteristic_effects)
+    ]
 
 
 def _group_name(*, dimension: str, value: str) -> str | None:

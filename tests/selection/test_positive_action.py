@@ -165,8 +165,15 @@ def test_changes_are_audited_with_the_reason_and_name_no_applicant(round_with_gr
     assert enabled.changes["reason"] == "Black applicants under-represented"
     assert enabled.actor == team
     assert hold.changes == {"characteristic": "ethnic_group", "category": "black", "places": [0, 2]}
+    # One held place was filled: a count under the suppression threshold (5),
+    # which beside the decision entries would tell that one person's ethnic group.
     assert bulk.changes["held_for_characteristic"] == [
-        {"group": "Ethnic group: Black, Black British, Caribbean or African", "places": 2, "filled": 1}
+        {
+            "group": "Ethnic group: Black, Black British, Caribbean or African",
+            "places": 2,
+            "filled": None,
+            "suppressed_below": 5,
+        }
     ]
     decided_entry = AuditEntry.objects.get(action="selection.decision_set", target_id=str(applications[4].pk))
     assert "Ethnic" not in decided_entry.summary and "held" not in decided_entry.summary
