@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("selection.urls")),
 ]
 
+handler500 = "q_portal.views.server_error"
+
 # The email provider's delivery webhooks (production, with a webhook secret):
 # bounces and complaints become suppressions (q_portal.outbox.provider_events).
 if getattr(settings, "ANYMAIL_WEBHOOKS", False):

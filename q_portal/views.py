@@ -1,9 +1,11 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -118,3 +120,11 @@ def healthz(request):
     }
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **status}, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """The 500 page, with the programme team's address to write to. Like
+    Django's own, it renders without the request (no context processors,
+    nothing that could fail again), so the address is passed in here."""
+    page = loader.get_template("500.html").render({"contact_email": settings.PROGRAMME_CONTACT_EMAIL})
+    return HttpResponseServerError(page)

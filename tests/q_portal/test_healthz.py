@@ -37,9 +37,10 @@ def test_healthz_answers_503_when_database_is_down(client, monkeypatch):
     assert json.loads(response.content)["database"] == "unavailable"
 
 
-def test_page_shows_a_friendly_error_when_the_database_is_down_and_recovers(monkeypatch):
+def test_page_shows_a_friendly_error_when_the_database_is_down_and_recovers(monkeypatch, settings):
     from django.test import Client
 
+    settings.PROGRAMME_CONTACT_EMAIL = "q-team@example.org"
     client = Client(raise_request_exception=False)
 
     def refuse(*args, **kwargs):
@@ -53,4 +54,5 @@ def test_page_shows_a_friendly_error_when_the_database_is_down_and_recovers(monk
     assert down.status_code == 500
     assert "Sorry, there is a problem with the service" in down.content.decode()
     assert "OperationalError" not in down.content.decode()
+    assert 'href="mailto:q-team@example.org"' in down.content.decode()
     assert up.status_code == 200
