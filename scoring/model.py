@@ -152,9 +152,14 @@ def fit_additive(
         merit_info = np.bincount(
             application_index, weights=reviewer_info_per_review[reviewer_index], minlength=n_applications
         )
-        merit = solution[:n_applications]
-        sampling = float((noise_var / np.maximum(merit_info, 1e-9)).clip(max=1e6 * scale).mean())
-        merit_var = max(float(merit.var()) - sampling, floor)
+        # An application whose every reviewer reviewed nothing else (a moderator's
+        # one review, say) tells nothing about merit: its reviews are all reviewer
+        # effect. Left in, its unbounded sampling noise would shrink every merit to
+        # the level. Some application always tells: a reviewer with two different
+        # totals is what made `scale` positive.
+        informed = merit_info > 0
+        sampling = float((noise_var / merit_info[informed]).mean())
+        merit_var = max(float(solution[:n_applications][informed].var()) - sampling, floor)
         max_rounds = 1
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
         merit_ridge = noise_var / merit_var

@@ -116,3 +116,23 @@ def test_adding_a_constant_to_one_reviewers_scores_changes_no_ranking(rows, revi
 
     assert rank(standing(after)) == rank(standing(before))
     assert standing(after) == pytest.approx(standing(before), abs=1e-5)
+
+
+def test_an_application_reviewed_only_by_a_one_off_reviewer_leaves_the_others_spread():
+    """Six applications scored by two reviewers stand 6.3 to 11.0. A seventh is
+    reviewed only by a moderator who reviewed nothing else: nothing in the round
+    says how lenient that moderator is, so it sits at the level with a wide
+    interval, and the other six keep their spread (before the fix its unbounded
+    sampling noise shrank every estimate to within 0.06 of the level)."""
+    rows = []
+    for application in range(1, 7):
+        rows += [(application, 1, 4 + application), (application, 2, 6 + application + application % 2 * 0.5)]
+    alone = fit_additive(rows)
+    fit = fit_additive([*rows, (7, 9, 9.0)])
+
+    spread = fit.estimates[6].score - fit.estimates[1].score
+    assert spread == pytest.approx(alone.estimates[6].score - alone.estimates[1].score, abs=0.01)
+    assert spread == pytest.approx(4.71, abs=0.01)
+    assert fit.merit_sd == pytest.approx(alone.merit_sd, abs=0.01)
+    assert fit.estimates[7].score == pytest.approx(fit.level, abs=1e-6)
+    assert fit.estimates[7].high - fit.estimates[7].low > 4 * (fit.estimates[1].high - fit.estimates[1].low)
