@@ -44,6 +44,7 @@ from typing import Literal
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
 
 Z_95 = 1.959963984540054
@@ -146,7 +147,11 @@ def fit_additive(
         # where EM needs tens of rounds when merit varies little.
         solution = _solve(1e-8, 0.0, n_applications, n_reviewers, gram, moment, solution)
         residuals = centred - design @ solution
-        freedom = max(n - n_applications - n_reviewers + 1, 1)
+        # Least squares fits one level per connected group of applications and
+        # reviewers (a panel that shares no application with the rest is a group of
+        # its own), so each group uses one parameter fewer than it has.
+        groups = connected_components(gram, directed=False)[0]
+        freedom = max(n - n_applications - n_reviewers + groups, 1)
         noise_var = max(float(residuals @ residuals) / freedom, floor)
         reviewer_info_per_review = (per_reviewer - 1) / per_reviewer
         merit_info = np.bincount(

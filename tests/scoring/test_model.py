@@ -177,6 +177,20 @@ def test_three_applicants_two_reviewers_worked_by_hand():
     )
 
 
+def test_two_panels_that_share_no_application_are_each_fitted_as_if_alone():
+    """Two separate panels, each scoring like the hand-worked round: each has its
+    own level to fit, so the noise is 2 x 1 over 2 x 2 degrees of freedom, as for
+    one panel alone, and every estimate is the same as alone."""
+    alone = fit_additive(THREE_BY_TWO)
+    fit = fit_additive([*THREE_BY_TWO, *((a + 10, r + 10, t) for a, r, t in THREE_BY_TWO)])
+
+    assert fit.noise_sd == pytest.approx(0.5**0.5, abs=1e-6)
+    assert fit.merit_sd == pytest.approx(alone.merit_sd, abs=1e-6)
+    for application, estimate in alone.estimates.items():
+        assert fit.estimates[application + 10].score == pytest.approx(estimate.score, abs=1e-6)
+        assert fit.estimates[application].score == pytest.approx(estimate.score, abs=1e-6)
+
+
 def test_a_ridge_on_reviewer_effects_pulls_them_towards_zero_by_the_expected_amount():
     """Each reviewer scored three applications, 4.5 points in all away from the
     round's level: fixed, the effect is 4.5 / 3 = 1.5; with a ridge of 1.5 it is
@@ -272,7 +286,7 @@ def reference_fit(rows, shrinkage=0.0):
     if fixed:
         unshrunk = np.linalg.lstsq(design, centred, rcond=None)[0]
         residuals = centred - design @ unshrunk
-        noise_var = max(residuals @ residuals / max(n - a_count - r_count + 1, 1), floor)
+        noise_var = max(residuals @ residuals / max(n - np.linalg.matrix_rank(design), 1), floor)
         merit_info = on_application.T @ (on_reviewer @ ((per_reviewer - 1) / per_reviewer))
         informed = merit_info > 0
         sampling = np.mean(noise_var / merit_info[informed])
