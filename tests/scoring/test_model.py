@@ -162,6 +162,9 @@ def test_three_applicants_two_reviewers_worked_by_hand():
     assert (fit.level, fit.noise_sd, fit.merit_sd, fit.rounds) == pytest.approx(
         (10.0, 0.5**0.5, (55 / 24) ** 0.5, 1), abs=1e-6
     )
+    # Likewise each review tells 1/2 about its reviewer's effect (the other
+    # reviewer on it says the rest): 1.5^2 - 0.5 / (3 x 1/2) = 23/12.
+    assert fit.reviewer_sd == pytest.approx((23 / 12) ** 0.5, abs=1e-6)
     # Application 2's residuals stay +-0.5 after shrinking (its merit is 0): its
     # noise is (4 x 0.5 + 0.5) / (4 + 1) = 0.5, over 4/3 + 12/55 = 256/165 of
     # information; each reviewer's effect is known to 0.5 / (3 x 67/122), and
@@ -206,6 +209,17 @@ def test_a_ridge_on_reviewer_effects_pulls_them_towards_zero_by_the_expected_amo
     for fit in (ridged, estimated):
         assert rank({a: e.score for a, e in fit.estimates.items()}) == [3, 2, 1]
         assert fit.estimates[2].score == pytest.approx(10.0, abs=1e-9)
+
+
+def test_with_every_application_reviewed_once_reviewers_are_not_said_to_differ():
+    """Nothing separates a reviewer's leniency from the merit of what they
+    scored, so the reviewers' spread is reported at its floor (a ten-thousandth
+    of the within-reviewer variance), not made up."""
+    rows = [(application, application % 2, 5 + application) for application in range(6)]
+    fit = fit_additive(rows)
+
+    assert fit.reviewer_sd == pytest.approx((1e-4 * 8 / 3) ** 0.5, rel=1e-6)
+    assert fit.merit_sd > 1
 
 
 def test_no_reviews_fit_nothing():
@@ -291,6 +305,10 @@ def reference_fit(rows, shrinkage=0.0):
         informed = merit_info > 0
         sampling = np.mean(noise_var / merit_info[informed])
         merit_var = max(np.var(unshrunk[:a_count][informed]) - sampling, floor)
+        effect_info = on_reviewer.T @ (on_application @ ((per_application - 1) / per_application))
+        informed = effect_info > 0
+        sampling = np.mean(noise_var / effect_info[informed])
+        reviewer_var = max(np.var(unshrunk[a_count:][informed]) - sampling, floor)
     rounds = 0
     while True:
         rounds += 1
