@@ -180,6 +180,24 @@ def test_three_applicants_two_reviewers_worked_by_hand():
     )
 
 
+def test_two_applicants_two_reviewers_worked_by_hand():
+    """Reviewer 2 is 2.5 points more lenient, and they disagree by a quarter
+    point each way: least squares leaves residuals of +-0.25 on 4 - 2 - 2 + 1 = 1
+    degree of freedom, noise variance 0.25. Merits +-0.75 (variance 0.5625) and
+    effects +-1.25 (1.5625) are each learnt from reviews telling 1/2 apiece, so
+    their sampling variance is 0.25: 0.3125 and 1.3125 remain. Shrinking by
+    0.25 / 0.3125 = 0.8 with two reviews multiplies each merit by 2 / 2.8."""
+    fit = fit_additive([(1, 1, 10.0), (1, 2, 12.0), (2, 1, 8.0), (2, 2, 11.0)])
+
+    assert (fit.level, fit.noise_sd, fit.merit_sd, fit.reviewer_sd) == pytest.approx(
+        (10.25, 0.5, 0.3125**0.5, 1.3125**0.5), abs=1e-6
+    )
+    assert {a: e.score for a, e in fit.estimates.items()} == pytest.approx(
+        {1: 10.25 + 0.75 / 1.4, 2: 10.25 - 0.75 / 1.4}, abs=1e-6
+    )
+    assert fit.reviewer_effects == pytest.approx({1: -1.25, 2: 1.25}, abs=1e-6)
+
+
 def test_two_panels_that_share_no_application_are_each_fitted_as_if_alone():
     """Two separate panels, each scoring like the hand-worked round: each has its
     own level to fit, so the noise is 2 x 1 over 2 x 2 degrees of freedom, as for
@@ -373,10 +391,26 @@ def _uneven_round(seed, *, scale_by=1.0):
     return rows
 
 
+# Rounds the dense computation checks: uneven ones at three scales (the
+# variances far above and below one), the smallest with a degree of freedom to
+# spare, and one whose reviewers barely differ (the estimated variances then
+# settle slowly, the noise's last).
+ROUNDS = {
+    "uneven": _uneven_round(1),
+    "uneven, totals x4": _uneven_round(2, scale_by=4.0),
+    "uneven, totals x0.3": _uneven_round(3, scale_by=0.3),
+    "two by two": [(1, 1, 10.0), (1, 2, 12.0), (2, 1, 8.0), (2, 2, 11.0)],
+    "reviewers alike": [
+        *[(0, 1, 5.5), (0, 0, 5.3), (1, 1, 5.2), (1, 0, 5.3), (2, 1, 14.4), (2, 0, 14.5)],
+        *[(3, 0, 14.7), (3, 2, 15.0), (4, 1, 16.9), (4, 2, 16.8), (5, 2, 9.4), (5, 1, 9.6)],
+    ],
+}
+
+
 @pytest.mark.parametrize("shrinkage", [0.0, 0.7, "estimated"])
-@pytest.mark.parametrize(("seed", "scale_by"), [(1, 1.0), (2, 4.0), (3, 0.3)])
-def test_the_fit_matches_a_dense_computation_of_the_documented_model(seed, scale_by, shrinkage):
-    rows = _uneven_round(seed, scale_by=scale_by)
+@pytest.mark.parametrize("name", ROUNDS)
+def test_the_fit_matches_a_dense_computation_of_the_documented_model(name, shrinkage):
+    rows = ROUNDS[name]
     estimates, effects, numbers = reference_fit(rows, shrinkage)
     fit = fit_additive(rows, reviewer_shrinkage=shrinkage)
 
