@@ -24,10 +24,11 @@ on the normal equations).
   one point they gave, not by five of their own standard deviations.
 
 The variances: with fixed reviewer effects (the default), by the method of
-moments from one unshrunk solve (noise from the residuals, merit from the
-spread of the unshrunk merits less their sampling noise), then one shrunk
-solve; with shrunk reviewer effects, by rounds of an EM-style update, each
-solving the sparse system once.
+moments from one unshrunk solve (noise from the residuals, merit and reviewer
+effects from the spread of their unshrunk estimates less its sampling noise),
+then one shrunk solve (the reviewer variance is only reported); with shrunk
+reviewer effects, by rounds of an EM-style update, each solving the sparse
+system once.
 
 Uncertainty: each estimate has a standard error from the model: the noise
 variance pooled with the application's own residuals (so three reviews that
@@ -44,6 +45,7 @@ from typing import Literal
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
 
 Z_95 = 1.959963984540054
@@ -146,15 +148,18 @@ def fit_additive(
         # where EM needs tens of rounds when merit varies little.
         solution = _solve(1e-8, 0.0, n_applications, n_reviewers, gram, moment, solution)
         residuals = centred - design @ solution
-        freedom = max(n - n_applications - n_reviewers + 1, 1)
+        # Least squares fits one level per connected group of applications and
+        # reviewers (a panel that shares no application with the rest is a group of
+        # its own), so each group uses one parameter fewer than it has.
+        groups = connected_components(gram, directed=False)[0]
+        freedom = max(n - n_applications - n_reviewers + groups, 1)
         noise_var = max(float(residuals @ residuals) / freedom, floor)
-        reviewer_info_per_review = (per_reviewer - 1) / per_reviewer
-        merit_info = np.bincount(
-            application_index, weights=reviewer_info_per_review[reviewer_index], minlength=n_applications
-        )
-        merit = solution[:n_applications]
-        sampling = float((noise_var / np.maximum(merit_info, 1e-9)).clip(max=1e6 * scale).mean())
-        merit_var = max(float(merit.var()) - sampling, floor)
+        # How much each review tells about its application once its reviewer's
+        # effect is unknown too (and the other way round).
+        merit_info = np.bincount(application_index, weights=((per_reviewer - 1) / per_reviewer)[reviewer_index])
+        effect_info = np.bincount(reviewer_index, weights=((per_application - 1) / per_application)[application_index])
+        merit_var = _spread_less_noise(solution[:n_applications], merit_info, noise_var, floor)
+        reviewer_var = _spread_less_noise(solution[n_applications:], effect_info, noise_var, floor)
         max_rounds = 1
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
         merit_ridge = noise_var / merit_var
@@ -235,6 +240,20 @@ def fit_additive(
         reviewer_id: float(effect) for reviewer_id, effect in zip(reviewer_ids.tolist(), effects, strict=True)
     }
     return fit
+
+
+def _spread_less_noise(estimates, information, noise_var, floor):
+    """The variance of unshrunk estimates less their mean sampling variance (the
+    method of moments), over those the reviews tell anything about. An
+    application whose every reviewer reviewed nothing else (a moderator's one
+    review, say) tells nothing about its merit: its reviews are all reviewer
+    effect (and a reviewer whose every application had no other review, nothing
+    about their effect). Left in, its unbounded sampling noise would put every
+    variance at the floor and shrink every estimate to the level."""
+    informed = information > 0
+    if not informed.any():
+        return floor
+    return max(float(estimates[informed].var()) - float((noise_var / information[informed]).mean()), floor)
 
 
 def _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, moment, start):
