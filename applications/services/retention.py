@@ -32,6 +32,9 @@ ANONYMISED_APPLICATION = {
 }
 
 
+# Released outcomes of people not selected: anonymised after RETENTION_ANONYMISE_MONTHS.
+NOT_ACCEPTED = (ApplicationOutcome.UNSUCCESSFUL, ApplicationOutcome.WAITLISTED)
+
 # An anonymised nomination's address ends so (it stays unique: nomination-<id>@…).
 ANONYMISED_EMAIL_DOMAIN = "@anonymised.invalid"
 
@@ -43,10 +46,12 @@ class Anonymised:
 
 
 def applications_due_for_anonymisation(*, cutoff: datetime) -> QuerySet[Application]:
-    """Unsuccessful applications whose decision was released, and withdrawn ones,
-    before `cutoff` (RETENTION_ANONYMISE_MONTHS ago), not yet anonymised."""
+    """Unsuccessful applications, and waiting-list ones never offered a place, whose
+    decision was released, and withdrawn ones, before `cutoff`
+    (RETENTION_ANONYMISE_MONTHS ago), not yet anonymised. (One offered a place from
+    the waiting list is accepted, released again when offered.)"""
     return Application.objects.filter(anonymised_at__isnull=True).filter(
-        Q(outcome=ApplicationOutcome.UNSUCCESSFUL, outcome_released_at__lt=cutoff)
+        Q(outcome__in=NOT_ACCEPTED, outcome_released_at__lt=cutoff)
         | Q(status=ApplicationStatus.WITHDRAWN, withdrawn_at__lt=cutoff)
     )
 
