@@ -18,6 +18,7 @@ from q_portal.audit.services import audit_log
 from q_portal.retention.tasks import retention_apply as apply_retention
 from selection.choices import ConflictKind
 from selection.models import Conflict, CriterionFeedback, CriterionScore, Review
+from selection.services.retention import ANONYMISED_REASON, reviews_anonymise
 from tests.factories import reviewer
 from tests.factories.decisions import feedback
 from tests.factories.privacy import reviewed_round, round_statistics
@@ -153,3 +154,44 @@ def test_anonymising_clears_the_nomination_and_the_audit_wording(decided_round):
     submitted = AuditEntry.objects.filter(action="selection.review_submit", target_id=str(unsuccessful.pk))
     assert submitted.count() == 2
     assert all(entry.summary == "" and "scores" in entry.changes for entry in submitted)
+
+
+def test_erasure_clears_what_was_written_about_the_persons_applications_and_no_one_elses():
+    data = reviewed_round(size=2)
+    erased, other = data.applications
+    feedback(erased, "a", "Jane, your example lacked detail.")
+    feedback(other, "a", "Your example lacked detail.")
+    round = erased.round
+    Conflict.objects.create(
+        round=round, application=erased, reviewer=reviewer(), kind=ConflictKind.DECLARED, reason="My sister-in-law"
+    )
+    # Found by the portal, not written by anyone: it has no reason to clear.
+    automatic = Conflict.objects.create(
+        round=round, application=erased, reviewer=reviewer(), kind=ConflictKind.SAME_ORGANISATION
+    )
+    Conflict.objects.create(
+        round=round, application=other, reviewer=reviewer(), kind=ConflictKind.ABSTAINED, reason="Not my field"
+    )
+
+    counts = reviews_anonymise(applications=Application.objects.filter(pk=erased.pk))
+
+    assert counts == {
+        "review_comments_cleared": 6,  # two reviews, three criteria
+        "review_notes_cleared": 2,
+        "feedback_cleared": 1,
+        "conflict_reasons_cleared": 1,
+    }
+    assert set(
+        CriterionScore.objects.filter(review__assignment__application=erased).values_list("comment", flat=True)
+    ) == {""}
+    assert set(Review.objects.filter(assignment__application=erased).values_list("note_to_panel", flat=True)) == {""}
+    assert CriterionFeedback.objects.get(application=erased).text == ""
+    assert Conflict.objects.get(application=erased, kind=ConflictKind.DECLARED).reason == ANONYMISED_REASON
+    assert Conflict.objects.get(pk=automatic.pk).reason == ""
+    # The other applicant's reviews are untouched.
+    assert "" not in set(
+        CriterionScore.objects.filter(review__assignment__application=other).values_list("comment", flat=True)
+    )
+    assert Review.objects.filter(assignment__application=other, note_to_panel="").count() == 0
+    assert CriterionFeedback.objects.get(application=other).text == "Your example lacked detail."
+    assert Conflict.objects.get(application=other).reason == "Not my field"
