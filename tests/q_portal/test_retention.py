@@ -374,6 +374,9 @@ def test_rule_leaves_rows_alone_the_day_before_its_limit_and_applies_the_day_aft
     assert applied()
     assert after.counts[name] >= 1
     assert AuditEntry.objects.filter(action=RUN_ACTION).first().changes["counts"] == after.counts
+    # Applied is no longer due: a later run's batch is never filled with rows already
+    # done, which would leave the rows really due waiting behind them.
+    assert not rule.due_rows(limit + timedelta(days=2)).exists()
 
 
 def test_periods_come_from_settings_with_the_issues_defaults(settings):
