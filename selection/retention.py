@@ -5,6 +5,8 @@ recommendations and decisions stay for the round's statistics."""
 
 from django.utils.translation import gettext_lazy as _
 
+from applications.retention import ANONYMISE_MONTHS
+from applications.services.retention import applications_apply_anonymisation
 from q_portal.retention import BASIS_LEGITIMATE_INTERESTS, End, Period, Rule, before_apply, not_personal, register
 
 from .models import PracticeReview, ReviewerAgreement
@@ -12,6 +14,27 @@ from .services import retention as services
 from .services.equality import equality_applications_unlink
 
 AFTER = _("the application is anonymised (see the application's rule)")
+
+
+# Registered before the rules below, which clear what reviewers wrote once the
+# application is anonymised, so both happen in the same run.
+register(
+    Rule(
+        "applications.Application",
+        name="applications.Application:place-not-taken",
+        holds=_(
+            "An application offered a place that you declined or did not answer in time, with its reviews: "
+            "your details, your answers, the reviewers' comments and the feedback"
+        ),
+        basis=BASIS_LEGITIMATE_INTERESTS,
+        end=End.ANONYMISE,
+        period=ANONYMISE_MONTHS,
+        after=_("you decline the place, or the time to answer ends"),
+        due=lambda cutoff: services.applications_place_not_taken(cutoff=cutoff),
+        apply=applications_apply_anonymisation,
+        redact_audit=False,  # applications_anonymise redacts them
+    )
+)
 
 
 def _rule(model: str, holds, due, apply) -> Rule:
@@ -80,6 +103,7 @@ for application_rule in (
     "applications.Application",
     "applications.Application:drafts",
     "applications.Application:members",
+    "applications.Application:place-not-taken",
 ):
     before_apply(application_rule, _tally_before_anonymising)
 

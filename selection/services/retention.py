@@ -10,9 +10,10 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
+from applications.choices import ApplicationOutcome
 from applications.models import Application
 
-from ..choices import STEPPED_ASIDE_KINDS
+from ..choices import STEPPED_ASIDE_KINDS, PlaceOfferStatus
 from ..models import Conflict, CriterionFeedback, CriterionScore, Review
 
 # What a declared conflict's reason becomes (the database requires one).
@@ -88,3 +89,14 @@ def reviews_anonymise(*, applications: QuerySet[Application]) -> dict[str, int]:
         "feedback_cleared": feedback_clear(feedback_to_clear(applications)),
         "conflict_reasons_cleared": conflicts_clear(conflicts_to_clear(applications)),
     }
+
+
+def applications_place_not_taken(*, cutoff: datetime) -> QuerySet[Application]:
+    """Accepted applications whose place was declined before `cutoff`, or whose
+    offer lapsed unanswered (its answer-by time passed) before it, not yet
+    anonymised: the person never became a member through them, so no
+    membership keeps them."""
+    return Application.objects.filter(anonymised_at__isnull=True, outcome=ApplicationOutcome.ACCEPTED).filter(
+        Q(place_offer__status=PlaceOfferStatus.DECLINED, place_offer__responded_at__lt=cutoff)
+        | Q(place_offer__status=PlaceOfferStatus.LAPSED, place_offer__respond_by__lt=cutoff)
+    )

@@ -21,11 +21,12 @@ from q_portal.audit.services import audit_log
 from q_portal.outbox.models import OutboundEmail
 from q_portal.retention import End, schedule
 from q_portal.retention.services import RUN_ACTION, retention_run
-from selection.choices import ConflictKind
+from selection.choices import ConflictKind, PlaceOfferStatus
 from selection.models import (
     Conflict,
     CriterionFeedback,
     CriterionScore,
+    PlaceOffer,
     PracticeApplication,
     PracticeReview,
     Review,
@@ -171,6 +172,22 @@ def former_member_case():
     application.outcome_released_at = EVENT - relativedelta(years=1)
     application.save(update_fields=["status", "outcome", "outcome_released_at"])
     MemberFactory(user=application.applicant, status=MembershipStatus.ENDED, status_changed_at=EVENT)
+    return anonymised(application)
+
+
+def place_not_taken_case():
+    application = submitted_application(review_round())
+    application.status, application.outcome = ApplicationStatus.DECIDED, ApplicationOutcome.ACCEPTED
+    application.outcome_released_at = EVENT - timedelta(days=5)
+    application.save(update_fields=["status", "outcome", "outcome_released_at"])
+    PlaceOffer.objects.create(
+        application=application,
+        round=application.round,
+        status=PlaceOfferStatus.DECLINED,
+        offered_at=EVENT - timedelta(days=5),
+        respond_by=EVENT + timedelta(days=9),
+        responded_at=EVENT,
+    )
     return anonymised(application)
 
 
@@ -329,6 +346,7 @@ CASES = {
     "applications.Application:drafts": draft_case,
     "applications.Application": unsuccessful_case,
     "applications.Application:members": former_member_case,
+    "applications.Application:place-not-taken": place_not_taken_case,
     "applications.Nomination": nomination_case,
     "applications.CohortUpload": cohort_upload_case,
     "applications.CohortUpload:not-imported": cohort_upload_not_imported_case,

@@ -15,13 +15,18 @@ from applications.choices import ApplicationOutcome, ApplicationStatus
 from applications.models import Application, CriterionResponse, Nomination
 from q_portal.audit.models import AuditEntry
 from q_portal.audit.services import audit_log
+from q_portal.retention.services import retention_run
 from q_portal.retention.tasks import retention_apply as apply_retention
 from selection.choices import ConflictKind
 from selection.models import Conflict, CriterionFeedback, CriterionScore, Review
+from selection.services.places import place_confirm, place_decline, place_offers_lapse
 from selection.services.retention import ANONYMISED_REASON, reviews_anonymise
 from tests.factories import reviewer
 from tests.factories.decisions import feedback
 from tests.factories.privacy import reviewed_round, round_statistics
+from tests.selection.test_places_services import RELEASED_AT as RELEASED_AT_10AM
+from tests.selection.test_places_services import offer_of
+from tests.selection.test_places_services import released as places_released
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +200,37 @@ def test_erasure_clears_what_was_written_about_the_persons_applications_and_no_o
     assert Review.objects.filter(assignment__application=other, note_to_panel="").count() == 0
     assert CriterionFeedback.objects.get(application=other).text == "Your example lacked detail."
     assert Conflict.objects.get(application=other).reason == "Not my field"
+
+
+# A place declined, or an offer left to lapse: the person never became a member
+# through the application, so no membership keeps it.
+
+
+def kept_to_the_second(application: Application, *, limit) -> None:
+    """Kept at `limit`, anonymised one second later."""
+    rule = "applications.Application:place-not-taken"
+    assert retention_run(now=limit).counts[rule] == 0
+    assert not is_anonymised(application)
+    assert retention_run(now=limit + timedelta(seconds=1)).counts[rule] == 1
+    assert is_anonymised(application)
+
+
+def test_a_declined_place_is_kept_twelve_months_from_declining_then_anonymised(time_machine):
+    time_machine.move_to(RELEASED_AT_10AM, tick=False)
+    _round, [declined, confirmed] = places_released(accept=2)
+    declined_at = RELEASED_AT_10AM + timedelta(days=3)
+    time_machine.move_to(declined_at, tick=False)
+    place_decline(offer=offer_of(declined), by=declined.applicant)
+    place_confirm(offer=offer_of(confirmed), by=confirmed.applicant, agrees_to_compact=True)
+
+    kept_to_the_second(declined, limit=declined_at + relativedelta(months=12))
+    assert not is_anonymised(confirmed)
+
+
+def test_an_offer_left_to_lapse_is_kept_twelve_months_from_its_answer_by_time_then_anonymised(time_machine):
+    time_machine.move_to(RELEASED_AT_10AM, tick=False)
+    _round, [lapsed] = places_released()
+    respond_by = offer_of(lapsed).respond_by
+    place_offers_lapse(now=respond_by + timedelta(minutes=1))
+
+    kept_to_the_second(lapsed, limit=respond_by + relativedelta(months=12))
