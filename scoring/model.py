@@ -111,8 +111,8 @@ def fit_additive(
     reviewer_ids, reviewer_index = np.unique(np.array([row[1] for row in rows]), return_inverse=True)
     totals = np.array([row[2] for row in rows], dtype=float)
     n, n_applications, n_reviewers = len(totals), len(application_ids), len(reviewer_ids)
-    per_application = np.bincount(application_index, minlength=n_applications).astype(float)
-    per_reviewer = np.bincount(reviewer_index, minlength=n_reviewers).astype(float)
+    per_application = np.bincount(application_index)
+    per_reviewer = np.bincount(reviewer_index)
 
     level = float(totals.mean())
     centred = totals - level
@@ -120,7 +120,7 @@ def fit_additive(
     if fixed_effects:
         # The variance within reviewers: unchanged when a constant is added to
         # one reviewer's scores, so the fit's starting point and floor are too.
-        reviewer_means = np.bincount(reviewer_index, weights=totals, minlength=n_reviewers) / per_reviewer
+        reviewer_means = np.bincount(reviewer_index, weights=totals) / per_reviewer
         scale = float((totals - reviewer_means[reviewer_index]).var())
     else:
         scale = float(centred.var())
@@ -130,19 +130,19 @@ def fit_additive(
         return _flat_fit(application_ids, reviewer_ids, per_application, level)
     floor = VARIANCE_FLOOR * scale
 
+    # np.unique's inverse holds every index, so the counts above and the
+    # design's shape follow from the indices alone.
     design = sparse.hstack(
         [
-            sparse.csr_matrix((np.ones(n), (np.arange(n), application_index)), shape=(n, n_applications)),
-            sparse.csr_matrix((np.ones(n), (np.arange(n), reviewer_index)), shape=(n, n_reviewers)),
-        ],
-        format="csr",
+            sparse.csr_matrix((np.ones(n), (np.arange(n), application_index))),
+            sparse.csr_matrix((np.ones(n), (np.arange(n), reviewer_index))),
+        ]
     )
     noise_var, merit_var = scale / 2, scale / 2
     reviewer_var = scale / 4
     gram = (design.T @ design).tocsr()
     moment = design.T @ centred
     solution = np.zeros(n_applications + n_reviewers)
-    rounds, max_rounds = 0, MAX_ROUNDS
     if fixed_effects:
         # Variances by the method of moments from the unshrunk fit: one solve,
         # where EM needs tens of rounds when merit varies little.
@@ -151,7 +151,7 @@ def fit_additive(
         # Least squares fits one level per connected group of applications and
         # reviewers (a panel that shares no application with the rest is a group of
         # its own), so each group uses one parameter fewer than it has.
-        groups = connected_components(gram, directed=False)[0]
+        groups = connected_components(gram)[0]
         freedom = max(n - n_applications - n_reviewers + groups, 1)
         noise_var = max(float(residuals @ residuals) / freedom, floor)
         # How much each review tells about its application once its reviewer's
@@ -160,15 +160,10 @@ def fit_additive(
         effect_info = np.bincount(reviewer_index, weights=((per_application - 1) / per_application)[application_index])
         merit_var = _spread_less_noise(solution[:n_applications], merit_info, noise_var, floor)
         reviewer_var = _spread_less_noise(solution[n_applications:], effect_info, noise_var, floor)
-        max_rounds = 1
-    for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
+    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
         merit_ridge = noise_var / merit_var
-        if fixed_effects:
-            reviewer_ridge = 0.0
-        elif reviewer_shrinkage == "estimated":
-            reviewer_ridge = noise_var / reviewer_var
-        else:
-            reviewer_ridge = float(reviewer_shrinkage)
+        # With fixed effects the shrinkage is 0: no ridge.
+        reviewer_ridge = noise_var / reviewer_var if reviewer_shrinkage == "estimated" else float(reviewer_shrinkage)
         solution = _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, moment, solution)
         merit, effects = solution[:n_applications], solution[n_applications:]
         residuals = centred - design @ solution
@@ -176,22 +171,18 @@ def fit_additive(
         # How much each review tells about its application's merit once its
         # reviewer's effect is unknown too (and the other way round).
         reviewer_info_per_review = (per_reviewer - 1 + reviewer_ridge) / (per_reviewer + reviewer_ridge)
-        merit_info = np.bincount(
-            application_index, weights=reviewer_info_per_review[reviewer_index], minlength=n_applications
-        )
+        merit_info = np.bincount(application_index, weights=reviewer_info_per_review[reviewer_index])
         merit_posterior = noise_var / (merit_info + merit_ridge)
         merit_info_per_review = (per_application - 1 + merit_ridge) / (per_application + merit_ridge)
-        effect_info = np.bincount(
-            reviewer_index, weights=merit_info_per_review[application_index], minlength=n_reviewers
-        )
+        effect_info = np.bincount(reviewer_index, weights=merit_info_per_review[application_index])
         effect_posterior = noise_var / np.maximum(effect_info + reviewer_ridge, 1e-9)
 
         if fixed_effects:
             break  # the variances came from the moments
         new_merit_var = max(float((merit**2 + merit_posterior).mean()), floor)
         new_reviewer_var = max(float((effects**2 + effect_posterior).mean()), floor)
-        effect_parameters = float((1 - effect_posterior / reviewer_var).clip(0, 1).sum())
-        parameters = float((1 - merit_posterior / merit_var).clip(0, 1).sum()) + effect_parameters
+        effect_parameters = float((1 - effect_posterior / reviewer_var).clip(0).sum())
+        parameters = float((1 - merit_posterior / merit_var).clip(0).sum()) + effect_parameters
         new_noise_var = max(float(residuals @ residuals) / max(n - parameters, 1.0), floor)
         change = max(
             abs(new_noise_var - noise_var) / noise_var,
@@ -209,14 +200,13 @@ def fit_additive(
     effects = effects - shift
 
     # An application's own residual variance, pooled with the round's noise.
-    own_squares = np.bincount(application_index, weights=residuals**2, minlength=n_applications)
+    own_squares = np.bincount(application_index, weights=residuals**2)
     own_freedom = np.maximum(per_application - 1, 0)
     local_noise = (POOLED_WEIGHT * noise_var + own_squares) / (POOLED_WEIGHT + own_freedom)
     variance = local_noise / (merit_info + noise_var / merit_var)
     # Plus what its reviewers' effects leave unknown.
     variance += (
-        np.bincount(application_index, weights=effect_posterior[reviewer_index], minlength=n_applications)
-        / np.maximum(per_application, 1) ** 2
+        np.bincount(application_index, weights=effect_posterior[reviewer_index]) / np.maximum(per_application, 1) ** 2
     )
     standard_error = np.sqrt(variance)
 
@@ -265,7 +255,7 @@ def _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, momen
     ridge = np.concatenate([np.full(n_applications, merit_ridge), np.full(n_reviewers, reviewer_ridge)])
     system = (gram + sparse.diags(ridge)).tocsr()
     preconditioner = sparse.diags(1 / np.maximum(system.diagonal(), 1e-12))
-    solution, _info = cg(system, moment, x0=start, rtol=1e-10, atol=0.0, maxiter=10_000, M=preconditioner)
+    solution, _info = cg(system, moment, x0=start, rtol=1e-10, maxiter=10_000, M=preconditioner)
     return solution
 
 
