@@ -10,7 +10,6 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from applications.choices import ApplicationOutcome
 from applications.models import Application
 
 from ..choices import STEPPED_ASIDE_KINDS, PlaceOfferStatus
@@ -92,11 +91,11 @@ def reviews_anonymise(*, applications: QuerySet[Application]) -> dict[str, int]:
 
 
 def applications_place_not_taken(*, cutoff: datetime) -> QuerySet[Application]:
-    """Accepted applications whose place was declined before `cutoff`, or whose
-    offer lapsed unanswered (its answer-by time passed) before it, not yet
+    """Applications whose place was declined before `cutoff`, or whose offer
+    lapsed unanswered (its answer-by time passed) before it, not yet
     anonymised: the person never became a member through them, so no
     membership keeps them."""
-    return Application.objects.filter(anonymised_at__isnull=True, outcome=ApplicationOutcome.ACCEPTED).filter(
+    return Application.objects.filter(anonymised_at__isnull=True).filter(
         Q(place_offer__status=PlaceOfferStatus.DECLINED, place_offer__responded_at__lt=cutoff)
         | Q(place_offer__status=PlaceOfferStatus.LAPSED, place_offer__respond_by__lt=cutoff)
     )

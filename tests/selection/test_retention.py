@@ -229,8 +229,12 @@ def test_a_declined_place_is_kept_twelve_months_from_declining_then_anonymised(t
 
 def test_an_offer_left_to_lapse_is_kept_twelve_months_from_its_answer_by_time_then_anonymised(time_machine):
     time_machine.move_to(RELEASED_AT_10AM, tick=False)
-    _round, [lapsed] = places_released()
+    _round, [lapsed, confirmed] = places_released(accept=2)
+    place_confirm(offer=offer_of(confirmed), by=confirmed.applicant, agrees_to_compact=True)
     respond_by = offer_of(lapsed).respond_by
     place_offers_lapse(now=respond_by + timedelta(minutes=1))
 
     kept_to_the_second(lapsed, limit=respond_by + relativedelta(months=12))
+    # The member's application, whose offer had the same answer-by time, stays.
+    assert offer_of(confirmed).respond_by == respond_by
+    assert not is_anonymised(confirmed)
