@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from members.choices import MembershipStatus
 from members.models import MemberProfile, Region
 from scoring.agreement import interval_alpha
 from scoring.line import close_to_call, line_after
@@ -242,7 +243,7 @@ def team_to_email(*, idea_id: int, preference: str) -> QuerySet[MemberProfile]:
     """The idea's team in good standing who chose `preference` for emails about
     their ideas and projects (no choice made: an email for each event)."""
     team = MemberProfile.objects.filter(
-        idea_memberships__idea_id=idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
+        idea_memberships__idea_id=idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status=MembershipStatus.ACTIVE
     )
     if preference == EmailPreference.EACH:
         team = team.exclude(exchange_preference__email__in=[EmailPreference.NONE, EmailPreference.DIGEST])

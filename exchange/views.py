@@ -16,7 +16,7 @@ from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin, is_programme_team
 
 from . import selectors, services
-from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage
+from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage, TeamRole
 from .forms import (
     AssessmentForm,
     CallForm,
@@ -151,7 +151,7 @@ class IdeaView(SignedInMixin, TemplateView):
             stage=stage,
             role=role,
             on_team=role is not None,
-            is_lead=role == "lead",
+            is_lead=role == TeamRole.LEAD,
             membership=membership,
             sees_private_budget=role is not None or can_see_as_programme_team(user),
             comments=selectors.idea_comments(idea=idea),

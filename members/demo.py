@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
+from .choices import InterestStatus
 from .models import Nation, Organisation, OrganisationKind, Region, User
 
 DEMO_PASSWORD = "demo-pass-2016"  # noqa: S105 - documented demo credential, refused outside DEBUG
@@ -215,7 +216,7 @@ def seed_members() -> None:
     interests = []
     for name in DEMO_INTERESTS:
         interest = Interest.objects.filter(name__iexact=name).first()
-        if interest is None or interest.status != "approved":
+        if interest is None or interest.status != InterestStatus.APPROVED:
             interest = interest_create(name=name, by=programme)
         interests.append(interest)
     communities = []

@@ -59,7 +59,7 @@ def audience_summary(audience: Audience, round: Round | None) -> dict:
         "audience": audience,
         "audience_total": counts.total,
         "audience_segments": [
-            (SegmentKind.LABELS[segment.kind], segment_filters(segment), count)
+            (SegmentKind(segment.kind).label, segment_filters(segment), count)
             for segment, count in zip(audience.segments, counts.by_segment, strict=True)
         ],
     }
@@ -153,7 +153,7 @@ class WaveDetailView(WaveMixin, TemplateView):
         else:
             context["audience"] = Audience.from_json(wave.audience)
             context["audience_segments"] = [
-                (SegmentKind.LABELS[segment.kind], segment_filters(segment), None)
+                (SegmentKind(segment.kind).label, segment_filters(segment), None)
                 for segment in context["audience"].segments
             ]
         failures = Paginator(wave_failures(wave=wave), FAILURES_PER_PAGE)

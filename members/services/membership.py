@@ -162,7 +162,8 @@ def member_transition(*, member: MemberProfile, to: MembershipStatus, by, reason
         to=member.user.email,
         subject=_("Your Q membership is now %(status)s") % {"status": to.label.lower()},
         body_text=render_to_string(
-            "members/emails/status_changed.txt", {"profile": member, "profile_url": absolute_url("members:me")}
+            "members/emails/status_changed.txt",
+            {"profile": member, "profile_url": absolute_url("members:me"), "MembershipStatus": MembershipStatus},
         ),
         key=f"members.status.{member.pk}.{to.value}.{member.status_changed_at.timestamp()}",
     )
