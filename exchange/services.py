@@ -886,6 +886,20 @@ class Announcement:
     feedback_sent: int
 
 
+def _refuse_unless_feedback_approved(proposals: list[Proposal], feedback: dict[int, ProposalFeedback]) -> None:
+    waiting = [
+        proposal
+        for proposal in proposals
+        if proposal.status == ProposalStatus.NOT_SHORTLISTED
+        and (proposal.pk not in feedback or feedback[proposal.pk].status == FeedbackStatus.DRAFT)
+    ]
+    if waiting:
+        raise PortalError(
+            _("Approve the feedback to every team not shortlisted first: %(count)s still waiting.")
+            % {"count": len(waiting)}
+        )
+
+
 @transaction.atomic
 def shortlist_announce(*, call: Call, by) -> Announcement:
     """Tell the teams: each shortlisted team is emailed that it goes to the
@@ -906,17 +920,7 @@ def shortlist_announce(*, call: Call, by) -> Announcement:
     feedback = {
         row.proposal_id: row for row in ProposalFeedback.objects.select_for_update().filter(proposal__call=call)
     }
-    waiting = [
-        proposal
-        for proposal in proposals
-        if proposal.status == ProposalStatus.NOT_SHORTLISTED
-        and (proposal.pk not in feedback or feedback[proposal.pk].status == FeedbackStatus.DRAFT)
-    ]
-    if waiting:
-        raise PortalError(
-            _("Approve the feedback to every team not shortlisted first: %(count)s still waiting.")
-            % {"count": len(waiting)}
-        )
+    _refuse_unless_feedback_approved(proposals, feedback)
     told = sent = 0
     now = timezone.now()
     for proposal in proposals:

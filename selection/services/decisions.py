@@ -135,11 +135,19 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
         )
     if not preview.changes:
         return preview
+    _bulk_decisions_write(round=round, changes=preview.changes, by=by)
+    _bulk_decisions_audit(round=round, rule=rule, preview=preview, by=by)
+    return preview
+
+
+def _bulk_decisions_write(*, round: Round, changes, by) -> None:
+    """Set or clear each changed application's decision, refusing if any of
+    them was released meanwhile."""
     now = timezone.now()
-    to_decide = [change for change in preview.changes if change.after]
-    to_clear = [change.candidate.id for change in preview.changes if not change.after]
+    to_decide = [change for change in changes if change.after]
+    to_clear = [change.candidate.id for change in changes if not change.after]
     if Decision.objects.filter(
-        application_id__in=[change.candidate.id for change in preview.changes], released_at__isnull=False
+        application_id__in=[change.candidate.id for change in changes], released_at__isnull=False
     ).exists():
         raise PortalError(_("Some of these decisions have been released meanwhile. Check the new preview."))
     Decision.objects.filter(application_id__in=to_clear, released_at__isnull=True).delete()
@@ -159,6 +167,11 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
         unique_fields=["application"],
         update_fields=["outcome", "decided_by", "decided_at"],
     )
+
+
+def _bulk_decisions_audit(*, round: Round, rule: LineRule, preview: BulkPreview, by) -> None:
+    """One audit row per application changed, and one for the round with the
+    rule and the counts (positive action's effect in counts, never who)."""
     description = rule.describe()
     _bulk_audit(
         by=by,
@@ -198,7 +211,6 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
             ],
         },
     )
-    return preview
 
 
 def _group_name(*, dimension: str, value: str) -> str | None:
