@@ -20,7 +20,7 @@ from applications.models import Application, Round, Route
 from members.models import Region
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
-from q_portal.held_places import held_places_set
+from q_portal.held_places import held_places_check, held_places_set
 
 from ..choices import REVIEWED_STATUSES, DecisionOutcome, GroupDimension
 from ..models import Decision, PlaceHold
@@ -232,13 +232,7 @@ def place_hold_set(*, round: Round, dimension: str, value: str, places: int, by)
     name = _group_name(dimension=dimension, value=value)
     if name is None:
         raise PortalError(_("Choose a region, role or route from the list."), field="group")
-    if places < 0:
-        raise PortalError(_("Enter the number of places to hold, 0 or more."), field="places")
-    if places > round.capacity:
-        raise PortalError(
-            _("The round has %(capacity)d places: hold no more than that.") % {"capacity": round.capacity},
-            field="places",
-        )
+    held_places_check(places=places, capacity=round.capacity)
     hold, before = held_places_set(PlaceHold, round=round, dimension=dimension, value=value, places=places)
     if before == places:
         return hold
