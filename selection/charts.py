@@ -287,13 +287,9 @@ def bar_chart(
     flagged = set(flagged)
     label_width, labels = _bar_labels(categories, flagged)
     right = max(60, _value_width(series, value_label, value_texts) * CHAR + 16)
-    bars = _BarGeometry(
-        left=label_width, plot_width=chart.width - label_width - right, count=1 if stacked else len(series)
-    )
+    bars = _BarGeometry(label_width, chart.width - label_width - right, 1 if stacked else len(series))
     top = 8 + _legend(chart, series, x=bars.left, y=8) + (18 if reference is not None else 0)
-    high = max([max_value or 0, *_totals(series, len(categories), stacked), reference[0] if reference else 0, 0])
-    ticks = nice_ticks(0, high or 1)
-    bars.high = ticks[-1]
+    ticks = bars.scale(max_value or 0, *_totals(series, len(categories), stacked), reference[0] if reference else 0, 0)
     plot_bottom = top + len(categories) * (bars.group_height + bars.group_gap)
     _bar_value_axis(chart, ticks, bars, top=top, bottom=plot_bottom, axis_label=axis_label, tick_suffix=tick_suffix)
     for index, label in enumerate(labels):
@@ -378,6 +374,13 @@ class _BarGeometry:
 
     def x_of(self, value: float) -> float:
         return round(self.left + self.plot_width * value / self.high, 1)
+
+    def scale(self, *values: float) -> list[float]:
+        """Run the axis from 0 to the first round tick at or past the highest of
+        `values`; return the ticks."""
+        ticks = nice_ticks(0, max(values) or 1)
+        self.high = ticks[-1]
+        return ticks
 
 
 def _bar_value_axis(chart: Chart, ticks, bars: _BarGeometry, *, top, bottom, axis_label: str, tick_suffix: str):
