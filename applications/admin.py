@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from q_portal.read_only_admin import ReadOnlyAdmin
+
 from . import admin_nominations, admin_rounds, admin_updates  # noqa: F401 - they register their models
 from .models import Application, CriterionResponse
 
@@ -15,7 +17,7 @@ class CriterionResponseInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
     """Read-only: applications change only through the applicant's journey and the
     selection workflow, which check the rules and audit every change."""
 
@@ -24,12 +26,3 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["reference", "full_name", "applicant__email"]
     list_select_related = ["applicant", "round", "route", "region"]
     inlines = [CriterionResponseInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,6 +5,8 @@ the nominator's and nominee's pages. Import it from `applications.admin`."""
 
 from django.contrib import admin
 
+from q_portal.read_only_admin import ReadOnlyAdmin
+
 from .models import Nomination, NominatorOrganisation
 from .services import nominations as services
 
@@ -33,19 +35,10 @@ class NominatorOrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Nomination)
-class NominationAdmin(admin.ModelAdmin):
+class NominationAdmin(ReadOnlyAdmin):
     """Read-only: quotas, duplicates and invitations are the services' to keep."""
 
     list_display = ["full_name", "organisation", "round", "status", "created_at"]
     list_filter = ["round", "status", "organisation"]
     search_fields = ["full_name", "email", "organisation__name"]
     list_select_related = ["organisation", "round"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -93,27 +93,7 @@ def seed_recruitment() -> None:
         )[0]
         for letter, title, applicants, reviewers in CRITERIA
     ]
-    routes = {}
-    for order, (kind, name, summary, question, evidence) in enumerate(ROUTES):
-        routes[kind] = Route.objects.update_or_create(
-            kind=kind,
-            defaults={
-                "name": name,
-                "summary": summary,
-                "question": question,
-                "evidence_prompt": evidence,
-                "order": order,
-            },
-        )[0]
-    courses = [
-        ImprovementCourse.objects.update_or_create(name=name, defaults={"provider": provider})[0]
-        for name, provider in COURSES
-    ]
-    routes[RouteKind.COURSE_ALUMNI].courses.set(courses)
-    routes[RouteKind.NATIONAL_ORGANISATION].organisations.set(
-        Organisation.objects.filter(name__in=NATIONAL_ORGANISATIONS)
-    )
-
+    routes = _demo_routes()
     # Deadlines at noon UK time, as a real round would have them.
     now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     pilot = _round(
@@ -146,6 +126,32 @@ def seed_recruitment() -> None:
     )
     _pilot_applications(pilot, routes)
     _applicant_draft(wider, routes[RouteKind.OPEN])
+
+
+def _demo_routes() -> dict[str, Route]:
+    """The eligibility routes by kind, with the courses and national
+    organisations whose alumni and staff the pilot was open to."""
+    routes = {}
+    for order, (kind, name, summary, question, evidence) in enumerate(ROUTES):
+        routes[kind] = Route.objects.update_or_create(
+            kind=kind,
+            defaults={
+                "name": name,
+                "summary": summary,
+                "question": question,
+                "evidence_prompt": evidence,
+                "order": order,
+            },
+        )[0]
+    courses = [
+        ImprovementCourse.objects.update_or_create(name=name, defaults={"provider": provider})[0]
+        for name, provider in COURSES
+    ]
+    routes[RouteKind.COURSE_ALUMNI].courses.set(courses)
+    routes[RouteKind.NATIONAL_ORGANISATION].organisations.set(
+        Organisation.objects.filter(name__in=NATIONAL_ORGANISATIONS)
+    )
+    return routes
 
 
 def _round(*, name, criteria, routes, **values) -> Round:
@@ -191,16 +197,7 @@ def _pilot_applications(pilot: Round, routes: dict[str, Route]) -> None:
             declares_true=True,
             consents_to_processing=True,
         )
-        # The reference is made from the row's id, so it is set once the row exists.
-        application.status = ApplicationStatus.SUBMITTED
-        application.submitted_at = application.first_submitted_at = submitted_at
-        application.reference = f"Q-{submitted_at:%Y}-{application.pk:05d}"
-        application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference"])
-        answers = answers_of(person)
-        CriterionResponse.objects.bulk_create(
-            CriterionResponse(application=application, criterion=criterion, text=answers[criterion.letter])
-            for criterion in criteria
-        )
+        demo_application_submit(application, person, submitted_at=submitted_at, criteria=criteria)
 
 
 def _applicant_draft(wider: Round, route: Route) -> None:
@@ -215,4 +212,19 @@ def _applicant_draft(wider: Round, route: Route) -> None:
             "role_category": RoleCategory.MANAGER,
             "region": Region.objects.filter(name="West Midlands").first(),
         },
+    )
+
+
+def demo_application_submit(application: Application, person, *, submitted_at, criteria) -> None:
+    """Mark a demo application submitted at `submitted_at`, with its reference
+    and the person's answers to the criteria."""
+    # The reference is made from the row's id, so it is set once the row exists.
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = application.first_submitted_at = submitted_at
+    application.reference = f"Q-{submitted_at:%Y}-{application.pk:05d}"
+    application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference"])
+    answers = answers_of(person)
+    CriterionResponse.objects.bulk_create(
+        CriterionResponse(application=application, criterion=criterion, text=answers[criterion.letter])
+        for criterion in criteria
     )

@@ -81,39 +81,44 @@ def seed_nominations() -> None:
         if status == NominationStatus.DECLINED:
             nomination.responded_at = now
         if status == NominationStatus.ACCEPTED:
-            nominee = User.objects.filter(email=email).first() or User.objects.create_user(
-                email=email, password=None, display_name=name
+            nomination.nominee, nomination.application = _demo_nominee_application(
+                nomination, route=route, submitted=application_status == ApplicationStatus.SUBMITTED, now=now
             )
-            application = Application.objects.filter(applicant=nominee, round=round).first()
-            if application is None:
-                application = Application.objects.create(
-                    applicant=nominee,
-                    round=round,
-                    route=route,
-                    full_name=name,
-                    job_title=job_title,
-                    role_category=role,
-                    region=region,
-                    organisation=organisation if application_status == ApplicationStatus.SUBMITTED else None,
-                    route_evidence="I work with the AHSN's patient safety collaborative."
-                    if application_status == ApplicationStatus.SUBMITTED
-                    else "",
-                    declares_true=application_status == ApplicationStatus.SUBMITTED,
-                    consents_to_processing=application_status == ApplicationStatus.SUBMITTED,
-                )
-                if application_status == ApplicationStatus.SUBMITTED:
-                    CriterionResponse.objects.bulk_create(
-                        CriterionResponse(
-                            application=application, criterion=criterion, text=NOMINEE_ANSWERS[criterion.letter]
-                        )
-                        for criterion in round.criteria.all()
-                    )
-                    application.status = ApplicationStatus.SUBMITTED
-                    application.submitted_at = application.first_submitted_at = now
-                    application.reference = f"Q-{now:%Y}-{application.pk:05d}"
-                    application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference"])
-            nomination.nominee = nominee
-            nomination.application = application
             nomination.opened_at = nomination.responded_at = now
         nomination.status = status
         nomination.save()
+
+
+def _demo_nominee_application(nomination: Nomination, *, route: Route, submitted: bool, now):
+    """The nominee's account and application, started from the nomination (and
+    submitted, with their answers, when `submitted`)."""
+    round, name = nomination.round, nomination.full_name
+    nominee = User.objects.filter(email=nomination.email).first() or User.objects.create_user(
+        email=nomination.email, password=None, display_name=name
+    )
+    application = Application.objects.filter(applicant=nominee, round=round).first()
+    if application is not None:
+        return nominee, application
+    application = Application.objects.create(
+        applicant=nominee,
+        round=round,
+        route=route,
+        full_name=name,
+        job_title=nomination.job_title,
+        role_category=nomination.role_category,
+        region=nomination.region,
+        organisation=nomination.organisation if submitted else None,
+        route_evidence="I work with the AHSN's patient safety collaborative." if submitted else "",
+        declares_true=submitted,
+        consents_to_processing=submitted,
+    )
+    if submitted:
+        CriterionResponse.objects.bulk_create(
+            CriterionResponse(application=application, criterion=criterion, text=NOMINEE_ANSWERS[criterion.letter])
+            for criterion in round.criteria.all()
+        )
+        application.status = ApplicationStatus.SUBMITTED
+        application.submitted_at = application.first_submitted_at = now
+        application.reference = f"Q-{now:%Y}-{application.pk:05d}"
+        application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference"])
+    return nominee, application

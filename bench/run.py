@@ -104,53 +104,23 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603 - our own command
 
 
+def _django_side(env: dict[str, str], command: str) -> dict:
+    """Run `django_side.py <command>` in its own Django process; its last line
+    of output is the JSON result."""
+    completed = subprocess.run(  # noqa: S603 - our own script
+        [PYTHON, str(Path(__file__).with_name("django_side.py")), command],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def _prepare(env: dict[str, str]) -> dict:
     """In a Django process: sessions, URLs and query counts for each page."""
-    completed = subprocess.run(  # noqa: S603 - our own script
-        [PYTHON, str(Path(__file__).with_name("django_side.py")), "prepare"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def _assignment_time(env: dict[str, str]) -> dict:
-    completed = subprocess.run(  # noqa: S603 - our own script
-        [PYTHON, str(Path(__file__).with_name("django_side.py")), "assign"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def _retention_time(env: dict[str, str]) -> dict:
-    completed = subprocess.run(  # noqa: S603 - our own script
-        [PYTHON, str(Path(__file__).with_name("django_side.py")), "retention"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def _release_time(env: dict[str, str]) -> dict:
-    completed = subprocess.run(  # noqa: S603 - our own script
-        [PYTHON, str(Path(__file__).with_name("django_side.py")), "release"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return _django_side(env, "prepare")
 
 
 def _free_port() -> int:
@@ -522,15 +492,15 @@ def main() -> None:
             server.kill()
 
     _log("Timing automatic assignment")
-    assignment = _assignment_time(env)
+    assignment = _django_side(env, "assign")
     wave = None
     if not args.skip_wave:
         _log("Timing a 5,000-recipient email wave with two Celery workers (bench/wave.py)")
         wave = wave_bench.run(env)
     _log("Timing one retention run over 100,000 outbox rows past their period")
-    retention = _retention_time(env)
+    retention = _django_side(env, "retention")
     _log("Timing the release of a decision on every application of the round in review")
-    release = _release_time(env)
+    release = _django_side(env, "release")
     report = {
         "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(database_url),

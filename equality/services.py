@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
-from q_portal.held_places import held_places_set
+from q_portal.held_places import held_places_check, held_places_set
 
 from .choices import CHARACTERISTICS, NOT_ANSWERED, PREFER_NOT, QUESTIONS_BY_FIELD, characteristic_label
 from .models import CharacteristicHold, MonitoringResponse, PositiveAction, StageTally
@@ -158,13 +158,7 @@ def characteristic_hold_set(*, round, characteristic: str, category: str, places
         raise PortalError(_("Enable positive action for this round, with its reason, before holding places."))
     if category not in dict(holdable_categories(characteristic)):
         raise PortalError(_("Choose a group to hold places for."), field="group")
-    if places < 0:
-        raise PortalError(_("Enter the number of places to hold, 0 or more."), field="places")
-    if places > round.capacity:
-        raise PortalError(
-            _("The round has %(capacity)d places: hold no more than that.") % {"capacity": round.capacity},
-            field="places",
-        )
+    held_places_check(places=places, capacity=round.capacity)
     hold, before = held_places_set(
         CharacteristicHold, round=round, characteristic=characteristic, category=category, places=places
     )

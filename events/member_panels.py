@@ -20,6 +20,7 @@ def profile_events_section(*, member, viewer):
 
 def has_registered(*, member) -> bool:
     """Onboarding's "come to an event" step is done once they have registered for one."""
+    from .choices import RegistrationStatus
     from .models import Registration
 
-    return Registration.objects.filter(user_id=member.user_id).exclude(status="cancelled").exists()
+    return Registration.objects.filter(user_id=member.user_id).exclude(status=RegistrationStatus.CANCELLED).exists()

@@ -23,7 +23,7 @@ from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 
 from . import emails
-from .choices import HOLDS_PLACE, EventStatus, Repeat
+from .choices import HOLDS_PLACE, EventFormat, EventStatus, Repeat
 from .choices import RegistrationStatus as Status
 from .models import CalendarFeed, Event, EventPledge, EventSeries, Feedback, Registration, _feed_token
 from .permissions import can_manage_event, may_register, organiser_organisation_ids
@@ -96,9 +96,9 @@ def _check_organiser(*, by, organisation: Organisation | None, region) -> None:
 def _check_details(details: EventDetails) -> None:
     if details.ends_at <= details.starts_at:
         raise PortalError(_("The end must be after the start."), field="ends_at")
-    if details.format in ("in_person", "hybrid") and not details.venue:
+    if details.format in (EventFormat.IN_PERSON, EventFormat.HYBRID) and not details.venue:
         raise PortalError(_("Enter the venue of an event held in person."), field="venue")
-    if details.format in ("online", "hybrid") and not details.online_url:
+    if details.format in (EventFormat.ONLINE, EventFormat.HYBRID) and not details.online_url:
         raise PortalError(_("Enter the joining link of an online event."), field="online_url")
 
 

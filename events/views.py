@@ -352,10 +352,11 @@ class EventInsightView(_StaffMfaMixin, TemplateView):
         return super().get_context_data(rows=selectors.events_by_region(), **kwargs)
 
 
-class EventCreateView(OrganiserMixin, ServiceFormView):
+class _EventFormMixin:
+    """The event form offers the organisations the person organises for (any, for
+    the programme team, who may also leave it blank)."""
+
     template_name = "events/form.html"
-    form_class = EventCreateForm
-    success_message = gettext_lazy("The event is published.")
 
     def get_form_kwargs(self):
         user = self.request.user
@@ -364,6 +365,11 @@ class EventCreateView(OrganiserMixin, ServiceFormView):
             "organisations": _organisations_for(user),
             "may_leave_organisation_blank": is_programme_team(user),
         }
+
+
+class EventCreateView(OrganiserMixin, _EventFormMixin, ServiceFormView):
+    form_class = EventCreateForm
+    success_message = gettext_lazy("The event is published.")
 
     def get_initial(self):
         organisations = list(_organisations_for(self.request.user)[:2])
@@ -384,18 +390,9 @@ class EventCreateView(OrganiserMixin, ServiceFormView):
         return reverse("events:manage", kwargs={"pk": first_of_series.pk})
 
 
-class EventEditView(ManagedEventMixin, ServiceFormView):
-    template_name = "events/form.html"
+class EventEditView(ManagedEventMixin, _EventFormMixin, ServiceFormView):
     form_class = EventForm
     success_message = gettext_lazy("The event is saved.")
-
-    def get_form_kwargs(self):
-        user = self.request.user
-        return {
-            **super().get_form_kwargs(),
-            "organisations": _organisations_for(user),
-            "may_leave_organisation_blank": is_programme_team(user),
-        }
 
     def get_initial(self):
         event = self.event

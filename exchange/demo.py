@@ -83,6 +83,19 @@ def seed_exchange() -> None:
     if len(members) < 12:
         return
     now = timezone.now()
+    call, themes = _demo_call(now)
+    leads = [m for m in members if m.user.email == "member@example.org"] + members[1:8]
+    others = [m for m in members if m not in leads]
+    for number, row in enumerate(IDEAS):
+        _demo_idea(call, number, row, themes=themes, lead=leads[number % len(leads)], others=others, now=now)
+    withdrawn = Idea.objects.filter(call=call, title=IDEAS[-1][0]).first()
+    if withdrawn is not None:
+        services.idea_withdraw(idea=withdrawn, member=withdrawn.lead, by=withdrawn.lead.user)
+
+
+def _demo_call(now) -> tuple[Call, dict[str, Theme]]:
+    """The call in refinement, with its themes, proposal questions, and the member
+    panel's places and criteria ready for shortlisting."""
     call = Call.objects.create(
         title=DEMO_CALL,
         summary=(
@@ -105,49 +118,44 @@ def seed_exchange() -> None:
     Panel.objects.create(call=call, places=4)
     for letter, name in zip("abc", CRITERIA, strict=True):
         Criterion.objects.create(call=call, letter=letter, name=name)
+    return call, themes
 
-    leads = [m for m in members if m.user.email == "member@example.org"] + members[1:8]
-    others = [m for m in members if m not in leads]
-    for number, (title, theme, skills, comments, supporters, joiners, edits) in enumerate(IDEAS):
-        lead = leads[number % len(leads)]
-        idea = Idea.objects.create(
-            call=call,
-            theme=themes[theme],
-            lead=lead,
-            title=title,
-            problem=PITCHES[title][0],
-            plan=PITCHES[title][1],
-            involved="A ward manager, a patient representative and an analyst.",
-            budget=8_000 + 3_000 * number,
-            budget_private="Backfill for a band 6 nurse, one day a week." if number % 2 == 0 else "",
-            skills_wanted=skills,
-            created_at=now - timedelta(days=29 - 3 * number),
-        )
-        TeamMembership.objects.create(
-            idea=idea, member=lead, role=TeamRole.LEAD, status=JoinStatus.ACCEPTED, decided_at=idea.created_at
-        )
-        pool = others[number:] + others[:number]
-        for joiner in pool[:joiners]:
-            request = services.join_request(idea=idea, member=joiner, message="I'd like to help.", by=joiner.user)
-            services.join_decide(membership=request, accept=True, lead=lead, by=lead.user)
-        first = None
-        for index in range(comments):
-            author = pool[(index + 3) % len(pool)]
-            comment = services.comment_add(
-                idea=idea, member=author, body=COMMENTS[index % len(COMMENTS)], by=author.user
+
+def _demo_idea(call: Call, number: int, row: tuple, *, themes: dict, lead, others: list, now) -> None:
+    """One idea of IDEAS with its team, comments (and the lead's replies),
+    supporters and edits, by members taken in turn from `others`."""
+    title, theme, skills, comments, supporters, joiners, edits = row
+    idea = Idea.objects.create(
+        call=call,
+        theme=themes[theme],
+        lead=lead,
+        title=title,
+        problem=PITCHES[title][0],
+        plan=PITCHES[title][1],
+        involved="A ward manager, a patient representative and an analyst.",
+        budget=8_000 + 3_000 * number,
+        budget_private="Backfill for a band 6 nurse, one day a week." if number % 2 == 0 else "",
+        skills_wanted=skills,
+        created_at=now - timedelta(days=29 - 3 * number),
+    )
+    TeamMembership.objects.create(
+        idea=idea, member=lead, role=TeamRole.LEAD, status=JoinStatus.ACCEPTED, decided_at=idea.created_at
+    )
+    pool = others[number:] + others[:number]
+    for joiner in pool[:joiners]:
+        request = services.join_request(idea=idea, member=joiner, message="I'd like to help.", by=joiner.user)
+        services.join_decide(membership=request, accept=True, lead=lead, by=lead.user)
+    for index in range(comments):
+        author = pool[(index + 3) % len(pool)]
+        comment = services.comment_add(idea=idea, member=author, body=COMMENTS[index % len(COMMENTS)], by=author.user)
+        if index % 3 == 1:
+            services.comment_add(
+                idea=idea, member=lead, body="Thank you, good point: we'll add it.", parent=comment, by=lead.user
             )
-            first = first or comment
-            if index % 3 == 1:
-                services.comment_add(
-                    idea=idea, member=lead, body="Thank you, good point: we'll add it.", parent=comment, by=lead.user
-                )
-        for supporter in pool[5 : 5 + supporters]:
-            services.support_set(idea=idea, member=supporter, support=True, by=supporter.user)
-        for edit in range(edits):
-            values = {field: getattr(idea, field) for field in services.IDEA_FIELDS}
-            values["plan"] = values["plan"] + f" Refined after feedback ({edit + 1})."
-            services.idea_update(idea=idea, member=lead, values=values, by=lead.user)
-            idea.refresh_from_db()
-    withdrawn = Idea.objects.filter(call=call, title=IDEAS[-1][0]).first()
-    if withdrawn is not None:
-        services.idea_withdraw(idea=withdrawn, member=withdrawn.lead, by=withdrawn.lead.user)
+    for supporter in pool[5 : 5 + supporters]:
+        services.support_set(idea=idea, member=supporter, support=True, by=supporter.user)
+    for edit in range(edits):
+        values = {field: getattr(idea, field) for field in services.IDEA_FIELDS}
+        values["plan"] = values["plan"] + f" Refined after feedback ({edit + 1})."
+        services.idea_update(idea=idea, member=lead, values=values, by=lead.user)
+        idea.refresh_from_db()

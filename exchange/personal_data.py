@@ -35,23 +35,8 @@ def _when(value):
 def exchange_personal_data(user) -> dict:
     """Nine queries, however much is held."""
     member = {"member__user": user}
-    lead = {"lead__user": user}
     return {
-        "ideas_you_lead": [
-            {
-                "call": idea.call.title,
-                "title": idea.title,
-                "status": idea.get_status_display(),
-                "the_problem": idea.problem,
-                "what_you_would_do": idea.plan,
-                "who_is_involved": idea.involved,
-                "budget": idea.budget,
-                "private_budget_line": idea.budget_private,
-                "skills_wanted": idea.skills_wanted,
-                "posted_at": _when(idea.created_at),
-            }
-            for idea in Idea.objects.filter(**lead).select_related("call").order_by("created_at", "pk")
-        ],
+        "ideas_you_lead": _ideas_led(user),
         "teams": [
             {
                 "idea": membership.idea.title,
@@ -74,44 +59,8 @@ def exchange_personal_data(user) -> dict:
             {"idea": revision.idea.title, "made_at": _when(revision.created_at), "changes": revision.changes}
             for revision in IdeaRevision.objects.filter(author__user=user).select_related("idea")
         ],
-        "proposals_you_lead": [
-            {
-                "call": proposal.call.title,
-                "title": proposal.title,
-                "summary": proposal.summary,
-                "budget": proposal.budget,
-                "status": proposal.get_status_display(),
-                "submitted_at": _when(proposal.submitted_at),
-                "answers": [
-                    {"question": answer.question.text, "answer": answer.text} for answer in proposal.answers.all()
-                ],
-            }
-            for proposal in Proposal.objects.filter(**lead)
-            .select_related("call")
-            .prefetch_related(Prefetch("answers", queryset=ProposalAnswer.objects.select_related("question")))
-        ],
-        "shortlisting_panels": [
-            {
-                "call": assessor.call.title,
-                "status": assessor.get_status_display(),
-                "what_you_would_bring": assessor.statement,
-                "put_forward_at": _when(assessor.created_at),
-                "assessments": [
-                    {
-                        "proposal": assignment.proposal.title,
-                        "scores": getattr(assignment, "assessment", None) and assignment.assessment.scores,
-                        "note": getattr(assignment, "assessment", None) and assignment.assessment.note,
-                    }
-                    for assignment in assessor.assignments.all()
-                ],
-            }
-            for assessor in Assessor.objects.filter(**member)
-            .select_related("call")
-            .prefetch_related(
-                Prefetch("assignments", queryset=PanelAssignment.objects.select_related("proposal", "assessment"))
-            )
-            .order_by("created_at", "pk")
-        ],
+        "proposals_you_lead": _proposals_led(user),
+        "shortlisting_panels": _shortlisting_panels(user),
         "emails_about_your_ideas": next(
             (
                 ExchangePreference(email=choice).get_email_display()
@@ -120,6 +69,66 @@ def exchange_personal_data(user) -> dict:
             None,
         ),
     }
+
+
+def _ideas_led(user) -> list[dict]:
+    return [
+        {
+            "call": idea.call.title,
+            "title": idea.title,
+            "status": idea.get_status_display(),
+            "the_problem": idea.problem,
+            "what_you_would_do": idea.plan,
+            "who_is_involved": idea.involved,
+            "budget": idea.budget,
+            "private_budget_line": idea.budget_private,
+            "skills_wanted": idea.skills_wanted,
+            "posted_at": _when(idea.created_at),
+        }
+        for idea in Idea.objects.filter(lead__user=user).select_related("call").order_by("created_at", "pk")
+    ]
+
+
+def _proposals_led(user) -> list[dict]:
+    return [
+        {
+            "call": proposal.call.title,
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "budget": proposal.budget,
+            "status": proposal.get_status_display(),
+            "submitted_at": _when(proposal.submitted_at),
+            "answers": [{"question": answer.question.text, "answer": answer.text} for answer in proposal.answers.all()],
+        }
+        for proposal in Proposal.objects.filter(lead__user=user)
+        .select_related("call")
+        .prefetch_related(Prefetch("answers", queryset=ProposalAnswer.objects.select_related("question")))
+    ]
+
+
+def _shortlisting_panels(user) -> list[dict]:
+    return [
+        {
+            "call": assessor.call.title,
+            "status": assessor.get_status_display(),
+            "what_you_would_bring": assessor.statement,
+            "put_forward_at": _when(assessor.created_at),
+            "assessments": [
+                {
+                    "proposal": assignment.proposal.title,
+                    "scores": getattr(assignment, "assessment", None) and assignment.assessment.scores,
+                    "note": getattr(assignment, "assessment", None) and assignment.assessment.note,
+                }
+                for assignment in assessor.assignments.all()
+            ],
+        }
+        for assessor in Assessor.objects.filter(member__user=user)
+        .select_related("call")
+        .prefetch_related(
+            Prefetch("assignments", queryset=PanelAssignment.objects.select_related("proposal", "assessment"))
+        )
+        .order_by("created_at", "pk")
+    ]
 
 
 def exchange_personal_data_erase(user) -> dict[str, int]:

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from members.choices import MembershipStatus
 from members.models import MemberProfile, Region
 from scoring.agreement import interval_alpha
 from scoring.line import close_to_call, line_after
@@ -242,7 +243,7 @@ def team_to_email(*, idea_id: int, preference: str) -> QuerySet[MemberProfile]:
     """The idea's team in good standing who chose `preference` for emails about
     their ideas and projects (no choice made: an email for each event)."""
     team = MemberProfile.objects.filter(
-        idea_memberships__idea_id=idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
+        idea_memberships__idea_id=idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status=MembershipStatus.ACTIVE
     )
     if preference == EmailPreference.EACH:
         team = team.exclude(exchange_preference__email__in=[EmailPreference.NONE, EmailPreference.DIGEST])
@@ -388,15 +389,7 @@ def panel_ranking(*, call: Call) -> PanelRanking:
     totals = [(proposal_id, assessor_id, total) for proposal_id, assessor_id, total, _scores, _m in rows]
     fit = fit_additive(totals)
     means = mean_totals(totals)
-    regular_scores: dict[int, list[dict]] = defaultdict(list)
-    moderated: set[int] = set()
-    done: dict[int, int] = defaultdict(int)
-    for proposal_id, _assessor_id, _total, scores, is_moderation in rows:
-        if is_moderation:
-            moderated.add(proposal_id)
-        else:
-            regular_scores[proposal_id].append(scores)
-            done[proposal_id] += 1
+    regular_scores, moderated, done = _assessment_tallies(rows)
     estimates = {proposal_id: estimate.score for proposal_id, estimate in fit.estimates.items()}
     order = rank(estimates, tie_break={pk: (-means.get(pk, 0),) for pk in estimates})
     line = line_after(order, fit.estimates, places=panel.places)
@@ -404,21 +397,12 @@ def panel_ranking(*, call: Call) -> PanelRanking:
     result = PanelRanking(panel=panel, criteria=criteria, line=line, mixing=mixing(pairs))
     by_pk = {}
     for proposal in proposals:
-        spread = criterion_spread(regular_scores[proposal.pk])
         by_pk[proposal.pk] = RankedProposal(
             proposal=proposal,
             estimate=fit.estimates.get(proposal.pk),
             mean=means.get(proposal.pk),
-            spread=spread,
-            done=done[proposal.pk],
-            expected=proposal.expected,
-            moderated=proposal.pk in moderated,
-            needs_moderation=needs_moderation(
-                spread=spread,
-                threshold=panel.moderation_spread,
-                done=done[proposal.pk],
-                expected=proposal.expected,
-                moderated=proposal.pk in moderated,
+            **_moderation_facts(
+                proposal, scores=regular_scores[proposal.pk], done=done[proposal.pk], moderated=moderated, panel=panel
             ),
             close_to_call=proposal.pk in close,
         )
@@ -433,6 +417,41 @@ def panel_ranking(*, call: Call) -> PanelRanking:
             for score_sets in regular_scores.values()
         )
     return result
+
+
+def _moderation_facts(proposal: Proposal, *, scores: list[dict], done: int, moderated: set[int], panel) -> dict:
+    """How far the assessors disagree, how many assessed it, and whether it needs
+    moderation: the fields of a RankedProposal about its assessments."""
+    spread = criterion_spread(scores)
+    return {
+        "spread": spread,
+        "done": done,
+        "expected": proposal.expected,
+        "moderated": proposal.pk in moderated,
+        "needs_moderation": needs_moderation(
+            spread=spread,
+            threshold=panel.moderation_spread,
+            done=done,
+            expected=proposal.expected,
+            moderated=proposal.pk in moderated,
+        ),
+    }
+
+
+def _assessment_tallies(rows) -> tuple[dict[int, list[dict]], set[int], dict[int, int]]:
+    """From the submitted assessments (proposal, assessor, total, scores, is
+    moderation): each proposal's regular score sets, the proposals moderated, and
+    how many regular assessments each has."""
+    regular_scores: dict[int, list[dict]] = defaultdict(list)
+    moderated: set[int] = set()
+    done: dict[int, int] = defaultdict(int)
+    for proposal_id, _assessor_id, _total, scores, is_moderation in rows:
+        if is_moderation:
+            moderated.add(proposal_id)
+        else:
+            regular_scores[proposal_id].append(scores)
+            done[proposal_id] += 1
+    return regular_scores, moderated, done
 
 
 def panel_assessors(*, call: Call) -> QuerySet[Assessor]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.validators import count_words
+from members.choices import MembershipStatus
 from members.emails import absolute_url
 from members.models import MemberProfile
 from q_portal.audit.services import audit_log
@@ -498,7 +499,7 @@ def exchange_digest_send(*, day: date) -> int:
     teams = TeamMembership.objects.filter(
         idea_id__in=idea_ids,
         status=JoinStatus.ACCEPTED,
-        member__status="active",
+        member__status=MembershipStatus.ACTIVE,
         member__exchange_preference__email=EmailPreference.DIGEST,
     ).select_related("member__user")
     news = defaultdict(lambda: {"member": None, "comments": [], "requests": []})
@@ -873,7 +874,9 @@ def feedback_save(*, proposal: Proposal, text: str, approve: bool, by) -> Propos
 
 def _team_of(proposal: Proposal):
     return MemberProfile.objects.filter(
-        idea_memberships__idea_id=proposal.idea_id, idea_memberships__status=JoinStatus.ACCEPTED, status="active"
+        idea_memberships__idea_id=proposal.idea_id,
+        idea_memberships__status=JoinStatus.ACCEPTED,
+        status=MembershipStatus.ACTIVE,
     ).select_related("user")
 
 
@@ -881,6 +884,20 @@ def _team_of(proposal: Proposal):
 class Announcement:
     shortlisted: int
     feedback_sent: int
+
+
+def _refuse_unless_feedback_approved(proposals: list[Proposal], feedback: dict[int, ProposalFeedback]) -> None:
+    waiting = [
+        proposal
+        for proposal in proposals
+        if proposal.status == ProposalStatus.NOT_SHORTLISTED
+        and (proposal.pk not in feedback or feedback[proposal.pk].status == FeedbackStatus.DRAFT)
+    ]
+    if waiting:
+        raise PortalError(
+            _("Approve the feedback to every team not shortlisted first: %(count)s still waiting.")
+            % {"count": len(waiting)}
+        )
 
 
 @transaction.atomic
@@ -903,17 +920,7 @@ def shortlist_announce(*, call: Call, by) -> Announcement:
     feedback = {
         row.proposal_id: row for row in ProposalFeedback.objects.select_for_update().filter(proposal__call=call)
     }
-    waiting = [
-        proposal
-        for proposal in proposals
-        if proposal.status == ProposalStatus.NOT_SHORTLISTED
-        and (proposal.pk not in feedback or feedback[proposal.pk].status == FeedbackStatus.DRAFT)
-    ]
-    if waiting:
-        raise PortalError(
-            _("Approve the feedback to every team not shortlisted first: %(count)s still waiting.")
-            % {"count": len(waiting)}
-        )
+    _refuse_unless_feedback_approved(proposals, feedback)
     told = sent = 0
     now = timezone.now()
     for proposal in proposals:

@@ -7,16 +7,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin, is_programme_team
+from q_portal.views import ServiceFormView
 
 from . import selectors, services
-from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage
+from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage, TeamRole
 from .forms import (
     AssessmentForm,
     CallForm,
@@ -151,7 +154,7 @@ class IdeaView(SignedInMixin, TemplateView):
             stage=stage,
             role=role,
             on_team=role is not None,
-            is_lead=role == "lead",
+            is_lead=role == TeamRole.LEAD,
             membership=membership,
             sees_private_budget=role is not None or can_see_as_programme_team(user),
             comments=selectors.idea_comments(idea=idea),
@@ -179,7 +182,7 @@ class IdeaHistoryView(SignedInMixin, TemplateView):
 # --- Taking part (active members) ----------------------------------------------------
 
 
-class IdeaCreateView(MemberMixin, FormView):
+class IdeaCreateView(MemberMixin, ServiceFormView):
     template_name = "exchange/idea_form.html"
     form_class = IdeaForm
 
@@ -193,19 +196,16 @@ class IdeaCreateView(MemberMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(call=self.call, creating=True, open=self.call.stage == Stage.IDEAS, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            idea = services.idea_create(
-                call=self.call, member=self.member, values=form.cleaned_data, by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your idea is posted. Members can now comment, support it and ask to join."))
-        return redirect(idea)
+    success_message = gettext_lazy("Your idea is posted. Members can now comment, support it and ask to join.")
+
+    def call_service(self, form):
+        return services.idea_create(call=self.call, member=self.member, values=form.cleaned_data, by=self.request.user)
+
+    def get_success_url(self):
+        return self.outcome.get_absolute_url()
 
 
-class IdeaEditView(MemberMixin, FormView):
+class IdeaEditView(MemberMixin, ServiceFormView):
     """Team members edit the idea; each save is a revision in its history."""
 
     template_name = "exchange/idea_form.html"
@@ -227,16 +227,14 @@ class IdeaEditView(MemberMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(call=self.idea.call, idea=self.idea, creating=False, open=True, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            revision = services.idea_update(
-                idea=self.idea, member=self.member, values=form.cleaned_data, by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your changes are saved.") if revision else _("Nothing was changed."))
-        return redirect(self.idea)
+    def call_service(self, form):
+        return services.idea_update(idea=self.idea, member=self.member, values=form.cleaned_data, by=self.request.user)
+
+    def get_success_message(self):
+        return _("Your changes are saved.") if self.outcome else _("Nothing was changed.")
+
+    def get_success_url(self):
+        return self.idea.get_absolute_url()
 
 
 class IdeaWithdrawView(MemberMixin, TemplateView):
@@ -306,7 +304,7 @@ class SupportView(MemberMixin, View):
         return redirect(idea)
 
 
-class JoinView(MemberMixin, FormView):
+class JoinView(MemberMixin, ServiceFormView):
     template_name = "exchange/join.html"
     form_class = JoinForm
 
@@ -317,16 +315,15 @@ class JoinView(MemberMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(idea=self.idea, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.join_request(
-                idea=self.idea, member=self.member, message=form.cleaned_data["message"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("You have asked to join. The lead will accept or decline."))
-        return redirect(self.idea)
+    success_message = gettext_lazy("You have asked to join. The lead will accept or decline.")
+
+    def call_service(self, form):
+        return services.join_request(
+            idea=self.idea, member=self.member, message=form.cleaned_data["message"], by=self.request.user
+        )
+
+    def get_success_url(self):
+        return self.idea.get_absolute_url()
 
 
 class JoinDecideView(MemberMixin, View):
@@ -418,7 +415,7 @@ class _ProposalMixin:
         return list(self.proposal.call.questions.all())
 
 
-class ProposalView(_ProposalMixin, SignedInMixin, FormView):
+class ProposalView(_ProposalMixin, SignedInMixin, ServiceFormView):
     """The team completes the proposal together: save and return, word counts."""
 
     template_name = "exchange/proposal.html"
@@ -449,25 +446,24 @@ class ProposalView(_ProposalMixin, SignedInMixin, FormView):
             raise PermissionDenied
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.proposal_save(
-                proposal=self.proposal,
-                member=self.member,
-                values=form.cleaned_data,
-                answers=form.answers(),
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your proposal is saved. You can come back to it at any time."))
+    success_message = gettext_lazy("Your proposal is saved. You can come back to it at any time.")
+
+    def call_service(self, form):
+        return services.proposal_save(
+            proposal=self.proposal,
+            member=self.member,
+            values=form.cleaned_data,
+            answers=form.answers(),
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
         if "check" in self.request.POST:
-            return redirect("exchange:proposal_check", pk=self.proposal.pk)
-        return redirect(self.proposal)
+            return reverse("exchange:proposal_check", kwargs={"pk": self.proposal.pk})
+        return self.proposal.get_absolute_url()
 
 
-class ProposalCheckView(_ProposalMixin, SignedInMixin, FormView):
+class ProposalCheckView(_ProposalMixin, SignedInMixin, ServiceFormView):
     """Check your answers; only the lead submits, before the deadline."""
 
     template_name = "exchange/proposal_check.html"
@@ -489,14 +485,13 @@ class ProposalCheckView(_ProposalMixin, SignedInMixin, FormView):
             raise PermissionDenied
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.proposal_submit(proposal=self.proposal, member=self.member, by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your proposal is submitted. The team has been emailed."))
-        return redirect(self.proposal)
+    success_message = gettext_lazy("Your proposal is submitted. The team has been emailed.")
+
+    def call_service(self, form):
+        return services.proposal_submit(proposal=self.proposal, member=self.member, by=self.request.user)
+
+    def get_success_url(self):
+        return self.proposal.get_absolute_url()
 
 
 # --- The programme team ------------------------------------------------------------------
@@ -511,7 +506,7 @@ class ProgrammeCallListView(ProgrammeTeamMixin, ListView):
         return selectors.calls_list()
 
 
-class CallEditView(ProgrammeTeamMixin, FormView):
+class CallEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "exchange/programme/call_form.html"
     form_class = CallForm
 
@@ -529,18 +524,17 @@ class CallEditView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(call=self.call, **kwargs)
 
-    def form_valid(self, form):
+    success_message = gettext_lazy("The call is saved.")
+
+    def call_service(self, form):
         values = form.cleaned_data
-        try:
-            call = services.call_save(call=self.call, values=values, themes=values["themes"], by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The call is saved."))
-        return redirect("exchange:programme_questions", pk=call.pk)
+        return services.call_save(call=self.call, values=values, themes=values["themes"], by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("exchange:programme_questions", kwargs={"pk": self.outcome.pk})
 
 
-class QuestionsView(ProgrammeTeamMixin, FormView):
+class QuestionsView(ProgrammeTeamMixin, ServiceFormView):
     """The call's proposal form: its questions, and one to add."""
 
     template_name = "exchange/programme/questions.html"
@@ -556,17 +550,16 @@ class QuestionsView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(call=self.call, questions=self.call.questions.all(), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.question_save(call=self.call, question=None, values=form.cleaned_data, by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The question is added."))
-        return redirect("exchange:programme_questions", pk=self.call.pk)
+    success_message = gettext_lazy("The question is added.")
+
+    def call_service(self, form):
+        return services.question_save(call=self.call, question=None, values=form.cleaned_data, by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("exchange:programme_questions", kwargs={"pk": self.call.pk})
 
 
-class QuestionEditView(ProgrammeTeamMixin, FormView):
+class QuestionEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "exchange/programme/question_form.html"
     form_class = QuestionForm
 
@@ -591,22 +584,21 @@ class QuestionEditView(ProgrammeTeamMixin, FormView):
             return redirect("exchange:programme_questions", pk=self.question.call_id)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.question_save(
-                call=self.question.call, question=self.question, values=form.cleaned_data, by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The question is saved."))
-        return redirect("exchange:programme_questions", pk=self.question.call_id)
+    success_message = gettext_lazy("The question is saved.")
+
+    def call_service(self, form):
+        return services.question_save(
+            call=self.question.call, question=self.question, values=form.cleaned_data, by=self.request.user
+        )
+
+    def get_success_url(self):
+        return reverse("exchange:programme_questions", kwargs={"pk": self.question.call_id})
 
 
 # --- Shortlisting by a member panel ------------------------------------------------------
 
 
-class VolunteerView(MemberMixin, FormView):
+class VolunteerView(MemberMixin, ServiceFormView):
     """A member puts themselves forward as a volunteer assessor for the call."""
 
     template_name = "exchange/volunteer.html"
@@ -622,16 +614,13 @@ class VolunteerView(MemberMixin, FormView):
             call=self.call, place=place, open=self.call.stage in services.VOLUNTEER_STAGES, **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            services.assessor_volunteer(
-                call=self.call, member=self.member, statement=form.cleaned_data["statement"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Thank you: the programme team will tell you if you are on the panel."))
-        return redirect("exchange:panel")
+    success_message = gettext_lazy("Thank you: the programme team will tell you if you are on the panel.")
+    success_url = "exchange:panel"
+
+    def call_service(self, form):
+        return services.assessor_volunteer(
+            call=self.call, member=self.member, statement=form.cleaned_data["statement"], by=self.request.user
+        )
 
 
 class PanelQueueView(MemberMixin, ListView):
@@ -724,7 +713,7 @@ class AssessmentView(MemberMixin, FormView):
         )
 
 
-class ProgrammePanelView(ProgrammeTeamMixin, FormView):
+class ProgrammePanelView(ProgrammeTeamMixin, ServiceFormView):
     """The call's panel: its settings and criteria, its volunteers and
     assessors (recruit or not), and assigning the proposals."""
 
@@ -753,15 +742,14 @@ class ProgrammePanelView(ProgrammeTeamMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
+    success_message = gettext_lazy("The panel's settings are saved.")
+
+    def call_service(self, form):
         values = form.cleaned_data
-        try:
-            services.panel_save(call=self.call, values=values, criteria=values["criteria"], by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The panel's settings are saved."))
-        return redirect("exchange:programme_panel", pk=self.call.pk)
+        return services.panel_save(call=self.call, values=values, criteria=values["criteria"], by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("exchange:programme_panel", kwargs={"pk": self.call.pk})
 
 
 class AssessorDecideView(ProgrammeTeamMixin, View):
@@ -912,7 +900,7 @@ class ModerationRequestView(ProgrammeTeamMixin, View):
         return redirect("exchange:programme_shortlist", pk=proposal.call_id)
 
 
-class FeedbackView(ProgrammeTeamMixin, FormView):
+class FeedbackView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "exchange/programme/feedback.html"
     form_class = FeedbackForm
 
@@ -935,19 +923,18 @@ class FeedbackView(ProgrammeTeamMixin, FormView):
             proposal=self.proposal, feedback=self.feedback, notes=notes.values_list("note", flat=True), **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            services.feedback_save(
-                proposal=self.proposal,
-                text=form.cleaned_data["text"],
-                approve=form.cleaned_data["approve"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The feedback is saved."))
-        return redirect("exchange:programme_shortlist", pk=self.proposal.call_id)
+    success_message = gettext_lazy("The feedback is saved.")
+
+    def call_service(self, form):
+        return services.feedback_save(
+            proposal=self.proposal,
+            text=form.cleaned_data["text"],
+            approve=form.cleaned_data["approve"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
+        return reverse("exchange:programme_shortlist", kwargs={"pk": self.proposal.call_id})
 
 
 class ShortlistAnnounceView(ProgrammeTeamMixin, View):

@@ -13,15 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from exchange.markdown import render_markdown
 from exchange.mixins import MemberMixin, SignedInMixin
 from exchange.models import Call
 from exchange.permissions import can_see_as_programme_team
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceFormView
 
 from . import selectors, services
 from .choices import VoteStatus
@@ -201,7 +203,7 @@ class RoomJsonView(SignedInMixin, View):
 # --- The programme team -----------------------------------------------------------------
 
 
-class ProgrammeVoteView(ProgrammeTeamMixin, FormView):
+class ProgrammeVoteView(ProgrammeTeamMixin, ServiceFormView):
     """The vote's rules (while being set up) and where it stands."""
 
     template_name = "funding/programme/vote.html"
@@ -238,14 +240,13 @@ class ProgrammeVoteView(ProgrammeTeamMixin, FormView):
             call=self.call, call_vote=self.call_vote, editable=editable, turnout=turnout, **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            services.vote_rules_save(call=self.call, values=form.cleaned_data, by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The vote's rules are saved. They are fixed once the vote opens."))
-        return redirect("funding:programme_vote", pk=self.call.pk)
+    success_message = gettext_lazy("The vote's rules are saved. They are fixed once the vote opens.")
+
+    def call_service(self, form):
+        return services.vote_rules_save(call=self.call, values=form.cleaned_data, by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("funding:programme_vote", kwargs={"pk": self.call.pk})
 
 
 class PublishView(ProgrammeTeamMixin, View):
@@ -269,7 +270,7 @@ class _CountedMixin(ProgrammeTeamMixin):
         return call_vote
 
 
-class FundingView(_CountedMixin, FormView):
+class FundingView(_CountedMixin, ServiceFormView):
     """Combine the vote, the panel's ranking and the budget: settings and a preview."""
 
     template_name = "funding/programme/funding.html"
@@ -296,19 +297,18 @@ class FundingView(_CountedMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            services.funding_settings_save(
-                call_vote=self.call_vote,
-                vote_weight=form.cleaned_data["vote_weight"],
-                shares=form.shares(),
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The preview below follows the new settings. Confirm it when it is right."))
-        return redirect("funding:programme_funding", pk=self.call_vote.call_id)
+    success_message = gettext_lazy("The preview below follows the new settings. Confirm it when it is right.")
+
+    def call_service(self, form):
+        return services.funding_settings_save(
+            call_vote=self.call_vote,
+            vote_weight=form.cleaned_data["vote_weight"],
+            shares=form.shares(),
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
+        return reverse("funding:programme_funding", kwargs={"pk": self.call_vote.call_id})
 
 
 class ConfirmView(_CountedMixin, View):
@@ -322,7 +322,7 @@ class ConfirmView(_CountedMixin, View):
         return redirect("funding:programme_funding", pk=pk)
 
 
-class AnnounceView(_CountedMixin, FormView):
+class AnnounceView(_CountedMixin, ServiceFormView):
     template_name = "funding/programme/announce.html"
     form_class = AnnounceForm
 
@@ -332,22 +332,19 @@ class AnnounceView(_CountedMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(call=self.call_vote.call, call_vote=self.call_vote, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            projects = services.funding_announce(
-                call_vote=self.call_vote,
-                starts_on=form.cleaned_data["starts_on"],
-                months=form.cleaned_data["months"],
-                every_months=form.cleaned_data["every_months"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("Announced: %(count)d funded projects now have their pages.") % {"count": len(projects)}
+    success_url = "funding:programme_projects"
+
+    def call_service(self, form):
+        return services.funding_announce(
+            call_vote=self.call_vote,
+            starts_on=form.cleaned_data["starts_on"],
+            months=form.cleaned_data["months"],
+            every_months=form.cleaned_data["every_months"],
+            by=self.request.user,
         )
-        return redirect("funding:programme_projects")
+
+    def get_success_message(self):
+        return _("Announced: %(count)d funded projects now have their pages.") % {"count": len(self.outcome)}
 
 
 class InsightView(ProgrammeTeamMixin, TemplateView):
@@ -376,7 +373,7 @@ class ProgrammeProjectsView(ProgrammeTeamMixin, ListView):
         return context
 
 
-class ScheduleView(ProgrammeTeamMixin, FormView):
+class ScheduleView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "funding/programme/schedule.html"
     form_class = ScheduleForm
 
@@ -394,20 +391,19 @@ class ScheduleView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(project=self.project, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.project_schedule_save(
-                project=self.project,
-                starts_on=form.cleaned_data["starts_on"],
-                ends_on=form.cleaned_data["ends_on"],
-                every_months=form.cleaned_data["every_months"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The schedule is saved."))
-        return redirect(self.project)
+    success_message = gettext_lazy("The schedule is saved.")
+
+    def call_service(self, form):
+        return services.project_schedule_save(
+            project=self.project,
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+            every_months=form.cleaned_data["every_months"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
+        return self.project.get_absolute_url()
 
 
 # --- Funded projects ----------------------------------------------------------------
@@ -433,7 +429,7 @@ class ProjectView(SignedInMixin, TemplateView):
         )
 
 
-class UpdatePostView(MemberMixin, FormView):
+class UpdatePostView(MemberMixin, ServiceFormView):
     template_name = "funding/update_form.html"
     form_class = UpdateForm
 
@@ -447,21 +443,19 @@ class UpdatePostView(MemberMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(project=self.project, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            update = services.project_update_post(
-                project=self.project, member=self.member, values=form.cleaned_data, by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("Your final report is posted.") if update.is_final else _("Your update is posted.")
+    def call_service(self, form):
+        return services.project_update_post(
+            project=self.project, member=self.member, values=form.cleaned_data, by=self.request.user
         )
-        return redirect(f"{self.project.get_absolute_url()}#update-{update.pk}")
+
+    def get_success_message(self):
+        return _("Your final report is posted.") if self.outcome.is_final else _("Your update is posted.")
+
+    def get_success_url(self):
+        return f"{self.project.get_absolute_url()}#update-{self.outcome.pk}"
 
 
-class UpdateCommentView(MemberMixin, FormView):
+class UpdateCommentView(MemberMixin, ServiceFormView):
     template_name = "funding/comment_form.html"
     form_class = UpdateCommentForm
 
@@ -472,16 +466,15 @@ class UpdateCommentView(MemberMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(update=self.update, project=self.update.project, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            comment = services.update_comment_add(
-                update=self.update, member=self.member, body=form.cleaned_data["body"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your comment is posted."))
-        return redirect(f"{self.update.project.get_absolute_url()}#comment-{comment.pk}")
+    success_message = gettext_lazy("Your comment is posted.")
+
+    def call_service(self, form):
+        return services.update_comment_add(
+            update=self.update, member=self.member, body=form.cleaned_data["body"], by=self.request.user
+        )
+
+    def get_success_url(self):
+        return f"{self.update.project.get_absolute_url()}#comment-{self.outcome.pk}"
 
 
 class UpdateImageView(SignedInMixin, View):

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
+from .choices import InterestStatus
 from .models import Nation, Organisation, OrganisationKind, Region, User
 
 DEMO_PASSWORD = "demo-pass-2016"  # noqa: S105 - documented demo credential, refused outside DEBUG
@@ -198,32 +199,12 @@ def seed_members() -> None:
 
     from django.utils import timezone
 
-    from .choices import MemberSource
-    from .models import Community, GrowthTarget, Interest
-    from .services import (
-        community_create,
-        community_join,
-        interest_create,
-        member_create,
-        pledge_set,
-        profile_settings_update,
-        profile_update,
-    )
+    from .models import GrowthTarget
 
     rng = random.Random(2016)  # noqa: S311 - demo data, the same every time
     programme = User.objects.filter(email="programme@example.org").first()
-    interests = []
-    for name in DEMO_INTERESTS:
-        interest = Interest.objects.filter(name__iexact=name).first()
-        if interest is None or interest.status != "approved":
-            interest = interest_create(name=name, by=programme)
-        interests.append(interest)
-    communities = []
-    for name, description in DEMO_COMMUNITIES:
-        community = Community.objects.filter(name=name).first() or community_create(
-            name=name, description=description, by=programme
-        )
-        communities.append(community)
+    interests = _demo_interests(programme)
+    communities = _demo_communities(programme)
     # The founding year ends as the pilot opens (applications.demo: 150 days ago):
     # the founding cohort joined a year before that, at the launch, and others at
     # the regional welcome events of the months after; the aim is 5,000 members
@@ -231,54 +212,106 @@ def seed_members() -> None:
     launch = timezone.localdate() - timedelta(days=150 + 365)
     if not GrowthTarget.objects.exists():
         GrowthTarget.objects.create(members=5000, by_date=launch + timedelta(days=4 * 365))
-
     regions = list(Region.objects.order_by("nation", "name"))
     organisations = list(Organisation.objects.order_by("name"))
+    for index, person in enumerate(_demo_people()):
+        region = regions[index % len(regions)] if regions else None
+        organisation = next((o for o in organisations if region and o.region_id == region.pk), None)
+        member, user = _demo_member(
+            index, person, launch=launch, region=region, organisation=organisation, by=programme
+        )
+        _demo_member_profile(index, person, member, user, interests=interests, communities=communities, rng=rng)
+
+
+def _demo_interests(programme) -> list:
+    from .models import Interest
+    from .services import interest_create
+
+    interests = []
+    for name in DEMO_INTERESTS:
+        interest = Interest.objects.filter(name__iexact=name).first()
+        if interest is None or interest.status != InterestStatus.APPROVED:
+            interest = interest_create(name=name, by=programme)
+        interests.append(interest)
+    return interests
+
+
+def _demo_communities(programme) -> list:
+    from .models import Community
+    from .services import community_create
+
+    communities = []
+    for name, description in DEMO_COMMUNITIES:
+        community = Community.objects.filter(name=name).first() or community_create(
+            name=name, description=description, by=programme
+        )
+        communities.append(community)
+    return communities
+
+
+def _demo_people() -> list[tuple[str, str, str, str]]:
+    """(email, name, job title, role) of `member@example.org` and the demo members."""
     people = [("member@example.org", "Morgan Campbell", "Improvement lead, medicines", "clinician")]
     for number in range(DEMO_MEMBER_COUNT):
         name = f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {LAST_NAMES[(number * 7) % len(LAST_NAMES)]}"
         title, role = JOB_TITLES[number % len(JOB_TITLES)]
         people.append((f"demo.member{number + 1}@example.org", name, title, role))
+    return people
 
-    for index, (email, name, title, role) in enumerate(people):
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = User.objects.create_user(email=email, password=None, display_name=name)
-        region = regions[index % len(regions)] if regions else None
-        organisation = next((o for o in organisations if region and o.region_id == region.pk), None)
-        founding = index < 12
-        member = member_create(
-            user=user,
-            by=programme,
-            cohort_name="Founding cohort" if founding else "Regional welcome events",
-            joined_on=launch if founding else launch + timedelta(days=30 * (1 + index % 11)),
-            job_title=title,
-            role_category=role,
-            organisation=organisation,
-            region=region,
-            source=MemberSource.FOUNDING if founding else MemberSource.APPLICATION,
-            full_name=name,
-        )
-        chosen = rng.sample(interests, 3)
-        if email == "member@example.org":
-            chosen = [i for i in interests if i.name in ("Medication safety", "Human factors", "Patient safety")]
-        profile_update(
-            member=member,
-            by=user,
-            interests=chosen,
-            bio=BIOS[index % len(BIOS)].format(
-                title=title, title_lower=title.lower(), first=chosen[0].name.lower(), second=chosen[1].name.lower()
-            ),
-            skills=SKILLS[index % len(SKILLS)],
-            methods=METHODS[index % len(METHODS)],
-            links=["https://q.health.org.uk/"],
-        )
-        if member.is_active:
-            text, category = DEMO_PLEDGES[index % len(DEMO_PLEDGES)]
-            pledge_set(member=member, text=text, category=category, by=user)
-            for community in rng.sample(communities, 2):
-                community_join(community=community, member=member, by=user)
-            if index % 3 == 0 and not member.coffee_opt_in:
-                profile_settings_update(
-                    member=member, by=user, visibility=member.visibility, contact_enabled=True, coffee_opt_in=True
-                )
+
+def _demo_member(index: int, person: tuple, *, launch, region, organisation, by):
+    """The person's account and membership: the first twelve are the founding cohort."""
+    from datetime import timedelta
+
+    from .choices import MemberSource
+    from .services import member_create
+
+    email, name, title, role = person
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=None, display_name=name)
+    founding = index < 12
+    member = member_create(
+        user=user,
+        by=by,
+        cohort_name="Founding cohort" if founding else "Regional welcome events",
+        joined_on=launch if founding else launch + timedelta(days=30 * (1 + index % 11)),
+        job_title=title,
+        role_category=role,
+        organisation=organisation,
+        region=region,
+        source=MemberSource.FOUNDING if founding else MemberSource.APPLICATION,
+        full_name=name,
+    )
+    return member, user
+
+
+def _demo_member_profile(index: int, person: tuple, member, user, *, interests: list, communities: list, rng) -> None:
+    """Interests, a bio, skills and methods; for an active member a pledge, two
+    communities and (every third) random coffee."""
+    from .services import community_join, pledge_set, profile_settings_update, profile_update
+
+    email, _name, title, _role = person
+    chosen = rng.sample(interests, 3)
+    if email == "member@example.org":
+        chosen = [i for i in interests if i.name in ("Medication safety", "Human factors", "Patient safety")]
+    profile_update(
+        member=member,
+        by=user,
+        interests=chosen,
+        bio=BIOS[index % len(BIOS)].format(
+            title=title, title_lower=title.lower(), first=chosen[0].name.lower(), second=chosen[1].name.lower()
+        ),
+        skills=SKILLS[index % len(SKILLS)],
+        methods=METHODS[index % len(METHODS)],
+        links=["https://q.health.org.uk/"],
+    )
+    if member.is_active:
+        text, category = DEMO_PLEDGES[index % len(DEMO_PLEDGES)]
+        pledge_set(member=member, text=text, category=category, by=user)
+        for community in rng.sample(communities, 2):
+            community_join(community=community, member=member, by=user)
+        if index % 3 == 0 and not member.coffee_opt_in:
+            profile_settings_update(
+                member=member, by=user, visibility=member.visibility, contact_enabled=True, coffee_opt_in=True
+            )

@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from q_portal.fields import SingleLineCharField
 from q_portal.spreadsheets import csv_text
 
-from .choices import MembershipStatus, NotifyChoice, PledgeCategory, ReportStatus, RoleCategory, Visibility
+from .choices import (
+    InterestStatus,
+    MembershipStatus,
+    NotifyChoice,
+    PledgeCategory,
+    ReportStatus,
+    RoleCategory,
+    Visibility,
+)
 from .models import Interest, MemberProfile, Organisation, OrganisationKind, Region
 from .validators import MAX_LINKS, validate_link, validate_photo_size
 
@@ -41,7 +49,7 @@ CSV_MAX_BYTES = 2 * 1024 * 1024
 
 class InterestChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        if obj.status == "pending":
+        if obj.status == InterestStatus.PENDING:
             return _("%(name)s (waiting for approval)") % {"name": obj.name}
         return obj.name
 
@@ -104,7 +112,10 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, member: MemberProfile, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["interests"].queryset = (
-            Interest.objects.filter(models.Q(status="approved") | models.Q(status="pending", member_profiles=member))
+            Interest.objects.filter(
+                models.Q(status=InterestStatus.APPROVED)
+                | models.Q(status=InterestStatus.PENDING, member_profiles=member)
+            )
             .distinct()
             .order_by("name")
         )

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from .choices import InterestStatus, MembershipStatus, ReportStatus, RoleCategory
+from .choices import CommunityStatus, InterestStatus, MembershipStatus, ReportStatus, RoleCategory
 from .models import (
     AbuseReport,
     CoffeePairing,
@@ -158,7 +158,7 @@ def communities_with_counts(*, member: MemberProfile | None = None) -> QuerySet[
     """Communities with the number of listed members in each, and whether the
     given member belongs."""
     listed = Q(memberships__member__status=MembershipStatus.ACTIVE, memberships__member__visibility="members")
-    communities = Community.objects.filter(status="approved").annotate(
+    communities = Community.objects.filter(status=CommunityStatus.APPROVED).annotate(
         member_count=Count("memberships", filter=listed, distinct=True)
     )
     if member is not None:
@@ -347,7 +347,7 @@ def thread_posts(*, thread, include_hidden: bool = False) -> QuerySet:
 
 def group_proposals() -> QuerySet[Community]:
     return (
-        Community.objects.filter(status="proposed")
+        Community.objects.filter(status=CommunityStatus.PROPOSED)
         .select_related("proposed_by")
         .prefetch_related(
             Prefetch(
@@ -365,7 +365,7 @@ def recent_group_posts(*, member: MemberProfile, limit: int = 6) -> list:
     return list(
         Post.objects.filter(
             thread__community__memberships__member=member,
-            thread__community__status="approved",
+            thread__community__status=CommunityStatus.APPROVED,
             hidden=False,
             thread__hidden=False,
         )
@@ -378,7 +378,7 @@ def recent_group_posts(*, member: MemberProfile, limit: int = 6) -> list:
 def suggested_groups(*, member: MemberProfile, limit: int = 3) -> list[Community]:
     """Open, approved groups the member is not in, the busiest first."""
     return list(
-        Community.objects.filter(status="approved", is_open=True)
+        Community.objects.filter(status=CommunityStatus.APPROVED, is_open=True)
         .exclude(memberships__member=member)
         .annotate(size=Count("memberships", distinct=True))
         .order_by("-size", "name")[:limit]

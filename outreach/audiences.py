@@ -15,7 +15,7 @@ the number of emails queued (if nobody joins or leaves in between).
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import BigIntegerField, Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Lower, Trim
 from django.utils.translation import gettext as _
@@ -30,34 +30,22 @@ from q_portal.exceptions import PortalError
 __all__ = ["Audience", "Combine", "Recipient", "Segment", "SegmentKind"]
 
 
-class SegmentKind:
-    SUBSCRIBERS = "subscribers"
-    ROUTE = "route"
-    NOMINEES = "nominees"
-    DRAFTS = "drafts"
-    OUTCOME = "outcome"
-    MEMBERS = "members"
-
-    LABELS = {
-        SUBSCRIBERS: gettext_lazy("People registered for updates"),
-        ROUTE: gettext_lazy("Applicants through an eligibility route"),
-        NOMINEES: gettext_lazy("Nominees of the organisations in a region"),
-        DRAFTS: gettext_lazy("Applicants with an unsubmitted draft in the wave's round"),
-        OUTCOME: gettext_lazy("Applicants in the wave's round by decision outcome"),
-        MEMBERS: gettext_lazy("Members"),
-    }
-    ALL = tuple(LABELS)
-    # These need the wave's round.
-    NEED_ROUND = frozenset({DRAFTS, OUTCOME})
+class SegmentKind(models.TextChoices):
+    SUBSCRIBERS = "subscribers", gettext_lazy("People registered for updates")
+    ROUTE = "route", gettext_lazy("Applicants through an eligibility route")
+    NOMINEES = "nominees", gettext_lazy("Nominees of the organisations in a region")
+    DRAFTS = "drafts", gettext_lazy("Applicants with an unsubmitted draft in the wave's round")
+    OUTCOME = "outcome", gettext_lazy("Applicants in the wave's round by decision outcome")
+    MEMBERS = "members", gettext_lazy("Members")
 
 
-class Combine:
-    ANY = "any"
-    ALL = "all"
-    LABELS = {
-        ANY: gettext_lazy("Anyone in any of the chosen groups"),
-        ALL: gettext_lazy("Only people in all of the chosen groups"),
-    }
+# These segments need the wave's round.
+_NEED_ROUND = (SegmentKind.DRAFTS, SegmentKind.OUTCOME)
+
+
+class Combine(models.TextChoices):
+    ANY = "any", gettext_lazy("Anyone in any of the chosen groups")
+    ALL = "all", gettext_lazy("Only people in all of the chosen groups")
 
 
 # Nominations that no longer stand: the nominee declined or it was withdrawn.
@@ -96,7 +84,7 @@ class Audience:
         data = data if isinstance(data, dict) else {}
         segments = []
         for item in data.get("segments") or []:
-            if not isinstance(item, dict) or item.get("kind") not in SegmentKind.ALL:
+            if not isinstance(item, dict) or item.get("kind") not in SegmentKind.values:
                 continue
             segments.append(
                 Segment(
@@ -107,7 +95,7 @@ class Audience:
                     outcome=str(item.get("outcome") or ""),
                 )
             )
-        combine = data.get("combine") if data.get("combine") in (Combine.ANY, Combine.ALL) else Combine.ANY
+        combine = data.get("combine") if data.get("combine") in Combine.values else Combine.ANY
         return cls(combine=combine, segments=tuple(segments))
 
     def check(self, *, round: Round | None) -> None:
@@ -120,10 +108,10 @@ class Audience:
             )
         for segment in self.segments:
             include = f"include_{segment.kind}"
-            if segment.kind in SegmentKind.NEED_ROUND and round is None:
+            if segment.kind in _NEED_ROUND and round is None:
                 raise PortalError(
                     _("Choose the round this wave is about (above) to send to “%(group)s”.")
-                    % {"group": SegmentKind.LABELS[segment.kind]},
+                    % {"group": SegmentKind(segment.kind).label},
                     field=include,
                 )
             if segment.kind == SegmentKind.ROUTE and not Route.objects.filter(pk=segment.route_id).exists():

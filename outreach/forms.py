@@ -72,13 +72,13 @@ class WaveForm(forms.Form):
 
     combine = forms.ChoiceField(
         label=_("Who gets it"),
-        choices=list(Combine.LABELS.items()),
+        choices=Combine.choices,
         initial=Combine.ANY,
         widget=forms.RadioSelect,
         help_text=_("Someone in more than one group gets the wave once."),
         error_messages={"required": _("Choose how the groups are combined."), "invalid_choice": _("Choose one.")},
     )
-    include_subscribers = forms.BooleanField(label=SegmentKind.LABELS[SegmentKind.SUBSCRIBERS], required=False)
+    include_subscribers = forms.BooleanField(label=SegmentKind.SUBSCRIBERS.label, required=False)
     subscribers_region = forms.ModelChoiceField(
         label=_("Their region"),
         queryset=Region.objects.all(),
@@ -92,7 +92,7 @@ class WaveForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Choose a role from the list.")},
     )
-    include_route = forms.BooleanField(label=SegmentKind.LABELS[SegmentKind.ROUTE], required=False)
+    include_route = forms.BooleanField(label=SegmentKind.ROUTE.label, required=False)
     route = forms.ModelChoiceField(
         label=_("Route"),
         queryset=Route.objects.all(),
@@ -101,7 +101,7 @@ class WaveForm(forms.Form):
         help_text=_("People who applied through this route, in any round."),
         error_messages={"invalid_choice": _("Choose a route from the list.")},
     )
-    include_nominees = forms.BooleanField(label=SegmentKind.LABELS[SegmentKind.NOMINEES], required=False)
+    include_nominees = forms.BooleanField(label=SegmentKind.NOMINEES.label, required=False)
     nominees_region = forms.ModelChoiceField(
         label=_("Region of the nominating organisations"),
         queryset=Region.objects.all(),
@@ -110,8 +110,8 @@ class WaveForm(forms.Form):
         help_text=_("Nominations still standing (not declined or withdrawn), in the wave's round if it has one."),
         error_messages={"invalid_choice": _("Choose a region from the list.")},
     )
-    include_drafts = forms.BooleanField(label=SegmentKind.LABELS[SegmentKind.DRAFTS], required=False)
-    include_outcome = forms.BooleanField(label=SegmentKind.LABELS[SegmentKind.OUTCOME], required=False)
+    include_drafts = forms.BooleanField(label=SegmentKind.DRAFTS.label, required=False)
+    include_outcome = forms.BooleanField(label=SegmentKind.OUTCOME.label, required=False)
     outcome = forms.ChoiceField(
         label=_("Decision outcome"),
         choices=[
@@ -122,7 +122,7 @@ class WaveForm(forms.Form):
         help_text=_("Only decisions already released to applicants."),
         error_messages={"invalid_choice": _("Choose an outcome from the list.")},
     )
-    include_members = forms.BooleanField(label=SegmentKind.LABELS[SegmentKind.MEMBERS], required=False)
+    include_members = forms.BooleanField(label=SegmentKind.MEMBERS.label, required=False)
     members_region = forms.ModelChoiceField(
         label=_("Members' region"),
         queryset=Region.objects.all(),
@@ -211,7 +211,7 @@ class WaveForm(forms.Form):
     def audience(self) -> Audience:
         cleaned = self.cleaned_data
         segments = []
-        for kind in SegmentKind.ALL:
+        for kind in SegmentKind:
             if not cleaned.get(f"include_{kind}"):
                 continue
             if kind == SegmentKind.SUBSCRIBERS:

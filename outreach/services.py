@@ -1,7 +1,7 @@
 """Recruitment email waves: compose, schedule, send at a set rate, pause, resume,
 cancel; and the automatic deadline reminders.
 
-A wave's status moves only through `_transition`, along WAVE_TRANSITIONS:
+A wave's status moves only through `_transition` (with `status_move`), along WAVE_TRANSITIONS:
 
     draft → scheduled → sending ⇄ paused → sent
       ↑________↓            (any unfinished state) → cancelled
@@ -63,6 +63,7 @@ from q_portal.outbox.services import (
     outbox_send,
 )
 from q_portal.outbox.unsubscribe import unsubscribe_headers, unsubscribe_url
+from q_portal.transitions import status_move
 
 from .audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
 from .models import MAX_RATE_PER_MINUTE, Wave, WaveKind, WaveStatus
@@ -596,13 +597,13 @@ def round_set_reminder_days(*, round: Round, days: list[int], by) -> Round:
 
 def _transition(wave: Wave, *, to: WaveStatus, by, fields=(), summary: str = "") -> None:
     """Move the (locked) wave to `to` along WAVE_TRANSITIONS, or refuse."""
-    old = WaveStatus(wave.status)
-    if to not in WAVE_TRANSITIONS[old]:
-        raise PortalError(
-            _("This wave is %(status)s, so it cannot be %(move)s.")
-            % {"status": old.label.lower(), "move": _MOVE_NAMES[to]}
-        )
-    wave.status = to
+    old = status_move(
+        wave,
+        to=to,
+        allowed=WAVE_TRANSITIONS,
+        refusal=_("This wave is %(status)s, so it cannot be %(move)s."),
+        refusal_values={"move": _MOVE_NAMES[to]},
+    )
     wave.save(update_fields=["status", "updated_at", *fields])
     audit_log(actor=by, action=f"waves.{to}", target=wave, summary=summary, changes={"status": [old, to]})
 

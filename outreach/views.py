@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from applications.models import Round
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceFormView
 
 from . import services
 from .audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
@@ -59,7 +61,7 @@ def audience_summary(audience: Audience, round: Round | None) -> dict:
         "audience": audience,
         "audience_total": counts.total,
         "audience_segments": [
-            (SegmentKind.LABELS[segment.kind], segment_filters(segment), count)
+            (SegmentKind(segment.kind).label, segment_filters(segment), count)
             for segment, count in zip(audience.segments, counts.by_segment, strict=True)
         ],
     }
@@ -91,15 +93,15 @@ class WaveFormMixin:
         return super().post(request, *args, **kwargs)
 
 
-class WaveCreateView(ProgrammeTeamMixin, WaveFormMixin, FormView):
-    def form_valid(self, form):
-        try:
-            wave = services.wave_create(by=self.request.user, **form.wave_arguments())
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s is saved as a draft.") % {"name": wave.name})
-        return redirect("waves:detail", pk=wave.pk)
+class WaveCreateView(ProgrammeTeamMixin, WaveFormMixin, ServiceFormView):
+    def call_service(self, form):
+        return services.wave_create(by=self.request.user, **form.wave_arguments())
+
+    def get_success_message(self):
+        return _("%(name)s is saved as a draft.") % {"name": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("waves:detail", kwargs={"pk": self.outcome.pk})
 
 
 class WaveEditView(WaveMixin, WaveFormMixin, FormView):
@@ -153,7 +155,7 @@ class WaveDetailView(WaveMixin, TemplateView):
         else:
             context["audience"] = Audience.from_json(wave.audience)
             context["audience_segments"] = [
-                (SegmentKind.LABELS[segment.kind], segment_filters(segment), None)
+                (SegmentKind(segment.kind).label, segment_filters(segment), None)
                 for segment in context["audience"].segments
             ]
         failures = Paginator(wave_failures(wave=wave), FAILURES_PER_PAGE)
@@ -261,7 +263,7 @@ class WaveSendTestView(WaveMixin, View):
         return redirect("waves:preview", pk=self.wave.pk)
 
 
-class WaveScheduleView(WaveMixin, FormView):
+class WaveScheduleView(WaveMixin, ServiceFormView):
     template_name = "outreach/schedule.html"
     form_class = ScheduleForm
 
@@ -284,24 +286,21 @@ class WaveScheduleView(WaveMixin, FormView):
             **audience_summary(Audience.from_json(self.wave.audience), self.wave.round), **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            wave = services.wave_schedule(wave=self.wave, send_at=form.cleaned_data["send_at"], by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        if form.cleaned_data["send_at"] is None:
-            messages.success(self.request, _("%(name)s is being sent.") % {"name": wave.name})
-        else:
-            messages.success(
-                self.request,
-                _("%(name)s will be sent at %(time)s (UK time).")
-                % {
-                    "name": wave.name,
-                    "time": formats.date_format(timezone.localtime(wave.scheduled_for), r"H:i \o\n l j F Y"),
-                },
-            )
-        return redirect("waves:detail", pk=wave.pk)
+    def call_service(self, form):
+        self.sends_now = form.cleaned_data["send_at"] is None
+        return services.wave_schedule(wave=self.wave, send_at=form.cleaned_data["send_at"], by=self.request.user)
+
+    def get_success_message(self):
+        wave = self.outcome
+        if self.sends_now:
+            return _("%(name)s is being sent.") % {"name": wave.name}
+        return _("%(name)s will be sent at %(time)s (UK time).") % {
+            "name": wave.name,
+            "time": formats.date_format(timezone.localtime(wave.scheduled_for), r"H:i \o\n l j F Y"),
+        }
+
+    def get_success_url(self):
+        return reverse("waves:detail", kwargs={"pk": self.outcome.pk})
 
 
 class WaveActionView(WaveMixin, View):
@@ -366,7 +365,7 @@ class ReminderListView(ProgrammeTeamMixin, TemplateView):
         )
 
 
-class ReminderEditView(ProgrammeTeamMixin, FormView):
+class ReminderEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "outreach/reminder_form.html"
     form_class = ReminderDaysForm
 
@@ -380,21 +379,17 @@ class ReminderEditView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(round=self.round, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            round = services.round_set_reminder_days(
-                round=self.round, days=form.cleaned_data["days"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
+    success_url = "waves:reminders"
+
+    def call_service(self, form):
+        return services.round_set_reminder_days(round=self.round, days=form.cleaned_data["days"], by=self.request.user)
+
+    def get_success_message(self):
+        round = self.outcome
         days = services.reminder_days_of(round)
         if days:
-            messages.success(
-                self.request,
-                _("Applicants with a draft in %(round)s will be reminded %(days)s days before it closes.")
-                % {"round": round.name, "days": _(" and ").join(str(day) for day in days)},
-            )
-        else:
-            messages.success(self.request, _("%(round)s has no deadline reminders.") % {"round": round.name})
-        return redirect("waves:reminders")
+            return _("Applicants with a draft in %(round)s will be reminded %(days)s days before it closes.") % {
+                "round": round.name,
+                "days": _(" and ").join(str(day) for day in days),
+            }
+        return _("%(round)s has no deadline reminders.") % {"round": round.name}

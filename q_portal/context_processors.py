@@ -1,5 +1,8 @@
+import functools
+
 from django.conf import settings
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role, has_role, is_active_member, is_programme_team, shows_application_area
@@ -30,3 +33,15 @@ def portal(request):
         "portal_areas": [{"label": label, "url": url, "current": current.startswith(url)} for label, url in areas],
         "programme_contact_email": settings.PROGRAMME_CONTACT_EMAIL,
     }
+
+
+@functools.cache
+def _template_choices() -> dict:
+    return {name: import_string(path) for name, path in settings.TEMPLATE_CHOICES.items()}
+
+
+def choices(request):
+    """The choices classes named in `TEMPLATE_CHOICES`, so that a template compares
+    a status with its member (`wave.status == WaveStatus.DRAFT`), never with a
+    string that a renamed value would silently stop matching."""
+    return _template_choices()

@@ -2,6 +2,21 @@
 selection's held places (region, role, route) and equality's (a monitoring
 characteristic, under positive action)."""
 
+from django.utils.translation import gettext as _
+
+from .exceptions import PortalError
+
+
+def held_places_check(*, places: int, capacity: int) -> None:
+    """Refuse to hold fewer than 0 places, or more than the round has."""
+    if places < 0:
+        raise PortalError(_("Enter the number of places to hold, 0 or more."), field="places")
+    if places > capacity:
+        raise PortalError(
+            _("The round has %(capacity)d places: hold no more than that.") % {"capacity": capacity},
+            field="places",
+        )
+
 
 def held_places_set(model, *, places: int, **group):
     """Lock the group's row, then create, change or delete it so it holds `places`.

@@ -271,19 +271,71 @@ def bar_chart(
     `reference` draws a dashed line at a value (e.g. the round's rate); a category
     in `flagged` is named "(flagged)" and its bars outlined with dashes.
     `value_texts[series][category]` replaces a bar's value label."""
-    chart = Chart(
+    chart = _new_chart(
+        _("Horizontal bar chart of %(series)s by %(axis)s. The table that follows gives every figure."),
         slug=slug,
         title=title,
         summary=summary,
-        description=description
-        or _("Horizontal bar chart of %(series)s by %(axis)s. The table that follows gives every figure.")
-        % {"series": ", ".join(s.name for s in series).lower(), "axis": axis_label.lower()},
+        description=description,
         table=table,
+        series=series,
+        axis_label=axis_label,
         open_table=open_table,
     )
     if not categories:
         return _empty(chart, _("Nothing to show yet."))
     flagged = set(flagged)
+    label_width, labels = _bar_labels(categories, flagged)
+    right = max(60, _value_width(series, value_label, value_texts) * CHAR + 16)
+    bars = _BarGeometry(label_width, chart.width - label_width - right, 1 if stacked else len(series))
+    top = 8 + _legend(chart, series, x=bars.left, y=8) + (18 if reference is not None else 0)
+    ticks = bars.scale(max_value or 0, *_totals(series, len(categories), stacked), reference[0] if reference else 0, 0)
+    plot_bottom = top + len(categories) * (bars.group_height + bars.group_gap)
+    _bar_value_axis(chart, ticks, bars, top=top, bottom=plot_bottom, axis_label=axis_label, tick_suffix=tick_suffix)
+    for index, label in enumerate(labels):
+        _bar_group(
+            chart,
+            bars,
+            label,
+            [item.values[index] for item in series],
+            top=top + index * (bars.group_height + bars.group_gap),
+            flagged=index in flagged,
+            stacked=stacked,
+            value_label=value_label,
+            texts=[texts[index] for texts in value_texts] if value_texts else None,
+        )
+    if reference is not None:
+        _bar_reference(chart, bars, reference, top=top, bottom=plot_bottom)
+    chart.height = int(plot_bottom + 48)
+    return chart
+
+
+def _value_width(series: Sequence[Series], value_label, value_texts) -> int:
+    """How many characters the longest figure beside a bar has."""
+    if value_texts:
+        return max(len(text) for texts in value_texts for text in texts)
+    return max(len(value_label(value)) for item in series for value in item.values)
+
+
+def _new_chart(default_description: str, *, series: Sequence[Series], axis_label: str, **fields) -> Chart:
+    """A chart described by its own `description`, or else by the builder's
+    `default_description` naming its series and axis."""
+    described = fields.pop("description") or default_description % {
+        "series": ", ".join(s.name for s in series).lower(),
+        "axis": axis_label.lower(),
+    }
+    return Chart(description=described, **fields)
+
+
+def _totals(series: Sequence[Series], count: int, stacked: bool) -> list[float]:
+    """Each category's length on the value axis: its stack, or its longest bar."""
+    if stacked:
+        return [sum(s.values[i] or 0 for s in series) for i in range(count)]
+    return [max((s.values[i] or 0) for s in series) for i in range(count)]
+
+
+def _bar_labels(categories: Sequence[str], flagged: set[int]) -> tuple[int, list[str]]:
+    """The width the category labels take, and the labels cut to fit it."""
     # A flagged category's label is bold and ends "(flagged)", whatever is cut to fit.
     suffix = " " + _("(flagged)")
     label_width = min(
@@ -300,87 +352,114 @@ def bar_chart(
         else _truncate(name, label_width - 12)
         for index, name in enumerate(categories)
     ]
-    if value_texts:
-        value_width = max(len(text) for texts in value_texts for text in texts)
-    else:
-        value_width = max(len(value_label(value)) for item in series for value in item.values)
-    left, right = label_width, max(60, value_width * CHAR + 16)
-    plot_width = chart.width - left - right
-    top = 8 + _legend(chart, series, x=left, y=8)
-    if reference is not None:
-        top += 18
-    bars = 1 if stacked else len(series)
-    bar_height, gap, group_gap = 16, 2, 12
-    group_height = bars * bar_height + (bars - 1) * gap
-    if stacked:
-        totals = [sum(s.values[i] or 0 for s in series) for i in range(len(categories))]
-    else:
-        totals = [max((s.values[i] or 0) for s in series) for i in range(len(categories))]
-    high = max([max_value or 0, *totals, reference[0] if reference else 0, 0])
-    ticks = nice_ticks(0, high or 1)
-    high = ticks[-1]
+    return label_width, labels
 
-    def x_of(value: float) -> float:
-        return round(left + plot_width * value / high, 1)
 
-    plot_bottom = top + len(categories) * (group_height + group_gap)
+@dataclass
+class _BarGeometry:
+    """Where a horizontal bar chart's bars go: `count` bars a category, from
+    `left` across `plot_width`, which stands for 0 to `high`."""
+
+    left: float
+    plot_width: float
+    count: int
+    high: float = 1
+    bar_height: int = 16
+    gap: int = 2
+    group_gap: int = 12
+
+    @property
+    def group_height(self) -> int:
+        return self.count * self.bar_height + (self.count - 1) * self.gap
+
+    def x_of(self, value: float) -> float:
+        return round(self.left + self.plot_width * value / self.high, 1)
+
+    def scale(self, *values: float) -> list[float]:
+        """Run the axis from 0 to the first round tick at or past the highest of
+        `values`; return the ticks."""
+        ticks = nice_ticks(0, max(values) or 1)
+        self.high = ticks[-1]
+        return ticks
+
+
+def _bar_value_axis(chart: Chart, ticks, bars: _BarGeometry, *, top, bottom, axis_label: str, tick_suffix: str):
+    """The vertical grid lines with their figures, the axis's name and the baseline."""
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
     for tick in ticks:
-        x = x_of(tick)
-        chart.lines.append(Line(x, top - 4, x, plot_bottom, GRID, 1))
-        chart.texts.append(Text(x, plot_bottom + 16, _tick_label(tick, step, tick_suffix), anchor="middle", size=SMALL))
-    chart.texts.append(Text(left + plot_width / 2, plot_bottom + 36, axis_label, anchor="middle", weight="bold"))
-    chart.lines.append(Line(left, top - 4, left, plot_bottom, INK, 1.5))
+        x = bars.x_of(tick)
+        chart.lines.append(Line(x, top - 4, x, bottom, GRID, 1))
+        chart.texts.append(Text(x, bottom + 16, _tick_label(tick, step, tick_suffix), anchor="middle", size=SMALL))
+    chart.texts.append(Text(bars.left + bars.plot_width / 2, bottom + 36, axis_label, anchor="middle", weight="bold"))
+    chart.lines.append(Line(bars.left, top - 4, bars.left, bottom, INK, 1.5))
 
-    for index, label in enumerate(labels):
-        group_top = top + index * (group_height + group_gap)
-        is_flagged = index in flagged
-        chart.texts.append(
-            Text(
-                left - 8,
-                group_top + group_height / 2 + 4,
-                label,
-                anchor="end",
-                weight="bold" if is_flagged else "normal",
-            )
+
+def _bar_group(chart: Chart, bars: _BarGeometry, label: str, values, *, top, flagged, stacked, value_label, texts):
+    """One category: its label (bold when flagged) and its bars."""
+    chart.texts.append(
+        Text(
+            bars.left - 8,
+            top + bars.group_height / 2 + 4,
+            label,
+            anchor="end",
+            weight="bold" if flagged else "normal",
         )
-        cursor = 0.0
-        for number_, item in enumerate(series):
-            value = item.values[index]
-            colour = PALETTE[number_ % len(PALETTE)]
-            dash = "4 2" if is_flagged else ""
-            width_ = 1.5 if is_flagged else 0.75
-            if stacked:
-                if value:
-                    chart.rects.append(
-                        Rect(
-                            x_of(cursor),
-                            group_top,
-                            round(x_of(cursor + value) - x_of(cursor), 1),
-                            bar_height,
-                            colour,
-                            stroke_width=width_,
-                            dash=dash,
-                        )
-                    )
-                cursor += value or 0
-                continue
-            y = group_top + number_ * (bar_height + gap)
-            if value:
-                chart.rects.append(
-                    Rect(left, y, round(x_of(value) - left, 1), bar_height, colour, stroke_width=width_, dash=dash)
+    )
+    if stacked:
+        _stacked_bar(chart, bars, values, top=top, flagged=flagged, value_label=value_label)
+    else:
+        _grouped_bars(chart, bars, values, top=top, flagged=flagged, value_label=value_label, texts=texts)
+
+
+def _bar_reference(chart: Chart, bars: _BarGeometry, reference: tuple[float, str], *, top, bottom) -> None:
+    """A dashed vertical line at a value across every category, its text above."""
+    value, text = reference
+    x = bars.x_of(value)
+    chart.lines.append(Line(x, top - 14, x, bottom, INK, 2, "6 4"))
+    chart.texts.append(Text(x, top - 18, text, anchor="middle", size=SMALL, weight="bold"))
+
+
+def _bar_outline(flagged: bool) -> dict:
+    """A flagged category's bars are outlined thicker, with dashes."""
+    return {"stroke_width": 1.5 if flagged else 0.75, "dash": "4 2" if flagged else ""}
+
+
+def _stacked_bar(chart: Chart, bars: _BarGeometry, values, *, top, flagged: bool, value_label) -> None:
+    """One category's series end to end in one bar, labelled with their total."""
+    cursor = 0.0
+    for number_, value in enumerate(values):
+        if value:
+            chart.rects.append(
+                Rect(
+                    bars.x_of(cursor),
+                    top,
+                    round(bars.x_of(cursor + value) - bars.x_of(cursor), 1),
+                    bars.bar_height,
+                    PALETTE[number_ % len(PALETTE)],
+                    **_bar_outline(flagged),
                 )
-            text = value_texts[number_][index] if value_texts else value_label(value)
-            chart.texts.append(Text(x_of(value or 0) + 4, y + bar_height - 4, text, size=SMALL))
-        if stacked:
-            chart.texts.append(Text(x_of(cursor) + 4, group_top + bar_height - 4, value_label(cursor), size=SMALL))
-    if reference is not None:
-        value, text = reference
-        x = x_of(value)
-        chart.lines.append(Line(x, top - 14, x, plot_bottom, INK, 2, "6 4"))
-        chart.texts.append(Text(x, top - 18, text, anchor="middle", size=SMALL, weight="bold"))
-    chart.height = int(plot_bottom + 48)
-    return chart
+            )
+        cursor += value or 0
+    chart.texts.append(Text(bars.x_of(cursor) + 4, top + bars.bar_height - 4, value_label(cursor), size=SMALL))
+
+
+def _grouped_bars(chart: Chart, bars: _BarGeometry, values, *, top, flagged: bool, value_label, texts) -> None:
+    """One category's bars, one under another, each with its figure (or `texts`)."""
+    for number_, value in enumerate(values):
+        y = top + number_ * (bars.bar_height + bars.gap)
+        if value:
+            chart.rects.append(
+                Rect(
+                    bars.left,
+                    y,
+                    round(bars.x_of(value) - bars.left, 1),
+                    bars.bar_height,
+                    PALETTE[number_ % len(PALETTE)],
+                    **_bar_outline(flagged),
+                )
+            )
+        text = texts[number_] if texts else value_label(value)
+        chart.texts.append(Text(bars.x_of(value or 0) + 4, y + bars.bar_height - 4, text, size=SMALL))
 
 
 # --- Columns (vertical bars) -------------------------------------------------------------
@@ -409,47 +488,79 @@ def column_chart(
     by default, or stacked. `marker` = (position, text) draws a dashed vertical
     line at a column's position (0 is the first column's centre; 2.5 is halfway
     between the third and fourth), e.g. the deadline."""
-    chart = Chart(
+    chart = _new_chart(
+        _("Column chart of %(series)s by %(axis)s. The table that follows gives every figure."),
         slug=slug,
         title=title,
         summary=summary,
-        description=description
-        or _("Column chart of %(series)s by %(axis)s. The table that follows gives every figure.")
-        % {"series": ", ".join(s.name for s in series).lower(), "axis": x_axis_label.lower()},
+        description=description,
         table=table,
+        series=series,
+        axis_label=x_axis_label,
         open_table=open_table,
         height=height,
     )
     if not x_labels:
         return _empty(chart, _("Nothing to show yet."))
-    left, right, bottom = 64, 16, 64
-    top = 8 + _legend(chart, series, x=left, y=8)
+    top = 8 + _legend(chart, series, x=64, y=8)
     if marker is not None:
         top += 18
-    plot_width = chart.width - left - right
-    plot_bottom = chart.height - bottom
-    plot_height = plot_bottom - top
+    plot = _Plot(left=64, top=top, right=chart.width - 16, bottom=chart.height - 64)
     count = len(x_labels)
-    if stacked:
-        totals = [sum(s.values[i] or 0 for s in series) for i in range(count)]
-    else:
-        totals = [max((s.values[i] or 0) for s in series) for i in range(count)]
-    high = max([max_value or 0, *totals, 0])
+    high = max([max_value or 0, *_totals(series, count, stacked), 0])
     ticks = nice_ticks(0, high or 1)
-    high = ticks[-1]
+    plot.low, plot.high = 0, ticks[-1]
+    _value_axis(chart, plot, ticks, axis_label=y_axis_label, tick_suffix=tick_suffix)
+    slot = _columns(chart, plot, x_labels, series, stacked=stacked, value_label=value_label)
+    chart.texts.append(Text(plot.centre, plot.bottom + 40, x_axis_label, anchor="middle", weight="bold"))
+    if marker is not None:
+        _column_marker(chart, plot, marker, slot=slot)
+    return chart
+
+
+@dataclass
+class _Plot:
+    """The box a column or line chart draws in; its height stands for `low` to `high`."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    low: float = 0
+    high: float = 1
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def centre(self) -> float:
+        return self.left + self.width / 2
+
+    def y_of(self, value: float) -> float:
+        return round(self.bottom - self.height * (value - self.low) / (self.high - self.low), 1)
+
+
+def _value_axis(chart: Chart, plot: _Plot, ticks, *, axis_label: str, tick_suffix: str) -> None:
+    """The horizontal grid lines with their figures, the baseline and the axis's name."""
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
-
-    def y_of(value: float) -> float:
-        return round(plot_bottom - plot_height * value / high, 1)
-
     for tick in ticks:
-        y = y_of(tick)
-        chart.lines.append(Line(left, y, left + plot_width, y, GRID, 1))
-        chart.texts.append(Text(left - 6, y + 4, _tick_label(tick, step, tick_suffix), anchor="end", size=SMALL))
-    chart.texts.append(Text(16, top + plot_height / 2, y_axis_label, anchor="middle", weight="bold", rotate=-90))
-    chart.lines.append(Line(left, plot_bottom, left + plot_width, plot_bottom, INK, 1.5))
+        y = plot.y_of(tick)
+        chart.lines.append(Line(plot.left, y, plot.right, y, GRID, 1))
+        chart.texts.append(Text(plot.left - 6, y + 4, _tick_label(tick, step, tick_suffix), anchor="end", size=SMALL))
+    chart.lines.append(Line(plot.left, plot.bottom, plot.right, plot.bottom, INK, 1.5))
+    chart.texts.append(Text(16, plot.top + plot.height / 2, axis_label, anchor="middle", weight="bold", rotate=-90))
 
-    slot = plot_width / count
+
+def _columns(chart: Chart, plot: _Plot, x_labels, series, *, stacked: bool, value_label) -> float:
+    """Every position's columns and as many position labels as fit; return the
+    width each position takes."""
+    count = len(x_labels)
+    slot = plot.width / count
     bars = 1 if stacked else len(series)
     bar_width = max(slot * 0.8 / bars, 1)
     show_values = count * bars <= 16
@@ -457,49 +568,81 @@ def column_chart(
     longest = max(len(label) for label in x_labels) * CHAR + 8
     every = max(1, ceil(longest / slot))
     for index, label in enumerate(x_labels):
-        centre = left + slot * (index + 0.5)
+        centre = plot.left + slot * (index + 0.5)
         if index % every == 0:
-            chart.texts.append(Text(round(centre, 1), plot_bottom + 16, label, anchor="middle", size=SMALL))
+            chart.texts.append(Text(round(centre, 1), plot.bottom + 16, label, anchor="middle", size=SMALL))
+        values = [item.values[index] for item in series]
         start = centre - bar_width * bars / 2
-        cursor = 0.0
-        for number_, item in enumerate(series):
-            value = item.values[index] or 0
-            colour = PALETTE[number_ % len(PALETTE)]
-            if stacked:
-                if value:
-                    chart.rects.append(
-                        Rect(
-                            round(start, 1),
-                            y_of(cursor + value),
-                            round(bar_width, 1),
-                            round(y_of(cursor) - y_of(cursor + value), 1),
-                            colour,
-                        )
-                    )
-                cursor += value
-                continue
-            x = start + number_ * bar_width
-            if value:
-                chart.rects.append(
-                    Rect(round(x, 1), y_of(value), round(bar_width, 1), round(plot_bottom - y_of(value), 1), colour)
-                )
-            if show_values:
-                chart.texts.append(
-                    Text(round(x + bar_width / 2, 1), y_of(value) - 4, value_label(item.values[index]),
-                         anchor="middle", size=SMALL)
-                )  # fmt: skip
-        if stacked and show_values:
-            chart.texts.append(
-                Text(round(centre, 1), y_of(cursor) - 4, value_label(cursor), anchor="middle", size=SMALL)
+        if stacked:
+            _stacked_column(
+                chart,
+                plot,
+                values,
+                start=start,
+                centre=centre,
+                width=bar_width,
+                show_value=show_values,
+                value_label=value_label,
             )
-    chart.texts.append(Text(left + plot_width / 2, plot_bottom + 40, x_axis_label, anchor="middle", weight="bold"))
-    if marker is not None:
-        position, text = marker
-        x = round(left + slot * (position + 0.5), 1)
-        chart.lines.append(Line(x, top - 14, x, plot_bottom, INK, 2, "6 4"))
-        anchor = "end" if x > left + plot_width * 0.75 else ("start" if x < left + plot_width * 0.25 else "middle")
-        chart.texts.append(Text(x, top - 18, text, anchor=anchor, size=SMALL, weight="bold"))
-    return chart
+        else:
+            _grouped_columns(
+                chart, plot, values, start=start, width=bar_width, show_values=show_values, value_label=value_label
+            )
+    return slot
+
+
+def _column_marker(chart: Chart, plot: _Plot, marker: tuple[float, str], *, slot: float) -> None:
+    """A dashed vertical line at a position, with its text above the chart."""
+    position, text = marker
+    x = round(plot.left + slot * (position + 0.5), 1)
+    chart.lines.append(Line(x, plot.top - 14, x, plot.bottom, INK, 2, "6 4"))
+    anchor = (
+        "end" if x > plot.left + plot.width * 0.75 else ("start" if x < plot.left + plot.width * 0.25 else "middle")
+    )
+    chart.texts.append(Text(x, plot.top - 18, text, anchor=anchor, size=SMALL, weight="bold"))
+
+
+def _stacked_column(chart: Chart, plot: _Plot, values, *, start, centre, width, show_value: bool, value_label) -> None:
+    """One position's series stacked in one column, with their total above it."""
+    cursor = 0.0
+    for number_, value in enumerate(values):
+        value = value or 0
+        if value:
+            chart.rects.append(
+                Rect(
+                    round(start, 1),
+                    plot.y_of(cursor + value),
+                    round(width, 1),
+                    round(plot.y_of(cursor) - plot.y_of(cursor + value), 1),
+                    PALETTE[number_ % len(PALETTE)],
+                )
+            )
+        cursor += value
+    if show_value:
+        chart.texts.append(
+            Text(round(centre, 1), plot.y_of(cursor) - 4, value_label(cursor), anchor="middle", size=SMALL)
+        )
+
+
+def _grouped_columns(chart: Chart, plot: _Plot, values, *, start, width, show_values: bool, value_label) -> None:
+    """One position's columns side by side, each with its figure above it when they fit."""
+    for number_, value in enumerate(values):
+        x = start + number_ * width
+        height = value or 0
+        if height:
+            chart.rects.append(
+                Rect(
+                    round(x, 1),
+                    plot.y_of(height),
+                    round(width, 1),
+                    round(plot.bottom - plot.y_of(height), 1),
+                    PALETTE[number_ % len(PALETTE)],
+                )
+            )
+        if show_values:
+            chart.texts.append(
+                Text(round(x + width / 2, 1), plot.y_of(height) - 4, value_label(value), anchor="middle", size=SMALL)
+            )
 
 
 def histogram_counts(values: Sequence[float], edges: Sequence[float]) -> list[int]:
@@ -539,82 +682,86 @@ def line_chart(
     """Lines over ordered points (weeks, months), each series its own colour and
     dash pattern, a gap where a value is missing; `target` draws a dashed
     horizontal line with its label."""
-    chart = Chart(
+    chart = _new_chart(
+        _("Line chart of %(series)s by %(axis)s. The table that follows gives every figure."),
         slug=slug,
         title=title,
         summary=summary,
-        description=description
-        or _("Line chart of %(series)s by %(axis)s. The table that follows gives every figure.")
-        % {"series": ", ".join(s.name for s in series).lower(), "axis": x_axis_label.lower()},
+        description=description,
         table=table,
+        series=series,
+        axis_label=x_axis_label,
         open_table=open_table,
         height=height,
     )
     present = [value for item in series for value in item.values if value is not None]
     if not x_labels or not present:
         return _empty(chart, _("Nothing to show yet."))
-    left, right, bottom = 64, 24, 64
-    top = 8 + _legend(chart, series, x=left, y=8, lines=True)
-    plot_width = chart.width - left - right
-    plot_bottom = chart.height - bottom
-    plot_height = plot_bottom - top
+    top = 8 + _legend(chart, series, x=64, y=8, lines=True)
+    plot = _Plot(left=64, top=top, right=chart.width - 24, bottom=chart.height - 64)
     low = min([*present, *([target[0]] if target else []), *([y_min] if y_min is not None else [])])
     high = max([*present, *([target[0]] if target else []), *([y_max] if y_max is not None else [])])
     ticks = nice_ticks(min(low, 0) if y_min is None else low, high)
-    low, high = ticks[0], ticks[-1]
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
-
-    def y_of(value: float) -> float:
-        return round(plot_bottom - plot_height * (value - low) / (high - low), 1)
-
+    plot.low, plot.high = ticks[0], ticks[-1]
     count = len(x_labels)
-
-    def x_of(index: int) -> float:
-        return round(left + (plot_width * index / (count - 1) if count > 1 else plot_width / 2), 1)
-
-    for tick in ticks:
-        y = y_of(tick)
-        chart.lines.append(Line(left, y, left + plot_width, y, GRID, 1))
-        chart.texts.append(Text(left - 6, y + 4, _tick_label(tick, step, tick_suffix), anchor="end", size=SMALL))
-    chart.lines.append(Line(left, plot_bottom, left + plot_width, plot_bottom, INK, 1.5))
-    chart.texts.append(Text(16, top + plot_height / 2, y_axis_label, anchor="middle", weight="bold", rotate=-90))
-    chart.texts.append(Text(left + plot_width / 2, plot_bottom + 40, x_axis_label, anchor="middle", weight="bold"))
-    longest = max(len(label) for label in x_labels) * CHAR + 8
-    every = max(1, ceil(longest / (plot_width / max(count - 1, 1))))
-    for index, label in enumerate(x_labels):
-        if index % every == 0:
-            # The last label ends at the axis's end rather than running off the chart.
-            anchor = "end" if index == count - 1 and count > 1 else "middle"
-            chart.texts.append(Text(x_of(index), plot_bottom + 16, label, anchor=anchor, size=SMALL))
+    xs = [
+        round(plot.left + (plot.width * index / (count - 1) if count > 1 else plot.width / 2), 1)
+        for index in range(count)
+    ]
+    _value_axis(chart, plot, ticks, axis_label=y_axis_label, tick_suffix=tick_suffix)
+    chart.texts.append(Text(plot.centre, plot.bottom + 40, x_axis_label, anchor="middle", weight="bold"))
+    _line_x_labels(chart, plot, x_labels, xs)
     if target is not None:
-        value, text = target
-        y = y_of(value)
-        chart.lines.append(Line(left, y, left + plot_width, y, INK, 2, "6 4"))
-        # Above the line, or below it when the line is at the top of the chart.
-        chart.texts.append(
-            Text(
-                left + plot_width, y - 6 if y - 6 > top + 12 else y + 16, text, anchor="end", size=SMALL, weight="bold"
-            )
-        )
+        _target_line(chart, plot, target)
     # A dot on every point while they are few enough to tell apart; a point
     # standing alone (between gaps) always has one, or it would not show.
     dots = count <= 40
     for number_, item in enumerate(series):
-        colour = PALETTE[number_ % len(PALETTE)]
-        run: list[tuple[float, float]] = []
-        for index, value in enumerate([*item.values, None]):
-            if value is None:
-                if len(run) > 1:
-                    points = " ".join(f"{x},{y}" for x, y in run)
-                    chart.polylines.append(Polyline(points, colour, dash=DASHES[number_ % len(DASHES)]))
-                if len(run) == 1 and not dots:
-                    chart.circles.append(Circle(run[0][0], run[0][1], 3.5, colour))
-                run = []
-                continue
-            run.append((x_of(index), y_of(value)))
-            if dots:
-                chart.circles.append(Circle(run[-1][0], run[-1][1], 3.5, colour))
+        points = [None if value is None else (xs[index], plot.y_of(value)) for index, value in enumerate(item.values)]
+        _line(chart, points, number_=number_, dots=dots)
     return chart
+
+
+def _line_x_labels(chart: Chart, plot: _Plot, x_labels: Sequence[str], xs: Sequence[float]) -> None:
+    """As many of the points' labels as fit without overlapping."""
+    count = len(x_labels)
+    longest = max(len(label) for label in x_labels) * CHAR + 8
+    every = max(1, ceil(longest / (plot.width / max(count - 1, 1))))
+    for index, label in enumerate(x_labels):
+        if index % every == 0:
+            # The last label ends at the axis's end rather than running off the chart.
+            anchor = "end" if index == count - 1 and count > 1 else "middle"
+            chart.texts.append(Text(xs[index], plot.bottom + 16, label, anchor=anchor, size=SMALL))
+
+
+def _target_line(chart: Chart, plot: _Plot, target: tuple[float, str]) -> None:
+    """A dashed horizontal line at a value, with its text at the right end."""
+    value, text = target
+    y = plot.y_of(value)
+    chart.lines.append(Line(plot.left, y, plot.right, y, INK, 2, "6 4"))
+    # Above the line, or below it when the line is at the top of the chart.
+    chart.texts.append(
+        Text(plot.right, y - 6 if y - 6 > plot.top + 12 else y + 16, text, anchor="end", size=SMALL, weight="bold")
+    )
+
+
+def _line(chart: Chart, points: Sequence[tuple[float, float] | None], *, number_: int, dots: bool) -> None:
+    """One series: a polyline through each run of points between gaps (None), and
+    a dot on each point (with `dots`) or on a point standing alone."""
+    colour = PALETTE[number_ % len(PALETTE)]
+    run: list[tuple[float, float]] = []
+    for point in [*points, None]:
+        if point is None:
+            if len(run) > 1:
+                line = " ".join(f"{x},{y}" for x, y in run)
+                chart.polylines.append(Polyline(line, colour, dash=DASHES[number_ % len(DASHES)]))
+            if len(run) == 1 and not dots:
+                chart.circles.append(Circle(run[0][0], run[0][1], 3.5, colour))
+            run = []
+            continue
+        run.append(point)
+        if dots:
+            chart.circles.append(Circle(point[0], point[1], 3.5, colour))
 
 
 # --- The insight pages' charts ---------------------------------------------------------------
@@ -717,10 +864,14 @@ def submissions_chart(days) -> Chart:
 def representation_charts(representation) -> tuple[Chart, Chart]:
     """Shares of the pool, the nominated and the accepted by group; and each
     group's acceptance rate against the round's, flagged groups marked."""
+    slug = representation.dimension.replace("_category", "")
+    return _representation_shares_chart(representation, slug), _representation_rates_chart(representation, slug)
+
+
+def _representation_shares_chart(representation, slug: str) -> Chart:
     rows = representation.rows
     label = representation.label
-    slug = representation.dimension.replace("_category", "")
-    shares = bar_chart(
+    return bar_chart(
         slug=f"{slug}_shares",
         title=_("Who applied, was nominated and was accepted, by %(dimension)s") % {"dimension": label.lower()},
         summary=_(
@@ -777,6 +928,11 @@ def representation_charts(representation) -> tuple[Chart, Chart]:
         value_label=percent,
         tick_suffix="%",
     )
+
+
+def _representation_rates_chart(representation, slug: str) -> Chart:
+    rows = representation.rows
+    label = representation.label
     flagged = [index for index, row in enumerate(rows) if row.flag]
     round_rate = representation.round_rate
     if representation.flagged:
@@ -789,7 +945,7 @@ def representation_charts(representation) -> tuple[Chart, Chart]:
         }
     else:
         flagged_summary = _("No group is flagged.")
-    rates = bar_chart(
+    return bar_chart(
         slug=f"{slug}_rates",
         title=_("Acceptance rate by %(dimension)s") % {"dimension": label.lower()},
         summary=(
@@ -829,7 +985,6 @@ def representation_charts(representation) -> tuple[Chart, Chart]:
         max_value=100 if rows else None,
         open_table=True,
     )
-    return shares, rates
 
 
 def criterion_name(criterion) -> str:

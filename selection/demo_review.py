@@ -10,9 +10,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from applications.choices import ApplicationStatus, Phase, RoleCategory, RoundStatus, RouteKind
-from applications.demo_people import PilotApplicant, answers_of
-from applications.models import Application, Criterion, CriterionResponse, Round, RoundCriterion, Route
+from applications.choices import Phase, RoleCategory, RoundStatus, RouteKind
+from applications.demo import demo_application_submit
+from applications.demo_people import PilotApplicant
+from applications.models import Application, Criterion, Round, RoundCriterion, Route
 from members.models import Organisation, Region, User
 
 from .choices import Recommendation
@@ -169,15 +170,7 @@ def _applications(round: Round) -> None:
             declares_true=True,
             consents_to_processing=True,
         )
-        application.status = ApplicationStatus.SUBMITTED
-        application.submitted_at = application.first_submitted_at = submitted_at
-        application.reference = f"Q-{submitted_at:%Y}-{application.pk:05d}"
-        application.save(update_fields=["status", "submitted_at", "first_submitted_at", "reference"])
-        answers = answers_of(person)
-        CriterionResponse.objects.bulk_create(
-            CriterionResponse(application=application, criterion=criterion, text=answers[criterion.letter])
-            for criterion in criteria
-        )
+        demo_application_submit(application, person, submitted_at=submitted_at, criteria=criteria)
 
 
 def _reviews(round: Round) -> None:

@@ -106,7 +106,13 @@ def decision_changed_email_queue(*, application: Application, outcome: str, offe
         subject=_("A change to the decision on your application to Q"),
         body_text=render_to_string(
             "selection/emails/decision_changed.txt",
-            _context(application, place=offer is not None, outcome=DecisionOutcome(outcome), offer=offer),
+            _context(
+                application,
+                place=offer is not None,
+                outcome=DecisionOutcome(outcome),
+                offer=offer,
+                DecisionOutcome=DecisionOutcome,
+            ),
         ),
         key=f"selection.decision_changed.{application.pk}.{_stamp(application.outcome_released_at)}",
     )

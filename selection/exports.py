@@ -112,71 +112,13 @@ def _applications(*, round: Round, filters: InsightFilters):
     team's decision. Ranked as the board and the decision room rank: best
     estimate first, ties (and the unscored) by the application's id."""
     criteria = criteria_of(round=round)
-    submitted = Q(assignments__review__status=ReviewStatus.SUBMITTED)
-    per_criterion = {
-        f"mean_{criterion.letter}": Avg(
-            "assignments__review__scores__score", filter=submitted & Q(assignments__review__scores__criterion=criterion)
-        )
-        for criterion in criteria
-    }
-    rows = (
-        Application.objects.filter(round=round, status__in=POOL_STATUSES)
-        .filter(filters.applications())
-        .annotate(reviews_submitted=Count("assignments__review", filter=submitted, distinct=True), **per_criterion)
-        .order_by(F("score_summary__model_score").desc(nulls_last=True), "pk")
-        .values_list(
-            "reference",
-            "status",
-            "first_submitted_at",
-            "full_name",
-            "applicant__email",
-            "job_title",
-            "role_category",
-            "organisation__name",
-            "organisation_other",
-            "region__name",
-            "route__name",
-            "nomination__organisation__name",
-            "reviews_submitted",
-            "score_summary__mean_score",
-            "score_summary__normalised_score",
-            "score_summary__model_score",
-            "score_summary__model_low",
-            "score_summary__model_high",
-            *per_criterion,
-            "decision__outcome",
-            "decision__decided_at",
-            "decision__released_at",
-        )
-    )
+    rows = _applications_ranked(round=round, filters=filters, criteria=criteria)
     statuses, roles, outcomes = (
         _labels(ApplicationStatus),
         _labels(RoleCategory),
         _labels(DecisionOutcome),
     )
-    header = [
-        "Reference",
-        "Status",
-        "First submitted",
-        "Name",
-        "Email",
-        "Job title",
-        "Role",
-        "Organisation",
-        "Region",
-        "Route",
-        "Nominated by",
-        "Reviews submitted",
-        "Mean weighted total",
-        "Normalised score",
-        "Estimate",
-        "Estimate, 95 % interval from",
-        "Estimate, 95 % interval to",
-        *(f"Mean score ({criterion.letter})" for criterion in criteria),
-        "Decision",
-        "Decided at",
-        "Released at",
-    ]
+    header = _applications_header(criteria)
 
     def line(row):
         (reference, status, submitted_at, name, email, job, role, organisation, organisation_other, region) = row[:10]
@@ -208,6 +150,74 @@ def _applications(*, round: Round, filters: InsightFilters):
         ]
 
     return header, rows, line
+
+
+def _applications_ranked(*, round: Round, filters: InsightFilters, criteria):
+    """The submitted applications' rows, best estimate first: the reviews
+    submitted and each criterion's mean score come from one grouped query."""
+    submitted = Q(assignments__review__status=ReviewStatus.SUBMITTED)
+    per_criterion = {
+        f"mean_{criterion.letter}": Avg(
+            "assignments__review__scores__score", filter=submitted & Q(assignments__review__scores__criterion=criterion)
+        )
+        for criterion in criteria
+    }
+    return (
+        Application.objects.filter(round=round, status__in=POOL_STATUSES)
+        .filter(filters.applications())
+        .annotate(reviews_submitted=Count("assignments__review", filter=submitted, distinct=True), **per_criterion)
+        .order_by(F("score_summary__model_score").desc(nulls_last=True), "pk")
+        .values_list(
+            "reference",
+            "status",
+            "first_submitted_at",
+            "full_name",
+            "applicant__email",
+            "job_title",
+            "role_category",
+            "organisation__name",
+            "organisation_other",
+            "region__name",
+            "route__name",
+            "nomination__organisation__name",
+            "reviews_submitted",
+            "score_summary__mean_score",
+            "score_summary__normalised_score",
+            "score_summary__model_score",
+            "score_summary__model_low",
+            "score_summary__model_high",
+            *per_criterion,
+            "decision__outcome",
+            "decision__decided_at",
+            "decision__released_at",
+        )
+    )
+
+
+def _applications_header(criteria) -> list[str]:
+    return [
+        "Reference",
+        "Status",
+        "First submitted",
+        "Name",
+        "Email",
+        "Job title",
+        "Role",
+        "Organisation",
+        "Region",
+        "Route",
+        "Nominated by",
+        "Reviews submitted",
+        "Mean weighted total",
+        "Normalised score",
+        "Estimate",
+        "Estimate, 95 % interval from",
+        "Estimate, 95 % interval to",
+        *(f"Mean score ({criterion.letter})" for criterion in criteria),
+        "Decision",
+        "Decided at",
+        "Released at",
+    ]
 
 
 def _reviews(*, round: Round, filters: InsightFilters):
@@ -273,31 +283,7 @@ def _reviews(*, round: Round, filters: InsightFilters):
 def _nominations(*, round: Round, filters: InsightFilters):
     """The round's nominations; region and role are the nominee's as nominated,
     route and decision those of the application they started."""
-    condition = Q()
-    if filters.region is not None:
-        condition &= Q(region=filters.region)
-    if filters.role_category:
-        condition &= Q(role_category=filters.role_category)
-    condition &= InsightFilters(route=filters.route, outcome=filters.outcome).applications("application__")
-    rows = (
-        Nomination.objects.filter(round=round)
-        .filter(condition)
-        .order_by("organisation__name", "created_at", "pk")
-        .values_list(
-            "organisation__name",
-            "organisation__region__name",
-            "full_name",
-            "email",
-            "job_title",
-            "role_category",
-            "region__name",
-            "status",
-            "created_at",
-            "application__reference",
-            "application__status",
-            "application__decision__outcome",
-        )
-    )
+    rows = _nominations_in_order(round=round, filters=filters)
     statuses, roles = _labels(NominationStatus), _labels(RoleCategory)
     application_statuses, outcomes = _labels(ApplicationStatus), _labels(DecisionOutcome)
     header = [
@@ -334,6 +320,36 @@ def _nominations(*, round: Round, filters: InsightFilters):
         ]
 
     return header, rows, line
+
+
+def _nominations_in_order(*, round: Round, filters: InsightFilters):
+    """The round's nominations by organisation, oldest first, filtered by the
+    nominee's region and role and by their application's route and outcome."""
+    condition = Q()
+    if filters.region is not None:
+        condition &= Q(region=filters.region)
+    if filters.role_category:
+        condition &= Q(role_category=filters.role_category)
+    condition &= InsightFilters(route=filters.route, outcome=filters.outcome).applications("application__")
+    return (
+        Nomination.objects.filter(round=round)
+        .filter(condition)
+        .order_by("organisation__name", "created_at", "pk")
+        .values_list(
+            "organisation__name",
+            "organisation__region__name",
+            "full_name",
+            "email",
+            "job_title",
+            "role_category",
+            "region__name",
+            "status",
+            "created_at",
+            "application__reference",
+            "application__status",
+            "application__decision__outcome",
+        )
+    )
 
 
 def _members(*, round: Round, filters: InsightFilters):

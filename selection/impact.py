@@ -175,33 +175,8 @@ def impact_table(
         total.cells[stage].suppressed = total.cells[stage].count < threshold
 
     for stage, _name, previous in stages:
-        if not previous:
-            continue
-        compared = [row for row in rows if row.compared]
-        for row in (*rows, total):
-            before = row.cells[previous].count
-            row.cells[stage].rate = row.cells[stage].count / before if before else None
-        eligible = [row.cells[stage].rate for row in compared if row.cells[stage].rate is not None]
-        reliable = [
-            row.cells[stage].rate
-            for row in compared
-            if row.cells[stage].rate is not None and row.cells[previous].count >= threshold
-        ]
-        highest = max(reliable or eligible, default=None)
-        reached = sum(row.cells[stage].count for row in compared)
-        before_all = sum(row.cells[previous].count for row in compared)
-        for row in compared:
-            cell, before = row.cells[stage], row.cells[previous].count
-            if cell.rate is None:
-                continue
-            cell.ratio = adverse_impact_ratio(cell.rate, highest)
-            cell.p_value = fisher_p(
-                group_in=cell.count,
-                group_out=before - cell.count,
-                rest_in=reached - cell.count,
-                rest_out=(before_all - before) - (reached - cell.count),
-            )
-            cell.flag = impact_flag(cell.ratio, cell.p_value)
+        if previous:
+            _compare_stage(rows, total, stage=stage, previous=previous, threshold=threshold)
     # Figures derived from a hidden count are hidden with it.
     for row in (*rows, total):
         for stage, _name, previous in stages:
@@ -212,3 +187,35 @@ def impact_table(
     return ImpactTable(
         characteristic=characteristic, label=label, stages=stages, rows=rows, total=total, threshold=threshold
     )
+
+
+def _compare_stage(rows: list[Row], total: Row, *, stage: str, previous: str, threshold: int) -> None:
+    """Each row's rate from the stage before to this one; for each compared
+    group, its ratio to the highest reliable rate (a group with at least
+    `threshold` people before), Fisher's p against the other compared groups,
+    and the flag."""
+    compared = [row for row in rows if row.compared]
+    for row in (*rows, total):
+        before = row.cells[previous].count
+        row.cells[stage].rate = row.cells[stage].count / before if before else None
+    eligible = [row.cells[stage].rate for row in compared if row.cells[stage].rate is not None]
+    reliable = [
+        row.cells[stage].rate
+        for row in compared
+        if row.cells[stage].rate is not None and row.cells[previous].count >= threshold
+    ]
+    highest = max(reliable or eligible, default=None)
+    reached = sum(row.cells[stage].count for row in compared)
+    before_all = sum(row.cells[previous].count for row in compared)
+    for row in compared:
+        cell, before = row.cells[stage], row.cells[previous].count
+        if cell.rate is None:
+            continue
+        cell.ratio = adverse_impact_ratio(cell.rate, highest)
+        cell.p_value = fisher_p(
+            group_in=cell.count,
+            group_out=before - cell.count,
+            rest_in=reached - cell.count,
+            rest_out=(before_all - before) - (reached - cell.count),
+        )
+        cell.flag = impact_flag(cell.ratio, cell.p_value)

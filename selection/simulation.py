@@ -37,6 +37,17 @@ class ServicesRun:
     largest_difference: dict[str, float]
 
 
+def _stored_scores(*, round: Round, application_number: dict[int, int]) -> dict[str, dict[int, float]]:
+    """{method: {synthetic application number: score}} as the services stored them."""
+    stored_rows = ApplicationScore.objects.filter(round=round).values_list("application_id", *STORED.values())
+    stored = {method: {} for method in STORED}
+    for application_id, *values in stored_rows:
+        for method, value in zip(STORED, values, strict=True):
+            if value is not None:
+                stored[method][application_number[application_id]] = value
+    return stored
+
+
 def simulate_through_services(
     *, round: Round, applications: list[Application], reviewers: list, design: Design, seed: int, by
 ) -> ServicesRun:
@@ -78,12 +89,7 @@ def simulate_through_services(
         )
     scores_refresh_round(round=round)
 
-    stored_rows = ApplicationScore.objects.filter(round=round).values_list("application_id", *STORED.values())
-    stored = {method: {} for method in STORED}
-    for application_id, *values in stored_rows:
-        for method, value in zip(STORED, values, strict=True):
-            if value is not None:
-                stored[method][application_number[application_id]] = value
+    stored = _stored_scores(round=round, application_number=application_number)
     pure_rankings = rankings(synthetic, seed=seed)
     pure = {
         "mean": pure_rankings["mean"],

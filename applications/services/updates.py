@@ -220,31 +220,36 @@ def _confirmation_url(subscription: UpdateSubscription) -> str:
 
 
 def _queue_confirmation_email(subscription: UpdateSubscription, *, now) -> None:
-    context = {
-        "confirm_url": _confirmation_url(subscription),
-        "days": CONFIRMATION_MAX_AGE.days,
-        "unsubscribe_url": unsubscribe_url(subscription.email),
-    }
-    email_queue(
-        to=subscription.email,
+    _queue_email(
+        subscription,
+        "confirm",
         subject=_("Confirm you want updates from Q"),
-        body_text=render_to_string("applications/updates/emails/confirm.txt", context),
-        key=f"updates:{subscription.pk}:confirm:{_window(now)}",
-        stream=Stream.TRANSACTIONAL,
-        headers=unsubscribe_headers(subscription.email),
+        context={"confirm_url": _confirmation_url(subscription), "days": CONFIRMATION_MAX_AGE.days},
+        now=now,
     )
 
 
 def _queue_already_subscribed_email(subscription: UpdateSubscription, *, now) -> None:
-    context = {
-        "register_url": settings.SITE_URL.rstrip("/") + reverse("updates:register"),
-        "unsubscribe_url": unsubscribe_url(subscription.email),
-    }
+    _queue_email(
+        subscription,
+        "already_subscribed",
+        subject=_("You are already getting updates from Q"),
+        context={"register_url": settings.SITE_URL.rstrip("/") + reverse("updates:register")},
+        now=now,
+    )
+
+
+def _queue_email(subscription: UpdateSubscription, kind: str, *, subject: str, context: dict, now) -> None:
+    """The email `applications/updates/emails/<kind>.txt`, with an unsubscribe
+    link; the outbox sends it once per registration in each time window."""
     email_queue(
         to=subscription.email,
-        subject=_("You are already getting updates from Q"),
-        body_text=render_to_string("applications/updates/emails/already_subscribed.txt", context),
-        key=f"updates:{subscription.pk}:already_subscribed:{_window(now)}",
+        subject=subject,
+        body_text=render_to_string(
+            f"applications/updates/emails/{kind}.txt",
+            {**context, "unsubscribe_url": unsubscribe_url(subscription.email)},
+        ),
+        key=f"updates:{subscription.pk}:{kind}:{_window(now)}",
         stream=Stream.TRANSACTIONAL,
         headers=unsubscribe_headers(subscription.email),
     )

@@ -120,6 +120,13 @@ def member_create(
         summary=f"{profile.membership_number} joined ({profile.get_source_display()})",
         changes={"cohort": profile.cohort_name, "joined_on": joined_on.isoformat()},
     )
+    _welcome_email_queue(profile, user)
+    return profile
+
+
+def _welcome_email_queue(profile: MemberProfile, user: User) -> None:
+    """The welcome, linking to the profile to complete (and to setting a
+    password, for an account made by an import)."""
     context = {
         "profile": profile,
         "profile_url": absolute_url("members:me"),
@@ -132,7 +139,6 @@ def member_create(
         body_text=render_to_string("members/emails/welcome.txt", context),
         key=f"members.welcome.{profile.pk}",
     )
-    return profile
 
 
 @transaction.atomic
@@ -162,7 +168,8 @@ def member_transition(*, member: MemberProfile, to: MembershipStatus, by, reason
         to=member.user.email,
         subject=_("Your Q membership is now %(status)s") % {"status": to.label.lower()},
         body_text=render_to_string(
-            "members/emails/status_changed.txt", {"profile": member, "profile_url": absolute_url("members:me")}
+            "members/emails/status_changed.txt",
+            {"profile": member, "profile_url": absolute_url("members:me"), "MembershipStatus": MembershipStatus},
         ),
         key=f"members.status.{member.pk}.{to.value}.{member.status_changed_at.timestamp()}",
     )
@@ -235,69 +242,94 @@ def member_import_preview(*, csv_text: str, today: date | None = None) -> Import
     regions = {key: region for region in Region.objects.all() for key in (region.name.lower(), region.slug)}
     organisations = {organisation.name.lower(): organisation for organisation in Organisation.objects.all()}
     roles = {key.lower(): value for value, label in RoleCategory.choices for key in (value, str(label))}
-    seen: dict[str, int] = {}
-    raw_rows = []
-    # Rows numbered as a spreadsheet shows them (the headings are row 1).
-    for number, cells in enumerate(file_rows[1:], start=2):
-        if len(raw_rows) >= IMPORT_MAX_ROWS:
-            report.problems.append(_("The file has more than %(max)s rows.") % {"max": IMPORT_MAX_ROWS})
-            return report
-        raw = dict(zip(headers, cells, strict=False))
-        # A spreadsheet cell may hold line breaks, tabs or invisible characters.
-        values = {column: single_line(raw.get(column)) for column in IMPORT_COLUMNS}
-        if any(values.values()):
-            raw_rows.append((number, values))
+    raw_rows = _import_raw_rows(file_rows, headers)
+    if raw_rows is None:
+        report.problems.append(_("The file has more than %(max)s rows.") % {"max": IMPORT_MAX_ROWS})
+        return report
     emails = [values["email"].lower() for _line, values in raw_rows]
     members_already = set(
         MemberProfile.objects.filter(user__email__in=emails).values_list("user__email", flat=True).iterator()
     )
     members_already = {email.lower() for email in members_already}
+    seen: dict[str, int] = {}
     for line, values in raw_rows:
         row = ImportRow(line=line, values=values)
-        email = values["email"].lower()
-        if not email:
-            row.errors.append(("email", _("Enter an email address.")))
-        else:
-            try:
-                validate_email(email)
-            except ValidationError:
-                row.errors.append(("email", _("“%(value)s” is not an email address.") % {"value": values["email"]}))
-            else:
-                if email in seen:
-                    row.errors.append(("email", _("The same address is on row %(line)s.") % {"line": seen[email]}))
-                elif email in members_already:
-                    row.errors.append(("email", _("This person is already a member.")))
-                seen.setdefault(email, line)
-        if not values["name"]:
-            row.errors.append(("name", _("Enter the person's name.")))
-        elif len(values["name"]) > 150:
-            row.errors.append(("name", _("The name must be 150 characters or fewer.")))
-        if len(values["job_title"]) > 150:
-            row.errors.append(("job_title", _("The job title must be 150 characters or fewer.")))
-        if values["role_category"]:
-            row.role_category = roles.get(values["role_category"].lower(), "")
-            if not row.role_category:
-                row.errors.append(
-                    ("role_category", _("Use one of: %(roles)s.") % {"roles": ", ".join(RoleCategory.values)})
-                )
-        if values["organisation"]:
-            row.organisation = organisations.get(values["organisation"].lower())
-            if row.organisation is None and len(values["organisation"]) > 200:
-                row.errors.append(("organisation", _("The organisation must be 200 characters or fewer.")))
-        if values["region"]:
-            row.region = regions.get(values["region"].lower())
-            if row.region is None:
-                row.errors.append(("region", _("There is no region called “%(value)s”.") % {"value": values["region"]}))
-        if values["joined_on"]:
-            row.joined_on = _parse_date(values["joined_on"])
-            if row.joined_on is None:
-                row.errors.append(("joined_on", _("Enter the date as 2016-03-31 or 31/03/2016.")))
-            elif row.joined_on > today:
-                row.errors.append(("joined_on", _("The date joined cannot be in the future.")))
+        _check_import_email(row, seen=seen, members_already=members_already)
+        _check_import_details(row, lookups=(regions, organisations, roles), today=today)
         report.rows.append(row)
     if not report.rows:
         report.problems.append(_("The file has no rows under the column names."))
     return report
+
+
+def _import_raw_rows(file_rows: list[list[str]], headers: list[str]) -> list[tuple[int, dict]] | None:
+    """The file's rows that are not empty, as (row number, {column: value}), the
+    values on one line each; None if there are more than IMPORT_MAX_ROWS."""
+    raw_rows = []
+    # Rows numbered as a spreadsheet shows them (the headings are row 1).
+    for number, cells in enumerate(file_rows[1:], start=2):
+        if len(raw_rows) >= IMPORT_MAX_ROWS:
+            return None
+        raw = dict(zip(headers, cells, strict=False))
+        # A spreadsheet cell may hold line breaks, tabs or invisible characters.
+        values = {column: single_line(raw.get(column)) for column in IMPORT_COLUMNS}
+        if any(values.values()):
+            raw_rows.append((number, values))
+    return raw_rows
+
+
+def _check_import_email(row: ImportRow, *, seen: dict[str, int], members_already: set[str]) -> None:
+    """An address is required, valid, once in the file and not a member's yet;
+    `seen` keeps the row each address was first on."""
+    values = row.values
+    email = values["email"].lower()
+    if not email:
+        row.errors.append(("email", _("Enter an email address.")))
+        return
+    try:
+        validate_email(email)
+    except ValidationError:
+        row.errors.append(("email", _("“%(value)s” is not an email address.") % {"value": values["email"]}))
+        return
+    if email in seen:
+        row.errors.append(("email", _("The same address is on row %(line)s.") % {"line": seen[email]}))
+    elif email in members_already:
+        row.errors.append(("email", _("This person is already a member.")))
+    seen.setdefault(email, row.line)
+
+
+def _check_import_details(row: ImportRow, *, lookups: tuple[dict, dict, dict], today: date) -> None:
+    """The name, job, role, organisation, region and date joined: each checked,
+    and the role, organisation, region and date read into the row. `lookups`
+    finds regions, organisations and roles by their lower-cased names."""
+    regions, organisations, roles = lookups
+    values = row.values
+    if not values["name"]:
+        row.errors.append(("name", _("Enter the person's name.")))
+    elif len(values["name"]) > 150:
+        row.errors.append(("name", _("The name must be 150 characters or fewer.")))
+    if len(values["job_title"]) > 150:
+        row.errors.append(("job_title", _("The job title must be 150 characters or fewer.")))
+    if values["role_category"]:
+        row.role_category = roles.get(values["role_category"].lower(), "")
+        if not row.role_category:
+            row.errors.append(
+                ("role_category", _("Use one of: %(roles)s.") % {"roles": ", ".join(RoleCategory.values)})
+            )
+    if values["organisation"]:
+        row.organisation = organisations.get(values["organisation"].lower())
+        if row.organisation is None and len(values["organisation"]) > 200:
+            row.errors.append(("organisation", _("The organisation must be 200 characters or fewer.")))
+    if values["region"]:
+        row.region = regions.get(values["region"].lower())
+        if row.region is None:
+            row.errors.append(("region", _("There is no region called “%(value)s”.") % {"value": values["region"]}))
+    if values["joined_on"]:
+        row.joined_on = _parse_date(values["joined_on"])
+        if row.joined_on is None:
+            row.errors.append(("joined_on", _("Enter the date as 2016-03-31 or 31/03/2016.")))
+        elif row.joined_on > today:
+            row.errors.append(("joined_on", _("The date joined cannot be in the future.")))
 
 
 @transaction.atomic

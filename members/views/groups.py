@@ -18,7 +18,7 @@ from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.views import ServiceFormView
 
-from ..choices import NotifyChoice
+from ..choices import CommunityStatus, NotifyChoice
 from ..forms import GroupNotifyForm, GroupProposalForm, PostReplyForm, PostReportForm, ThreadForm
 from ..models import Community, CommunityMembership, MemberProfile, Post, Thread
 from ..selectors import group_proposals, group_threads, thread_posts
@@ -31,7 +31,7 @@ class GroupMixin(MemberAreaMixin):
 
     @cached_property
     def group(self):
-        return get_object_or_404(Community, slug=self.kwargs["slug"], status="approved")
+        return get_object_or_404(Community, slug=self.kwargs["slug"], status=CommunityStatus.APPROVED)
 
     @cached_property
     def membership(self):

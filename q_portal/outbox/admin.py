@@ -3,12 +3,16 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ..read_only_admin import ReadOnlyAdmin
 from .models import OutboundEmail, Suppression
 from .services import email_requeue
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(ReadOnlyAdmin):
+    """The outbox is a record of what was sent: rows change only through the
+    services. Deleting one would also free its key, so it could be sent again."""
+
     list_display = ["to", "subject", "status", "stream", "batch", "attempts", "created_at", "sent_at"]
     list_filter = ["status", "stream", "created_at"]
     search_fields = ["to", "subject", "key", "batch"]
@@ -35,17 +39,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "body_html",
     ]
     readonly_fields = fields
-
-    # The outbox is a record of what was sent: rows change only through the
-    # services. Deleting one would also free its key, so it could be sent again.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_requeue_permission(self, request):
         return request.user.has_perm("outbox.change_outboundemail")

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "q_portal.context_processors.portal",
+                "q_portal.context_processors.choices",
             ],
             # The portal's own tags, for templates of any app (q_portal is not an app).
             "libraries": {
@@ -101,6 +102,42 @@ TEMPLATES = [
         },
     },
 ]
+
+# The choices classes every template may compare a status with, by the name it
+# uses (`{% if wave.status == WaveStatus.DRAFT %}`); q_portal imports none of the
+# apps, so they are named here, not imported.
+TEMPLATE_CHOICES = {
+    "AdjustmentStatus": "applications.choices.AdjustmentStatus",
+    "ApplicationOutcome": "applications.choices.ApplicationOutcome",
+    "ApplicationStatus": "applications.choices.ApplicationStatus",
+    "AudienceCombine": "outreach.audiences.Combine",
+    "AssessmentStatus": "exchange.choices.AssessmentStatus",
+    "AssessorStatus": "exchange.choices.AssessorStatus",
+    "CallStage": "exchange.choices.Stage",
+    "CommunityStatus": "members.choices.CommunityStatus",
+    "CriterionFeedbackStatus": "selection.choices.FeedbackStatus",
+    "DecisionOutcome": "selection.choices.DecisionOutcome",
+    "EventStatus": "events.choices.EventStatus",
+    "InterestStatus": "members.choices.InterestStatus",
+    "JoinStatus": "exchange.choices.JoinStatus",
+    "MembershipStatus": "members.choices.MembershipStatus",
+    "NominationStatus": "applications.models.nominations.NominationStatus",
+    "PlaceOfferStatus": "selection.choices.PlaceOfferStatus",
+    "ProposalFeedbackStatus": "exchange.choices.FeedbackStatus",
+    "ProposalStatus": "exchange.choices.ProposalStatus",
+    "QueueFilter": "selection.choices.QueueFilter",
+    "RegistrationStatus": "events.choices.RegistrationStatus",
+    "ReleaseRunStatus": "selection.choices.ReleaseRunStatus",
+    "ReportStatus": "members.choices.ReportStatus",
+    "ReviewStatus": "selection.choices.ReviewStatus",
+    "RoundStatus": "applications.choices.RoundStatus",
+    "SubscriptionStatus": "applications.choices.SubscriptionStatus",
+    "TeamRole": "exchange.choices.TeamRole",
+    "VoteStatus": "funding.choices.VoteStatus",
+    "WaitlistPromotion": "selection.choices.WaitlistPromotion",
+    "WaveKind": "outreach.models.WaveKind",
+    "WaveStatus": "outreach.models.WaveStatus",
+}
 
 # --- Data -----------------------------------------------------------------------
 

@@ -80,6 +80,17 @@ def _count(label):
     )
 
 
+def _page_size_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_("Applications per page"),
+        required=False,
+        coerce=int,
+        empty_value=PAGE_SIZES[0],
+        choices=[(size, str(size)) for size in PAGE_SIZES],
+        widget=QuickSelect,
+    )
+
+
 class BoardFilterForm(forms.Form):
     """Every filter of the board; all optional. An invalid value is shown with its
     error and ignored."""
@@ -130,14 +141,7 @@ class BoardFilterForm(forms.Form):
     )
     # Sorted by the column headings' links; kept when the filters change.
     sort = forms.ChoiceField(required=False, choices=_sort_choices, widget=forms.HiddenInput)
-    size = forms.TypedChoiceField(
-        label=_("Applications per page"),
-        required=False,
-        coerce=int,
-        empty_value=PAGE_SIZES[0],
-        choices=[(size, str(size)) for size in PAGE_SIZES],
-        widget=QuickSelect,
-    )
+    size = _page_size_field()
 
     def __init__(self, *args, round, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,14 +190,7 @@ class ModerationFilterForm(forms.Form):
     )
     # Sorted by the column headings' links; kept when the filters change.
     sort = forms.ChoiceField(required=False, choices=_sort_choices, widget=forms.HiddenInput)
-    size = forms.TypedChoiceField(
-        label=_("Applications per page"),
-        required=False,
-        coerce=int,
-        empty_value=PAGE_SIZES[0],
-        choices=[(size, str(size)) for size in PAGE_SIZES],
-        widget=QuickSelect,
-    )
+    size = _page_size_field()
 
     def value(self, name, default=""):
         if not self.is_bound or not self.is_valid():

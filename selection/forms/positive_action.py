@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from equality.choices import QUESTIONS, characteristic_label
 from equality.services import holdable_categories
 
+from .board import PlaceHoldForm
+
 QUALITY_BAR_LIMIT = 1000
 
 
@@ -55,26 +57,12 @@ def group_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-class CharacteristicHoldForm(forms.Form):
-    group = forms.ChoiceField(
-        label=_("Group"),
-        error_messages={"required": _("Choose a group."), "invalid_choice": _("Choose a group.")},
-    )
-    places = forms.IntegerField(
-        label=_("Places to hold"),
-        min_value=0,
-        max_value=100_000,
-        help_text=_("0 removes the hold."),
-        error_messages={
-            "required": _("Enter the number of places to hold."),
-            "invalid": _("Enter the number of places as a whole number."),
-        },
-    )
+class CharacteristicHoldForm(PlaceHoldForm):
+    """Places held for a group of a monitoring characteristic, chosen as
+    `characteristic:category`."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", _("Choose a group")), *group_choices()]
+        super().__init__(*args, group_choices=group_choices(), **kwargs)
 
     def characteristic_and_category(self) -> tuple[str, str]:
-        characteristic, _sep, category = self.cleaned_data["group"].partition(":")
-        return characteristic, category
+        return self.dimension_and_value()

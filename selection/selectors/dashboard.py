@@ -128,52 +128,9 @@ def morning_view(*, now: datetime | None = None) -> MorningView:
     rounds = list(live_rounds(now=now))
     ids = [r.pk for r in rounds]
     view = MorningView()
-
-    applications = _by_round(
-        Application.objects.filter(round_id__in=ids)
-        .values("round_id")
-        .annotate(
-            drafts=Count("pk", filter=Q(status=ApplicationStatus.DRAFT)),
-            submitted=Count("pk", filter=Q(status__in=SUBMITTED_STATUSES)),
-            adjustments_requested=Count("pk", filter=Q(adjustment_status=AdjustmentStatus.REQUESTED)),
-        )
-        .order_by()
-    )
-    regular = (
-        Assignment.objects.filter(application=OuterRef("pk"), is_moderation=False)
-        .values("application")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    needed = Coalesce(
-        F("round__selection_settings__reviewers_per_application"), Value(DEFAULT_REVIEWERS_PER_APPLICATION)
-    )
-    short = _by_round(
-        Application.objects.filter(
-            round_id__in=ids,
-            round__status__in=(RoundStatus.CLOSED, RoundStatus.IN_REVIEW),
-            status__in=REVIEWED_STATUSES,
-        )
-        .annotate(reviewers=Coalesce(Subquery(regular, output_field=IntegerField()), 0), needed=needed)
-        .filter(reviewers__lt=F("needed"))
-        .values("round_id")
-        .annotate(awaiting_assignment=Count("pk"))
-        .order_by()
-    )
-    overdue = Q(
-        round__selection_settings__review_due_on__lt=today,
-        review__isnull=True,
-    ) | Q(round__selection_settings__review_due_on__lt=today, review__status=ReviewStatus.DRAFT)
-    assignments = _by_round(
-        Assignment.objects.filter(round_id__in=ids)
-        .values("round_id")
-        .annotate(
-            reviews_due=Count("pk"),
-            reviews_done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
-            overdue_reviewers=Count("reviewer_id", filter=overdue, distinct=True),
-        )
-        .order_by()
-    )
+    applications = _application_figures(round_ids=ids)
+    short = _awaiting_assignment(round_ids=ids)
+    assignments = _review_figures(round_ids=ids, today=today)
     for round in rounds:
         settings = getattr(round, "selection_settings", None)
         work = RoundWork(
@@ -201,3 +158,60 @@ def morning_view(*, now: datetime | None = None) -> MorningView:
         status=OutboxStatus.FAILED, created_at__gte=now - timedelta(days=OUTBOX_FAILURE_DAYS)
     ).count()
     return view
+
+
+def _application_figures(*, round_ids: list[int]) -> dict[int, dict]:
+    """Drafts, submitted applications and adjustments requested, by round."""
+    return _by_round(
+        Application.objects.filter(round_id__in=round_ids)
+        .values("round_id")
+        .annotate(
+            drafts=Count("pk", filter=Q(status=ApplicationStatus.DRAFT)),
+            submitted=Count("pk", filter=Q(status__in=SUBMITTED_STATUSES)),
+            adjustments_requested=Count("pk", filter=Q(adjustment_status=AdjustmentStatus.REQUESTED)),
+        )
+        .order_by()
+    )
+
+
+def _awaiting_assignment(*, round_ids: list[int]) -> dict[int, dict]:
+    """Applications with fewer reviewers than the round wants, by round under review."""
+    regular = (
+        Assignment.objects.filter(application=OuterRef("pk"), is_moderation=False)
+        .values("application")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    needed = Coalesce(
+        F("round__selection_settings__reviewers_per_application"), Value(DEFAULT_REVIEWERS_PER_APPLICATION)
+    )
+    return _by_round(
+        Application.objects.filter(
+            round_id__in=round_ids,
+            round__status__in=(RoundStatus.CLOSED, RoundStatus.IN_REVIEW),
+            status__in=REVIEWED_STATUSES,
+        )
+        .annotate(reviewers=Coalesce(Subquery(regular, output_field=IntegerField()), 0), needed=needed)
+        .filter(reviewers__lt=F("needed"))
+        .values("round_id")
+        .annotate(awaiting_assignment=Count("pk"))
+        .order_by()
+    )
+
+
+def _review_figures(*, round_ids: list[int], today) -> dict[int, dict]:
+    """Reviews due and done, and reviewers with one overdue, by round."""
+    overdue = Q(
+        round__selection_settings__review_due_on__lt=today,
+        review__isnull=True,
+    ) | Q(round__selection_settings__review_due_on__lt=today, review__status=ReviewStatus.DRAFT)
+    return _by_round(
+        Assignment.objects.filter(round_id__in=round_ids)
+        .values("round_id")
+        .annotate(
+            reviews_due=Count("pk"),
+            reviews_done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED)),
+            overdue_reviewers=Count("reviewer_id", filter=overdue, distinct=True),
+        )
+        .order_by()
+    )

@@ -276,6 +276,10 @@ class Change:
 def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold], dict[tuple[str, str], int]]:
     """The round's scored applications, its held places and its nomination
     quotas ({(dimension, key): places}): three queries."""
+    return _candidates(round=round, method=method), _holds(round=round), _quotas(round=round)
+
+
+def _candidates(*, round: Round, method: str) -> list[Candidate]:
     score_column = LineMethod.COLUMNS.get(method, LineMethod.COLUMNS[LineMethod.MODEL])
     rows = scores_of_round(round=round).values_list(
         "application_id",
@@ -294,7 +298,7 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
         "model_high",
         "mean_score",
     )
-    candidates = [
+    return [
         Candidate(
             id=pk,
             reference=reference or "",
@@ -330,12 +334,18 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
             mean,
         ) in rows
     ]
-    holds = [
+
+
+def _holds(*, round: Round) -> list[Hold]:
+    return [
         Hold(dimension=dimension, value=value, places=places)
         for dimension, value, places in PlaceHold.objects.filter(round=round)
         .order_by("dimension", "value")
         .values_list("dimension", "value", "places")
     ]
+
+
+def _quotas(*, round: Round) -> dict[tuple[str, str], int]:
     quotas = {}
     for organisation_id, region_id, places in NominationQuota.objects.filter(round=round).values_list(
         "organisation_id", "region_id", "places"
@@ -344,7 +354,7 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
             quotas[NOMINATED_BY, str(organisation_id)] = places
         elif region_id:
             quotas[GroupDimension.REGION.value, str(region_id)] = places
-    return candidates, holds, quotas
+    return quotas
 
 
 def plan_cohort(
@@ -370,75 +380,13 @@ def plan_cohort(
     accepted = {c.id for c in candidates if c.id in fixed and c.decision == DecisionOutcome.ACCEPT}
     fixed_accepted = len(accepted)
 
-    held: set[int] = set()
-    for hold in holds:
-        members = [c for c in ranked if c.group(hold.dimension) == hold.value]
-        have = sum(1 for c in members if c.id in accepted)
-        for candidate in members:
-            if have >= hold.places:
-                break
-            if candidate.id in fixed or candidate.id in accepted:
-                continue
-            accepted.add(candidate.id)
-            held.add(candidate.id)
-            have += 1
-
-    held_for_characteristic: set[int] = set()
-    effects = []
-    for hold in characteristic_holds:
-        members = [c for c in ranked if c.id in hold.members]
-        effect = CharacteristicEffect(label=hold.label, places=hold.places, bar=hold.bar)
-        effect.already = sum(1 for c in members if c.id in accepted)
-        for candidate in members:
-            if effect.already + effect.filled >= hold.places:
-                break
-            if candidate.id in fixed or candidate.id in accepted:
-                continue
-            if candidate.mean is None or candidate.mean < hold.bar:
-                continue  # below the quality bar: positive action never reaches here
-            accepted.add(candidate.id)
-            held_for_characteristic.add(candidate.id)
-            effect.filled += 1
-        effects.append(effect)
-
-    by_line: list[Candidate] = []
-    for candidate in ranked:
-        if candidate.id in fixed or candidate.id in accepted:
-            continue
-        if rule.min_score is not None:
-            if candidate.score < rule.min_score:
-                break
-        elif len(accepted) >= (rule.places or 0):
-            break
-        accepted.add(candidate.id)
-        by_line.append(candidate)
-
-    waitlisted: set[int] = set()
-    next_below = None
-    for candidate in ranked:
-        if candidate.id in fixed or candidate.id in accepted:
-            continue
-        if next_below is None:
-            next_below = candidate
-        if len(waitlisted) >= rule.waitlist:
-            break
-        waitlisted.add(candidate.id)
-
-    planned: dict[int, str | None] = {}
-    for candidate in ranked:
-        if candidate.id in fixed:
-            continue
-        if candidate.id in accepted:
-            planned[candidate.id] = DecisionOutcome.ACCEPT
-        elif candidate.id in waitlisted:
-            planned[candidate.id] = DecisionOutcome.WAITLIST
-        elif rule.rest == Rest.UNSUCCESSFUL or (
-            rule.rest == Rest.BELOW and rule.rest_below is not None and candidate.score < rule.rest_below
-        ):
-            planned[candidate.id] = DecisionOutcome.UNSUCCESSFUL
-        else:
-            planned[candidate.id] = None
-
+    held = _fill_held_places(ranked, holds, fixed=fixed, accepted=accepted)
+    held_for_characteristic, effects = _fill_characteristic_places(
+        ranked, characteristic_holds, fixed=fixed, accepted=accepted
+    )
+    by_line = _accept_down_the_line(ranked, rule, fixed=fixed, accepted=accepted)
+    waitlisted, next_below = _waiting_list(ranked, rule, fixed=fixed, accepted=accepted)
+    planned = _planned_outcomes(ranked, rule, fixed=fixed, accepted=accepted, waitlisted=waitlisted)
     line_score = by_line[-1].score if by_line else None
     plan = CohortPlan(
         rule=rule,
@@ -459,6 +407,111 @@ def plan_cohort(
         )
     plan.groups = _groups(plan, holds, quotas or {})
     return plan
+
+
+# The steps of drawing the line, in order. Each adds the applications it
+# accepts to `accepted`, so a later step sees what an earlier one took.
+
+
+def _fill_held_places(ranked: list[Candidate], holds: list[Hold], *, fixed: set[int], accepted: set[int]) -> set[int]:
+    """Held places go to the best of each held group not already accepted."""
+    held: set[int] = set()
+    for hold in holds:
+        members = [c for c in ranked if c.group(hold.dimension) == hold.value]
+        have = sum(1 for c in members if c.id in accepted)
+        for candidate in members:
+            if have >= hold.places:
+                break
+            if candidate.id in fixed or candidate.id in accepted:
+                continue
+            accepted.add(candidate.id)
+            held.add(candidate.id)
+            have += 1
+    return held
+
+
+def _fill_characteristic_places(
+    ranked: list[Candidate], holds: list[CharacteristicPlaces], *, fixed: set[int], accepted: set[int]
+) -> tuple[set[int], list[CharacteristicEffect]]:
+    """Places held for a monitoring characteristic go, by rank, to the best of
+    the group meeting the quality bar, never to anyone below it."""
+    held: set[int] = set()
+    effects = []
+    for hold in holds:
+        members = [c for c in ranked if c.id in hold.members]
+        effect = CharacteristicEffect(label=hold.label, places=hold.places, bar=hold.bar)
+        effect.already = sum(1 for c in members if c.id in accepted)
+        for candidate in members:
+            if effect.already + effect.filled >= hold.places:
+                break
+            if candidate.id in fixed or candidate.id in accepted:
+                continue
+            if candidate.mean is None or candidate.mean < hold.bar:
+                continue  # below the quality bar: positive action never reaches here
+            accepted.add(candidate.id)
+            held.add(candidate.id)
+            effect.filled += 1
+        effects.append(effect)
+    return held, effects
+
+
+def _accept_down_the_line(
+    ranked: list[Candidate], rule: LineRule, *, fixed: set[int], accepted: set[int]
+) -> list[Candidate]:
+    """Accept down the ranking until `places` are accepted in all, or everyone at
+    `min_score` or more; return those the line accepted, in order."""
+    by_line: list[Candidate] = []
+    for candidate in ranked:
+        if candidate.id in fixed or candidate.id in accepted:
+            continue
+        if rule.min_score is not None:
+            if candidate.score < rule.min_score:
+                break
+        elif len(accepted) >= (rule.places or 0):
+            break
+        accepted.add(candidate.id)
+        by_line.append(candidate)
+    return by_line
+
+
+def _waiting_list(
+    ranked: list[Candidate], rule: LineRule, *, fixed: set[int], accepted: set[int]
+) -> tuple[set[int], Candidate | None]:
+    """The next `waitlist` below the line, and the first of them (None if nobody
+    is left below the line)."""
+    waitlisted: set[int] = set()
+    next_below = None
+    for candidate in ranked:
+        if candidate.id in fixed or candidate.id in accepted:
+            continue
+        if next_below is None:
+            next_below = candidate
+        if len(waitlisted) >= rule.waitlist:
+            break
+        waitlisted.add(candidate.id)
+    return waitlisted, next_below
+
+
+def _planned_outcomes(
+    ranked: list[Candidate], rule: LineRule, *, fixed: set[int], accepted: set[int], waitlisted: set[int]
+) -> dict[int, str | None]:
+    """Each ranked application's planned outcome; the rest become unsuccessful
+    (all, or those below `rest_below`) or have no decision."""
+    planned: dict[int, str | None] = {}
+    for candidate in ranked:
+        if candidate.id in fixed:
+            continue
+        if candidate.id in accepted:
+            planned[candidate.id] = DecisionOutcome.ACCEPT
+        elif candidate.id in waitlisted:
+            planned[candidate.id] = DecisionOutcome.WAITLIST
+        elif rule.rest == Rest.UNSUCCESSFUL or (
+            rule.rest == Rest.BELOW and rule.rest_below is not None and candidate.score < rule.rest_below
+        ):
+            planned[candidate.id] = DecisionOutcome.UNSUCCESSFUL
+        else:
+            planned[candidate.id] = None
+    return planned
 
 
 def _groups(plan: CohortPlan, holds: list[Hold], quotas: dict[tuple[str, str], int]) -> dict[str, list[GroupRow]]:

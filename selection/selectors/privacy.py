@@ -222,6 +222,11 @@ def _selection_work(application: Application, work: frozenset[str]) -> dict:
 def _applications(subject: DataSubject, work: frozenset[str]) -> list[dict]:
     if subject.user is None:
         return []
+    return [_application_row(application, work) for application in _applications_with_work(subject, work)]
+
+
+def _applications_with_work(subject: DataSubject, work: frozenset[str]):
+    """The person's applications, with the selection work chosen joined in."""
     related = ["round", "route", "region", "organisation", "route_course", "route_organisation", "place_offer"]
     prefetches = [Prefetch("responses", queryset=CriterionResponse.objects.select_related("criterion"))]
     if SelectionWork.UNRELEASED in work:
@@ -236,59 +241,57 @@ def _applications(subject: DataSubject, work: frozenset[str]) -> list[dict]:
                 ),
             )
         )
-    applications = (
+    return (
         Application.objects.filter(applicant=subject.user)
         .select_related(*related)
         .prefetch_related(*prefetches)
         .order_by("created_at")
     )
-    rows = []
-    for application in applications:
-        offer = getattr(application, "place_offer", None)
-        rows.append(
-            {
-                "reference": application.reference,
-                "round": application.round.name,
-                "status": application.get_status_display(),
-                "outcome": application.get_outcome_display() if application.outcome else None,
-                "started_at": _when(application.created_at),
-                "submitted_at": _when(application.submitted_at),
-                "withdrawn_at": _when(application.withdrawn_at),
-                "outcome_released_at": _when(application.outcome_released_at),
-                "full_name": application.full_name,
-                "job_title": application.job_title,
-                "role": application.get_role_category_display(),
-                "organisation": application.organisation_name,
-                "region": str(application.region or ""),
-                "route": str(application.route or ""),
-                "route_course": str(application.route_course or ""),
-                "route_organisation": str(application.route_organisation or ""),
-                "route_evidence": application.route_evidence,
-                "declares_true": application.declares_true,
-                "consents_to_processing": application.consents_to_processing,
-                "adjustment_request": application.adjustment_request,
-                "adjustment_response": application.adjustment_response,
-                "answers": [
-                    {"criterion": response.criterion.letter, "title": response.criterion.title, "text": response.text}
-                    for response in application.responses.all()
-                ],
-                # Written only when the decision is released, with the approved feedback.
-                "feedback": [
-                    {"criterion": item["letter"], "title": item["title"], "text": item["text"]}
-                    for item in application.released_feedback
-                ],
-                "place_offer": None
-                if offer is None
-                else {
-                    "status": offer.get_status_display(),
-                    "offered_at": _when(offer.offered_at),
-                    "respond_by": _when(offer.respond_by),
-                    "responded_at": _when(offer.responded_at),
-                },
-                **_selection_work(application, work),
-            }
-        )
-    return rows
+
+
+def _application_row(application: Application, work: frozenset[str]) -> dict:
+    offer = getattr(application, "place_offer", None)
+    return {
+        "reference": application.reference,
+        "round": application.round.name,
+        "status": application.get_status_display(),
+        "outcome": application.get_outcome_display() if application.outcome else None,
+        "started_at": _when(application.created_at),
+        "submitted_at": _when(application.submitted_at),
+        "withdrawn_at": _when(application.withdrawn_at),
+        "outcome_released_at": _when(application.outcome_released_at),
+        "full_name": application.full_name,
+        "job_title": application.job_title,
+        "role": application.get_role_category_display(),
+        "organisation": application.organisation_name,
+        "region": str(application.region or ""),
+        "route": str(application.route or ""),
+        "route_course": str(application.route_course or ""),
+        "route_organisation": str(application.route_organisation or ""),
+        "route_evidence": application.route_evidence,
+        "declares_true": application.declares_true,
+        "consents_to_processing": application.consents_to_processing,
+        "adjustment_request": application.adjustment_request,
+        "adjustment_response": application.adjustment_response,
+        "answers": [
+            {"criterion": response.criterion.letter, "title": response.criterion.title, "text": response.text}
+            for response in application.responses.all()
+        ],
+        # Written only when the decision is released, with the approved feedback.
+        "feedback": [
+            {"criterion": item["letter"], "title": item["title"], "text": item["text"]}
+            for item in application.released_feedback
+        ],
+        "place_offer": None
+        if offer is None
+        else {
+            "status": offer.get_status_display(),
+            "offered_at": _when(offer.offered_at),
+            "respond_by": _when(offer.respond_by),
+            "responded_at": _when(offer.responded_at),
+        },
+        **_selection_work(application, work),
+    }
 
 
 def _nominations_of(subject: DataSubject) -> list[dict]:
@@ -393,10 +396,6 @@ def _membership(subject: DataSubject) -> dict | None:
     if profile is None:
         return None
     pledge = getattr(profile, "pledge", None)
-    messages = ContactMessage.objects.filter(Q(sender=profile) | Q(recipient=profile)).select_related(
-        "sender", "recipient"
-    )
-    pairings = CoffeePairing.objects.filter(Q(first=profile) | Q(second=profile)).select_related("first", "second")
     return {
         "membership_number": profile.membership_number,
         "status": profile.get_status_display(),
@@ -421,17 +420,7 @@ def _membership(subject: DataSubject) -> dict | None:
             {"name": membership.community.name, "joined_at": _when(membership.joined_at)}
             for membership in profile.community_memberships.all()
         ],
-        "messages": [
-            {
-                "direction": "sent" if message.sender_id == profile.pk else "received",
-                "other_member": (message.recipient if message.sender_id == profile.pk else message.sender).full_name,
-                "sent_at": _when(message.sent_at),
-                "message": message.body,
-                "reply": message.reply,
-                "replied_at": _when(message.replied_at),
-            }
-            for message in messages
-        ],
+        "messages": _messages_of(profile),
         "reports_made": [
             {"made_at": _when(report.created_at), "reason": report.reason, "status": report.get_status_display()}
             for report in AbuseReport.objects.filter(reporter=profile)
@@ -440,14 +429,37 @@ def _membership(subject: DataSubject) -> dict | None:
             {"made_at": _when(report.created_at), "status": report.get_status_display()}
             for report in AbuseReport.objects.filter(reported=profile)
         ],
-        "random_coffee_pairs": [
-            {
-                "month": f"{pairing.month:%B %Y}",
-                "paired_with": (pairing.second if pairing.first_id == profile.pk else pairing.first).full_name,
-            }
-            for pairing in pairings
-        ],
+        "random_coffee_pairs": _coffee_pairs_of(profile),
     }
+
+
+def _messages_of(profile: MemberProfile) -> list[dict]:
+    """Messages the member sent or received, with the other member's name."""
+    messages = ContactMessage.objects.filter(Q(sender=profile) | Q(recipient=profile)).select_related(
+        "sender", "recipient"
+    )
+    return [
+        {
+            "direction": "sent" if message.sender_id == profile.pk else "received",
+            "other_member": (message.recipient if message.sender_id == profile.pk else message.sender).full_name,
+            "sent_at": _when(message.sent_at),
+            "message": message.body,
+            "reply": message.reply,
+            "replied_at": _when(message.replied_at),
+        }
+        for message in messages
+    ]
+
+
+def _coffee_pairs_of(profile: MemberProfile) -> list[dict]:
+    pairings = CoffeePairing.objects.filter(Q(first=profile) | Q(second=profile)).select_related("first", "second")
+    return [
+        {
+            "month": f"{pairing.month:%B %Y}",
+            "paired_with": (pairing.second if pairing.first_id == profile.pk else pairing.first).full_name,
+        }
+        for pairing in pairings
+    ]
 
 
 def _groups(subject: DataSubject) -> dict:

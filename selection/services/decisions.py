@@ -20,7 +20,7 @@ from applications.models import Application, Round, Route
 from members.models import Region
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
-from q_portal.held_places import held_places_set
+from q_portal.held_places import held_places_check, held_places_set
 
 from ..choices import REVIEWED_STATUSES, DecisionOutcome, GroupDimension
 from ..models import Decision, PlaceHold
@@ -135,11 +135,19 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
         )
     if not preview.changes:
         return preview
+    _bulk_decisions_write(round=round, changes=preview.changes, by=by)
+    _bulk_decisions_audit(round=round, rule=rule, preview=preview, by=by)
+    return preview
+
+
+def _bulk_decisions_write(*, round: Round, changes, by) -> None:
+    """Set or clear each changed application's decision, refusing if any of
+    them was released meanwhile."""
     now = timezone.now()
-    to_decide = [change for change in preview.changes if change.after]
-    to_clear = [change.candidate.id for change in preview.changes if not change.after]
+    to_decide = [change for change in changes if change.after]
+    to_clear = [change.candidate.id for change in changes if not change.after]
     if Decision.objects.filter(
-        application_id__in=[change.candidate.id for change in preview.changes], released_at__isnull=False
+        application_id__in=[change.candidate.id for change in changes], released_at__isnull=False
     ).exists():
         raise PortalError(_("Some of these decisions have been released meanwhile. Check the new preview."))
     Decision.objects.filter(application_id__in=to_clear, released_at__isnull=True).delete()
@@ -159,6 +167,11 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
         unique_fields=["application"],
         update_fields=["outcome", "decided_by", "decided_at"],
     )
+
+
+def _bulk_decisions_audit(*, round: Round, rule: LineRule, preview: BulkPreview, by) -> None:
+    """One audit row per application changed, and one for the round with the
+    rule and the counts (positive action's effect in counts, never who)."""
     description = rule.describe()
     _bulk_audit(
         by=by,
@@ -198,7 +211,6 @@ def decisions_bulk_apply(*, round: Round, rule: LineRule, fingerprint: str, by) 
             "held_for_characteristic": _characteristic_effects_shown(preview.plan),
         },
     )
-    return preview
 
 
 def _characteristic_effects_shown(plan: CohortPlan) -> list[dict]:
@@ -228,13 +240,7 @@ def place_hold_set(*, round: Round, dimension: str, value: str, places: int, by)
     name = _group_name(dimension=dimension, value=value)
     if name is None:
         raise PortalError(_("Choose a region, role or route from the list."), field="group")
-    if places < 0:
-        raise PortalError(_("Enter the number of places to hold, 0 or more."), field="places")
-    if places > round.capacity:
-        raise PortalError(
-            _("The round has %(capacity)d places: hold no more than that.") % {"capacity": round.capacity},
-            field="places",
-        )
+    held_places_check(places=places, capacity=round.capacity)
     hold, before = held_places_set(PlaceHold, round=round, dimension=dimension, value=value, places=places)
     if before == places:
         return hold

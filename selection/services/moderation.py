@@ -70,15 +70,13 @@ def moderation_review_save(
     if assignment is None:
         if _conflicted(application=application, user=by):
             raise PortalError(_("You have a conflict of interest with this application, so you cannot moderate it."))
-        assignment = Assignment(round=round, application=application, reviewer=by, is_moderation=True)
-        assignment.full_clean()
-        assignment.save(force_insert=True)
-        audit_log(
-            actor=by,
+        assignment = _moderation_assign(
+            round,
+            application,
+            moderator=by,
+            by=by,
             action="selection.moderation_start",
-            target=application,
             summary=_("%(name)s started a moderator review") % {"name": by},
-            changes={"moderator": by.pk},
         )
     return review_services.review_save(
         assignment=assignment,
@@ -129,14 +127,22 @@ def moderation_reviewer_request(*, application: Application, by: User) -> Assign
         )
     _application_id, reviewer_id = plan.new[0]
     reviewer = User.objects.get(pk=reviewer_id)
-    assignment = Assignment(round=round, application=application, reviewer=reviewer, is_moderation=True)
+    return _moderation_assign(
+        round,
+        application,
+        moderator=reviewer,
+        by=by,
+        action="selection.moderation_request",
+        summary=_("Asked %(name)s for a moderator review") % {"name": reviewer},
+    )
+
+
+def _moderation_assign(
+    round: Round, application: Application, *, moderator, by, action: str, summary: str
+) -> Assignment:
+    """Make `moderator` the application's moderator, with an audit row."""
+    assignment = Assignment(round=round, application=application, reviewer=moderator, is_moderation=True)
     assignment.full_clean()
     assignment.save(force_insert=True)
-    audit_log(
-        actor=by,
-        action="selection.moderation_request",
-        target=application,
-        summary=_("Asked %(name)s for a moderator review") % {"name": reviewer},
-        changes={"moderator": reviewer.pk},
-    )
+    audit_log(actor=by, action=action, target=application, summary=summary, changes={"moderator": moderator.pk})
     return assignment

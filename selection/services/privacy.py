@@ -161,6 +161,31 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     )
     # Before anything is unlinked: the rounds keep what the person counted for.
     counts["equality_answers_deleted"] = equality_person_erase(user=user, emails=subject.emails)
+    application_counts, nominations_anonymised = _applications_erase(user, now=now)
+    counts |= application_counts
+    counts |= _addresses_erase(subject, user, nominations_anonymised=nominations_anonymised)
+    if user is not None:
+        counts |= _groups_erase(user)
+        for section in app_sections():
+            if section.erase is not None:
+                counts |= section.erase(user)
+    counts["member_profiles_deleted"] = _profile_erase(user)
+    counts |= _account_erase(user, subject)
+
+    audit_log(
+        actor=by,
+        action="privacy.erase",
+        summary=_("A person's data was erased"),
+        changes={**counts, "reason": reason, "account": subject.user.pk if subject.user else None},
+    )
+    return counts
+
+
+def _applications_erase(user, *, now) -> tuple[dict[str, int], int]:
+    """Delete the person's drafts never submitted, anonymise their other
+    applications and the reviews of them. Returns the counts, and how many
+    nominations the anonymised applications took with them."""
+    counts = {}
     applications = Application.objects.filter(applicant=user) if user else Application.objects.none()
     counts["draft_applications_deleted"] = (
         applications.filter(status=ApplicationStatus.DRAFT, reference__isnull=True)
@@ -171,13 +196,19 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
     anonymised = applications_anonymise(applications=Application.objects.filter(pk__in=application_ids), now=now)
     counts["applications_anonymised"] = anonymised.applications
     counts |= reviews_anonymise(applications=Application.objects.filter(pk__in=application_ids))
+    return counts, anonymised.nominations
 
+
+def _addresses_erase(subject: DataSubject, user, *, nominations_anonymised: int) -> dict[str, int]:
+    """Anonymise the nominations of the person (by address or as nominee), and
+    delete their registrations for updates and the emails sent to them."""
+    counts = {}
     by_address = Q(pk__in=[])
     for address in subject.emails:
         by_address |= Q(email__iexact=address)
     nominations = Nomination.objects.filter(by_address | (Q(nominee=user) if user else Q(pk__in=[])))
     audit_entries_redact(entries=audit_entries_about(model=Nomination, ids=nominations.values_list("pk", flat=True)))
-    counts["nominations_anonymised"] = anonymised.nominations + nominations_anonymise(nominations=nominations)
+    counts["nominations_anonymised"] = nominations_anonymised + nominations_anonymise(nominations=nominations)
     counts["update_registrations_deleted"] = (
         UpdateSubscription.objects.filter(by_address).delete()[1].get(UpdateSubscription._meta.label, 0)
     )
@@ -191,23 +222,26 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
         .delete()[1]
         .get(OutboundEmail._meta.label, 0)
     )
+    return counts
 
-    if user is not None:
-        counts |= _groups_erase(user)
-        for section in app_sections():
-            if section.erase is not None:
-                counts |= section.erase(user)
 
+def _profile_erase(user) -> int:
+    """Delete the member profile, and its photo once the erasure is committed;
+    return how many profiles were deleted."""
     profile = MemberProfile.objects.filter(user=user).first() if user else None
-    counts["member_profiles_deleted"] = 0
-    if profile is not None:
-        if profile.photo:
-            photo = profile.photo
-            transaction.on_commit(lambda: photo.storage.delete(photo.name))
-        profile.delete()
-        counts["member_profiles_deleted"] = 1
+    if profile is None:
+        return 0
+    if profile.photo:
+        photo = profile.photo
+        transaction.on_commit(lambda: photo.storage.delete(photo.name))
+    profile.delete()
+    return 1
 
-    counts["accounts_deleted"] = counts["accounts_kept_as_placeholder"] = 0
+
+def _account_erase(user, subject: DataSubject) -> dict[str, int]:
+    """Delete the account, or keep a reviewer's as an anonymous placeholder
+    holding their reviews; their name leaves the wording of audit entries."""
+    counts = {"accounts_deleted": 0, "accounts_kept_as_placeholder": 0}
     if user is not None:
         _redact_name_in_entries(user, subject)
         if Assignment.objects.filter(reviewer=user).exists():
@@ -216,11 +250,4 @@ def person_erase(*, subject: DataSubject, reason: str, by) -> dict[str, int]:
         else:
             user.delete()
             counts["accounts_deleted"] = 1
-
-    audit_log(
-        actor=by,
-        action="privacy.erase",
-        summary=_("A person's data was erased"),
-        changes={**counts, "reason": reason, "account": subject.user.pk if subject.user else None},
-    )
     return counts

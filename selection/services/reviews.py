@@ -93,8 +93,25 @@ def review_save(
         high=high,
     )
     review.save(update_fields=["recommendation", "note_to_panel", "updated_at"])
-    if not submit:
-        return review
+    if submit:
+        _review_submit(
+            review,
+            assignment,
+            criteria=criteria,
+            scores=scores,
+            recommendation=recommendation,
+            settings=settings,
+            by=by,
+        )
+    return review
+
+
+def _review_submit(
+    review: Review, assignment: Assignment, *, criteria, scores, recommendation: str, settings, by
+) -> None:
+    """Submit the saved review: refused, naming the first gap, unless every
+    criterion is scored and a recommendation chosen. Records the weighted total,
+    writes an audit row and refreshes the application's scores."""
     for criterion in criteria:
         if scores.get(criterion.letter) is None:
             raise PortalError(
@@ -125,7 +142,6 @@ def review_save(
         },
     )
     score_services.scores_review_changed(application=assignment.application)
-    return review
 
 
 @transaction.atomic

@@ -2,14 +2,14 @@
 (`/programme/selection/rounds/<pk>/practice/`) and a reviewer scoring one and
 comparing their scores with the agreed ones (`/review/practice/<pk>/`)."""
 
-from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.views import ServiceFormView
 
 from ..forms.practice import PracticeApplicationForm, PracticeReviewForm
 from ..models import PracticeApplication, PracticeReview
@@ -24,7 +24,7 @@ def _criteria(round):
     return sorted(round.criteria.all(), key=lambda criterion: criterion.letter)
 
 
-class PracticeListView(SelectionRoundMixin, FormView):
+class PracticeListView(SelectionRoundMixin, ServiceFormView):
     """The round's practice applications with their agreed scores, and adding
     one; each reviewer's practice error is on the reviewers' insight page."""
 
@@ -42,21 +42,20 @@ class PracticeListView(SelectionRoundMixin, FormView):
         practice = list(self.round.practice_applications.annotate(scored=Count("reviews")))
         return super().get_context_data(practice=practice, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            practice_services.practice_create(
-                round=self.round,
-                title=form.cleaned_data["title"],
-                answers=form.answers(),
-                agreed_scores=form.agreed_scores(),
-                rationale=form.cleaned_data["rationale"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The practice application is added."))
-        return redirect("selection:practice_list", pk=self.round.pk)
+    success_message = gettext_lazy("The practice application is added.")
+
+    def call_service(self, form):
+        return practice_services.practice_create(
+            round=self.round,
+            title=form.cleaned_data["title"],
+            answers=form.answers(),
+            agreed_scores=form.agreed_scores(),
+            rationale=form.cleaned_data["rationale"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self):
+        return reverse("selection:practice_list", kwargs={"pk": self.round.pk})
 
 
 class PracticeMixin(ReviewerMixin):
@@ -81,7 +80,7 @@ class PracticeMixin(ReviewerMixin):
         ]
 
 
-class PracticeScoreView(PracticeMixin, FormView):
+class PracticeScoreView(PracticeMixin, ServiceFormView):
     """Score a practice application; the agreed scores show only afterwards."""
 
     template_name = "selection/practice_score.html"
@@ -110,13 +109,13 @@ class PracticeScoreView(PracticeMixin, FormView):
         kwargs["form"] = form
         return super().get_context_data(practice=self.practice, rows=self.rows(form), **kwargs)
 
-    def form_valid(self, form):
-        try:
-            practice_services.practice_review_submit(practice=self.practice, scores=form.scores(), by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        return redirect("selection:practice_compare", pk=self.practice.pk)
+    def call_service(self, form):
+        return practice_services.practice_review_submit(
+            practice=self.practice, scores=form.scores(), by=self.request.user
+        )
+
+    def get_success_url(self):
+        return reverse("selection:practice_compare", kwargs={"pk": self.practice.pk})
 
 
 class PracticeCompareView(PracticeMixin, TemplateView):

@@ -6,13 +6,15 @@ service call."""
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import ListView
 
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
+from q_portal.views import ServiceFormView
 
 from ..forms.decisions import DecisionReverseForm, PlaceOfferFilterForm, ReleaseConfirmForm
 from ..models import Decision
@@ -24,7 +26,7 @@ from .programme import ApplicationSelectionMixin, SelectionRoundMixin
 RELEASE_POLL_MILLISECONDS = 1500
 
 
-class ReleaseView(SelectionRoundMixin, FormView):
+class ReleaseView(SelectionRoundMixin, ServiceFormView):
     """What releasing would do, and the confirmation (the round's name typed):
     the release then runs as a task, its progress shown here."""
 
@@ -44,24 +46,20 @@ class ReleaseView(SelectionRoundMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            run = release_services.release_start(
-                round=self.round, by=self.request.user, confirmation=form.cleaned_data["confirmation"]
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            ngettext(
-                "Releasing %(count)d decision. The applicant is told by email and on their application's page.",
-                "Releasing %(count)d decisions. Applicants are told by email and on their application's page.",
-                run.total,
-            )
-            % {"count": run.total},
+    def call_service(self, form):
+        return release_services.release_start(
+            round=self.round, by=self.request.user, confirmation=form.cleaned_data["confirmation"]
         )
-        return redirect("selection:release", pk=self.round.pk)
+
+    def get_success_message(self):
+        return ngettext(
+            "Releasing %(count)d decision. The applicant is told by email and on their application's page.",
+            "Releasing %(count)d decisions. Applicants are told by email and on their application's page.",
+            self.outcome.total,
+        ) % {"count": self.outcome.total}
+
+    def get_success_url(self):
+        return reverse("selection:release", kwargs={"pk": self.round.pk})
 
 
 class ReleaseProgressView(SelectionRoundMixin, View):
@@ -137,7 +135,7 @@ class PromoteView(SelectionRoundMixin, View):
         return redirect("selection:waiting_list", pk=self.round.pk)
 
 
-class DecisionReverseView(ApplicationSelectionMixin, FormView):
+class DecisionReverseView(ApplicationSelectionMixin, ServiceFormView):
     """Change a released decision, with a reason."""
 
     template_name = "selection/programme/decision_reverse.html"
@@ -162,20 +160,18 @@ class DecisionReverseView(ApplicationSelectionMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(application=self.application, decision=self.decision, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            release_services.decision_reverse(
-                decision=self.decision,
-                outcome=form.cleaned_data["outcome"],
-                reason=form.cleaned_data["reason"],
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("The decision on %(reference)s is changed and the applicant has been emailed.")
-            % {"reference": self.application},
+    def call_service(self, form):
+        return release_services.decision_reverse(
+            decision=self.decision,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"],
+            by=self.request.user,
         )
-        return redirect("selection:application", pk=self.application.pk)
+
+    def get_success_message(self):
+        return _("The decision on %(reference)s is changed and the applicant has been emailed.") % {
+            "reference": self.application
+        }
+
+    def get_success_url(self):
+        return reverse("selection:application", kwargs={"pk": self.application.pk})

@@ -9,10 +9,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import Role, RoleRequiredMixin
+from q_portal.views import ServiceFormView
 
 from .. import reviewer_agreement
 from ..choices import QueueFilter, ReviewStatus
@@ -207,62 +209,47 @@ class ReviewView(AssignmentMixin, FormView):
         return redirect("selection:review", pk=upcoming.pk)
 
 
-class DeclareConflictView(AssignmentMixin, FormView):
-    template_name = "selection/declare_conflict.html"
-    form_class = ConflictForm
+class StepAsideView(AssignmentMixin, ServiceFormView):
+    """Leave one application with a reason: it leaves the reviewer's queue and
+    is reassigned. `service` is the assignment service that records why."""
+
+    service = None
+    success_url = "selection:reviewer_home"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(assignment=self.assignment, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            assignment_services.conflict_declare(
-                assignment=self.assignment, reason=form.cleaned_data["reason"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _(
-                "Your conflict of interest with %(ref)s is recorded. The application has been removed from your "
-                "queue and will be reviewed by someone else."
-            )
-            % {"ref": self.assignment.application},
-        )
-        return redirect("selection:reviewer_home")
+    def call_service(self, form):
+        return self.service(assignment=self.assignment, reason=form.cleaned_data["reason"], by=self.request.user)
+
+    def get_success_message(self):
+        return self.success_message % {"ref": self.assignment.application}
 
 
-class AbstainView(AssignmentMixin, FormView):
+class DeclareConflictView(StepAsideView):
+    template_name = "selection/declare_conflict.html"
+    form_class = ConflictForm
+    service = staticmethod(assignment_services.conflict_declare)
+    success_message = gettext_lazy(
+        "Your conflict of interest with %(ref)s is recorded. The application has been removed from your "
+        "queue and will be reviewed by someone else."
+    )
+
+
+class AbstainView(StepAsideView):
     """Abstain from one application with a reason that is not a conflict of
     interest: it leaves the queue and is reassigned, as a declared conflict is."""
 
     template_name = "selection/abstain.html"
     form_class = AbstainForm
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(assignment=self.assignment, **kwargs)
-
-    def form_valid(self, form):
-        try:
-            assignment_services.assignment_abstain(
-                assignment=self.assignment, reason=form.cleaned_data["reason"], by=self.request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _(
-                "You have abstained from %(ref)s. The application has been removed from your queue and will be "
-                "reviewed by someone else."
-            )
-            % {"ref": self.assignment.application},
-        )
-        return redirect("selection:reviewer_home")
+    service = staticmethod(assignment_services.assignment_abstain)
+    success_message = gettext_lazy(
+        "You have abstained from %(ref)s. The application has been removed from your queue and will be "
+        "reviewed by someone else."
+    )
 
 
-class AgreementView(AssignmentMixin, FormView):
+class AgreementView(AssignmentMixin, ServiceFormView):
     """The round's confidentiality and conflicts agreement, reached on the way to
     an application of the round; accepted, the reviewer goes on to it."""
 
@@ -284,17 +271,14 @@ class AgreementView(AssignmentMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        try:
-            agreement_services.reviewer_agreement_accept(round=self.assignment.round, by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("Thank you: you have accepted the agreement for %(round)s.") % {"round": self.assignment.round.name},
-        )
-        return redirect("selection:review", pk=self.assignment.pk)
+    def call_service(self, form):
+        return agreement_services.reviewer_agreement_accept(round=self.assignment.round, by=self.request.user)
+
+    def get_success_message(self):
+        return _("Thank you: you have accepted the agreement for %(round)s.") % {"round": self.assignment.round.name}
+
+    def get_success_url(self):
+        return reverse("selection:review", kwargs={"pk": self.assignment.pk})
 
 
 class ReviewNextView(ReviewerMixin, TemplateView):
