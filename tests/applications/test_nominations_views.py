@@ -2,6 +2,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from html import escape
 
 import pytest
 import time_machine
@@ -405,7 +406,7 @@ def test_resend_from_dashboard_is_rate_limited(client, setup):
     client.force_login(user)
     url = reverse("nominations:resend", kwargs={"pk": nomination.pk})
     first = client.post(url, follow=True).content.decode()
-    assert f"We have emailed the invitation to {nomination.full_name} again." in first
+    assert f"We have emailed the invitation to {escape(nomination.full_name)} again." in first
     second = client.post(url, follow=True).content.decode()
     assert "The invitation was sent less than a day ago." in second
     assert OutboundEmail.objects.filter(to=nomination.email).count() == 1

@@ -2,6 +2,8 @@
 applications), the reviews side by side, the moderator's own review and asking
 another reviewer."""
 
+from html import escape
+
 import pytest
 from django.urls import reverse
 
@@ -186,7 +188,7 @@ def test_another_reviewer_is_asked_and_their_review_settles_it(client, divergent
         reverse("selection:moderation_request_reviewer", kwargs={"pk": apps["divergent"].pk}), follow=True
     )
 
-    assert f"{third.display_name} is asked for a moderator review" in response.content.decode()
+    assert f"{escape(third.display_name)} is asked for a moderator review" in response.content.decode()
     assignment = Assignment.objects.get(application=apps["divergent"], reviewer=third)
     assert assignment.is_moderation is True
     in_progress = queue(client, round, state="in_progress").content.decode()
