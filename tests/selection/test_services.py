@@ -2,13 +2,14 @@
 manual changes, scoring, reopening, and their audit rows."""
 
 import pytest
+from django.db import transaction
 
 from applications.choices import RoundStatus
 from applications.models import Application
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from selection.choices import ConflictKind, Recommendation, ReviewStatus
-from selection.models import Assignment, Conflict, Review
+from selection.models import Assignment, Conflict, Review, SelectionSettings
 from selection.services.assignments import (
     assignment_add,
     assignment_reassign,
@@ -193,6 +194,40 @@ def test_conflict_declare_removes_access_and_reassigns_at_once():
     conflict = Conflict.objects.get(reviewer=declaring)
     assert (conflict.kind, conflict.reason) == (ConflictKind.DECLARED, "I manage the applicant.")
     assert audit_actions(application) == ["selection.conflict_declare", "selection.assign_auto"]
+
+
+def use_seed(round, seed):
+    """Fix the round's recorded tie-break seed, as a re-run after the first would."""
+    SelectionSettings.objects.filter(pk=selection_settings_for(round=round).pk).update(assignment_report={"seed": seed})
+
+
+def test_conflict_declare_reassigns_only_to_a_reviewer_with_room_left_in_the_round():
+    """The top-up after a declared conflict plans the one application, but counts
+    each reviewer's assignments across the round: reviewers who reached their
+    capacity with other applications are passed over, whatever the tie-break."""
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application = submitted_application(round)
+    declaring = reviewer_with_profile(mfa=False)
+    assignment = assign(application, declaring)
+    full = [reviewer_with_profile(mfa=False) for _ in range(4)]
+    for reviewer in full:
+        reviewer_capacity_set(round=round, reviewer=reviewer, capacity=1, by=team)
+        assign(submitted_application(round), reviewer)
+    with_room = reviewer_with_profile(mfa=False)
+
+    for seed in range(5):
+        with transaction.atomic():
+            use_seed(round, seed)
+            conflict_declare(assignment=assignment, reason="I manage the applicant.", by=declaring)
+            assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [
+                with_room.pk
+            ]
+            assert {reviewer.pk: Assignment.objects.filter(reviewer=reviewer).count() for reviewer in full} == {
+                reviewer.pk: 1 for reviewer in full
+            }
+            transaction.set_rollback(True)
 
 
 def test_conflict_declare_needs_a_reason():
