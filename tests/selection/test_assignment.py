@@ -3,6 +3,7 @@
 import random
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -248,6 +249,102 @@ def test_plan_assignments_for_a_recorded_seed_stays_the_same_plan():
         (5, 20), (5, 21), (6, 25), (6, 22), (6, 23), (7, 22), (7, 25), (7, 20), (8, 21), (8, 23), (8, 24),
     ]
     # fmt: on
+
+
+def test_plan_assignments_gives_a_slot_to_the_least_loaded_reviewer():
+    """Reviewer 10 already has three applications and reviewer 11 none: the next
+    slot goes to reviewer 11, whatever the tie-break."""
+    applications = [ApplicationFacts(id=n, applicant_id=100 + n) for n in range(1, 5)]
+    reviewers = [ReviewerFacts(id=10, capacity=5), ReviewerFacts(id=11, capacity=5)]
+    for seed in range(10):
+        plan = plan_assignments(
+            applications=applications,
+            reviewers=reviewers,
+            existing=[(1, 10), (2, 10), (3, 10)],
+            conflicts=set(),
+            per_application=1,
+            seed=seed,
+        )
+        assert plan.new == [(4, 11)]
+
+
+# Reviewer 1 is on application 9, which needs one more. Reviewers 1 and 2 already
+# share three applications, reviewers 1 and 3 one; everyone equally loaded.
+SHARING = {"existing": [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2), (4, 1), (4, 3), (9, 1)]}
+SHARING_LOADS = {1: 5, 2: 4, 3: 4}
+
+
+@pytest.mark.parametrize("prefer_other_region", [False, True])
+def test_plan_assignments_top_up_pairs_reviewers_who_share_fewest_applications(prefer_other_region):
+    """The mix counts the applications each two reviewers already share, also when
+    every reviewer left is in the applicant's own region."""
+    applications = [ApplicationFacts(id=n, applicant_id=100 + n, region_id=7) for n in (1, 2, 3, 4, 9)]
+    reviewers = [ReviewerFacts(id=n, region_id=7, capacity=10) for n in (1, 2, 3)]
+    for seed in range(10):
+        plan = plan_assignments(
+            applications=applications,
+            reviewers=reviewers,
+            conflicts=set(),
+            per_application=2,
+            prefer_other_region=prefer_other_region,
+            loads=SHARING_LOADS,
+            seed=seed,
+            **SHARING,
+        )
+        assert plan.new == [(9, 3)]
+
+
+def test_plan_assignments_top_up_of_one_application_uses_the_rounds_shared_counts():
+    """Topping up application 9 alone, told how many applications each two
+    reviewers share across the round (`shared`), it avoids the pair sharing most."""
+    for seed in range(10):
+        plan = plan_assignments(
+            applications=[ApplicationFacts(id=9, applicant_id=109)],
+            reviewers=[ReviewerFacts(id=n, capacity=10) for n in (1, 2, 3)],
+            existing=[(9, 1)],
+            conflicts=set(),
+            per_application=2,
+            loads=SHARING_LOADS,
+            shared={(1, 2): 3, (1, 3): 1},
+            seed=seed,
+        )
+        assert plan.new == [(9, 3)]
+
+
+def test_plan_assignments_ignores_regions_unless_asked():
+    applications = [ApplicationFacts(id=1, applicant_id=9, region_id=7)]
+    reviewers = [ReviewerFacts(id=10, region_id=7, capacity=5), ReviewerFacts(id=11, region_id=8, capacity=5)]
+    chosen = {
+        plan_assignments(
+            applications=applications, reviewers=reviewers, existing=[], conflicts=set(), per_application=1, seed=seed
+        ).new[0][1]
+        for seed in range(20)
+    }
+    assert chosen == {10, 11}
+
+
+def test_plan_assignments_explains_reviewers_without_conflict_too_few_in_the_plural():
+    applications = [ApplicationFacts(id=1, applicant_id=9)]
+    reviewers = [ReviewerFacts(id=n, capacity=5) for n in (10, 11, 12, 13)]
+    plan = plan_assignments(
+        applications=applications, reviewers=reviewers, existing=[], conflicts={(1, 10), (1, 11)}, per_application=3
+    )
+    assert plan.unassignable == {
+        1: (1, "Only 2 reviewers with capacity in this round have no conflict of interest with it.")
+    }
+
+
+def test_plan_assignments_blames_capacity_when_exactly_enough_reviewers_have_no_conflict():
+    """Two reviewers without a conflict for two places, one of them full: the
+    reason is capacity, not a lack of reviewers."""
+    applications = [ApplicationFacts(id=1, applicant_id=8), ApplicationFacts(id=2, applicant_id=9)]
+    reviewers = [ReviewerFacts(id=10, capacity=1), ReviewerFacts(id=11, capacity=5)]
+    plan = plan_assignments(
+        applications=applications, reviewers=reviewers, existing=[(1, 10)], conflicts=set(), per_application=2
+    )
+    assert plan.unassignable[2][1].startswith(
+        "The reviewers without a conflict of interest have reached their capacity"
+    )
 
 
 def test_plan_assignments_at_scale_keeps_every_invariant():
