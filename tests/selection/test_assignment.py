@@ -275,23 +275,27 @@ SHARING_LOADS = {1: 5, 2: 4, 3: 4}
 
 
 @pytest.mark.parametrize("prefer_other_region", [False, True])
-def test_plan_assignments_top_up_pairs_reviewers_who_share_fewest_applications(prefer_other_region):
+@pytest.mark.parametrize("relabel", [{1: 1, 2: 2, 3: 3}, {1: 3, 2: 2, 3: 1}], ids=["lowest-on-it", "highest-on-it"])
+def test_plan_assignments_top_up_pairs_reviewers_who_share_fewest_applications(prefer_other_region, relabel):
     """The mix counts the applications each two reviewers already share, also when
-    every reviewer left is in the applicant's own region."""
+    every reviewer left is in the applicant's own region (and whichever of two
+    reviewers has the lower id)."""
     applications = [ApplicationFacts(id=n, applicant_id=100 + n, region_id=7) for n in (1, 2, 3, 4, 9)]
     reviewers = [ReviewerFacts(id=n, region_id=7, capacity=10) for n in (1, 2, 3)]
+    existing = [(application_id, relabel[reviewer_id]) for application_id, reviewer_id in SHARING["existing"]]
+    loads = {relabel[reviewer_id]: load for reviewer_id, load in SHARING_LOADS.items()}
     for seed in range(10):
         plan = plan_assignments(
             applications=applications,
             reviewers=reviewers,
+            existing=existing,
             conflicts=set(),
             per_application=2,
             prefer_other_region=prefer_other_region,
-            loads=SHARING_LOADS,
+            loads=loads,
             seed=seed,
-            **SHARING,
         )
-        assert plan.new == [(9, 3)]
+        assert plan.new == [(9, relabel[3])]
 
 
 def test_plan_assignments_top_up_of_one_application_uses_the_rounds_shared_counts():
