@@ -447,3 +447,93 @@ def test_assignments_auto_never_assigns_the_nominator_or_a_colleague_at_the_nomi
         (nominator.pk, ConflictKind.NOMINATED),
         (colleague.pk, ConflictKind.NOMINATED),
     }
+
+
+def test_assignments_auto_takes_away_an_assignment_a_new_conflict_hits_and_says_so():
+    """A reviewer moved to the applicant's organisation after being assigned: the
+    next run records the conflict, removes the assignment, gives the place to
+    someone else, and the application's audit row says both."""
+    round = review_round()
+    trust = OrganisationFactory(name="Leeds Teaching Hospitals")
+    application = submitted_application(round, organisation=trust)
+    moved = reviewer_with_profile(mfa=False, display_name="Moved Reviewer")
+    stays = reviewer_with_profile(mfa=False, display_name="Stays Reviewer")
+    spare = reviewer_with_profile(mfa=False, display_name="Spare Reviewer")
+    assign(application, moved)
+    assign(application, stays)
+    moved.reviewer_profile.organisation = trust
+    moved.reviewer_profile.save()
+
+    result = assignments_auto(round=round, by=programme_team())
+
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (1, 1, 1)
+    assert sorted(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == sorted(
+        [stays.pk, spare.pk]
+    )
+    assert list(Conflict.objects.filter(round=round).values_list("reviewer_id", "kind")) == [
+        (moved.pk, ConflictKind.SAME_ORGANISATION)
+    ]
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert entry.summary == (
+        "Automatic assignment: Submitted → Under review; assigned Spare Reviewer; "
+        "removed Moved Reviewer (conflict of interest); conflicts found with Moved Reviewer"
+    )
+    assert entry.changes == {
+        "status": ["submitted", "under_review"],
+        "added": [spare.pk],
+        "removed": [moved.pk],
+        "conflicts": [{"reviewer": moved.pk, "kind": "same_organisation"}],
+    }
+    report = selection_settings_for(round=round).assignment_report
+    assert (report["created"], report["conflicts_found"], report["removed_for_conflict"]) == (1, 1, 1)
+
+
+def test_assignments_auto_does_not_count_a_moderators_review_or_assign_the_moderator_again():
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application = submitted_application(round)
+    moderator = reviewer_with_profile(mfa=False)
+    Assignment.objects.create(round=round, application=application, reviewer=moderator, is_moderation=True)
+    regular = reviewer_with_profile(mfa=False)
+
+    for seed in range(3):
+        with transaction.atomic():
+            use_seed(round, seed)
+            assert assignments_auto(round=round, by=team).created == 1
+            assert sorted(
+                Assignment.objects.filter(application=application).values_list("reviewer_id", "is_moderation")
+            ) == sorted([(moderator.pk, True), (regular.pk, False)])
+            transaction.set_rollback(True)
+
+
+def test_assignments_auto_records_names_with_quotes_backslashes_braces_and_null_exactly():
+    round = closed_round()
+    application = submitted_application(round)
+    names = ['Ann "Nan" O\'Brien \\ Jr', "Zoë {Braces}, Commas", "NULL"]
+    name_of = {reviewer_with_profile(mfa=False, display_name=name).pk: name for name in names}
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=3)
+
+    assignments_auto(round=round, by=team)
+
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert sorted(entry.changes["added"]) == sorted(name_of)
+    assert entry.summary == "Automatic assignment: Submitted → Under review; assigned " + ", ".join(
+        name_of[reviewer_id] for reviewer_id in entry.changes["added"]
+    )
+    assert entry.changes["status"] == ["submitted", "under_review"]
+
+
+def test_assignment_add_refused_at_capacity_and_allowed_one_below():
+    round = review_round()
+    team = programme_team()
+    reviewer = reviewer_with_profile(mfa=False)
+    reviewer_capacity_set(round=round, reviewer=reviewer, capacity=2, by=team)
+    assign(submitted_application(round), reviewer)
+
+    assignment_add(application=submitted_application(round), reviewer=reviewer, by=team)
+    with pytest.raises(PortalError, match="reached their capacity of 2"):
+        assignment_add(application=submitted_application(round), reviewer=reviewer, by=team)
+
+    assert Assignment.objects.filter(reviewer=reviewer).count() == 2
