@@ -9,17 +9,20 @@ from applications.models import Application
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from selection.choices import ConflictKind, Recommendation, ReviewStatus
-from selection.models import Assignment, Conflict, Review, SelectionSettings
+from selection.models import ApplicationScore, Assignment, Conflict, Review, SelectionSettings
 from selection.services.assignments import (
+    assignment_abstain,
     assignment_add,
     assignment_reassign,
     assignment_remove,
     assignments_auto,
     conflict_declare,
+    round_mixing,
 )
 from selection.services.reviews import review_reopen, review_save
 from selection.services.settings import reviewer_capacity_set, selection_settings_for, selection_settings_update
-from tests.factories import OrganisationFactory, RegionFactory, programme_team
+from tests.factories import OrganisationFactory, RegionFactory, UserFactory, programme_team
+from tests.factories.applications import ApplicationFactory
 from tests.factories.selection import (
     assign,
     closed_round,
@@ -537,3 +540,220 @@ def test_assignment_add_refused_at_capacity_and_allowed_one_below():
         assignment_add(application=submitted_application(round), reviewer=reviewer, by=team)
 
     assert Assignment.objects.filter(reviewer=reviewer).count() == 2
+
+
+def refusal(service, **arguments) -> tuple[str, str | None]:
+    """What the person is told, and at which field, when `service` refuses."""
+    with pytest.raises(PortalError) as refused:
+        service(**arguments)
+    return str(refused.value.message), refused.value.field
+
+
+def test_assignment_add_refusals_say_why_and_change_nothing():
+    round = review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    rita = reviewer_with_profile(mfa=False, display_name="Rita Reviewer")
+    assign(application, rita)
+    nobody = UserFactory(display_name="Nora Nobody")
+    gone = reviewer_with_profile(mfa=False, display_name="Gina Gone")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    colleague = reviewer_with_profile(mfa=False, organisation=trust, display_name="Colin Colleague")
+    fresh = reviewer_with_profile(mfa=False, display_name="Fred Fresh")
+    draft = ApplicationFactory(round=round)
+    audited = AuditEntry.objects.count()
+
+    def add(**arguments):
+        return refusal(assignment_add, by=team, **{"application": application, **arguments})
+
+    assert add(reviewer=nobody) == ("Nora Nobody is not a reviewer.", "reviewer")
+    assert add(reviewer=gone) == ("Gina Gone is not a reviewer.", "reviewer")
+    assert add(reviewer=colleague) == ("Colin Colleague has a conflict of interest with this application.", "reviewer")
+    assert add(reviewer=rita) == ("Rita Reviewer is already assigned to this application.", "reviewer")
+    assert add(application=draft, reviewer=fresh) == ("Only submitted applications are reviewed.", None)
+    round.status = RoundStatus.DECIDED
+    round.save(update_fields=["status"])
+    assert add(reviewer=fresh) == ("Assignments change only while the round is in review.", None)
+
+    assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [rita.pk]
+    assert AuditEntry.objects.count() == audited
+
+
+def test_assignment_add_is_audited_and_counted_in_the_reviews_expected():
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application = submitted_application(round)
+    assign(application, reviewer_with_profile(mfa=False))
+    fresh = reviewer_with_profile(mfa=False, display_name="Fred Fresh")
+
+    assignment_add(application=application, reviewer=fresh, by=team)
+
+    entry = AuditEntry.objects.filter(action="selection.assign").get()
+    assert (entry.actor, entry.target_id, entry.summary, entry.changes) == (
+        team,
+        str(application.pk),
+        "Assigned Fred Fresh",
+        {"added": [fresh.pk]},
+    )
+    assert ApplicationScore.objects.get(application=application).reviews_expected == 2
+
+
+def test_assignment_remove_says_whether_a_submitted_review_went_with_it():
+    round = review_round()
+    team = programme_team()
+    application = submitted_application(round)
+    drafting = reviewer_with_profile(mfa=False, display_name="Dora Draft")
+    done = reviewer_with_profile(mfa=False, display_name="Sam Submitted")
+    drafting_assignment, done_assignment = assign(application, drafting), assign(application, done)
+    review_save(
+        assignment=done_assignment,
+        by=done,
+        scores=FULL,
+        comments={},
+        recommendation=Recommendation.ACCEPT,
+        note_to_panel="",
+        submit=True,
+    )
+
+    assignment_remove(assignment=drafting_assignment, by=team)
+    assignment_remove(assignment=done_assignment, by=team)
+
+    removals = AuditEntry.objects.filter(action="selection.unassign").order_by("pk")
+    assert [(entry.actor, entry.summary, entry.changes) for entry in removals] == [
+        (team, "Removed Dora Draft", {"removed": [drafting.pk], "submitted_review_removed": False}),
+        (
+            team,
+            "Removed Sam Submitted and their submitted review",
+            {"removed": [done.pk], "submitted_review_removed": True},
+        ),
+    ]
+    assert Review.objects.count() == 0
+    assert ApplicationScore.objects.get(application=application).reviews_done == 0
+
+
+def test_assignment_remove_and_reassign_refused_outside_review():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    round.status = RoundStatus.DECIDED
+    round.save(update_fields=["status"])
+    team = programme_team()
+
+    message = ("Assignments change only while the round is in review.", None)
+    assert refusal(assignment_remove, assignment=assignment, by=team) == message
+    assert refusal(assignment_reassign, assignment=assignment, by=team) == message
+    assert list(Assignment.objects.values_list("pk", flat=True)) == [assignment.pk]
+
+
+def test_assignment_reassign_audits_the_removal_and_the_new_reviewer():
+    round = review_round()
+    team = programme_team()
+    application = submitted_application(round)
+    leaving = reviewer_with_profile(mfa=False, display_name="Lee Leaving")
+    coming = reviewer_with_profile(mfa=False, display_name="Cara Coming")
+    assignment = assign(application, leaving)
+
+    new = assignment_reassign(assignment=assignment, by=team)
+
+    assert (new.application, new.reviewer) == (application, coming)
+    entries = AuditEntry.objects.filter(target_id=str(application.pk)).order_by("pk")
+    assert [(entry.action, entry.summary, entry.changes) for entry in entries] == [
+        (
+            "selection.unassign",
+            "Removed Lee Leaving to reassign",
+            {"removed": [leaving.pk], "submitted_review_removed": False},
+        ),
+        ("selection.assign_auto", "Automatic assignment: assigned Cara Coming", {"added": [coming.pk], "removed": []}),
+    ]
+
+
+def test_assignment_abstain_records_the_reason_and_reassigns():
+    round = review_round()
+    application = submitted_application(round)
+    abstaining = reviewer_with_profile(mfa=False, display_name="Abe Abstaining")
+    spare = reviewer_with_profile(mfa=False)
+    assignment = assign(application, abstaining)
+
+    assert refusal(assignment_abstain, assignment=assignment, reason="   ", by=abstaining) == (
+        "Tell us why you are abstaining.",
+        "reason",
+    )
+    assert refusal(conflict_declare, assignment=assignment, reason="", by=abstaining) == (
+        "Tell us why you have a conflict of interest.",
+        "reason",
+    )
+    assignment_abstain(assignment=assignment, reason="  Outside my experience. ", by=abstaining)
+
+    assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [spare.pk]
+    conflict = Conflict.objects.get(reviewer=abstaining)
+    assert (conflict.application, conflict.kind, conflict.reason) == (
+        application,
+        ConflictKind.ABSTAINED,
+        "Outside my experience.",
+    )
+    entry = AuditEntry.objects.get(action="selection.abstain")
+    assert (entry.actor, entry.target_id, entry.summary, entry.changes) == (
+        abstaining,
+        str(application.pk),
+        "Abe Abstaining abstained: Outside my experience.",
+        {"reviewer": abstaining.pk, "reason": "Outside my experience."},
+    )
+    assert audit_actions(application) == ["selection.abstain", "selection.assign_auto"]
+
+
+def test_stepping_aside_refused_for_someone_elses_assignment_outside_review_or_after_submitting():
+    round = review_round()
+    application = submitted_application(round)
+    mine, other = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    assignment = assign(application, mine)
+    reason = {"reason": "I know the applicant."}
+
+    assert refusal(conflict_declare, assignment=assignment, by=other, **reason) == (
+        "Only the assigned reviewer can step aside from this application.",
+        None,
+    )
+    review_save(
+        assignment=assignment,
+        by=mine,
+        scores=FULL,
+        comments={},
+        recommendation=Recommendation.ACCEPT,
+        note_to_panel="",
+        submit=True,
+    )
+    assert refusal(assignment_abstain, assignment=assignment, by=mine, **reason) == (
+        "You have submitted your review. Ask the programme team to reopen it first.",
+        None,
+    )
+    round.status = RoundStatus.DECIDED
+    round.save(update_fields=["status"])
+    assert refusal(conflict_declare, assignment=assignment, by=mine, **reason) == (
+        "You can step aside from an application while the round is in review.",
+        None,
+    )
+    assert Conflict.objects.count() == 0
+    assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [mine.pk]
+
+
+def test_round_mixing_leaves_out_moderators():
+    """Two pairs of reviewers who never meet are two groups, even if a moderator
+    has read an application of each."""
+    round = review_round()
+    first, second = submitted_application(round), submitted_application(round)
+    a, b, c, d = (reviewer_with_profile(mfa=False) for _ in range(4))
+    for application, reviewers in ((first, (a, b)), (second, (c, d))):
+        for reviewer in reviewers:
+            assign(application, reviewer)
+    Assignment.objects.create(round=round, application=second, reviewer=a, is_moderation=True)
+
+    assert round_mixing(round=round) == {
+        "groups": 2,
+        "most_shared": 1,
+        "co_reviewers": 1.0,
+        "reviewers": 4,
+        "applications": 2,
+    }
