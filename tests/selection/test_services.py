@@ -757,3 +757,172 @@ def test_round_mixing_leaves_out_moderators():
         "reviewers": 4,
         "applications": 2,
     }
+
+
+def round_audit(round) -> list[tuple]:
+    return list(
+        AuditEntry.objects.filter(target_type__model="round", target_id=str(round.pk))
+        .order_by("pk")
+        .values_list("actor", "action", "summary", "changes")
+    )
+
+
+def test_assignments_auto_records_its_report_and_audits_the_round_by_whoever_ran_it():
+    round = closed_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    full = submitted_application(round)
+    short = submitted_application(round, organisation=trust)
+    reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False, organisation=trust)
+    use_seed(round, 1234)
+
+    assignments_auto(round=round, by=team)
+
+    report = selection_settings_for(round=round).assignment_report
+    assert set(report) == {
+        "ran_at",
+        "created",
+        "conflicts_found",
+        "removed_for_conflict",
+        "unassignable",
+        "unassignable_total",
+        "seed",
+        "mixing",
+    }
+    assert (report["created"], report["conflicts_found"], report["removed_for_conflict"]) == (3, 1, 0)
+    assert (report["seed"], report["unassignable_total"]) == (1234, 1)
+    assert [item["application"] for item in report["unassignable"]] == [short.pk]
+    assert report["mixing"] == round_mixing(round=round)
+    assert Assignment.objects.filter(application=full).count() == 2
+    assert round_audit(round) == [
+        (team.pk, "round.transition", "Closed → In review", {"status": ["closed", "in_review"]}),
+        (
+            team.pk,
+            "selection.assign_auto",
+            "3 assignments made, 1 applications short of reviewers",
+            {"created": 3, "conflicts_found": 1},
+        ),
+    ]
+
+
+def test_assignments_auto_draws_a_seed_once_and_the_same_seed_gives_the_same_assignment():
+    round = closed_round()
+    team = programme_team()
+    for _ in range(6):
+        submitted_application(round)
+    for _ in range(6):
+        reviewer_with_profile(mfa=False)
+
+    assignments_auto(round=round, by=team)
+    seed = selection_settings_for(round=round).assignment_report["seed"]
+    first = pairs(round)
+    assert 0 <= seed < 2**31
+    plans = set()
+    for again in (seed, seed, seed + 1, seed + 2, seed + 3):
+        with transaction.atomic():
+            Assignment.objects.filter(round=round).delete()
+            use_seed(round, again)
+            assignments_auto(round=round, by=team)
+            assert selection_settings_for(round=round).assignment_report["seed"] == again
+            plans.add((again == seed, tuple(pairs(round))))
+            transaction.set_rollback(True)
+
+    assert (True, tuple(first)) in plans
+    assert len([plan for plan in plans if plan[0]]) == 1
+    assert len(plans) >= 2
+
+
+def test_assignments_auto_audits_the_round_when_it_only_finds_a_conflict_or_only_removes_an_assignment():
+    round = review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    first, second = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    assign(application, first)
+    assign(application, second)
+    Application.objects.filter(pk=application.pk).update(status="under_review")
+    later = reviewer_with_profile(mfa=False, organisation=trust)
+
+    # A conflict found, nothing else changed.
+    result = assignments_auto(round=round, by=team)
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 1, 0)
+    assert Conflict.objects.get().reviewer == later
+    # A conflict already recorded hits an assignment, and nobody can take the place.
+    Conflict.objects.create(round=round, application=application, reviewer=first, kind="same_organisation")
+    result = assignments_auto(round=round, by=team)
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 0, 1)
+
+    assert [entry[2] for entry in round_audit(round)] == [
+        "0 assignments made, 0 applications short of reviewers",
+        "0 assignments made, 1 applications short of reviewers",
+    ]
+
+
+def test_assignments_auto_refused_before_the_round_closes_word_for_word():
+    round = review_round()
+    round.status = RoundStatus.OPEN
+    round.save(update_fields=["status"])
+    assert refusal(assignments_auto, round=round, by=programme_team()) == (
+        "Reviewers can be assigned once the round has closed.",
+        None,
+    )
+
+
+def test_assignments_auto_moves_only_this_rounds_submitted_applications_under_review():
+    round, other_round = closed_round(), closed_round()
+    mine, other = submitted_application(round), submitted_application(other_round)
+    reviewer_with_profile(mfa=False)
+
+    assignments_auto(round=round, by=programme_team())
+
+    assert [Application.objects.get(pk=a.pk).status for a in (mine, other)] == ["under_review", "submitted"]
+
+
+def test_assignments_auto_never_assigns_an_inactive_reviewer_or_applicants_their_own_application():
+    round = closed_round()
+    gone = reviewer_with_profile(mfa=False)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    applying = reviewer_with_profile(mfa=False)
+    own = submitted_application(round, applicant=applying)
+    other = submitted_application(round)
+    helper = reviewer_with_profile(mfa=False)
+
+    assignments_auto(round=round, by=programme_team())
+
+    assert pairs(round) == sorted([(own.pk, helper.pk), (other.pk, applying.pk), (other.pk, helper.pk)])
+    assert list(Conflict.objects.values_list("application", "reviewer", "kind")) == [
+        (own.pk, applying.pk, ConflictKind.IS_APPLICANT)
+    ]
+
+
+def test_assignments_auto_prefers_another_region_whatever_the_tie_break():
+    round = closed_round()
+    north, south = RegionFactory(), RegionFactory()
+    application = submitted_application(round, region=north)
+    reviewer_with_profile(region=north, mfa=False)
+    elsewhere = reviewer_with_profile(region=south, mfa=False)
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1, prefer_other_region=True)
+    for seed in range(6):
+        with transaction.atomic():
+            use_seed(round, seed)
+            assignments_auto(round=round, by=team)
+            assert pairs(round) == [(application.pk, elsewhere.pk)]
+            transaction.set_rollback(True)
+
+
+def test_reassigning_one_application_leaves_the_rest_of_the_round_alone():
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application, unassigned = submitted_application(round), submitted_application(round)
+    leaving = reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False)
+    assignment = assign(application, leaving)
+
+    assignment_reassign(assignment=assignment, by=team)
+
+    assert Assignment.objects.filter(application=unassigned).count() == 0
+    assert [Application.objects.get(pk=a.pk).status for a in (application, unassigned)] == ["submitted", "submitted"]
