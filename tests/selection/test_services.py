@@ -214,6 +214,9 @@ def test_conflict_declare_removes_access_and_reassigns_at_once():
     conflict = Conflict.objects.get(reviewer=declaring)
     assert (conflict.kind, conflict.reason) == (ConflictKind.DECLARED, "I manage the applicant.")
     assert audit_actions(application) == ["selection.conflict_declare", "selection.assign_auto"]
+    assert AuditEntry.objects.get(action="selection.conflict_declare").summary == (
+        f"{declaring} declared a conflict of interest: I manage the applicant."
+    )
 
 
 def use_seed(round, seed):
@@ -294,8 +297,10 @@ def test_assignment_reassign_refused_when_nobody_is_free_changes_nothing():
     application = submitted_application(round)
     only = reviewer_with_profile(mfa=False)
     assignment = assign(application, only)
-    with pytest.raises(PortalError, match="No other reviewer"):
-        assignment_reassign(assignment=assignment, by=programme_team())
+    assert refusal(assignment_reassign, assignment=assignment, by=programme_team()) == (
+        "No other reviewer without a conflict of interest has capacity left.",
+        None,
+    )
     assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [only.pk]
 
 
@@ -623,7 +628,9 @@ def test_assignment_remove_says_whether_a_submitted_review_went_with_it():
     drafting_assignment, done_assignment = assign(application, drafting), assign(application, done)
     submit_review(done_assignment)
 
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
     assignment_remove(assignment=drafting_assignment, by=team)
+    assert ApplicationScore.objects.get(application=application).reviews_expected == 1
     assignment_remove(assignment=done_assignment, by=team)
 
     removals = AuditEntry.objects.filter(action="selection.unassign").order_by("pk")
@@ -662,18 +669,28 @@ def test_assignment_reassign_audits_the_removal_and_the_new_reviewer():
     coming = reviewer_with_profile(mfa=False, display_name="Cara Coming")
     assignment = assign(application, leaving)
 
+    submit_review(assignment)
+    assert ApplicationScore.objects.get(application=application).reviews_done == 1
+
     new = assignment_reassign(assignment=assignment, by=team)
 
     assert (new.application, new.reviewer) == (application, coming)
-    entries = AuditEntry.objects.filter(target_id=str(application.pk)).order_by("pk")
-    assert [(entry.action, entry.summary, entry.changes) for entry in entries] == [
+    entries = AuditEntry.objects.filter(target_id=str(application.pk)).exclude(action="selection.review_submit")
+    assert [(entry.actor, entry.action, entry.summary, entry.changes) for entry in entries.order_by("pk")] == [
         (
+            team,
             "selection.unassign",
             "Removed Lee Leaving to reassign",
-            {"removed": [leaving.pk], "submitted_review_removed": False},
+            {"removed": [leaving.pk], "submitted_review_removed": True},
         ),
-        ("selection.assign_auto", "Automatic assignment: assigned Cara Coming", {"added": [coming.pk], "removed": []}),
+        (
+            team,
+            "selection.assign_auto",
+            "Automatic assignment: assigned Cara Coming",
+            {"added": [coming.pk], "removed": []},
+        ),
     ]
+    assert ApplicationScore.objects.get(application=application).reviews_done == 0
 
 
 def test_assignment_abstain_records_the_reason_and_reassigns():
@@ -682,6 +699,7 @@ def test_assignment_abstain_records_the_reason_and_reassigns():
     abstaining = reviewer_with_profile(mfa=False, display_name="Abe Abstaining")
     spare = reviewer_with_profile(mfa=False)
     assignment = assign(application, abstaining)
+    unassigned = submitted_application(round)
 
     assert refusal(assignment_abstain, assignment=assignment, reason="   ", by=abstaining) == (
         "Tell us why you are abstaining.",
@@ -708,6 +726,9 @@ def test_assignment_abstain_records_the_reason_and_reassigns():
         {"reviewer": abstaining.pk, "reason": "Outside my experience."},
     )
     assert audit_actions(application) == ["selection.abstain", "selection.assign_auto"]
+    reassigned = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert (reassigned.actor, reassigned.changes) == (abstaining, {"added": [spare.pk], "removed": []})
+    assert Assignment.objects.filter(application=unassigned).count() == 0
 
 
 def test_stepping_aside_refused_for_someone_elses_assignment_outside_review_or_after_submitting():
@@ -738,7 +759,7 @@ def test_stepping_aside_refused_for_someone_elses_assignment_outside_review_or_a
 
 def test_round_mixing_leaves_out_moderators():
     """Two pairs of reviewers who never meet are two groups, even if a moderator
-    has read an application of each."""
+    has read an application of each, or they meet in another round."""
     round = review_round()
     first, second = submitted_application(round), submitted_application(round)
     a, b, c, d = (reviewer_with_profile(mfa=False) for _ in range(4))
@@ -746,6 +767,9 @@ def test_round_mixing_leaves_out_moderators():
         for reviewer in reviewers:
             assign(application, reviewer)
     Assignment.objects.create(round=round, application=second, reviewer=a, is_moderation=True)
+    other_round = submitted_application(review_round())
+    assign(other_round, b)
+    assign(other_round, c)
 
     assert round_mixing(round=round) == {
         "groups": 2,
@@ -907,3 +931,77 @@ def test_reassigning_one_application_leaves_the_rest_of_the_round_alone():
 
     assert Assignment.objects.filter(application=unassigned).count() == 0
     assert [Application.objects.get(pk=a.pk).status for a in (application, unassigned)] == ["submitted", "submitted"]
+
+
+def test_assignments_auto_names_every_reviewer_removed_and_found_conflicted_by_id_when_nameless():
+    round = review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    named = reviewer_with_profile(mfa=False, display_name="Alice Moved")
+    nameless = reviewer_with_profile(mfa=False, display_name="")
+    spares = {reviewer_with_profile(mfa=False, display_name=name).pk: name for name in ("Cal Spare", "Dee Spare")}
+    assign(application, named)
+    assign(application, nameless)
+    for reviewer in (named, nameless):
+        reviewer.reviewer_profile.organisation = trust
+        reviewer.reviewer_profile.save()
+
+    assignments_auto(round=round, by=team)
+
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert sorted(entry.changes["added"]) == sorted(spares)
+    assert entry.summary == (
+        "Automatic assignment: Submitted → Under review; assigned "
+        + ", ".join(spares[reviewer_id] for reviewer_id in entry.changes["added"])
+        + f"; removed Alice Moved, {nameless.pk} (conflict of interest); "
+        f"conflicts found with Alice Moved, {nameless.pk}"
+    )
+    assert entry.changes["removed"] == [named.pk, nameless.pk]
+
+
+def test_assignments_auto_without_reviewers_still_audits_each_application_put_under_review():
+    round = closed_round()
+    application = submitted_application(round)
+    team = programme_team()
+
+    result = assignments_auto(round=round, by=team)
+
+    assert (result.created, result.unassignable_total) == (0, 1)
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert (entry.actor, entry.summary, entry.changes) == (
+        team,
+        "Automatic assignment: Submitted → Under review",
+        {"removed": [], "added": [], "status": ["submitted", "under_review"]},
+    )
+
+
+def test_assignment_add_looks_only_at_this_application_and_this_round():
+    """Conflicts with other applications, and assignments in other rounds, do not
+    stop a reviewer being added; a conflict recorded with this one does."""
+    round, earlier = review_round(), review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round)
+    elsewhere = submitted_application(round, organisation=trust)
+    reviewer = reviewer_with_profile(mfa=False, organisation=trust, display_name="Rae Reviewer")
+    Conflict.objects.create(
+        round=round, application=submitted_application(round), reviewer=reviewer, kind="declared", reason="Friend."
+    )
+    reviewer_capacity_set(round=round, reviewer=reviewer, capacity=1, by=team)
+    assign(submitted_application(earlier), reviewer)
+    assign(elsewhere, reviewer_with_profile(mfa=False))
+
+    assignment_add(application=application, reviewer=reviewer, by=team)
+
+    declared = reviewer_with_profile(mfa=False, display_name="Dan Declared")
+    Conflict.objects.create(round=round, application=application, reviewer=declared, kind="declared", reason="Friend.")
+    assert refusal(assignment_add, application=application, reviewer=declared, by=team) == (
+        "Dan Declared has a conflict of interest with this application.",
+        "reviewer",
+    )
+    other = submitted_application(round)
+    assert refusal(assignment_add, application=other, reviewer=reviewer, by=team) == (
+        "Rae Reviewer has reached their capacity of 1 in this round. Raise it first.",
+        "reviewer",
+    )
