@@ -2,16 +2,20 @@
 (issue 22's row): where the time goes.
 
     .venv/bin/python bench/assignment.py            # the plan alone (no database)
-    BENCH_DATABASE_URL=... .venv/bin/python bench/assignment.py --service
+    BENCH_DATABASE_URL=... .venv/bin/python bench/assignment.py --service [--runs N]
                                                      # also assignments_auto on the
-                                                     # seed_scale round, rolled back
+                                                     # seed_scale round, rolled back,
+                                                     # N times (default 5)
 
 The plan alone is `scoring.assignment.plan_assignments` on generated facts
 (15 regions, same-organisation conflicts, prefer another region), the median
 of five runs. With `--service`, `assignments_auto` runs on the scale data's
 round in review as `bench/django_side.py assign` runs it (a first run on the
-closed round, rolled back afterwards), with the time of each SQL statement
-and of the plan inside it. Writes bench/results/assignment.md and prints it.
+closed round, rolled back afterwards) several times: the best and median
+wall time, alone and with the foreign-key checks a commit would make, the
+CPU time of this process and of its PostgreSQL backend (read from /proc when
+the database is on this machine), and the time of each SQL statement and of
+the plan inside the best run. Writes bench/results/assignment.md and prints it.
 Not part of `make bench` (which times the service once, `django_side.py
 assign`); the machine's load average is printed beside the figures, since on
 a shared 2-core machine it moves them by a factor of several."""
@@ -70,7 +74,23 @@ def plan_alone(runs: int = 5) -> dict:
     }
 
 
-def service() -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc; 0 when the
+    database runs elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def service(runs: int = 5) -> dict:
+    """`assignments_auto` on the scale round `runs` times, each a first run rolled
+    back: its wall time alone and with the foreign-key checks a commit would make
+    (`SET CONSTRAINTS ALL IMMEDIATE` before the rollback, as `django_side.py
+    assign` does), the CPU time of this process and of its PostgreSQL backend
+    (which the machine's load inflates much less than wall time), and each
+    statement's time."""
     sys.argv = [sys.argv[0]]
     sys.path.insert(0, str(Path(__file__).parent))
     import django_side
@@ -79,64 +99,95 @@ def service() -> dict:
     import scoring.assignment
     from applications.choices import ApplicationStatus, RoundStatus
     from applications.models import Application, Round
-    from selection.choices import ConflictKind
+    from selection.choices import STEPPED_ASIDE_KINDS
     from selection.models import Assignment, Conflict
     from selection.services import assignments as assignment_services
 
     review_round = Round.objects.get(name=django_side.REVIEW_ROUND)
     programme = django_side.User.objects.get(email=django_side.PROGRAMME_EMAIL)
-    statements: list[tuple[float, str]] = []
-    planning: list[float] = []
     original_plan = scoring.assignment.plan_assignments
 
-    def timed_plan(**arguments):
-        started = time.perf_counter()
-        try:
-            return original_plan(**arguments)
-        finally:
-            planning.append(time.perf_counter() - started)
+    def once() -> dict:
+        statements: list[tuple[float, str]] = []
+        planning: list[float] = []
 
-    def timed_statement(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            statements.append((time.perf_counter() - started, " ".join(sql.split())[:70]))
-
-    outcome = {}
-    assignment_services.plan_assignments = timed_plan
-    try:
-        with transaction.atomic():
-            Assignment.objects.filter(round=review_round).delete()
-            Conflict.objects.filter(round=review_round).exclude(kind=ConflictKind.DECLARED).delete()
-            Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
-            Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
-            review_round.refresh_from_db()
+        def timed_plan(**arguments):
             started = time.perf_counter()
-            with connection.execute_wrapper(timed_statement):
-                result = assignment_services.assignments_auto(round=review_round, by=programme)
-            total = time.perf_counter() - started
-            sql = sum(seconds for seconds, _text in statements)
-            outcome = {
-                "total": total,
-                "sql": sql,
-                "queries": len(statements),
-                "plan": sum(planning),
-                "other_python": total - sql - sum(planning),
-                "created": result.created,
-                "slowest": sorted(statements, reverse=True)[:6],
-            }
-            raise django_side._RolledBack
-    except django_side._RolledBack:
-        pass
-    finally:
-        assignment_services.plan_assignments = original_plan
-    return outcome
+            try:
+                return original_plan(**arguments)
+            finally:
+                planning.append(time.perf_counter() - started)
+
+        def timed_statement(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - started, " ".join(sql.split())[:70]))
+
+        outcome = {}
+        assignment_services.plan_assignments = timed_plan
+        try:
+            with transaction.atomic():
+                # Back to the moment the round closed, as `django_side.py assign` does.
+                Assignment.objects.filter(round=review_round).delete()
+                Conflict.objects.filter(round=review_round).exclude(kind__in=STEPPED_ASIDE_KINDS).delete()
+                Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
+                Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
+                review_round.refresh_from_db()
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    backend = cursor.fetchone()[0]
+                database_cpu = _cpu_seconds(backend)
+                started, cpu = time.perf_counter(), time.process_time()
+                with connection.execute_wrapper(timed_statement):
+                    result = assignment_services.assignments_auto(round=review_round, by=programme)
+                total, cpu = time.perf_counter() - started, time.process_time() - cpu
+                checks = time.perf_counter()
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                checks = time.perf_counter() - checks
+                database_cpu = _cpu_seconds(backend) - database_cpu
+                sql = sum(seconds for seconds, _text in statements)
+                outcome = {
+                    "total": total,
+                    "with_checks": total + checks,
+                    "checks": checks,
+                    "cpu": cpu,
+                    "database_cpu": database_cpu,
+                    "sql": sql,
+                    "queries": len(statements),
+                    "plan": sum(planning),
+                    "other_python": total - sql - sum(planning),
+                    "created": result.created,
+                    "slowest": sorted(statements, reverse=True)[:6],
+                }
+                raise django_side._RolledBack
+        except django_side._RolledBack:
+            pass
+        finally:
+            assignment_services.plan_assignments = original_plan
+        return outcome
+
+    measured = [once() for _run in range(runs)]
+    best = min(measured, key=lambda run: run["with_checks"])
+    return {
+        **best,
+        "runs": runs,
+        "median_total": statistics.median(run["total"] for run in measured),
+        "median_with_checks": statistics.median(run["with_checks"] for run in measured),
+        "best_total": min(run["total"] for run in measured),
+        "median_cpu": statistics.median(run["cpu"] for run in measured),
+        "best_cpu": min(run["cpu"] for run in measured),
+        "median_database_cpu": statistics.median(run["database_cpu"] for run in measured),
+        "best_database_cpu": min(run["database_cpu"] for run in measured),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--service", action="store_true", help="also time assignments_auto on the bench database")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the service (default 5)")
     args = parser.parse_args()
     lines = [
         "# Automatic assignment: where the time goes (`bench/assignment.py`)",
@@ -167,15 +218,23 @@ def main() -> None:
         "",
     ]
     if args.service:
-        measured = service()
+        measured = service(runs=args.runs)
         lines += [
             "## `assignments_auto` on the seed_scale round (first run, rolled back)",
             "",
-            f"{measured['created']:,} assignments in {measured['total']:.2f} s: SQL {measured['sql']:.2f} s "
-            f"({measured['queries']} statements), the plan {measured['plan']:.2f} s, the rest of the Python "
-            f"(facts, audit rows, report) {measured['other_python']:.2f} s. Slowest statements:",
+            f"{measured['created']:,} assignments; {measured['runs']} runs: best {measured['best_total']:.2f} s, "
+            f"median {measured['median_total']:.2f} s; with the foreign-key checks a commit would make, best "
+            f"{measured['with_checks']:.2f} s, median {measured['median_with_checks']:.2f} s. CPU time, best and "
+            f"median: this process {measured['best_cpu']:.2f} s and {measured['median_cpu']:.2f} s, its database "
+            f"backend (with the checks) {measured['best_database_cpu']:.2f} s and "
+            f"{measured['median_database_cpu']:.2f} s. The best run (with the checks): {measured['total']:.2f} s "
+            f"+ {measured['checks']:.2f} s of checks; SQL {measured['sql']:.2f} s ({measured['queries']} statements), "
+            f"the plan {measured['plan']:.2f} s, the rest of the Python (facts, audit rows, report) "
+            f"{measured['other_python']:.2f} s. Its slowest statements:",
             "",
             *[f"- {seconds:.2f} s `{text}`" for seconds, text in measured["slowest"]],
+            "",
+            f"Load average after the runs: {', '.join(f'{load:.1f}' for load in os.getloadavg())}.",
             "",
         ]
     text = "\n".join(lines)

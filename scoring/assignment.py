@@ -5,7 +5,6 @@ applications, 300 reviewers) is planned in one pass and tested on generated data
 queries and writes the plan with bulk_create."""
 
 import heapq
-import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -131,9 +130,9 @@ def plan_assignments(
     round when `existing` holds only the pairs of the applications being topped up.
 
     Mixing: among the least-loaded, it prefers (after another region than the
-    applicant's, with `prefer_other_region`) a reviewer who has shared fewer than
-    `pair_limit` applications with each reviewer already on this application, so
-    every reviewer meets many different co-reviewers and the round forms one
+    applicant's, with `prefer_other_region`) the reviewer who has shared fewest
+    applications with any reviewer already on this application, so every
+    reviewer meets many different co-reviewers and the round forms one
     connected group; equally loaded reviewers are taken in a random order drawn
     from `seed`, so the same seed gives the same plan. `shared` gives the
     applications each pair of reviewers already shares ({(low id, high id): n})
@@ -174,11 +173,6 @@ def plan_assignments(
         conflicted_with[application_id].add(reviewer_id)
     order = [application for application in applications if len(assigned[application.id]) < per_application]
     order.sort(key=lambda application: (-len(conflicted_with.get(application.id, ())), application.id))
-    pair_limit = _pair_limit(
-        slots=sum(per_application - len(assigned[application.id]) for application in order) + sum(load.values()),
-        per_application=per_application,
-        reviewers=sum(1 for reviewer in reviewers if reviewer.capacity),
-    )
 
     plan = AssignmentPlan()
     new = plan.new
@@ -193,8 +187,8 @@ def plan_assignments(
             # those equally loaded (looking at up to SCAN of them); the ones
             # passed over go back on the heap. The penalty, lowest best, in
             # order: the applicant's own region (with `prefer_other_region`),
-            # sharing `pair_limit` applications or more with a reviewer already
-            # on this one, then the most shared with any of them.
+            # then the most applications shared with a reviewer already on
+            # this one.
             passed_over = []
             best = None
             best_penalty = 0
@@ -216,7 +210,7 @@ def plan_assignments(
                             count = shared_with.get(other, 0)
                             if count > overlap:
                                 overlap = count
-                penalty = overlap + (_OVER_LIMIT if overlap >= pair_limit else 0)
+                penalty = overlap
                 if region is not None and region_of[reviewer_id] == region:
                     penalty += _SAME_REGION
                 if best is None or penalty < best_penalty:
@@ -249,23 +243,14 @@ def plan_assignments(
     return plan
 
 
-# The penalty is one int ordered as the tuple (same region, over the pair
-# limit, overlap) would be: overlaps stay far below 2**20.
-_OVER_LIMIT = 1 << 20
+# The penalty is one int ordered as the tuple (same region, overlap) would be:
+# overlaps stay far below 2**40. (A step at a "pair limit" of overlaps, once
+# added here, could never change a choice: it only grows with the overlap.)
 _SAME_REGION = 1 << 40
 
 # How many of the least-loaded reviewers are looked at for the best co-reviewer
 # mix before taking the best seen: keeps 10,000 x 3 within a second.
 SCAN = 24
-
-
-def _pair_limit(*, slots: int, per_application: int, reviewers: int) -> int:
-    """The most applications two reviewers should share: one more than they
-    would on average if every pair were equally likely (at least 1)."""
-    if reviewers < 2:
-        return 1
-    pairs_made = slots / max(per_application, 1) * per_application * (per_application - 1) / 2
-    return max(1, math.ceil(pairs_made / (reviewers * (reviewers - 1) / 2)) + 1)
 
 
 def _why_unassignable(application, reviewers, conflicted, per_application) -> str:

@@ -102,6 +102,20 @@ def _application_facts(*, round: Round, application_ids=None) -> list[Applicatio
     ]
 
 
+def _int_array(values) -> str:
+    """A PostgreSQL array literal of integers, passed as one string parameter.
+    Django's psycopg cursor binds on the client, quoting a list element by
+    element in Python: for a round's 60,000 conflicts and 30,000 assignments
+    that was seconds; one string is one C call."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _text_array(values) -> str:
+    """A PostgreSQL array literal of strings (each quoted, so commas, braces,
+    quotes, backslashes and the word NULL stay text), as one string parameter."""
+    return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
+
+
 def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str]) -> None:
     """Record automatically found conflicts ({(application id, reviewer id): kind}).
     A round can have tens of thousands (every reviewer at an applicant's
@@ -119,9 +133,9 @@ def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str
                 [
                     round.pk,
                     timezone.now(),
-                    [application_id for application_id, _reviewer_id in conflicts],
-                    [reviewer_id for _application_id, reviewer_id in conflicts],
-                    list(conflicts.values()),
+                    _int_array(application_id for application_id, _reviewer_id in conflicts),
+                    _int_array(reviewer_id for _application_id, reviewer_id in conflicts),
+                    _text_array(conflicts.values()),
                 ],
             )
         return
@@ -155,9 +169,9 @@ def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> Non
                     actor.pk if actor else None,
                     action,
                     content_type.pk,
-                    [str(application_id) for application_id in entries],
-                    [summary[:500] for summary, _changes in entries.values()],
-                    [json.dumps(changes) for _summary, changes in entries.values()],
+                    _int_array(entries),
+                    _text_array(summary[:500] for summary, _changes in entries.values()),
+                    _text_array(json.dumps(changes) for _summary, changes in entries.values()),
                 ],
             )
         return
@@ -189,7 +203,7 @@ def _bulk_assign(*, round: Round, pairs: list[tuple[int, int]]) -> None:
                 f"INSERT INTO {table} (round_id, application_id, reviewer_id, created_at) "  # noqa: S608 - the table name is ours
                 "SELECT %s, application_id, reviewer_id, %s "
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS rows(application_id, reviewer_id)",
-                [round.pk, timezone.now(), [a for a, _r in pairs], [r for _a, r in pairs]],
+                [round.pk, timezone.now(), _int_array(a for a, _r in pairs), _int_array(r for _a, r in pairs)],
             )
         return
     Assignment.objects.bulk_create(

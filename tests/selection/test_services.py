@@ -2,23 +2,27 @@
 manual changes, scoring, reopening, and their audit rows."""
 
 import pytest
+from django.db import transaction
 
 from applications.choices import RoundStatus
 from applications.models import Application
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from selection.choices import ConflictKind, Recommendation, ReviewStatus
-from selection.models import Assignment, Conflict, Review
+from selection.models import ApplicationScore, Assignment, Conflict, Review, SelectionSettings
 from selection.services.assignments import (
+    assignment_abstain,
     assignment_add,
     assignment_reassign,
     assignment_remove,
     assignments_auto,
     conflict_declare,
+    round_mixing,
 )
 from selection.services.reviews import review_reopen, review_save
 from selection.services.settings import reviewer_capacity_set, selection_settings_for, selection_settings_update
-from tests.factories import OrganisationFactory, RegionFactory, programme_team
+from tests.factories import OrganisationFactory, RegionFactory, UserFactory, programme_team
+from tests.factories.applications import ApplicationFactory
 from tests.factories.selection import (
     assign,
     closed_round,
@@ -162,20 +166,37 @@ def test_assignments_auto_refused_for_an_open_round():
     assert Assignment.objects.count() == 0
 
 
-def test_assignments_auto_query_count_does_not_grow_with_applications(django_assert_num_queries):
+def statements(captured) -> list[str]:
+    """The statements run, savepoints left out: `make mutation` nests each service
+    in one more, and they carry no rows."""
+    return [
+        query["sql"] for query in captured.captured_queries if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+
+
+def test_assignments_auto_query_count_does_not_grow_with_applications():
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from applications.models import Round
+
     def run(size):
         round = closed_round()
         for _ in range(size):
             submitted_application(round)
         team = programme_team()
-        with django_assert_num_queries(28):
+        # Content types are cached for the life of a process: counted warm, as a
+        # running server has them (a cold cache adds one query each, once).
+        ContentType.objects.get_for_models(Application, Round)
+        with CaptureQueriesContext(connection) as captured:
             assignments_auto(round=round, by=team)
-        return Assignment.objects.filter(round=round).count()
+        return Assignment.objects.filter(round=round).count(), len(statements(captured))
 
     for _ in range(3):
         reviewer_with_profile(mfa=False)
-    assert run(2) == 4
-    assert run(12) == 24
+    assert run(2) == (4, 22)
+    assert run(12) == (24, 22)
 
 
 def test_conflict_declare_removes_access_and_reassigns_at_once():
@@ -193,6 +214,43 @@ def test_conflict_declare_removes_access_and_reassigns_at_once():
     conflict = Conflict.objects.get(reviewer=declaring)
     assert (conflict.kind, conflict.reason) == (ConflictKind.DECLARED, "I manage the applicant.")
     assert audit_actions(application) == ["selection.conflict_declare", "selection.assign_auto"]
+    assert AuditEntry.objects.get(action="selection.conflict_declare").summary == (
+        f"{declaring} declared a conflict of interest: I manage the applicant."
+    )
+
+
+def use_seed(round, seed):
+    """Fix the round's recorded tie-break seed, as a re-run after the first would."""
+    SelectionSettings.objects.filter(pk=selection_settings_for(round=round).pk).update(assignment_report={"seed": seed})
+
+
+def test_conflict_declare_reassigns_only_to_a_reviewer_with_room_left_in_the_round():
+    """The top-up after a declared conflict plans the one application, but counts
+    each reviewer's assignments across the round: reviewers who reached their
+    capacity with other applications are passed over, whatever the tie-break."""
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application = submitted_application(round)
+    declaring = reviewer_with_profile(mfa=False)
+    assignment = assign(application, declaring)
+    full = [reviewer_with_profile(mfa=False) for _ in range(4)]
+    for reviewer in full:
+        reviewer_capacity_set(round=round, reviewer=reviewer, capacity=1, by=team)
+        assign(submitted_application(round), reviewer)
+    with_room = reviewer_with_profile(mfa=False)
+
+    for seed in range(5):
+        with transaction.atomic():
+            use_seed(round, seed)
+            conflict_declare(assignment=assignment, reason="I manage the applicant.", by=declaring)
+            assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [
+                with_room.pk
+            ]
+            assert {reviewer.pk: Assignment.objects.filter(reviewer=reviewer).count() for reviewer in full} == {
+                reviewer.pk: 1 for reviewer in full
+            }
+            transaction.set_rollback(True)
 
 
 def test_conflict_declare_needs_a_reason():
@@ -239,8 +297,10 @@ def test_assignment_reassign_refused_when_nobody_is_free_changes_nothing():
     application = submitted_application(round)
     only = reviewer_with_profile(mfa=False)
     assignment = assign(application, only)
-    with pytest.raises(PortalError, match="No other reviewer"):
-        assignment_reassign(assignment=assignment, by=programme_team())
+    assert refusal(assignment_reassign, assignment=assignment, by=programme_team()) == (
+        "No other reviewer without a conflict of interest has capacity left.",
+        None,
+    )
     assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [only.pk]
 
 
@@ -352,7 +412,7 @@ def test_application_of_a_withdrawn_applicant_is_not_assigned():
     assert assignments_auto(round=round, by=programme_team()).created == 0
 
 
-def test_assignments_auto_prefers_another_region_when_set():
+def test_assignments_auto_prefers_another_region_when_set_whatever_the_tie_break():
     round = closed_round()
     north, south = RegionFactory(), RegionFactory()
     application = submitted_application(round, region=north)
@@ -361,11 +421,12 @@ def test_assignments_auto_prefers_another_region_when_set():
     team = programme_team()
     selection_settings_update(round=round, by=team, reviewers_per_application=1, prefer_other_region=True)
 
-    assignments_auto(round=round, by=team)
-
-    assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [
-        elsewhere.pk
-    ]
+    for seed in range(6):
+        with transaction.atomic():
+            use_seed(round, seed)
+            assignments_auto(round=round, by=team)
+            assert pairs(round) == [(application.pk, elsewhere.pk)]
+            transaction.set_rollback(True)
 
 
 def test_assignments_auto_never_assigns_the_nominator_or_a_colleague_at_the_nominating_organisation():
@@ -395,3 +456,552 @@ def test_assignments_auto_never_assigns_the_nominator_or_a_colleague_at_the_nomi
         (nominator.pk, ConflictKind.NOMINATED),
         (colleague.pk, ConflictKind.NOMINATED),
     }
+
+
+def test_assignments_auto_takes_away_an_assignment_a_new_conflict_hits_and_says_so():
+    """A reviewer moved to the applicant's organisation after being assigned: the
+    next run records the conflict, removes the assignment, gives the place to
+    someone else, and the application's audit row says both."""
+    round = review_round()
+    trust = OrganisationFactory(name="Leeds Teaching Hospitals")
+    application = submitted_application(round, organisation=trust)
+    moved = reviewer_with_profile(mfa=False, display_name="Moved Reviewer")
+    stays = reviewer_with_profile(mfa=False, display_name="Stays Reviewer")
+    spare = reviewer_with_profile(mfa=False, display_name="Spare Reviewer")
+    assign(application, moved)
+    assign(application, stays)
+    moved.reviewer_profile.organisation = trust
+    moved.reviewer_profile.save()
+
+    result = assignments_auto(round=round, by=programme_team())
+
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (1, 1, 1)
+    assert sorted(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == sorted(
+        [stays.pk, spare.pk]
+    )
+    assert list(Conflict.objects.filter(round=round).values_list("reviewer_id", "kind")) == [
+        (moved.pk, ConflictKind.SAME_ORGANISATION)
+    ]
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert entry.summary == (
+        "Automatic assignment: Submitted → Under review; assigned Spare Reviewer; "
+        "removed Moved Reviewer (conflict of interest); conflicts found with Moved Reviewer"
+    )
+    assert entry.changes == {
+        "status": ["submitted", "under_review"],
+        "added": [spare.pk],
+        "removed": [moved.pk],
+        "conflicts": [{"reviewer": moved.pk, "kind": "same_organisation"}],
+    }
+    report = selection_settings_for(round=round).assignment_report
+    assert (report["created"], report["conflicts_found"], report["removed_for_conflict"]) == (1, 1, 1)
+
+
+def test_assignments_auto_does_not_count_a_moderators_review_or_assign_the_moderator_again():
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application = submitted_application(round)
+    moderator = reviewer_with_profile(mfa=False)
+    Assignment.objects.create(round=round, application=application, reviewer=moderator, is_moderation=True)
+    regular = reviewer_with_profile(mfa=False)
+
+    for seed in range(3):
+        with transaction.atomic():
+            use_seed(round, seed)
+            assert assignments_auto(round=round, by=team).created == 1
+            assert sorted(
+                Assignment.objects.filter(application=application).values_list("reviewer_id", "is_moderation")
+            ) == sorted([(moderator.pk, True), (regular.pk, False)])
+            transaction.set_rollback(True)
+
+
+def test_assignments_auto_records_names_with_quotes_backslashes_braces_and_null_exactly():
+    round = closed_round()
+    application = submitted_application(round)
+    names = ['Ann "Nan" O\'Brien \\ Jr', "Zoë {Braces}, Commas", "NULL"]
+    name_of = {reviewer_with_profile(mfa=False, display_name=name).pk: name for name in names}
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=3)
+
+    assignments_auto(round=round, by=team)
+
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert sorted(entry.changes["added"]) == sorted(name_of)
+    assert entry.summary == "Automatic assignment: Submitted → Under review; assigned " + ", ".join(
+        name_of[reviewer_id] for reviewer_id in entry.changes["added"]
+    )
+    assert entry.changes["status"] == ["submitted", "under_review"]
+
+
+def test_assignment_add_refused_at_capacity_and_allowed_one_below():
+    round = review_round()
+    team = programme_team()
+    reviewer = reviewer_with_profile(mfa=False)
+    reviewer_capacity_set(round=round, reviewer=reviewer, capacity=2, by=team)
+    assign(submitted_application(round), reviewer)
+
+    assignment_add(application=submitted_application(round), reviewer=reviewer, by=team)
+    with pytest.raises(PortalError, match="reached their capacity of 2"):
+        assignment_add(application=submitted_application(round), reviewer=reviewer, by=team)
+
+    assert Assignment.objects.filter(reviewer=reviewer).count() == 2
+
+
+def submit_review(assignment):
+    review_save(
+        assignment=assignment,
+        by=assignment.reviewer,
+        scores=FULL,
+        comments={},
+        recommendation=Recommendation.ACCEPT,
+        note_to_panel="",
+        submit=True,
+    )
+
+
+def refusal(service, **arguments) -> tuple[str, str | None]:
+    """What the person is told, and at which field, when `service` refuses."""
+    with pytest.raises(PortalError) as refused:
+        service(**arguments)
+    return str(refused.value.message), refused.value.field
+
+
+def test_assignment_add_refusals_say_why_and_change_nothing():
+    round = review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    rita = reviewer_with_profile(mfa=False, display_name="Rita Reviewer")
+    assign(application, rita)
+    nobody = UserFactory(display_name="Nora Nobody")
+    gone = reviewer_with_profile(mfa=False, display_name="Gina Gone")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    colleague = reviewer_with_profile(mfa=False, organisation=trust, display_name="Colin Colleague")
+    fresh = reviewer_with_profile(mfa=False, display_name="Fred Fresh")
+    draft = ApplicationFactory(round=round)
+    audited = AuditEntry.objects.count()
+
+    def add(**arguments):
+        return refusal(assignment_add, by=team, **{"application": application, **arguments})
+
+    assert add(reviewer=nobody) == ("Nora Nobody is not a reviewer.", "reviewer")
+    assert add(reviewer=gone) == ("Gina Gone is not a reviewer.", "reviewer")
+    assert add(reviewer=colleague) == ("Colin Colleague has a conflict of interest with this application.", "reviewer")
+    assert add(reviewer=rita) == ("Rita Reviewer is already assigned to this application.", "reviewer")
+    assert add(application=draft, reviewer=fresh) == ("Only submitted applications are reviewed.", None)
+    round.status = RoundStatus.DECIDED
+    round.save(update_fields=["status"])
+    assert add(reviewer=fresh) == ("Assignments change only while the round is in review.", None)
+
+    assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [rita.pk]
+    assert AuditEntry.objects.count() == audited
+
+
+def test_assignment_add_is_audited_and_counted_in_the_reviews_expected():
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application = submitted_application(round)
+    assign(application, reviewer_with_profile(mfa=False))
+    fresh = reviewer_with_profile(mfa=False, display_name="Fred Fresh")
+
+    assignment_add(application=application, reviewer=fresh, by=team)
+
+    entry = AuditEntry.objects.filter(action="selection.assign").get()
+    assert (entry.actor, entry.target_id, entry.summary, entry.changes) == (
+        team,
+        str(application.pk),
+        "Assigned Fred Fresh",
+        {"added": [fresh.pk]},
+    )
+    assert ApplicationScore.objects.get(application=application).reviews_expected == 2
+
+
+def test_assignment_remove_says_whether_a_submitted_review_went_with_it():
+    round = review_round()
+    team = programme_team()
+    application = submitted_application(round)
+    drafting = reviewer_with_profile(mfa=False, display_name="Dora Draft")
+    done = reviewer_with_profile(mfa=False, display_name="Sam Submitted")
+    drafting_assignment, done_assignment = assign(application, drafting), assign(application, done)
+    submit_review(done_assignment)
+
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    assignment_remove(assignment=drafting_assignment, by=team)
+    assert ApplicationScore.objects.get(application=application).reviews_expected == 1
+    assignment_remove(assignment=done_assignment, by=team)
+
+    removals = AuditEntry.objects.filter(action="selection.unassign").order_by("pk")
+    assert [(entry.actor, entry.summary, entry.changes) for entry in removals] == [
+        (team, "Removed Dora Draft", {"removed": [drafting.pk], "submitted_review_removed": False}),
+        (
+            team,
+            "Removed Sam Submitted and their submitted review",
+            {"removed": [done.pk], "submitted_review_removed": True},
+        ),
+    ]
+    assert Review.objects.count() == 0
+    assert ApplicationScore.objects.get(application=application).reviews_done == 0
+
+
+def test_assignment_remove_and_reassign_refused_outside_review():
+    round = review_round()
+    reviewer = reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False)
+    assignment = assign(submitted_application(round), reviewer)
+    round.status = RoundStatus.DECIDED
+    round.save(update_fields=["status"])
+    team = programme_team()
+
+    message = ("Assignments change only while the round is in review.", None)
+    assert refusal(assignment_remove, assignment=assignment, by=team) == message
+    assert refusal(assignment_reassign, assignment=assignment, by=team) == message
+    assert list(Assignment.objects.values_list("pk", flat=True)) == [assignment.pk]
+
+
+def test_assignment_reassign_audits_the_removal_and_the_new_reviewer():
+    round = review_round()
+    team = programme_team()
+    application = submitted_application(round)
+    leaving = reviewer_with_profile(mfa=False, display_name="Lee Leaving")
+    coming = reviewer_with_profile(mfa=False, display_name="Cara Coming")
+    assignment = assign(application, leaving)
+
+    submit_review(assignment)
+    assert ApplicationScore.objects.get(application=application).reviews_done == 1
+
+    new = assignment_reassign(assignment=assignment, by=team)
+
+    assert (new.application, new.reviewer) == (application, coming)
+    entries = AuditEntry.objects.filter(target_id=str(application.pk)).exclude(action="selection.review_submit")
+    assert [(entry.actor, entry.action, entry.summary, entry.changes) for entry in entries.order_by("pk")] == [
+        (
+            team,
+            "selection.unassign",
+            "Removed Lee Leaving to reassign",
+            {"removed": [leaving.pk], "submitted_review_removed": True},
+        ),
+        (
+            team,
+            "selection.assign_auto",
+            "Automatic assignment: assigned Cara Coming",
+            {"added": [coming.pk], "removed": []},
+        ),
+    ]
+    assert ApplicationScore.objects.get(application=application).reviews_done == 0
+
+
+def test_assignment_abstain_records_the_reason_and_reassigns():
+    round = review_round()
+    application = submitted_application(round)
+    abstaining = reviewer_with_profile(mfa=False, display_name="Abe Abstaining")
+    spare = reviewer_with_profile(mfa=False)
+    assignment = assign(application, abstaining)
+    unassigned = submitted_application(round)
+
+    assert refusal(assignment_abstain, assignment=assignment, reason="   ", by=abstaining) == (
+        "Tell us why you are abstaining.",
+        "reason",
+    )
+    assert refusal(conflict_declare, assignment=assignment, reason="", by=abstaining) == (
+        "Tell us why you have a conflict of interest.",
+        "reason",
+    )
+    assignment_abstain(assignment=assignment, reason="  Outside my experience. ", by=abstaining)
+
+    assert list(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == [spare.pk]
+    conflict = Conflict.objects.get(reviewer=abstaining)
+    assert (conflict.application, conflict.kind, conflict.reason) == (
+        application,
+        ConflictKind.ABSTAINED,
+        "Outside my experience.",
+    )
+    entry = AuditEntry.objects.get(action="selection.abstain")
+    assert (entry.actor, entry.target_id, entry.summary, entry.changes) == (
+        abstaining,
+        str(application.pk),
+        "Abe Abstaining abstained: Outside my experience.",
+        {"reviewer": abstaining.pk, "reason": "Outside my experience."},
+    )
+    assert audit_actions(application) == ["selection.abstain", "selection.assign_auto"]
+    reassigned = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert (reassigned.actor, reassigned.changes) == (abstaining, {"added": [spare.pk], "removed": []})
+    assert Assignment.objects.filter(application=unassigned).count() == 0
+
+
+def test_stepping_aside_refused_for_someone_elses_assignment_outside_review_or_after_submitting():
+    round = review_round()
+    application = submitted_application(round)
+    mine, other = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    assignment = assign(application, mine)
+    reason = {"reason": "I know the applicant."}
+
+    assert refusal(conflict_declare, assignment=assignment, by=other, **reason) == (
+        "Only the assigned reviewer can step aside from this application.",
+        None,
+    )
+    submit_review(assignment)
+    assert refusal(assignment_abstain, assignment=assignment, by=mine, **reason) == (
+        "You have submitted your review. Ask the programme team to reopen it first.",
+        None,
+    )
+    round.status = RoundStatus.DECIDED
+    round.save(update_fields=["status"])
+    assert refusal(conflict_declare, assignment=assignment, by=mine, **reason) == (
+        "You can step aside from an application while the round is in review.",
+        None,
+    )
+    assert Conflict.objects.count() == 0
+    assert list(Assignment.objects.values_list("reviewer_id", flat=True)) == [mine.pk]
+
+
+def test_round_mixing_leaves_out_moderators():
+    """Two pairs of reviewers who never meet are two groups, even if a moderator
+    has read an application of each, or they meet in another round."""
+    round = review_round()
+    first, second = submitted_application(round), submitted_application(round)
+    a, b, c, d = (reviewer_with_profile(mfa=False) for _ in range(4))
+    for application, reviewers in ((first, (a, b)), (second, (c, d))):
+        for reviewer in reviewers:
+            assign(application, reviewer)
+    Assignment.objects.create(round=round, application=second, reviewer=a, is_moderation=True)
+    other_round = submitted_application(review_round())
+    assign(other_round, b)
+    assign(other_round, c)
+
+    assert round_mixing(round=round) == {
+        "groups": 2,
+        "most_shared": 1,
+        "co_reviewers": 1.0,
+        "reviewers": 4,
+        "applications": 2,
+    }
+
+
+def round_audit(round) -> list[tuple]:
+    return list(
+        AuditEntry.objects.filter(target_type__model="round", target_id=str(round.pk))
+        .order_by("pk")
+        .values_list("actor", "action", "summary", "changes")
+    )
+
+
+def test_assignments_auto_records_its_report_and_audits_the_round_by_whoever_ran_it():
+    round = closed_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    full = submitted_application(round)
+    short = submitted_application(round, organisation=trust)
+    reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False, organisation=trust)
+    use_seed(round, 1234)
+
+    assignments_auto(round=round, by=team)
+
+    report = selection_settings_for(round=round).assignment_report
+    assert set(report) == {
+        "ran_at",
+        "created",
+        "conflicts_found",
+        "removed_for_conflict",
+        "unassignable",
+        "unassignable_total",
+        "seed",
+        "mixing",
+    }
+    assert (report["created"], report["conflicts_found"], report["removed_for_conflict"]) == (3, 1, 0)
+    assert (report["seed"], report["unassignable_total"]) == (1234, 1)
+    assert [item["application"] for item in report["unassignable"]] == [short.pk]
+    assert report["mixing"] == round_mixing(round=round)
+    assert Assignment.objects.filter(application=full).count() == 2
+    assert round_audit(round) == [
+        (team.pk, "round.transition", "Closed → In review", {"status": ["closed", "in_review"]}),
+        (
+            team.pk,
+            "selection.assign_auto",
+            "3 assignments made, 1 applications short of reviewers",
+            {"created": 3, "conflicts_found": 1},
+        ),
+    ]
+
+
+def test_assignments_auto_draws_a_seed_once_and_the_same_seed_gives_the_same_assignment():
+    round = closed_round()
+    team = programme_team()
+    for _ in range(6):
+        submitted_application(round)
+    for _ in range(6):
+        reviewer_with_profile(mfa=False)
+
+    assignments_auto(round=round, by=team)
+    seed = selection_settings_for(round=round).assignment_report["seed"]
+    first = pairs(round)
+    assert 0 <= seed < 2**31
+    plans = set()
+    for again in (seed, seed, seed + 1, seed + 2, seed + 3):
+        with transaction.atomic():
+            Assignment.objects.filter(round=round).delete()
+            use_seed(round, again)
+            assignments_auto(round=round, by=team)
+            assert selection_settings_for(round=round).assignment_report["seed"] == again
+            plans.add((again == seed, tuple(pairs(round))))
+            transaction.set_rollback(True)
+
+    assert (True, tuple(first)) in plans
+    assert len([plan for plan in plans if plan[0]]) == 1
+    assert len(plans) >= 2
+
+
+def test_assignments_auto_audits_the_round_when_it_only_finds_a_conflict_or_only_removes_an_assignment():
+    round = review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    first, second = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    assign(application, first)
+    assign(application, second)
+    Application.objects.filter(pk=application.pk).update(status="under_review")
+    later = reviewer_with_profile(mfa=False, organisation=trust)
+
+    # A conflict found, nothing else changed.
+    result = assignments_auto(round=round, by=team)
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 1, 0)
+    assert Conflict.objects.get().reviewer == later
+    # A conflict already recorded hits an assignment, and nobody can take the place.
+    Conflict.objects.create(round=round, application=application, reviewer=first, kind="same_organisation")
+    result = assignments_auto(round=round, by=team)
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 0, 1)
+
+    assert [entry[2] for entry in round_audit(round)] == [
+        "0 assignments made, 0 applications short of reviewers",
+        "0 assignments made, 1 applications short of reviewers",
+    ]
+
+
+def test_assignments_auto_refused_before_the_round_closes_word_for_word():
+    round = review_round()
+    round.status = RoundStatus.OPEN
+    round.save(update_fields=["status"])
+    assert refusal(assignments_auto, round=round, by=programme_team()) == (
+        "Reviewers can be assigned once the round has closed.",
+        None,
+    )
+
+
+def test_assignments_auto_moves_only_this_rounds_submitted_applications_under_review():
+    round, other_round = closed_round(), closed_round()
+    mine, other = submitted_application(round), submitted_application(other_round)
+    reviewer_with_profile(mfa=False)
+
+    assignments_auto(round=round, by=programme_team())
+
+    assert [Application.objects.get(pk=a.pk).status for a in (mine, other)] == ["under_review", "submitted"]
+
+
+def test_assignments_auto_never_assigns_an_inactive_reviewer_or_applicants_their_own_application():
+    round = closed_round()
+    gone = reviewer_with_profile(mfa=False)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    applying = reviewer_with_profile(mfa=False)
+    own = submitted_application(round, applicant=applying)
+    other = submitted_application(round)
+    helper = reviewer_with_profile(mfa=False)
+
+    assignments_auto(round=round, by=programme_team())
+
+    assert pairs(round) == sorted([(own.pk, helper.pk), (other.pk, applying.pk), (other.pk, helper.pk)])
+    assert list(Conflict.objects.values_list("application", "reviewer", "kind")) == [
+        (own.pk, applying.pk, ConflictKind.IS_APPLICANT)
+    ]
+
+
+def test_reassigning_one_application_leaves_the_rest_of_the_round_alone():
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=1)
+    application, unassigned = submitted_application(round), submitted_application(round)
+    leaving = reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False)
+    assignment = assign(application, leaving)
+
+    assignment_reassign(assignment=assignment, by=team)
+
+    assert Assignment.objects.filter(application=unassigned).count() == 0
+    assert [Application.objects.get(pk=a.pk).status for a in (application, unassigned)] == ["submitted", "submitted"]
+
+
+def test_assignments_auto_names_every_reviewer_removed_and_found_conflicted_by_id_when_nameless():
+    round = review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round, organisation=trust)
+    named = reviewer_with_profile(mfa=False, display_name="Alice Moved")
+    nameless = reviewer_with_profile(mfa=False, display_name="")
+    spares = {reviewer_with_profile(mfa=False, display_name=name).pk: name for name in ("Cal Spare", "Dee Spare")}
+    assign(application, named)
+    assign(application, nameless)
+    for reviewer in (named, nameless):
+        reviewer.reviewer_profile.organisation = trust
+        reviewer.reviewer_profile.save()
+
+    assignments_auto(round=round, by=team)
+
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert sorted(entry.changes["added"]) == sorted(spares)
+    assert entry.summary == (
+        "Automatic assignment: Submitted → Under review; assigned "
+        + ", ".join(spares[reviewer_id] for reviewer_id in entry.changes["added"])
+        + f"; removed Alice Moved, {nameless.pk} (conflict of interest); "
+        f"conflicts found with Alice Moved, {nameless.pk}"
+    )
+    assert entry.changes["removed"] == [named.pk, nameless.pk]
+
+
+def test_assignments_auto_without_reviewers_still_audits_each_application_put_under_review():
+    round = closed_round()
+    application = submitted_application(round)
+    team = programme_team()
+
+    result = assignments_auto(round=round, by=team)
+
+    assert (result.created, result.unassignable_total) == (0, 1)
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert (entry.actor, entry.summary, entry.changes) == (
+        team,
+        "Automatic assignment: Submitted → Under review",
+        {"removed": [], "added": [], "status": ["submitted", "under_review"]},
+    )
+
+
+def test_assignment_add_looks_only_at_this_application_and_this_round():
+    """Conflicts with other applications, and assignments in other rounds, do not
+    stop a reviewer being added; a conflict recorded with this one does."""
+    round, earlier = review_round(), review_round()
+    team = programme_team()
+    trust = OrganisationFactory()
+    application = submitted_application(round)
+    elsewhere = submitted_application(round, organisation=trust)
+    reviewer = reviewer_with_profile(mfa=False, organisation=trust, display_name="Rae Reviewer")
+    Conflict.objects.create(
+        round=round, application=submitted_application(round), reviewer=reviewer, kind="declared", reason="Friend."
+    )
+    reviewer_capacity_set(round=round, reviewer=reviewer, capacity=1, by=team)
+    assign(submitted_application(earlier), reviewer)
+    assign(elsewhere, reviewer_with_profile(mfa=False))
+
+    assignment_add(application=application, reviewer=reviewer, by=team)
+
+    declared = reviewer_with_profile(mfa=False, display_name="Dan Declared")
+    Conflict.objects.create(round=round, application=application, reviewer=declared, kind="declared", reason="Friend.")
+    assert refusal(assignment_add, application=application, reviewer=declared, by=team) == (
+        "Dan Declared has a conflict of interest with this application.",
+        "reviewer",
+    )
+    other = submitted_application(round)
+    assert refusal(assignment_add, application=other, reviewer=reviewer, by=team) == (
+        "Rae Reviewer has reached their capacity of 1 in this round. Raise it first.",
+        "reviewer",
+    )
