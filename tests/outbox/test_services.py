@@ -501,16 +501,25 @@ def test_outbox_send_through_a_real_smtp_server_suppresses_a_mailbox_it_says_doe
     assert list(Suppression.objects.values_list("email", "reason")) == [("gone@example.org", SuppressionReason.BOUNCED)]
 
 
-def test_outbox_send_keeps_the_first_2000_characters_of_a_long_error(settings):
+@pytest.mark.parametrize(
+    ("reply", "start", "notes"),
+    [
+        (smtplib.SMTPDataError(451, b"4.3.0 " + b"x" * 3000), "SMTPDataError: (451, b'4.3.0 xxx", []),
+        # A bounce's suppression keeps the first 500 as its note.
+        (_refused(550, b"5.1.1 " + b"x" * 3000), "SMTPRecipientsRefused: {'asha@example.org'", [500]),
+    ],
+)
+def test_outbox_send_keeps_the_first_2000_characters_of_a_long_error(settings, reply, start, notes):
     _use_backend(settings, backends.ReplyingBackend)
-    backends.ReplyingBackend.reply = smtplib.SMTPDataError(451, b"4.3.0 " + b"x" * 3000)
-    email = OutboundEmailFactory()
+    backends.ReplyingBackend.reply = reply
+    email = OutboundEmailFactory(to="asha@example.org")
 
     outbox_send()
 
     email.refresh_from_db()
     assert len(email.last_error) == 2000
-    assert email.last_error.startswith("SMTPDataError: (451, b'4.3.0 xxx")
+    assert email.last_error.startswith(start)
+    assert [len(note) for note in Suppression.objects.values_list("note", flat=True)] == notes
 
 
 @pytest.mark.parametrize(
