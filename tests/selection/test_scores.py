@@ -95,7 +95,19 @@ def test_a_round_is_scored_alone_and_only_its_submitted_applications():
     # round, theirs is an average score for them (a z-score of 0).
     assert score_of(scored).normalised_score == 0.0
     assert score_of(elsewhere).normalised_score is None
-    assert RoundScoring.objects.get(round=round).fit["applications"] == 1
+    fit = RoundScoring.objects.get(round=round).fit
+    assert fit["applications"] == 1
+    # The fit's numbers stored beside the round, with how long it took.
+    assert set(fit) == {
+        "level",
+        "merit_sd",
+        "reviewer_sd",
+        "noise_sd",
+        "rounds",
+        "applications",
+        "reviewers",
+        "seconds",
+    }
 
 
 def test_a_review_refreshes_its_own_application_not_the_whole_round():
