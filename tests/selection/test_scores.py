@@ -333,6 +333,22 @@ def test_normalising_says_how_many_numbers_moved_and_repairs_whichever_applicati
         assert score_of(application).model_score == pytest.approx(estimate)
 
 
+def test_the_rounds_fit_is_recorded_the_first_time_and_kept_up_to_date():
+    round = review_round()
+    first, second = reviewers(2)
+    reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+
+    score_services.scores_refresh_round(round=round)  # never computed before: no record yet
+    recorded = RoundScoring.objects.get(round=round)
+    reviewed_application(round, [(first, (2, 2, 2), MAYBE), (second, (1, 1, 1), MAYBE)])
+    score_services.scores_refresh_round(round=round)
+    updated = RoundScoring.objects.get(round=round)
+
+    assert recorded.computed_at is not None
+    assert set(recorded.reviewer_effects) == {str(first.pk), str(second.pk)}
+    assert (recorded.fit["applications"], updated.fit["applications"]) == (1, 2)
+
+
 @pytest.mark.parametrize("size", [2, 6])
 def test_fitting_the_model_takes_the_same_queries_at_any_size(django_assert_num_queries, size):
     round = review_round()
