@@ -349,6 +349,21 @@ def test_the_rounds_fit_is_recorded_the_first_time_and_kept_up_to_date():
     assert (recorded.fit["applications"], updated.fit["applications"]) == (1, 2)
 
 
+def test_an_application_whose_only_review_is_reopened_loses_its_estimate():
+    round = review_round()
+    first, second = reviewers(2)
+    kept = reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+    reopened = reviewed_application(round, [(first, (2, 2, 2), MAYBE)])
+    score_services.scores_normalise(round_id=round.pk)
+    assert score_of(reopened).model_score is not None
+
+    review_reopen(review=reopened.assignments.get().review, by=programme_team())
+    score_services.scores_normalise(round_id=round.pk)
+
+    assert (score_of(reopened).model_score, score_of(reopened).normalised_score) == (None, None)
+    assert score_of(kept).model_score is not None
+
+
 @pytest.mark.parametrize("size", [2, 6])
 def test_fitting_the_model_takes_the_same_queries_at_any_size(django_assert_num_queries, size):
     round = review_round()
