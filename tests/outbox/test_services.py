@@ -459,6 +459,16 @@ def _refused(code: int, text: bytes) -> smtplib.SMTPRecipientsRefused:
     return smtplib.SMTPRecipientsRefused({"asha@example.org": (code, text)})
 
 
+def _send_one_answered(settings, reply: Exception) -> OutboundEmail:
+    """One email to asha@example.org sent to a server answering `reply`: its row afterwards."""
+    _use_backend(settings, backends.ReplyingBackend)
+    backends.ReplyingBackend.reply = reply
+    email = OutboundEmailFactory(to="asha@example.org")
+    outbox_send()
+    email.refresh_from_db()
+    return email
+
+
 @pytest.mark.parametrize(
     ("reply", "status", "suppressed"),
     [
@@ -474,13 +484,8 @@ def _refused(code: int, text: bytes) -> smtplib.SMTPRecipientsRefused:
     ],
 )
 def test_outbox_send_server_reply_decides_retry_give_up_or_suppress(settings, reply, status, suppressed):
-    _use_backend(settings, backends.ReplyingBackend)
-    backends.ReplyingBackend.reply = reply
-    email = OutboundEmailFactory(to="asha@example.org")
+    email = _send_one_answered(settings, reply)
 
-    outbox_send()
-
-    email.refresh_from_db()
     assert (email.status, email.attempts) == (status, 1)
     assert list(Suppression.objects.values_list("email", flat=True)) == suppressed
 
@@ -510,13 +515,8 @@ def test_outbox_send_through_a_real_smtp_server_suppresses_a_mailbox_it_says_doe
     ],
 )
 def test_outbox_send_keeps_the_first_2000_characters_of_a_long_error(settings, reply, start, notes):
-    _use_backend(settings, backends.ReplyingBackend)
-    backends.ReplyingBackend.reply = reply
-    email = OutboundEmailFactory(to="asha@example.org")
+    email = _send_one_answered(settings, reply)
 
-    outbox_send()
-
-    email.refresh_from_db()
     assert len(email.last_error) == 2000
     assert email.last_error.startswith(start)
     assert [len(note) for note in Suppression.objects.values_list("note", flat=True)] == notes
