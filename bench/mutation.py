@@ -190,6 +190,8 @@ TARGETS = [
             f"{OUTBOX}test_batches.py",
             f"{OUTBOX}test_tasks.py",
             f"{OUTBOX}test_throttle.py",
+            # `_record_sent`'s PostgreSQL branch (its own commit) is tested there.
+            "tests/quality/test_database_branches.py",
         ],
         _only(
             "q_portal/outbox/services.py",
@@ -201,6 +203,10 @@ TARGETS = [
             "_record_sent",
             "_record_failure",
             "_release",
+            # Whether a failure is retried, failed for good or suppressed as a bounce.
+            "_smtp_codes",
+            "_is_permanent",
+            "_is_hard_bounce",
         ),
     ),
     Target(
@@ -251,8 +257,15 @@ TARGETS = [
         "scores",
         "Scoring and ranking (service)",
         "selection/services/scores.py",
-        [f"{SEL}test_scores.py", f"{SEL}test_scoring.py"],
-        note="not yet measured",
+        [
+            f"{SEL}test_scores.py",
+            f"{SEL}test_scoring.py",
+            # The debounced recomputation after a review, and the board's "recalculate".
+            f"{SEL}test_recompute.py",
+            f"{SEL}test_board.py",
+            # Both databases' branches (one statement vs Python) giving the same numbers.
+            "tests/quality/test_database_branches.py",
+        ],
     ),
     Target(
         "assignment",

@@ -65,10 +65,11 @@ class RejectsFirstAttemptBackend(LocmemBackend):
 
 
 class CountingBackend(LocmemBackend):
-    """Delivers to the locmem outbox and counts connections made and opened."""
+    """Delivers to the locmem outbox and counts connections made, opened and closed."""
 
     created = 0
     opened = 0
+    closed = 0
     _lock = threading.Lock()
 
     def __init__(self, *args, **kwargs):
@@ -80,6 +81,10 @@ class CountingBackend(LocmemBackend):
         with self._lock:
             type(self).opened += 1
         return True
+
+    def close(self):
+        with self._lock:
+            type(self).closed += 1
 
 
 class SlowBackend(LocmemBackend):
@@ -129,3 +134,52 @@ class TimingBackend(LocmemBackend):
         with self._lock:
             type(self).times.extend(time.monotonic() for _message in email_messages)
         return super().send_messages(email_messages)
+
+
+class ReplyingBackend(BaseEmailBackend):
+    """Answers every message with the error a test sets in `reply` (an SMTP
+    reply code and text, as the server would)."""
+
+    reply: Exception = smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+
+    def send_messages(self, email_messages):
+        raise type(self).reply
+
+
+class RefusingSmtpServer:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd, in a thread) for Django's own SMTP
+    backend: it refuses any recipient whose address starts with "gone@" (550, no
+    such user) and records the recipients of every message it accepts."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        from tests.waves_worker.smtp_sink import free_port
+
+        self.received: list[list[str]] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("gone@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> "RefusingSmtpServer":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.controller.stop()
+
+
+class AcceptsNothingBackend(BaseEmailBackend):
+    """Says it sent nothing, without an error (as a backend set to fail silently does)."""
+
+    def send_messages(self, email_messages):
+        return 0

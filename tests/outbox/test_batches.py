@@ -102,6 +102,20 @@ def test_outbox_cancel_batch_cancels_waiting_rows_only():
     assert Counter(OutboundEmail.objects.values_list("status", flat=True)) == {Status.SENT: 1, Status.CANCELLED: 2}
 
 
+@pytest.mark.parametrize(("per_minute", "claimed"), [(12, 1), (120, 10), (6000, 100)])
+def test_throttled_batch_claims_five_seconds_worth_at_a_time(settings, per_minute, claimed):
+    """A wave claims only what it sends in the next five seconds (at least one
+    email, at most a full claim), so pausing or cancelling it takes effect at
+    once. (The mail server is down here, so nothing waits for its moment.)"""
+    settings.EMAIL_BACKEND = "tests.outbox.backends.UnreachableBackend"
+    batch = f"wave:claim-{per_minute}"
+    OutboundEmailFactory.create_batch(120, batch=batch)
+
+    outcome = outbox_send(batch=batch, per_minute=per_minute)
+
+    assert (outcome.picked, outcome.deferred) == (claimed, claimed)
+
+
 # --- Throttle ---------------------------------------------------------------------------------
 
 

@@ -1,10 +1,12 @@
+import smtplib
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from q_portal.audit.models import AuditEntry
@@ -179,16 +181,61 @@ def test_outbox_send_concurrent_workers_send_each_email_once(settings, mailoutbo
     assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(Status.SENT, 1)}
 
 
-def test_outbox_send_uses_one_connection_per_batch(settings, mailoutbox):
+def _count_connections(settings) -> type[backends.CountingBackend]:
     _use_backend(settings, backends.CountingBackend)
-    backends.CountingBackend.created = backends.CountingBackend.opened = 0
+    backends.CountingBackend.created = backends.CountingBackend.opened = backends.CountingBackend.closed = 0
+    return backends.CountingBackend
+
+
+def test_outbox_send_uses_one_connection_per_batch_and_closes_it(settings, mailoutbox):
+    counting = _count_connections(settings)
     OutboundEmailFactory.create_batch(5)
 
     outcome = outbox_send()
 
     assert outcome.sent == 5
     assert len(mailoutbox) == 5
-    assert (backends.CountingBackend.created, backends.CountingBackend.opened) == (1, 1)
+    assert (counting.created, counting.opened, counting.closed) == (1, 1, 1)
+
+
+def test_outbox_send_with_nothing_due_does_not_call_the_mail_server(settings, time_machine, mailoutbox):
+    counting = _count_connections(settings)
+    time_machine.move_to(START, tick=False)
+    OutboundEmailFactory(next_attempt_at=START + timedelta(minutes=1))
+
+    outcome = outbox_send()
+
+    assert outcome.picked == 0
+    assert (counting.created, counting.opened) == (0, 0)
+
+
+@pytest.mark.parametrize(("code", "counted"), [(451, "deferred"), (554, "failed")])
+def test_outbox_send_counts_every_email_turned_away(settings, code, counted):
+    _use_backend(settings, backends.ReplyingBackend)
+    backends.ReplyingBackend.reply = smtplib.SMTPDataError(code, b"No")
+    OutboundEmailFactory.create_batch(3)
+
+    outcome = outbox_send()
+
+    assert (outcome.picked, outcome.sent, getattr(outcome, counted)) == (3, 0, 3)
+
+
+@pytest.mark.django_db(transaction=True)  # outside any transaction, as a worker sends
+def test_outbox_send_on_postgresql_records_each_sent_email_without_waiting_for_the_disk(mailoutbox):
+    """A wave of 5,000 must not wait for a disk flush per email (the design's
+    wave target): each "sent" commit turns synchronous_commit off for itself."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only; elsewhere the row is saved as usual")
+    OutboundEmailFactory.create_batch(2)
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = outbox_send()
+
+    relaxed = [query["sql"] for query in queries if "synchronous_commit" in query["sql"]]
+    assert outcome.sent == 2
+    assert len(relaxed) == 2
+    assert all(sql.startswith("SET LOCAL synchronous_commit TO OFF; UPDATE") for sql in relaxed)
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {Status.SENT}
 
 
 def test_outbox_send_email_not_yet_due_waits(time_machine, mailoutbox):
@@ -315,8 +362,18 @@ def test_suppression_add_raises_unsubscribed_to_stronger_reason_only():
 # --- Failures and retries ------------------------------------------------------------------
 
 
-def test_outbox_send_temporary_smtp_failure_queues_again_after_backoff(settings, time_machine, mailoutbox):
-    _use_backend(settings, backends.BusyBackend)
+@pytest.mark.parametrize(
+    ("backend", "error"),
+    [
+        (backends.BusyBackend, "SMTPDataError: (451, b'4.3.0 Try again later')"),
+        # A backend that sent nothing without saying why: tried again, not lost.
+        (backends.AcceptsNothingBackend, "SMTPException: The mail backend accepted no message."),
+    ],
+)
+def test_outbox_send_temporary_smtp_failure_queues_again_after_backoff(
+    settings, time_machine, mailoutbox, backend, error
+):
+    _use_backend(settings, backend)
     time_machine.move_to(START, tick=False)
     email = OutboundEmailFactory()
 
@@ -325,7 +382,7 @@ def test_outbox_send_temporary_smtp_failure_queues_again_after_backoff(settings,
     email.refresh_from_db()
     assert (outcome.sent, outcome.deferred, outcome.failed) == (0, 1, 0)
     assert (email.status, email.attempts, email.next_attempt_at) == (Status.QUEUED, 1, START + timedelta(minutes=1))
-    assert email.last_error == "SMTPDataError: (451, b'4.3.0 Try again later')"
+    assert email.last_error == error
     assert mailoutbox == []
 
 
@@ -392,7 +449,104 @@ def test_outbox_send_mailbox_that_does_not_exist_fails_and_is_suppressed_as_boun
     email.refresh_from_db()
     assert email.status == Status.FAILED
     assert email.last_error.startswith("SMTPRecipientsRefused:")
+    # The note says why, for whoever later wonders why the address gets nothing.
+    assert list(Suppression.objects.values_list("email", "reason", "note")) == [
+        ("gone@example.org", SuppressionReason.BOUNCED, email.last_error)
+    ]
+
+
+def _refused(code: int, text: bytes) -> smtplib.SMTPRecipientsRefused:
+    return smtplib.SMTPRecipientsRefused({"asha@example.org": (code, text)})
+
+
+def _send_one_answered(settings, reply: Exception) -> OutboundEmail:
+    """One email to asha@example.org sent to a server answering `reply`: its row afterwards."""
+    _use_backend(settings, backends.ReplyingBackend)
+    backends.ReplyingBackend.reply = reply
+    email = OutboundEmailFactory(to="asha@example.org")
+    outbox_send()
+    email.refresh_from_db()
+    return email
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "suppressed"),
+    [
+        (smtplib.SMTPDataError(451, b"4.3.0 Try again later"), Status.QUEUED, []),
+        (smtplib.SMTPDataError(500, b"5.5.2 Syntax error"), Status.FAILED, []),
+        (smtplib.SMTPDataError(599, b"5.0.0 Refused"), Status.FAILED, []),
+        # The message refused as spam, not the address: it may take other email.
+        (smtplib.SMTPDataError(550, b"5.7.1 Message refused as spam"), Status.FAILED, []),
+        # A full mailbox refuses for good, but the address still exists.
+        (_refused(552, b"5.2.2 Mailbox full"), Status.FAILED, []),
+        (_refused(450, b"4.2.0 Greylisted, try again"), Status.QUEUED, []),
+        (_refused(551, b"5.1.6 User has moved"), Status.FAILED, ["asha@example.org"]),
+    ],
+)
+def test_outbox_send_server_reply_decides_retry_give_up_or_suppress(settings, reply, status, suppressed):
+    email = _send_one_answered(settings, reply)
+
+    assert (email.status, email.attempts) == (status, 1)
+    assert list(Suppression.objects.values_list("email", flat=True)) == suppressed
+
+
+def test_outbox_send_through_a_real_smtp_server_suppresses_a_mailbox_it_says_does_not_exist(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    gone = OutboundEmailFactory(to="gone@example.org")
+    asha = OutboundEmailFactory(to="asha@example.org")
+
+    with backends.RefusingSmtpServer() as server:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        outcome = outbox_send()
+
+    rows = dict(OutboundEmail.objects.values_list("pk", "status"))
+    assert (outcome.sent, outcome.failed) == (1, 1)
+    assert server.received == [["asha@example.org"]]
+    assert rows == {gone.pk: Status.FAILED, asha.pk: Status.SENT}
     assert list(Suppression.objects.values_list("email", "reason")) == [("gone@example.org", SuppressionReason.BOUNCED)]
+
+
+@pytest.mark.parametrize(
+    ("reply", "start", "notes"),
+    [
+        (smtplib.SMTPDataError(451, b"4.3.0 " + b"x" * 3000), "SMTPDataError: (451, b'4.3.0 xxx", []),
+        # A bounce's suppression keeps the first 500 as its note.
+        (_refused(550, b"5.1.1 " + b"x" * 3000), "SMTPRecipientsRefused: {'asha@example.org'", [500]),
+    ],
+)
+def test_outbox_send_keeps_the_first_2000_characters_of_a_long_error(settings, reply, start, notes):
+    email = _send_one_answered(settings, reply)
+
+    assert len(email.last_error) == 2000
+    assert email.last_error.startswith(start)
+    assert [len(note) for note in Suppression.objects.values_list("note", flat=True)] == notes
+
+
+@pytest.mark.parametrize(
+    ("reply", "max_attempts", "level", "message"),
+    [
+        (smtplib.SMTPDataError(451, b"Busy"), 6, "WARNING", "Outbound email {pk} attempt 1 failed; retrying"),
+        (smtplib.SMTPDataError(451, b"Busy"), 1, "ERROR", "Outbound email {pk} failed after 1 attempts"),
+        (
+            smtplib.SMTPDataError(554, b"Rejected"),
+            6,
+            "WARNING",
+            "Outbound email {pk} refused for good: SMTPDataError: (554, b'Rejected')",
+        ),
+    ],
+)
+def test_outbox_send_failure_is_logged_for_the_operator(settings, caplog, reply, max_attempts, level, message):
+    _use_backend(settings, backends.ReplyingBackend)
+    backends.ReplyingBackend.reply = reply
+    settings.OUTBOX_MAX_ATTEMPTS = max_attempts
+    email = OutboundEmailFactory()
+
+    with caplog.at_level("WARNING", logger="q_portal.outbox.services"):
+        outbox_send()
+
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        (level, message.format(pk=email.pk))
+    ]
 
 
 def test_outbox_send_sender_refused_is_the_servers_problem_not_the_emails(settings, time_machine):
@@ -426,20 +580,34 @@ def test_outbox_send_every_attempt_carries_the_same_message_id(settings, time_ma
     assert len(mailoutbox) == 1
 
 
-def test_outbox_send_unreachable_server_keeps_emails_without_using_attempts(settings, time_machine, mailoutbox):
-    _use_backend(settings, backends.UnreachableBackend)
+@pytest.mark.parametrize(
+    "backend",
+    [
+        f"{backends.UnreachableBackend.__module__}.{backends.UnreachableBackend.__qualname__}",
+        # A mistyped EMAIL_BACKEND setting: the emails wait for it to be put right.
+        "q_portal.outbox.no_such_module.EmailBackend",
+    ],
+)
+def test_outbox_send_unreachable_server_keeps_emails_without_using_attempts(
+    settings, time_machine, caplog, mailoutbox, backend
+):
+    settings.EMAIL_BACKEND = backend
     time_machine.move_to(START, tick=False)
     OutboundEmailFactory.create_batch(3)
 
-    outcome = outbox_send()
+    with caplog.at_level("WARNING", logger="q_portal.outbox.services"):
+        outcome = outbox_send()
 
     assert (outcome.picked, outcome.sent, outcome.deferred) == (3, 0, 3)
     assert set(OutboundEmail.objects.values_list("status", "attempts", "next_attempt_at")) == {
         (Status.QUEUED, 0, START + timedelta(minutes=1))
     }
+    assert [(record.levelname, record.getMessage()) for record in caplog.records] == [
+        ("ERROR", "Outbox could not connect to the mail server; 3 emails wait")
+    ]
 
 
-def test_outbox_send_lost_connection_returns_untried_emails_to_queue(settings, time_machine, mailoutbox):
+def test_outbox_send_lost_connection_returns_untried_emails_to_queue(settings, time_machine, caplog, mailoutbox):
     _use_backend(settings, backends.DropsAfterFirstBackend)
     time_machine.move_to(START, tick=False)
     sent, dropped, untried_1, untried_2 = OutboundEmailFactory.create_batch(4)
@@ -456,6 +624,7 @@ def test_outbox_send_lost_connection_returns_untried_emails_to_queue(settings, t
         untried_2.pk: (Status.QUEUED, 0),
     }
     assert OutboundEmail.objects.get(pk=dropped.pk).last_error.startswith("SMTPServerDisconnected")
+    assert "Outbox lost the mail server (Connection unexpectedly closed); 2 emails wait" in caplog.messages
 
 
 def test_outbox_send_stopped_worker_leaves_interrupted_email_for_recovery(settings, time_machine, mailoutbox):
@@ -473,6 +642,8 @@ def test_outbox_send_stopped_worker_leaves_interrupted_email_for_recovery(settin
         interrupted.pk: (Status.SENDING, 1),
         untried.pk: (Status.QUEUED, 0),
     }
+    # The server was fine: the untried email is due again at once, for the next worker.
+    assert OutboundEmail.objects.get(pk=untried.pk).next_attempt_at == START
 
 
 # --- Recovery and requeueing ---------------------------------------------------------------
@@ -489,6 +660,53 @@ def test_outbox_recover_requeues_only_emails_stuck_past_the_limit(time_machine):
     assert recovered == 1
     assert rows[stuck.pk] == (Status.QUEUED, START)
     assert rows[recent.pk][0] == Status.SENDING
+    assert OutboundEmail.objects.get(pk=stuck.pk).last_error == (
+        "The worker stopped while sending (claimed over 0:15:00 ago)."
+    )
+
+
+def test_outbox_recover_with_a_shorter_limit_takes_back_what_it_names(time_machine):
+    time_machine.move_to(START, tick=False)
+    email = OutboundEmailFactory(status=Status.SENDING, attempts=1, claimed_at=START - timedelta(minutes=6))
+
+    recovered = outbox_recover(stuck_after=timedelta(minutes=5))
+
+    email.refresh_from_db()
+    assert (recovered, email.status) == (1, Status.QUEUED)
+    assert email.last_error == "The worker stopped while sending (claimed over 0:05:00 ago)."
+
+
+def test_outbox_recover_of_one_batch_leaves_other_emails_to_their_own(time_machine):
+    time_machine.move_to(START, tick=False)
+    claimed = START - timedelta(hours=1)
+    wave = OutboundEmailFactory(status=Status.SENDING, attempts=1, claimed_at=claimed, batch="wave:1")
+    other_wave = OutboundEmailFactory(status=Status.SENDING, attempts=1, claimed_at=claimed, batch="wave:2")
+    single = OutboundEmailFactory(status=Status.SENDING, attempts=1, claimed_at=claimed)
+
+    recovered = outbox_recover(batch="wave:1")
+
+    assert recovered == 1
+    assert dict(OutboundEmail.objects.values_list("pk", "status")) == {
+        wave.pk: Status.QUEUED,
+        other_wave.pk: Status.SENDING,
+        single.pk: Status.SENDING,
+    }
+
+
+@pytest.mark.parametrize(
+    ("attempts", "message"),
+    [((1,), "1 emails from dead workers (0 failed)"), ((1, 3), "2 emails from dead workers (1 failed)")],
+)
+def test_outbox_recover_is_logged_for_the_operator(settings, time_machine, caplog, attempts, message):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    time_machine.move_to(START, tick=False)
+    for used in attempts:
+        OutboundEmailFactory(status=Status.SENDING, attempts=used, claimed_at=START - timedelta(hours=1))
+
+    with caplog.at_level("WARNING", logger="q_portal.outbox.services"):
+        outbox_recover()
+
+    assert [record.getMessage() for record in caplog.records] == [f"Outbox recovered {message}"]
 
 
 def test_outbox_recover_fails_stuck_email_without_attempts_left(settings, time_machine):

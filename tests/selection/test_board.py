@@ -18,7 +18,7 @@ from selection.services.settings import selection_settings_for
 from tests.factories import OrganisationFactory, RegionFactory
 from tests.factories.applications import route
 from tests.factories.decisions import decided, team_member
-from tests.factories.scores import reviewed_application, reviewers, scores_in_bulk
+from tests.factories.scores import review, reviewed_application, reviewers, scores_in_bulk
 from tests.factories.selection import bulk_submitted_applications, review_round, submitted_application
 from tests.quality.test_bad_input import NASTY, SCRIPT
 
@@ -228,6 +228,27 @@ def test_board_recalculate_repairs_the_scores(client, scored_round):
 
     assert "The scores are recalculated: 1 application changed." in response.content.decode()
     assert ApplicationScore.objects.get(application=apps["best"]).mean_score == 11.5
+
+
+def test_board_reranks_when_a_review_arrives(client, django_capture_on_commit_callbacks):
+    """The first reviewer ranks A (12) over B (9) over C (3); the second then
+    scores A 3, B 12 and C 9: B leads, A (7.5 on average) before C (6)."""
+    round = review_round()
+    first, second = reviewers(2)
+    apps = {name: submitted_application(round) for name in "ABC"}
+    for name, scores in zip("ABC", [(4, 4, 4), (3, 3, 3), (1, 1, 1)], strict=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            review(apps[name], first, scores, MAYBE)
+    client.force_login(team_member())
+    before = references(board(client, round))
+
+    for name, scores in zip("ABC", [(1, 1, 1), (4, 4, 4), (3, 3, 3)], strict=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            review(apps[name], second, scores, MAYBE)
+    after = references(board(client, round))
+
+    assert before == [apps[name].reference for name in "ABC"]
+    assert after == [apps[name].reference for name in "BAC"]
 
 
 def test_board_is_only_for_the_programme_team(client, scored_round):

@@ -1,7 +1,10 @@
 """A burst of reviews costs one recomputation of the round's scores
 (`scores_recompute_soon`), and the stored estimate follows the reviews."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from selection import tasks
@@ -72,7 +75,7 @@ def test_with_the_eager_test_configuration_the_estimate_follows_each_review(djan
     assert effects[str(lenient.pk)] - effects[str(harsh.pk)] == pytest.approx(3.0, abs=0.01)
 
 
-def test_without_a_broker_the_round_is_recomputed_at_once(django_capture_on_commit_callbacks, monkeypatch):
+def test_without_a_broker_the_round_is_recomputed_at_once(django_capture_on_commit_callbacks, monkeypatch, caplog):
     def broker_down(**kwargs):
         raise BrokerError("Connection refused")
 
@@ -85,4 +88,59 @@ def test_without_a_broker_the_round_is_recomputed_at_once(django_capture_on_comm
     scoring = RoundScoring.objects.get(round=round)
     assert scoring.computed_at is not None
     assert scoring.scheduled_at is None
+    assert f"Broker unavailable: recomputing the scores of round {round.pk} now" in caplog.messages
     assert ApplicationScore.objects.get(application=application).model_score == pytest.approx(9.0)
+
+
+def test_a_recomputation_queued_but_never_run_is_queued_again_after_ten_minutes(
+    django_capture_on_commit_callbacks, queued, time_machine
+):
+    """A worker lost with the queued task must not leave the round's ranking stale
+    for ever: ten minutes on, the next review queues it again."""
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    round = review_round()
+    people = reviewers(4)
+    application = submitted_application(round)
+
+    for person, after in zip(people, [0, 9, 10, 11], strict=True):
+        time_machine.move_to(start + timedelta(minutes=after), tick=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            review(application, person, (3, 2, 3), MAYBE)
+
+    # Queued at 0 and, the first never having run, again at 11 (not at exactly 10).
+    assert len(queued) == 2
+    assert RoundScoring.objects.get(round=round).scheduled_at == start + timedelta(minutes=11)
+
+
+def test_every_review_marks_the_round_changed_while_a_recomputation_waits(
+    django_capture_on_commit_callbacks, queued, time_machine
+):
+    """The round's calibration is cached by when its reviews last changed: a
+    review arriving while a recomputation is queued must still move that time."""
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    round = review_round()
+    first, second = reviewers(2)
+    application = submitted_application(round)
+    with django_capture_on_commit_callbacks(execute=True):
+        review(application, first, (3, 2, 3), MAYBE)
+    first_change = RoundScoring.objects.get(round=round).dirty_at
+    time_machine.move_to(start + timedelta(minutes=1), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        review(application, second, (4, 4, 4), MAYBE)
+
+    scoring = RoundScoring.objects.get(round=round)
+    assert len(queued) == 1
+    assert first_change == start
+    assert (scoring.dirty_at, scoring.scheduled_at) == (start + timedelta(minutes=1), start)
+
+
+def test_recompute_soon_says_whether_it_queued_the_recomputation(queued):
+    round = review_round()
+
+    first = score_services.scores_recompute_soon(round_id=round.pk)
+    second = score_services.scores_recompute_soon(round_id=round.pk)
+
+    assert (first, second) == (True, False)
+    assert queued == [({"round_id": round.pk}, score_services.DEBOUNCE_SECONDS)]

@@ -3,19 +3,42 @@ application's numbers and the round's normalised scores, the moderation
 thresholds, and PostgreSQL and the Python fallback agreeing."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from selection.choices import Recommendation
-from selection.models import ApplicationScore
+from selection.models import ApplicationScore, RoundScoring
 from selection.scoring import normalised_scores_with_moderation
 from selection.services import scores as score_services
 from selection.services.assignments import assignment_add, assignment_remove, assignments_auto
 from selection.services.reviews import review_reopen
 from selection.services.settings import selection_settings_update
 from tests.factories import programme_team
+from tests.factories.applications import ApplicationFactory
 from tests.factories.scores import review, reviewed_application, reviewers
 from tests.factories.selection import closed_round, review_round, submitted_application
 
 pytestmark = pytest.mark.django_db
+
+
+class _NotPostgresql:
+    """The database connection as the scores services see it, saying it is not
+    PostgreSQL: they then compute in Python, as on the SQLite demo."""
+
+    vendor = "sqlite"
+
+    def __getattr__(self, name):
+        return getattr(connection, name)
+
+
+@pytest.fixture(autouse=True, params=["in the database", "in python"])
+def computed(request, monkeypatch):
+    """Every test here runs twice: the numbers computed by one statement on
+    PostgreSQL, and by the Python fallback the SQLite demo uses."""
+    if request.param == "in python":
+        monkeypatch.setattr(score_services, "connection", _NotPostgresql())
+    return request.param
+
 
 ACCEPT, MAYBE, NO = Recommendation.ACCEPT, Recommendation.MAYBE, Recommendation.DO_NOT_ACCEPT
 
@@ -47,6 +70,71 @@ def test_submitted_reviews_give_the_applications_numbers_at_once():
     assert numbers(application) == (2, 2, 9.0, 1, (1, 1, 0), False)
 
 
+def test_a_round_is_scored_alone_and_only_its_submitted_applications():
+    round, other_round = review_round(), review_round()
+    [first] = reviewers(1)
+    scored = reviewed_application(round, [(first, (3, 3, 3), ACCEPT)])
+    draft = ApplicationFactory(round=round)
+    elsewhere = reviewed_application(other_round, [(first, (1, 1, 1), NO)])
+    ApplicationScore.objects.filter(application=elsewhere).update(mean_score=2.0)
+
+    written = score_services.scores_refresh(round=round)
+
+    assert written == 0  # the review kept the scored application's numbers up to date
+    assert set(ApplicationScore.objects.values_list("application_id", "round_id")) == {
+        (scored.pk, round.pk),
+        (elsewhere.pk, other_round.pk),
+    }
+    assert not ApplicationScore.objects.filter(application=draft).exists()
+    # Another round's numbers are its own: refreshing this round leaves them as they are.
+    assert score_of(elsewhere).mean_score == 2.0
+
+    score_services.scores_normalise(round_id=round.pk)
+
+    # The reviewer's review in the other round does not count here: alone in this
+    # round, theirs is an average score for them (a z-score of 0).
+    assert score_of(scored).normalised_score == 0.0
+    assert score_of(elsewhere).normalised_score is None
+    fit = RoundScoring.objects.get(round=round).fit
+    assert fit["applications"] == 1
+    # The fit's numbers stored beside the round, with how long it took.
+    assert set(fit) == {
+        "level",
+        "merit_sd",
+        "reviewer_sd",
+        "noise_sd",
+        "rounds",
+        "applications",
+        "reviewers",
+        "seconds",
+    }
+
+
+def test_a_review_refreshes_its_own_application_not_the_whole_round():
+    """A submit must not cost a pass over 10,000 applications: only the reviewed
+    application is recomputed (the round's repair is `scores_refresh_round`)."""
+    round = review_round()
+    first, second = reviewers(2)
+    reviewed = reviewed_application(round, [(first, (3, 3, 3), ACCEPT)])
+    untouched = reviewed_application(round, [(first, (2, 2, 2), MAYBE)])
+    ApplicationScore.objects.filter(application=untouched).update(mean_score=1.0)
+
+    review(reviewed, second, (4, 4, 4), ACCEPT)
+
+    assert score_of(reviewed).mean_score == 10.5
+    assert score_of(untouched).mean_score == 1.0
+    # The whole round's refresh repairs it, and only it.
+    assert score_services.scores_refresh(round=round) == 1
+    assert score_of(untouched).mean_score == 6.0
+
+
+def test_refreshing_no_applications_costs_nothing(django_assert_num_queries):
+    round = review_round()
+
+    with django_assert_num_queries(0):
+        assert score_services.scores_refresh(round=round, application_ids=[]) == 0
+
+
 def test_a_draft_review_does_not_count():
     round = review_round()
     first, second = reviewers(2)
@@ -58,22 +146,23 @@ def test_a_draft_review_does_not_count():
 
 
 @pytest.mark.parametrize(
-    ("second_scores", "second_recommendation", "moderated"),
+    ("first_recommendation", "second_scores", "second_recommendation", "spread", "moderated"),
     [
-        ((3, 3, 3), ACCEPT, False),  # agree
-        ((2, 3, 3), MAYBE, False),  # a range of 1 on criterion (a): below the threshold of 2
-        ((1, 3, 3), MAYBE, True),  # a range of 2 on criterion (a): at the threshold
-        ((3, 3, 3), NO, True),  # accept against do not accept, whatever the scores
+        (ACCEPT, (3, 3, 3), ACCEPT, 0, False),  # agree
+        (MAYBE, (3, 3, 3), NO, 0, False),  # maybe and do not accept: no one says accept
+        (ACCEPT, (2, 3, 3), MAYBE, 1, False),  # a range of 1 on criterion (a): below the threshold of 2
+        (ACCEPT, (1, 3, 3), MAYBE, 2, True),  # a range of 2 on criterion (a): at the threshold
+        (ACCEPT, (3, 3, 3), NO, 0, True),  # accept against do not accept, whatever the scores
     ],
 )
-def test_moderation_thresholds(second_scores, second_recommendation, moderated):
+def test_moderation_thresholds(first_recommendation, second_scores, second_recommendation, spread, moderated):
     round = review_round()
     first, second = reviewers(2)
     application = reviewed_application(
-        round, [(first, (3, 3, 3), ACCEPT), (second, second_scores, second_recommendation)]
+        round, [(first, (3, 3, 3), first_recommendation), (second, second_scores, second_recommendation)]
     )
 
-    assert score_of(application).needs_moderation is moderated
+    assert (score_of(application).spread, score_of(application).needs_moderation) == (spread, moderated)
 
 
 def test_the_moderation_threshold_is_the_rounds_setting_and_changing_it_rescores_the_round():
@@ -196,6 +285,96 @@ def test_postgresql_and_the_python_fallback_agree():
 
     assert snapshot() == in_database
     assert len(in_database) == 4
+
+
+def test_on_postgresql_a_rounds_numbers_are_computed_by_the_database(computed):
+    """What keeps a submit fast at 10,000 applications: one statement refreshes
+    the numbers, one normalises them, one writes the estimates."""
+    if computed == "in python" or connection.vendor != "postgresql":
+        pytest.skip("the statements are PostgreSQL's")
+    round = review_round()
+    first, second = reviewers(2)
+    for scores in [(4, 4, 4), (2, 2, 2)]:
+        reviewed_application(round, [(first, scores, ACCEPT), (second, (3, 3, 3), MAYBE)])
+    ApplicationScore.objects.filter(round=round).update(mean_score=None)
+
+    with CaptureQueriesContext(connection) as queries:
+        score_services.scores_refresh_round(round=round)
+
+    statements = [query["sql"] for query in queries]
+    assert sum("ON CONFLICT (application_id) DO UPDATE" in sql for sql in statements) == 1
+    assert sum("stddev_pop" in sql for sql in statements) == 1
+    assert sum("FROM unnest(" in sql for sql in statements) == 1
+    assert sorted(ApplicationScore.objects.values_list("mean_score", flat=True)) == [7.5, 10.5]
+
+
+def test_normalising_says_how_many_numbers_moved_and_repairs_whichever_application_drifted():
+    round = review_round()
+    first, second = reviewers(2)
+    applications = [
+        reviewed_application(round, [(first, scores, MAYBE), (second, (3, 3, 3), MAYBE)])
+        for scores in [(4, 4, 4), (3, 3, 2), (2, 1, 1)]
+    ]
+
+    # Not yet normalised (that waits for the commit): three normalised scores and three estimates.
+    assert score_services.scores_normalise(round_id=round.pk) == 6
+    before = {
+        application.pk: (score_of(application).mean_score, score_of(application).model_score)
+        for application in applications
+    }
+    # Whichever row comes first or last, the one that drifted is found and put right.
+    for application in applications:
+        ApplicationScore.objects.filter(application=application).update(mean_score=0.0, model_score=0.0)
+
+        assert score_services.scores_refresh(round=round) == 1
+        assert score_services.scores_model_fit(round_id=round.pk) == 1
+        mean, estimate = before[application.pk]
+        assert score_of(application).mean_score == mean
+        assert score_of(application).model_score == pytest.approx(estimate)
+
+
+def test_the_rounds_fit_is_recorded_the_first_time_and_kept_up_to_date():
+    round = review_round()
+    first, second = reviewers(2)
+    reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+
+    score_services.scores_refresh_round(round=round)  # never computed before: no record yet
+    recorded = RoundScoring.objects.get(round=round)
+    reviewed_application(round, [(first, (2, 2, 2), MAYBE), (second, (1, 1, 1), MAYBE)])
+    score_services.scores_refresh_round(round=round)
+    updated = RoundScoring.objects.get(round=round)
+
+    assert recorded.computed_at is not None
+    assert set(recorded.reviewer_effects) == {str(first.pk), str(second.pk)}
+    assert (recorded.fit["applications"], updated.fit["applications"]) == (1, 2)
+
+
+def test_an_application_whose_only_review_is_reopened_loses_its_estimate():
+    round = review_round()
+    first, second = reviewers(2)
+    kept = reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+    reopened = reviewed_application(round, [(first, (2, 2, 2), MAYBE)])
+    score_services.scores_normalise(round_id=round.pk)
+    assert score_of(reopened).model_score is not None
+
+    review_reopen(review=reopened.assignments.get().review, by=programme_team())
+    score_services.scores_normalise(round_id=round.pk)
+
+    assert (score_of(reopened).model_score, score_of(reopened).normalised_score) == (None, None)
+    assert score_of(kept).model_score is not None
+
+
+@pytest.mark.parametrize("size", [2, 6])
+def test_fitting_the_model_takes_the_same_queries_at_any_size(django_assert_num_queries, size):
+    round = review_round()
+    first, second = reviewers(2)
+    for number in range(size):
+        reviewed_application(round, [(first, (number % 4 + 1, 2, 2), MAYBE), (second, (3, 3, 3), MAYBE)])
+
+    # The reviews; in a savepoint, the stored estimates, one write of them all,
+    # and the round's fit (updated, or inserted the first time).
+    with django_assert_num_queries(7):
+        score_services.scores_model_fit(round_id=round.pk)
 
 
 def round_or_none(value):
