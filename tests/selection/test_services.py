@@ -1005,3 +1005,20 @@ def test_assignment_add_looks_only_at_this_application_and_this_round():
         "Rae Reviewer has reached their capacity of 1 in this round. Raise it first.",
         "reviewer",
     )
+
+
+def test_a_reviewer_can_be_added_where_another_reviewer_declared_a_conflict():
+    """The usual reason to add a reviewer by hand: someone else stepped aside."""
+    round = review_round()
+    application = submitted_application(round)
+    stepped_aside = reviewer_with_profile(mfa=False)
+    Conflict.objects.create(
+        round=round, application=application, reviewer=stepped_aside, kind="declared", reason="My sister."
+    )
+    replacement = reviewer_with_profile(mfa=False)
+
+    assignment_add(application=application, reviewer=replacement, by=programme_team())
+
+    assert list(Assignment.objects.filter(application=application).values_list("reviewer", flat=True)) == [
+        replacement.pk
+    ]
