@@ -20,6 +20,7 @@ from selection.services.assignments import (
     round_mixing,
 )
 from selection.services.reviews import review_reopen, review_save
+from selection.services.scores import scores_refresh_round
 from selection.services.settings import reviewer_capacity_set, selection_settings_for, selection_settings_update
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, programme_team
 from tests.factories.applications import ApplicationFactory
@@ -1022,3 +1023,25 @@ def test_a_reviewer_can_be_added_where_another_reviewer_declared_a_conflict():
     assert list(Assignment.objects.filter(application=application).values_list("reviewer", flat=True)) == [
         replacement.pk
     ]
+
+
+@pytest.mark.parametrize("change", [assignment_remove, assignment_reassign])
+def test_taking_away_a_submitted_review_takes_it_out_of_the_boards_normalised_scores(
+    change, django_capture_on_commit_callbacks
+):
+    round = review_round()
+    team = programme_team()
+    alone, shared = submitted_application(round), submitted_application(round)
+    leaving, staying = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    reviewer_with_profile(mfa=False)  # someone to reassign to
+    leaving_alone = assign(alone, leaving)
+    for assignment in (leaving_alone, assign(shared, leaving), assign(shared, staying)):
+        submit_review(assignment)
+    scores_refresh_round(round=round)
+    assert ApplicationScore.objects.get(application=alone).normalised_score is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(assignment=leaving_alone, by=team)
+
+    # Its only submitted review is gone: the board shows no normalised score for it.
+    assert ApplicationScore.objects.get(application=alone).normalised_score is None
