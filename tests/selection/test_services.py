@@ -934,14 +934,16 @@ def test_reassigning_one_application_leaves_the_rest_of_the_round_alone():
     assert [Application.objects.get(pk=a.pk).status for a in (application, unassigned)] == ["submitted", "submitted"]
 
 
-def test_assignments_auto_names_every_reviewer_removed_and_found_conflicted_by_id_when_nameless():
+def test_assignments_auto_names_every_reviewer_assigned_removed_and_found_conflicted_by_id_when_nameless():
     round = review_round()
     team = programme_team()
     trust = OrganisationFactory()
     application = submitted_application(round, organisation=trust)
     named = reviewer_with_profile(mfa=False, display_name="Alice Moved")
     nameless = reviewer_with_profile(mfa=False, display_name="")
-    spares = {reviewer_with_profile(mfa=False, display_name=name).pk: name for name in ("Cal Spare", "Dee Spare")}
+    spares = {reviewer_with_profile(mfa=False, display_name="Cal Spare").pk: "Cal Spare"}
+    nameless_spare = reviewer_with_profile(mfa=False, display_name="")
+    spares[nameless_spare.pk] = str(nameless_spare.pk)
     assign(application, named)
     assign(application, nameless)
     for reviewer in (named, nameless):
@@ -1045,3 +1047,18 @@ def test_taking_away_a_submitted_review_takes_it_out_of_the_boards_normalised_sc
 
     # Its only submitted review is gone: the board shows no normalised score for it.
     assert ApplicationScore.objects.get(application=alone).normalised_score is None
+
+
+def test_an_automatic_assignment_summary_longer_than_the_audit_holds_is_cut_at_500_characters():
+    round = review_round()
+    application = submitted_application(round)
+    for letter in "ABCD":
+        reviewer_with_profile(mfa=False, display_name=letter * 150)
+    selection_settings_update(round=round, by=programme_team(), reviewers_per_application=4)
+
+    assignments_auto(round=round, by=programme_team())
+
+    entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
+    assert len(entry.summary) == 500
+    assert entry.summary.startswith("Automatic assignment: Submitted → Under review; assigned ")
+    assert len(entry.changes["added"]) == 4  # every reviewer is still in the changes
