@@ -72,12 +72,21 @@ class MemberListView(ProgrammeTeamMixin, ListView):
         )
 
     @cached_property
+    def searched(self) -> tuple[str, bool]:
+        """The search held in the session under the reference in the URL, and
+        whether that reference has expired."""
+        return searched_text(self.request, MEMBER_SEARCH_SESSION_KEY)
+
+    @cached_property
+    def filter_form(self) -> MemberFilterForm:
+        """The search and the status (from the query string), through the form."""
+        form = MemberFilterForm({"q": self.searched[0], "status": self.request.GET.get("status", "")})
+        form.is_valid()
+        return form
+
+    @cached_property
     def filters(self) -> dict:
-        """The search (from the session, by its reference) and the status (from the
-        query string), through the form: a value the form refuses is left out."""
-        query, self.search_expired = searched_text(self.request, MEMBER_SEARCH_SESSION_KEY)
-        self.filter_form = MemberFilterForm({"q": query, "status": self.request.GET.get("status", "")})
-        self.filter_form.is_valid()
+        """What the list is filtered by: a value the form refuses is left out."""
         data = self.filter_form.cleaned_data
         return {"q": data.get("q", ""), "status": data.get("status", "")}
 
@@ -88,7 +97,7 @@ class MemberListView(ProgrammeTeamMixin, ListView):
         return super().get_context_data(
             statuses=MembershipStatus.choices,
             filter_form=self.filter_form,
-            search_expired=self.search_expired,
+            search_expired=self.searched[1],
             **self.filters,
             **kwargs,
         )
