@@ -449,7 +449,7 @@ def test_withdrawn_application_cannot_be_submitted():
     application = complete(ApplicationFactory())
     services.application_withdraw(application=application, by=application.applicant)
 
-    with pytest.raises(PortalError):
+    with pytest.raises(PortalError, match=r"^This application has been withdrawn, so it can no longer be changed\.$"):
         services.application_submit(application=application, by=application.applicant)
 
     application.refresh_from_db()
