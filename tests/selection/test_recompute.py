@@ -144,3 +144,23 @@ def test_recompute_soon_says_whether_it_queued_the_recomputation(queued):
 
     assert (first, second) == (True, False)
     assert queued == [({"round_id": round.pk}, score_services.DEBOUNCE_SECONDS)]
+
+
+def test_a_review_is_kept_when_its_recomputation_cannot_even_be_marked(
+    django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    """After commit the review is saved whatever happens next: a failure to mark
+    the round for recomputation (the database gone a moment, say) is logged, not
+    raised into the reviewer's request as an error page."""
+    round = review_round()
+    application = submitted_application(round)
+
+    def fail(*, round_id):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(score_services, "scores_recompute_soon", fail)
+    with django_capture_on_commit_callbacks(execute=True):
+        review(application, reviewers(1)[0], (3, 2, 3), MAYBE)
+
+    assert ApplicationScore.objects.get(application=application).reviews_done == 1
+    assert "the database went away" in caplog.text
