@@ -97,10 +97,7 @@ def service(runs: int = 5) -> dict:
     from django.db import connection, transaction
 
     import scoring.assignment
-    from applications.choices import ApplicationStatus, RoundStatus
-    from applications.models import Application, Round
-    from selection.choices import STEPPED_ASIDE_KINDS
-    from selection.models import Assignment, Conflict
+    from applications.models import Round
     from selection.services import assignments as assignment_services
 
     review_round = Round.objects.get(name=django_side.REVIEW_ROUND)
@@ -129,12 +126,7 @@ def service(runs: int = 5) -> dict:
         assignment_services.plan_assignments = timed_plan
         try:
             with transaction.atomic():
-                # Back to the moment the round closed, as `django_side.py assign` does.
-                Assignment.objects.filter(round=review_round).delete()
-                Conflict.objects.filter(round=review_round).exclude(kind__in=STEPPED_ASIDE_KINDS).delete()
-                Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
-                Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
-                review_round.refresh_from_db()
+                django_side.round_back_to_closed(review_round)
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_backend_pid()")
                     backend = cursor.fetchone()[0]

@@ -235,19 +235,24 @@ def _community_pages(member) -> list[tuple]:
     return pages
 
 
+def round_back_to_closed(review_round: Round) -> None:
+    """Back to the moment the round closed: no assignments, no conflicts found,
+    applications submitted; so a timing is of a first run, as the programme team
+    sees it. Declared conflicts and abstentions stay."""
+    Assignment.objects.filter(round=review_round).delete()
+    Conflict.objects.filter(round=review_round).exclude(kind__in=STEPPED_ASIDE_KINDS).delete()
+    Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
+    Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
+    review_round.refresh_from_db()
+
+
 def assign() -> dict:
     review_round = Round.objects.get(name=REVIEW_ROUND)
     programme = User.objects.get(email=PROGRAMME_EMAIL)
     outcome = {}
     try:
         with transaction.atomic():
-            # Back to the moment the round closed: no assignments, no conflicts found,
-            # applications submitted; so the timing is of a first run, as the programme team sees it.
-            Assignment.objects.filter(round=review_round).delete()
-            Conflict.objects.filter(round=review_round).exclude(kind__in=STEPPED_ASIDE_KINDS).delete()
-            Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
-            Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
-            review_round.refresh_from_db()
+            round_back_to_closed(review_round)
             started = time.perf_counter()
             result = assignments_auto(round=review_round, by=programme)
             seconds = time.perf_counter() - started
