@@ -54,3 +54,34 @@ class SubscriptionStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+
+class SectionState(models.TextChoices):
+    """A section of the applicant's task list, as the list tags it."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+
+    @property
+    def tag(self) -> str:
+        return {"not_started": "grey", "in_progress": "blue", "completed": "green"}[self.value]
+
+
+class NomineeProgress(models.TextChoices):
+    """Where a nominee has got to, as the nominator's dashboard shows it: the
+    nomination's own status, then the application's once it is started. In the
+    order the dashboard counts them."""
+
+    INVITED = "invited", _("Invited")
+    OPENED = "opened", _("Invitation opened")
+    STARTED = "started", _("Application started")
+    SUBMITTED = "submitted", _("Submitted")
+    DECIDED = "decided", _("Decision made")
+    APPLICATION_WITHDRAWN = "application_withdrawn", _("Application withdrawn")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Nomination withdrawn")
+
+    @property
+    def tag(self) -> str:
+        return {"opened": "blue", "started": "yellow", "submitted": "green", "decided": "green"}.get(self.value, "grey")

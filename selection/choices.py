@@ -102,3 +102,44 @@ class SelectionWork(models.TextChoices):
     REVIEWS = "reviews", _("Reviewers' scores, recommendations and comments (reviewers shown as “Reviewer 1”, …)")
     NOTES_TO_PANEL = "notes_to_panel", _("Reviewers' notes to the panel")
     UNRELEASED = "unreleased", _("The score summary, decisions not yet released and feedback not yet approved")
+
+
+class ModerationState(models.TextChoices):
+    """Which part of the moderation queue to show: by default everything still
+    waiting for a moderator's review."""
+
+    TO_MODERATE = "to_moderate", _("No moderator yet")
+    IN_PROGRESS = "in_progress", _("Moderator review asked for or under way")
+    MODERATED = "moderated", _("Moderated")
+
+
+class LineMethod(models.TextChoices):
+    """What the decision room ranks by when it draws the line."""
+
+    MODEL = "model", _("Estimate with reviewer leniency corrected (recommended)")
+    NORMALISED = "normalised", _("Normalised score (z-score per reviewer)")
+    MEAN = "mean", _("Mean weighted total")
+
+    @classmethod
+    def of(cls, value: str) -> "LineMethod":
+        """The method named, or the recommended one for a value it does not know."""
+        return cls(value) if value in cls.values else cls.MODEL
+
+    @property
+    def column(self) -> str:
+        """The stored score it ranks by (`ApplicationScore`)."""
+        return {"model": "model_score", "normalised": "normalised_score", "mean": "mean_score"}[self.value]
+
+    @property
+    def short_name(self) -> str:
+        return {"model": _("estimate"), "normalised": _("normalised score"), "mean": _("mean weighted total")}[
+            self.value
+        ]
+
+
+class LineRest(models.TextChoices):
+    """What happens to the applications below the line and the waiting list."""
+
+    LEAVE = "leave", _("No decision (a decision already made on them is taken back)")
+    UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+    BELOW = "below", _("Unsuccessful if their score is below the number given here; the others no decision")

@@ -12,8 +12,7 @@ from members.models import Organisation, Region, User
 from q_portal.fields import SingleLineCharField
 from q_portal.spreadsheets import csv_forms, csv_rows
 
-from ..choices import RoleCategory
-from ..selectors.nominations import NomineeProgress
+from ..choices import NomineeProgress, RoleCategory
 from ..validators import validate_word_limit
 
 STATEMENT_WORD_LIMIT = 250
@@ -256,4 +255,4 @@ class NominatorGrantForm(forms.Form):
 class NomineeProgressForm(forms.Form):
     """The nominator's dashboard filter by progress (the query string)."""
 
-    progress = forms.ChoiceField(choices=list(NomineeProgress.labels.items()), required=False)
+    progress = forms.ChoiceField(choices=NomineeProgress.choices, required=False)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region
 
-from ..choices import RoleCategory
+from ..choices import NomineeProgress, RoleCategory
 from .applications import Application
 from .rounds import NominationQuota, Round
 
@@ -111,6 +111,12 @@ class Nomination(models.Model):
 
     def __str__(self):
         return f"{self.full_name} ({self.organisation})"
+
+    @property
+    def progress_stage(self) -> NomineeProgress:
+        """Where the nominee has got to, from the `progress` that the dashboard's
+        query annotates (`nominations_for_dashboard`)."""
+        return NomineeProgress(self.progress)
 
 
 class CohortUpload(models.Model):

@@ -1,27 +1,12 @@
 from dataclasses import dataclass
-from enum import StrEnum
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import RoundStatus, RouteKind
+from ..choices import RoundStatus, RouteKind, SectionState
 from ..models import Application, CriterionResponse, Round
 from ..validators import count_words
-
-
-class SectionState(StrEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-
-    @property
-    def label(self):
-        return {
-            "not_started": _("Not started"),
-            "in_progress": _("In progress"),
-            "completed": _("Completed"),
-        }[self.value]
 
 
 @dataclass(frozen=True)

@@ -6,49 +6,12 @@ from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation
 
-from ..choices import ApplicationStatus, RouteKind
+from ..choices import ApplicationStatus, NomineeProgress, RouteKind
 from ..models import CohortUpload, Nomination, NominationQuota, NominationStatus, NominatorOrganisation, Round
 from ..models.nominations import ACTIVE_NOMINATION_STATUSES
-
-
-class NomineeProgress:
-    """Where a nominee has got to, as the nominator's dashboard shows it: the
-    nomination's own status, then the application's once it is started."""
-
-    INVITED = "invited"
-    OPENED = "opened"
-    STARTED = "started"
-    SUBMITTED = "submitted"
-    DECIDED = "decided"
-    APPLICATION_WITHDRAWN = "application_withdrawn"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-
-    labels = {
-        INVITED: _("Invited"),
-        OPENED: _("Invitation opened"),
-        STARTED: _("Application started"),
-        SUBMITTED: _("Submitted"),
-        DECIDED: _("Decision made"),
-        APPLICATION_WITHDRAWN: _("Application withdrawn"),
-        DECLINED: _("Declined"),
-        WITHDRAWN: _("Nomination withdrawn"),
-    }
-    tags = {
-        INVITED: "grey",
-        OPENED: "blue",
-        STARTED: "yellow",
-        SUBMITTED: "green",
-        DECIDED: "green",
-        APPLICATION_WITHDRAWN: "grey",
-        DECLINED: "grey",
-        WITHDRAWN: "grey",
-    }
-    order = [INVITED, OPENED, STARTED, SUBMITTED, DECIDED, APPLICATION_WITHDRAWN, DECLINED, WITHDRAWN]
 
 
 def _progress() -> Case:
@@ -194,7 +157,7 @@ def progress_counts(*, round: Round, organisation: Organisation | None = None) -
         queryset = queryset.filter(organisation=organisation)
     rows = queryset.annotate(progress=_progress()).values("progress").annotate(count=Count("pk")).order_by()
     counts = {row["progress"]: row["count"] for row in rows}
-    return {key: counts.get(key, 0) for key in NomineeProgress.order}
+    return {key: counts.get(key, 0) for key in NomineeProgress.values}
 
 
 def invitation_for_page(*, nomination: Nomination) -> Nomination:
@@ -248,7 +211,7 @@ def nominations_by_organisation(*, round: Round) -> list[dict]:
         .values("organisation_id", "organisation__name", "organisation__region__name", "organisation__region_id")
         .annotate(
             active=Count("pk", filter=Q(status__in=ACTIVE_NOMINATION_STATUSES)),
-            **{f"stage_{key}": Count("pk", filter=Q(_stage=key)) for key in NomineeProgress.order},
+            **{f"stage_{key}": Count("pk", filter=Q(_stage=key)) for key in NomineeProgress.values},
         )
         .order_by("organisation__name")
     )
@@ -259,7 +222,7 @@ def nominations_by_organisation(*, round: Round) -> list[dict]:
     for row in rows:
         quota = by_organisation.get(row["organisation_id"]) or by_region.get(row["organisation__region_id"])
         row["quota"] = quota
-        row["stages"] = [row[f"stage_{key}"] for key in NomineeProgress.order]
+        row["stages"] = [row[f"stage_{key}"] for key in NomineeProgress.values]
         seen.add(row["organisation_id"])
     # Organisations with a quota who have nominated no one yet.
     for quota in quotas:
@@ -273,7 +236,7 @@ def nominations_by_organisation(*, round: Round) -> list[dict]:
                     else "",
                     "active": 0,
                     "quota": quota,
-                    "stages": [0] * len(NomineeProgress.order),
+                    "stages": [0] * len(NomineeProgress.values),
                 }
             )
     rows.sort(key=lambda row: row["organisation__name"].lower())
@@ -299,12 +262,12 @@ def nominations_by_region(*, round: Round) -> list[dict]:
         .values("region__name")
         .annotate(
             active=Count("pk", filter=Q(status__in=ACTIVE_NOMINATION_STATUSES)),
-            **{f"stage_{key}": Count("pk", filter=Q(_stage=key)) for key in NomineeProgress.order},
+            **{f"stage_{key}": Count("pk", filter=Q(_stage=key)) for key in NomineeProgress.values},
         )
         .order_by("region__name")
     )
     for row in rows:
-        row["stages"] = [row[f"stage_{key}"] for key in NomineeProgress.order]
+        row["stages"] = [row[f"stage_{key}"] for key in NomineeProgress.values]
     return rows
 
 

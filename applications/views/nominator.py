@@ -21,6 +21,7 @@ from q_portal.roles import ProgrammeTeamMixin, Role, RoleRequiredMixin
 from q_portal.spreadsheets import csv_download
 from q_portal.views import ServiceFormView
 
+from ..choices import NomineeProgress
 from ..forms.nominations import (
     CohortUploadForm,
     NominationForm,
@@ -31,7 +32,6 @@ from ..forms.nominations import (
 from ..models import NominatorOrganisation, Round
 from ..permissions import get_nomination_for_nominator_or_404, get_organisation_for_nominator_or_404
 from ..selectors import nominations as selectors
-from ..selectors.nominations import NomineeProgress
 from ..services import nominations as services
 
 
@@ -107,11 +107,9 @@ class DashboardView(RoundOrganisationMixin, ListView):
     def get_context_data(self, **kwargs):
         counts = selectors.progress_counts(round=self.round, organisation=self.organisation)
         return super().get_context_data(
-            progress_counts=[(key, NomineeProgress.labels[key], counts[key]) for key in NomineeProgress.order],
+            progress_counts=[(stage, counts[stage]) for stage in NomineeProgress],
             progress_filter=self.progress_filter(),
             progress_form=self.progress_form,
-            labels=NomineeProgress.labels,
-            tags=NomineeProgress.tags,
             accepting=self.round.is_accepting,
             **kwargs,
         )
@@ -231,7 +229,7 @@ class ExportView(RoundOrganisationMixin, View):
                 nomination.job_title,
                 nomination.get_role_category_display(),
                 nomination.region.name,
-                NomineeProgress.labels[nomination.progress],
+                NomineeProgress(nomination.progress).label,
                 nomination.nominated_by.display_name if nomination.nominated_by else "",
                 timezone.localtime(nomination.created_at).strftime("%Y-%m-%d %H:%M"),
             ]
@@ -313,7 +311,7 @@ class ProgrammeRoundView(ProgrammeTeamMixin, TemplateView):
             regions=selectors.nominations_by_region(round=round),
             quotas=selectors.quota_use_of_round(round=round),
             totals=selectors.progress_counts(round=round),
-            stages=[(key, NomineeProgress.labels[key]) for key in NomineeProgress.order],
+            stages=NomineeProgress.choices,
             **kwargs,
         )
 

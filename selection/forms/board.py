@@ -9,9 +9,8 @@ from applications.choices import RoleCategory
 from members.models import Region
 from q_portal.fields import SingleLineCharField
 
-from ..choices import DecisionOutcome
-from ..selectors.board import ModerationState
-from ..selectors.decision_room import LineMethod, LineRule, Rest
+from ..choices import DecisionOutcome, LineMethod, LineRest, ModerationState
+from ..selectors.decision_room import LineRule
 
 PAGE_SIZES = (25, 50, 100, 250)
 SCORE_LIMIT = 1000
@@ -178,9 +177,7 @@ class ModerationFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Everything waiting for moderation")),
-            (ModerationState.TO_MODERATE, _("No moderator yet")),
-            (ModerationState.IN_PROGRESS, _("Moderator review asked for or under way")),
-            (ModerationState.MODERATED, _("Moderated")),
+            *ModerationState.choices,
         ],
     )
     reason = forms.ChoiceField(
@@ -202,7 +199,7 @@ class LineForm(forms.Form):
     """Where the decision room draws the line, and what happens below it."""
 
     method = forms.ChoiceField(
-        label=_("Rank by"), choices=LineMethod.CHOICES, initial=LineMethod.MODEL, widget=forms.RadioSelect
+        label=_("Rank by"), choices=LineMethod.choices, initial=LineMethod.MODEL, widget=forms.RadioSelect
     )
     places = forms.IntegerField(
         label=_("Accept the top"),
@@ -226,13 +223,9 @@ class LineForm(forms.Form):
     )
     rest = forms.ChoiceField(
         label=_("The rest"),
-        initial=Rest.LEAVE,
+        initial=LineRest.LEAVE,
         widget=forms.RadioSelect,
-        choices=[
-            (Rest.LEAVE, _("No decision (a decision already made on them is taken back)")),
-            (Rest.UNSUCCESSFUL, _("Unsuccessful")),
-            (Rest.BELOW, _("Unsuccessful if their score is below the number given here; the others no decision")),
-        ],
+        choices=LineRest.choices,
     )
     rest_below = _score(_("Unsuccessful below"))
 
@@ -245,7 +238,8 @@ class LineForm(forms.Form):
         nothing_given = cleaned.get("min_score") is None and cleaned.get("places") is None
         if nothing_given and not {"places", "min_score"} & set(self.errors):
             self.add_error("places", _("Enter the number of places above the line, or a score."))
-        if cleaned.get("rest") == Rest.BELOW and cleaned.get("rest_below") is None and "rest_below" not in self.errors:
+        below_without_score = cleaned.get("rest") == LineRest.BELOW and cleaned.get("rest_below") is None
+        if below_without_score and "rest_below" not in self.errors:
             self.add_error("rest_below", _("Enter the score below which the rest are unsuccessful."))
         return cleaned
 
@@ -257,7 +251,7 @@ class LineForm(forms.Form):
             min_score=data.get("min_score"),
             waitlist=data.get("waitlist") or 0,
             rest=data["rest"],
-            rest_below=data.get("rest_below") if data["rest"] == Rest.BELOW else None,
+            rest_below=data.get("rest_below") if data["rest"] == LineRest.BELOW else None,
         )
 
     def query(self) -> dict:

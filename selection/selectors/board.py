@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, Round
 from members.models import Organisation
 
+from ..choices import ModerationState
 from ..models import ApplicationScore, Assignment, SelectionSettings
 
 # Sort key -> the column it orders by. Every column on the board sorts.
@@ -172,12 +173,6 @@ def nominating_organisations(*, round: Round) -> QuerySet[Organisation]:
 
 
 # --- Moderation ------------------------------------------------------------------
-
-
-class ModerationState:
-    TO_MODERATE = "to_moderate"
-    IN_PROGRESS = "in_progress"
-    MODERATED = "moderated"
 
 
 MODERATION_COLUMNS = (

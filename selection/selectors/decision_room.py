@@ -18,34 +18,14 @@ from applications.choices import RoleCategory
 from applications.models import NominationQuota, Round
 from scoring.model import Z_95
 
-from ..choices import DecisionOutcome, GroupDimension
+from ..choices import DecisionOutcome, GroupDimension, LineMethod, LineRest
 from ..models import PlaceHold
 from .board import scores_of_round
-
-
-class LineMethod:
-    MODEL = "model"
-    NORMALISED = "normalised"
-    MEAN = "mean"
-    CHOICES = [
-        (MODEL, _("Estimate with reviewer leniency corrected (recommended)")),
-        (NORMALISED, _("Normalised score (z-score per reviewer)")),
-        (MEAN, _("Mean weighted total")),
-    ]
-    COLUMNS = {MODEL: "model_score", NORMALISED: "normalised_score", MEAN: "mean_score"}
-    NAMES = {MODEL: _("estimate"), NORMALISED: _("normalised score"), MEAN: _("mean weighted total")}
-
 
 # The close-to-call band: applications whose estimate is within this many
 # standard errors of the line (about a one-in-six chance or more of belonging
 # on its other side).
 CLOSE_TO_CALL_ERRORS = 1.0
-
-
-class Rest:
-    LEAVE = "leave"
-    UNSUCCESSFUL = "unsuccessful"
-    BELOW = "below"
 
 
 # The nominating organisation is a group the room shows, not one places are held for.
@@ -112,11 +92,11 @@ class LineRule:
     places: int | None = None
     min_score: float | None = None
     waitlist: int = 0
-    rest: str = Rest.LEAVE
+    rest: str = LineRest.LEAVE
     rest_below: float | None = None
 
     def describe(self) -> str:
-        method = LineMethod.NAMES.get(self.method, LineMethod.NAMES[LineMethod.MODEL])
+        method = LineMethod.of(self.method).short_name
         if self.min_score is not None:
             line = _("accept everyone with a %(method)s of %(score)s or more") % {
                 "method": method,
@@ -127,9 +107,9 @@ class LineRule:
         parts = [line]
         if self.waitlist:
             parts.append(_("the next %(count)d on the waiting list") % {"count": self.waitlist})
-        if self.rest == Rest.UNSUCCESSFUL:
+        if self.rest == LineRest.UNSUCCESSFUL:
             parts.append(_("the rest unsuccessful"))
-        elif self.rest == Rest.BELOW and self.rest_below is not None:
+        elif self.rest == LineRest.BELOW and self.rest_below is not None:
             parts.append(_("the rest with a score below %(score)s unsuccessful") % {"score": f"{self.rest_below:g}"})
         return "; ".join(parts)
 
@@ -280,7 +260,7 @@ def room_facts(*, round: Round, method: str) -> tuple[list[Candidate], list[Hold
 
 
 def _candidates(*, round: Round, method: str) -> list[Candidate]:
-    score_column = LineMethod.COLUMNS.get(method, LineMethod.COLUMNS[LineMethod.MODEL])
+    score_column = LineMethod.of(method).column
     rows = scores_of_round(round=round).values_list(
         "application_id",
         "application__reference",
@@ -505,8 +485,8 @@ def _planned_outcomes(
             planned[candidate.id] = DecisionOutcome.ACCEPT
         elif candidate.id in waitlisted:
             planned[candidate.id] = DecisionOutcome.WAITLIST
-        elif rule.rest == Rest.UNSUCCESSFUL or (
-            rule.rest == Rest.BELOW and rule.rest_below is not None and candidate.score < rule.rest_below
+        elif rule.rest == LineRest.UNSUCCESSFUL or (
+            rule.rest == LineRest.BELOW and rule.rest_below is not None and candidate.score < rule.rest_below
         ):
             planned[candidate.id] = DecisionOutcome.UNSUCCESSFUL
         else:

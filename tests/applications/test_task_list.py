@@ -6,10 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from applications.choices import RoundStatus, RouteKind
+from applications.choices import RoundStatus, RouteKind, SectionState
 from applications.models import ImprovementCourse
 from applications.selectors.applications import (
-    SectionState,
     application_sections,
     application_with_answers,
     next_round_expected,

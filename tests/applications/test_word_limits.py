@@ -6,10 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from applications.choices import ApplicationStatus
+from applications.choices import ApplicationStatus, SectionState
 from applications.models import Criterion
 from applications.selectors.applications import (
-    SectionState,
     answers_over_word_limit,
     application_is_complete,
     application_sections,

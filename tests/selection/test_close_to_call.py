@@ -3,7 +3,8 @@ the one tie-break rule."""
 
 import pytest
 
-from selection.selectors.decision_room import Candidate, LineMethod, LineRule, close_to_call, plan_cohort
+from selection.choices import LineMethod
+from selection.selectors.decision_room import Candidate, LineRule, close_to_call, plan_cohort
 
 pytestmark = pytest.mark.django_db  # no queries: plan_cohort is pure; the marker keeps the settings
 

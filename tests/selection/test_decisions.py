@@ -9,9 +9,9 @@ from django.utils import timezone
 from applications.choices import RoleCategory
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
-from selection.choices import DecisionOutcome, GroupDimension
+from selection.choices import DecisionOutcome, GroupDimension, LineRest
 from selection.models import ApplicationScore, Decision, PlaceHold
-from selection.selectors.decision_room import Candidate, Hold, LineRule, Rest, plan_changes, plan_cohort
+from selection.selectors.decision_room import Candidate, Hold, LineRule, plan_changes, plan_cohort
 from selection.services.decisions import (
     decision_set,
     decisions_bulk_apply,
@@ -56,7 +56,7 @@ def test_plan_accepts_the_top_n_waitlists_the_next_and_makes_the_rest_unsuccessf
 
     plan = plan_cohort(
         candidates=candidates,
-        rule=LineRule(places=2, waitlist=2, rest=Rest.UNSUCCESSFUL),
+        rule=LineRule(places=2, waitlist=2, rest=LineRest.UNSUCCESSFUL),
         holds=[],
         capacity=2,
     )
@@ -72,7 +72,7 @@ def test_plan_by_score_and_the_rest_below_a_score():
 
     plan = plan_cohort(
         candidates=candidates,
-        rule=LineRule(min_score=0.45, waitlist=1, rest=Rest.BELOW, rest_below=0.0),
+        rule=LineRule(min_score=0.45, waitlist=1, rest=LineRest.BELOW, rest_below=0.0),
         holds=[],
         capacity=10,
     )
@@ -234,7 +234,7 @@ def test_bulk_preview_is_exactly_what_is_applied():
     released = decided(applications[6], WAITLIST)
     released.released_at = timezone.now()
     released.save()
-    rule = LineRule(places=3, waitlist=2, rest=Rest.UNSUCCESSFUL)
+    rule = LineRule(places=3, waitlist=2, rest=LineRest.UNSUCCESSFUL)
 
     preview = decisions_bulk_preview(round=round, rule=rule)
     decisions_bulk_apply(round=round, rule=rule, fingerprint=preview.fingerprint, by=team_member())
