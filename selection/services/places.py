@@ -55,11 +55,17 @@ def offer_new(*, application: Application, settings: SelectionSettings, now: dat
 
 
 def _locked_offer(offer: PlaceOffer) -> PlaceOffer:
-    return (
+    """The offer, locked; refused if the team took the decision back (which
+    withdraws the open offer) while the applicant was answering it."""
+    locked = (
         PlaceOffer.objects.select_for_update(of=("self",))
         .select_related("application__applicant", "application__round", "application__organisation")
-        .get(pk=offer.pk)
+        .filter(pk=offer.pk)
+        .first()
     )
+    if locked is None:
+        raise PortalError(_("This offer has been withdrawn. The programme team will contact you."))
+    return locked
 
 
 def _refuse_unless_applicant(offer: PlaceOffer, by) -> None:

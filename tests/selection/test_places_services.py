@@ -16,7 +16,7 @@ from selection.choices import DecisionOutcome, PlaceOfferStatus, WaitlistPromoti
 from selection.models import Decision, PlaceOffer, SelectionSettings
 from selection.selectors.decisions import place_numbers, places_free, waiting_list
 from selection.services.places import place_confirm, place_decline, place_offers_lapse, waitlist_promote_next
-from selection.services.release import decisions_release
+from selection.services.release import decision_reverse, decisions_release
 from tests.factories import UserFactory
 from tests.factories.decisions import decided, decided_round, scored, team_member
 from tests.factories.selection import submitted_application
@@ -90,6 +90,26 @@ def test_no_one_but_the_applicant_answers_their_offer():
             place_decline(offer=offer_of(application), by=someone_else)
 
     assert offer_of(application).status == PlaceOfferStatus.OFFERED
+
+
+def test_an_offer_withdrawn_while_the_applicant_answers_it_is_refused_in_words_not_an_error_page():
+    """The applicant's page loaded the offer; before their answer reached the
+    service, the team took the decision back, which withdraws the open offer."""
+    _round, [application] = released()
+    [decision] = Decision.objects.filter(application=application)
+    loaded = offer_of(application)
+    decision_reverse(decision=decision, outcome=DecisionOutcome.UNSUCCESSFUL, reason="Scoring error", by=team_member())
+
+    for answer in (
+        lambda: place_confirm(offer=loaded, by=application.applicant, agrees_to_compact=True),
+        lambda: place_decline(offer=loaded, by=application.applicant),
+    ):
+        with pytest.raises(PortalError) as refused:
+            answer()
+        assert refused.value.message == "This offer has been withdrawn. The programme team will contact you."
+
+    assert not PlaceOffer.objects.filter(application=application).exists()
+    assert not MemberProfile.objects.exists()
 
 
 def test_the_deadline_is_enforced_on_the_server_before_the_lapse_task_runs(time_machine):
