@@ -11,7 +11,9 @@ from members.models import MemberProfile
 from q_portal.exceptions import PortalError
 from selection.choices import PlaceOfferStatus
 from selection.models import PlaceOffer
-from selection.services.places import place_confirm, place_decline, place_offers_lapse, respond_by_for
+from selection.services.places import offer_new, place_confirm, place_decline, place_offers_lapse, respond_by_for
+from selection.services.settings import selection_settings_for
+from tests.factories.decisions import decided_round
 from tests.selection.test_places_services import RELEASED_AT, offer_of, released
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,24 @@ def test_deadline_counts_days_in_uk_time_late_in_the_evening():
     late = datetime(2026, 7, 1, 23, 30, tzinfo=LONDON)
 
     assert respond_by_for(now=late, days=1) == datetime(2026, 7, 2, 23, 59, tzinfo=LONDON)
+
+
+def test_an_offer_is_due_counting_from_when_it_was_made_not_from_the_clock():
+    # A release stamps every offer with the moment it began, however long it runs.
+    round, [application] = decided_round(accept=1)
+    settings = selection_settings_for(round=round)
+    settings.place_confirm_days = 10
+    made_at = datetime(2026, 5, 20, 9, 30, tzinfo=LONDON)
+
+    offer = offer_new(application=application, settings=settings, now=made_at, promoted=True)
+
+    assert (offer.round_id, offer.status, offer.offered_at, offer.respond_by, offer.promoted_from_waitlist) == (
+        round.pk,
+        PlaceOfferStatus.OFFERED,
+        made_at,
+        datetime(2026, 5, 30, 23, 59, tzinfo=LONDON),
+        True,
+    )
 
 
 def test_lapse_is_audited_on_the_application_with_the_deadline_missed(time_machine):
