@@ -2,10 +2,12 @@
 its last day, not a moment later, and it lapses only once that moment has
 passed; the deadline is at least a day away whatever the setting."""
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections, transaction
 
 from members.models import MemberProfile
 from q_portal.exceptions import PortalError
@@ -112,6 +114,36 @@ def test_an_offer_is_due_counting_from_when_it_was_made_not_from_the_clock():
         datetime(2026, 5, 30, 23, 59, tzinfo=LONDON),
         True,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lapse_task_does_not_wait_for_an_offer_being_answered_and_lapses_it_next_time():
+    _round, [answering, silent] = released(accept=2)
+    later = offer_of(silent).respond_by + timedelta(days=1)
+    locked, answered = threading.Event(), threading.Event()
+
+    def answer_slowly():  # another request, holding the offer's row while it answers
+        try:
+            with transaction.atomic():
+                PlaceOffer.objects.select_for_update().get(application=answering)
+                locked.set()
+                answered.wait(5)
+        finally:
+            connections.close_all()
+
+    request = threading.Thread(target=answer_slowly)
+    request.start()
+    assert locked.wait(5)
+    try:
+        lapsed_first = place_offers_lapse(now=later)
+    finally:
+        answered.set()
+        request.join(10)
+
+    assert lapsed_first == 1
+    assert (offer_of(answering).status, offer_of(silent).status) == (PlaceOfferStatus.OFFERED, PlaceOfferStatus.LAPSED)
+    assert place_offers_lapse(now=later) == 1
+    assert offer_of(answering).status == PlaceOfferStatus.LAPSED
 
 
 def test_lapse_is_audited_on_the_application_with_the_deadline_missed(time_machine):
