@@ -233,6 +233,7 @@ TARGETS = [
             f"{SEL}test_place_deadlines.py",
             f"{SEL}test_places_services.py",
             f"{SEL}test_places_records.py",
+            f"{SEL}test_places_queries.py",
             f"{SEL}test_places_views.py",
         ],
     ),

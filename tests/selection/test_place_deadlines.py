@@ -2,16 +2,20 @@
 its last day, not a moment later, and it lapses only once that moment has
 passed; the deadline is at least a day away whatever the setting."""
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections, transaction
 
 from members.models import MemberProfile
 from q_portal.exceptions import PortalError
 from selection.choices import PlaceOfferStatus
 from selection.models import PlaceOffer
-from selection.services.places import place_confirm, place_decline, place_offers_lapse, respond_by_for
+from selection.services.places import offer_new, place_confirm, place_decline, place_offers_lapse, respond_by_for
+from selection.services.settings import selection_settings_for
+from tests.factories.decisions import decided_round
 from tests.selection.test_places_services import RELEASED_AT, offer_of, released
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +96,54 @@ def test_deadline_counts_days_in_uk_time_late_in_the_evening():
     late = datetime(2026, 7, 1, 23, 30, tzinfo=LONDON)
 
     assert respond_by_for(now=late, days=1) == datetime(2026, 7, 2, 23, 59, tzinfo=LONDON)
+
+
+def test_an_offer_is_due_counting_from_when_it_was_made_not_from_the_clock():
+    # A release stamps every offer with the moment it began, however long it runs.
+    round, [application] = decided_round(accept=1)
+    settings = selection_settings_for(round=round)
+    settings.place_confirm_days = 10
+    made_at = datetime(2026, 5, 20, 9, 30, tzinfo=LONDON)
+
+    offer = offer_new(application=application, settings=settings, now=made_at, promoted=True)
+
+    assert (offer.round_id, offer.status, offer.offered_at, offer.respond_by, offer.promoted_from_waitlist) == (
+        round.pk,
+        PlaceOfferStatus.OFFERED,
+        made_at,
+        datetime(2026, 5, 30, 23, 59, tzinfo=LONDON),
+        True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lapse_task_does_not_wait_for_an_offer_being_answered_and_lapses_it_next_time():
+    _round, [answering, silent] = released(accept=2)
+    later = offer_of(silent).respond_by + timedelta(days=1)
+    locked, answered = threading.Event(), threading.Event()
+
+    def answer_slowly():  # another request, holding the offer's row while it answers
+        try:
+            with transaction.atomic():
+                PlaceOffer.objects.select_for_update().get(application=answering)
+                locked.set()
+                answered.wait(5)
+        finally:
+            connections.close_all()
+
+    request = threading.Thread(target=answer_slowly)
+    request.start()
+    assert locked.wait(5)
+    try:
+        lapsed_first = place_offers_lapse(now=later)
+    finally:
+        answered.set()
+        request.join(10)
+
+    assert lapsed_first == 1
+    assert (offer_of(answering).status, offer_of(silent).status) == (PlaceOfferStatus.OFFERED, PlaceOfferStatus.LAPSED)
+    assert place_offers_lapse(now=later) == 1
+    assert offer_of(answering).status == PlaceOfferStatus.LAPSED
 
 
 def test_lapse_is_audited_on_the_application_with_the_deadline_missed(time_machine):
