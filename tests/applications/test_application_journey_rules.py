@@ -53,15 +53,22 @@ def test_application_start_prefills_the_name_and_records_who_started_it():
     assert AuditEntry.objects.get(action="application.start").actor == applicant
 
 
+def statements(queries):
+    """What a service asked of the database, less its savepoints (how deep its
+    transaction is nested, not work)."""
+    return [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+
+
 def application_statements(queries):
     """The statements that read or write applications, by kind."""
     table = f'"{Application._meta.db_table}"'
-    return [query["sql"].split(" ", 1)[0] for query in queries.captured_queries if table in query["sql"]]
+    return [sql.split(" ", 1)[0] for sql in statements(queries) if table in sql]
 
 
 def test_starting_a_draft_looks_for_one_once_and_costs_a_fixed_number_of_queries():
-    """A new draft: one look-up for an existing one, one insert (which is what checks
-    one-per-person-per-round), one audit entry; the same whoever starts it."""
+    """A new draft: one look-up for an existing one, a check that the applicant, round
+    and route exist, one insert (which is what checks one-per-person-per-round), one
+    audit entry; the same whoever starts it."""
     round, open_route = RoundFactory(), route()
     ContentType.objects.get_for_model(Application)  # the audit log's, read once a process
     for applicant in (UserFactory(), UserFactory(display_name="Asha Patel")):
@@ -69,7 +76,7 @@ def test_starting_a_draft_looks_for_one_once_and_costs_a_fixed_number_of_queries
             services.application_start(applicant=applicant, round=round, route=open_route)
 
         assert application_statements(queries) == ["SELECT", "INSERT"]
-        assert len(queries) == 10
+        assert len(statements(queries)) == 6
 
 
 def test_returning_to_a_draft_reads_it_and_tries_no_second_insert():
@@ -84,7 +91,7 @@ def test_returning_to_a_draft_reads_it_and_tries_no_second_insert():
 
     assert again == draft
     assert application_statements(queries) == ["SELECT"]
-    assert len(queries) == 3
+    assert len(statements(queries)) == 1
     assert len(audit(draft, "application.start")) == 1
 
 
@@ -101,7 +108,7 @@ def test_saving_the_about_section_reads_and_writes_only_the_application():
             )
 
         assert application_statements(queries) == ["SELECT", "UPDATE"]
-        assert len(queries) == 4
+        assert len(statements(queries)) == 2
 
 
 def test_changing_route_drops_evidence_that_belonged_to_the_old_one():
