@@ -122,10 +122,7 @@ TARGETS = [
             "application_withdraw",
             "application_delete_draft",
         ),
-        note=(
-            "the applicant's emails and adjustment replies in this file are not in this run; measured before the"
-            " state-specific refusals and UK times of 4 December 17:54 changed the file: run it whole to refresh"
-        ),
+        note="the applicant's emails and adjustment replies in this file are not in this run",
     ),
     Target(
         "word-limits",

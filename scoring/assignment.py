@@ -5,6 +5,7 @@ applications, 300 reviewers) is planned in one pass and tested on generated data
 queries and writes the plan with bulk_create."""
 
 import heapq
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -191,7 +192,7 @@ def plan_assignments(
             # this one.
             passed_over = []
             best = None
-            best_penalty = 0
+            best_penalty = math.inf  # any candidate's penalty is lower
             looked = 0
             while heap:
                 if best is not None and (heap[0][0] > best[0] or looked >= SCAN):
@@ -213,7 +214,7 @@ def plan_assignments(
                 penalty = overlap
                 if region is not None and region_of[reviewer_id] == region:
                     penalty += _SAME_REGION
-                if best is None or penalty < best_penalty:
+                if penalty < best_penalty:
                     if best is not None:
                         passed_over.append(best)
                     best, best_penalty = entry, penalty

@@ -86,10 +86,11 @@ def application_start(*, applicant, round: Round, route: Route) -> Application:
     application = Application(
         applicant=applicant, round=round, route=route, full_name=single_line(applicant.display_name)
     )
-    application.full_clean(validate_unique=False, validate_constraints=False)
+    # One draft per person per round is the insert's to check: two tabs at once.
+    application.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
-            application.save(force_insert=True)
+            application.save()
     except IntegrityError:
         return Application.objects.get(applicant=applicant, round=round)
     audit_log(

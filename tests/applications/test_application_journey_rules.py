@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,6 +51,64 @@ def test_application_start_prefills_the_name_and_records_who_started_it():
     )
     assert audit(application, "application.start") == ["Started an application to Spring 2027"]
     assert AuditEntry.objects.get(action="application.start").actor == applicant
+
+
+def statements(queries):
+    """What a service asked of the database, less its savepoints (how deep its
+    transaction is nested, not work)."""
+    return [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+
+
+def application_statements(queries):
+    """The statements that read or write applications, by kind."""
+    table = f'"{Application._meta.db_table}"'
+    return [sql.split(" ", 1)[0] for sql in statements(queries) if table in sql]
+
+
+def test_starting_a_draft_looks_for_one_once_and_costs_a_fixed_number_of_queries():
+    """A new draft: one look-up for an existing one, a check that the applicant, round
+    and route exist, one insert (which is what checks one-per-person-per-round), one
+    audit entry; the same whoever starts it."""
+    round, open_route = RoundFactory(), route()
+    ContentType.objects.get_for_model(Application)  # the audit log's, read once a process
+    for applicant in (UserFactory(), UserFactory(display_name="Asha Patel")):
+        with CaptureQueriesContext(connection) as queries:
+            services.application_start(applicant=applicant, round=round, route=open_route)
+
+        assert application_statements(queries) == ["SELECT", "INSERT"]
+        assert len(statements(queries)) == 6
+
+
+def test_returning_to_a_draft_reads_it_and_tries_no_second_insert():
+    """Coming back through the eligibility check gives the draft from one look-up,
+    with no insert for the constraint to refuse (PostgreSQL logs each as an error)
+    and no second "started" entry in the audit log."""
+    applicant, round, open_route = UserFactory(), RoundFactory(), route()
+    draft = services.application_start(applicant=applicant, round=round, route=open_route)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = services.application_start(applicant=applicant, round=round, route=open_route)
+
+    assert again == draft
+    assert application_statements(queries) == ["SELECT"]
+    assert len(statements(queries)) == 1
+    assert len(audit(draft, "application.start")) == 1
+
+
+def test_saving_the_about_section_reads_and_writes_only_the_application():
+    """The route's evidence is tidied only when the route section is saved: saving
+    who the applicant is costs the same queries on any route."""
+    for kind in (RouteKind.OPEN, RouteKind.COURSE_ALUMNI):
+        application = ApplicationFactory(round=RoundFactory(routes=[route(kind)]), route=route(kind))
+        application, applicant = Application.objects.get(pk=application.pk), application.applicant
+
+        with CaptureQueriesContext(connection) as queries:
+            services.application_save_section(
+                application=application, by=applicant, section="about", values={"job_title": "Matron"}
+            )
+
+        assert application_statements(queries) == ["SELECT", "UPDATE"]
+        assert len(statements(queries)) == 2
 
 
 def test_changing_route_drops_evidence_that_belonged_to_the_old_one():

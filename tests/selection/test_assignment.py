@@ -1,5 +1,6 @@
 """The assignment plan and automatic conflicts, as pure functions on generated data."""
 
+import itertools
 import random
 from collections import Counter
 
@@ -313,6 +314,55 @@ def test_plan_assignments_top_up_of_one_application_uses_the_rounds_shared_count
             seed=seed,
         )
         assert plan.new == [(9, 3)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plan_assignments_told_the_shared_counts_plans_as_when_it_counts_them_itself(seed):
+    """`shared` and `loads` say of the round what `existing` says when it holds every
+    pair: given both ways, a round of 60 applications over 8 reviewers, two thirds
+    assigned, is topped up with the same reviewers (each two reviewers' shared
+    applications counted once each, whichever way round)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data
+    arguments = {
+        "applications": [ApplicationFacts(id=n, applicant_id=5000 + n, region_id=rng.randint(1, 3)) for n in range(60)],
+        "reviewers": [ReviewerFacts(id=1000 + n, region_id=rng.randint(1, 3), capacity=30) for n in range(8)],
+        "conflicts": set(),
+        "per_application": 3,
+        "prefer_other_region": bool(seed % 2),
+        "seed": seed,
+    }
+    first = plan_assignments(existing=[], **arguments)
+    kept = rng.sample(first.new, k=len(first.new) * 2 // 3)
+    reviewers_of = {}
+    for application_id, reviewer_id in kept:
+        reviewers_of.setdefault(application_id, set()).add(reviewer_id)
+    shared = Counter(pair for ids in reviewers_of.values() for pair in itertools.combinations(sorted(ids), 2))
+    loads = Counter(reviewer_id for _application_id, reviewer_id in kept)
+
+    counted = plan_assignments(existing=kept, **arguments)
+    told = plan_assignments(existing=kept, loads=dict(loads), shared=dict(shared), **arguments)
+
+    assert len(counted.new) == 60 * 3 - len(kept)
+    assert (told.new, told.unassignable) == (counted.new, counted.unassignable)
+
+
+def test_plan_assignments_counts_the_applications_it_pairs_reviewers_on_as_it_goes():
+    """Reviewer 1 is on applications 1 and 2 already. Reviewer 2 joins them on
+    application 1 (the less loaded); for application 2, reviewers 2 and 3 are
+    equally loaded, and 2 now shares one application with reviewer 1 (just
+    assigned) while 3 shares two (from before): 2 is taken, whatever the tie-break."""
+    for seed in range(10):
+        plan = plan_assignments(
+            applications=[ApplicationFacts(id=1, applicant_id=101), ApplicationFacts(id=2, applicant_id=102)],
+            reviewers=[ReviewerFacts(id=n, capacity=10) for n in (1, 2, 3)],
+            existing=[(1, 1), (2, 1)],
+            conflicts=set(),
+            per_application=2,
+            loads={1: 6, 2: 1, 3: 2},
+            shared={(1, 3): 2},
+            seed=seed,
+        )
+        assert plan.new == [(1, 2), (2, 2)]
 
 
 def test_plan_assignments_ignores_regions_unless_asked():
