@@ -21,7 +21,7 @@ from applications.models import Round
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from . import services
 from .audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
@@ -250,17 +250,15 @@ class WavePreviewView(WaveMixin, TemplateView):
         )
 
 
-class WaveSendTestView(WaveMixin, View):
-    http_method_names = ["post"]
+class WaveSendTestView(WaveMixin, ServiceActionView):
+    def call_service(self):
+        return services.wave_send_test(wave=self.wave, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            services.wave_send_test(wave=self.wave, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("A test email is on its way to %(address)s.") % {"address": request.user.email})
-        return redirect("waves:preview", pk=self.wave.pk)
+    def get_success_message(self):
+        return _("A test email is on its way to %(address)s.") % {"address": self.request.user.email}
+
+    def get_success_url(self):
+        return reverse("waves:preview", kwargs={"pk": self.wave.pk})
 
 
 class WaveScheduleView(WaveMixin, ServiceFormView):
