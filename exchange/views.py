@@ -291,17 +291,20 @@ class CommentView(MemberMixin, View):
         return render(request, "exchange/comment_form.html", {"idea": idea, "form": CommentForm()})
 
 
-class SupportView(MemberMixin, View):
-    def post(self, request, pk):
-        idea = get_idea_or_404(pk)
-        want = request.POST.get("support") != "withdraw"
-        try:
-            now = services.support_set(idea=idea, member=self.member, support=want, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("You support this idea.") if now else _("You no longer support this idea."))
-        return redirect(idea)
+class SupportView(MemberMixin, ServiceActionView):
+    @cached_property
+    def idea(self):
+        return get_idea_or_404(self.kwargs["pk"])
+
+    def call_service(self):
+        want = self.request.POST.get("support") != "withdraw"
+        return services.support_set(idea=self.idea, member=self.member, support=want, by=self.request.user)
+
+    def get_success_message(self):
+        return _("You support this idea.") if self.outcome else _("You no longer support this idea.")
+
+    def get_success_url(self):
+        return self.idea.get_absolute_url()
 
 
 class JoinView(MemberMixin, ServiceFormView):
@@ -902,18 +905,19 @@ class ShortlistView(ProgrammeTeamMixin, FormView):
         return redirect(f"{self.request.path}?{query}" if query else self.request.path)
 
 
-class ModerationRequestView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        proposal = get_object_or_404(Proposal, pk=pk)
-        try:
-            services.panel_moderation_request(proposal=proposal, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("One more assessor is asked to assess “%(title)s”.") % {"title": proposal.title}
-            )
-        return redirect("exchange:programme_shortlist", pk=proposal.call_id)
+class ModerationRequestView(ProgrammeTeamMixin, ServiceActionView):
+    @cached_property
+    def proposal(self):
+        return get_object_or_404(Proposal, pk=self.kwargs["pk"])
+
+    def call_service(self):
+        return services.panel_moderation_request(proposal=self.proposal, by=self.request.user)
+
+    def get_success_message(self):
+        return _("One more assessor is asked to assess “%(title)s”.") % {"title": self.proposal.title}
+
+    def get_success_url(self):
+        return reverse("exchange:programme_shortlist", kwargs={"pk": self.proposal.call_id})
 
 
 class FeedbackView(ProgrammeTeamMixin, ServiceFormView):
@@ -953,17 +957,19 @@ class FeedbackView(ProgrammeTeamMixin, ServiceFormView):
         return reverse("exchange:programme_shortlist", kwargs={"pk": self.proposal.call_id})
 
 
-class ShortlistAnnounceView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        call = get_object_or_404(Call, pk=pk)
-        try:
-            told = services.shortlist_announce(call=call, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("The teams are told: %(shortlisted)s shortlisted, %(sent)s sent their feedback.")
-                % {"shortlisted": told.shortlisted, "sent": told.feedback_sent},
-            )
-        return redirect("exchange:programme_shortlist", pk=call.pk)
+class ShortlistAnnounceView(ProgrammeTeamMixin, ServiceActionView):
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def call_service(self):
+        return services.shortlist_announce(call=self.call, by=self.request.user)
+
+    def get_success_message(self):
+        return _("The teams are told: %(shortlisted)s shortlisted, %(sent)s sent their feedback.") % {
+            "shortlisted": self.outcome.shortlisted,
+            "sent": self.outcome.feedback_sent,
+        }
+
+    def get_success_url(self):
+        return reverse("exchange:programme_shortlist", kwargs={"pk": self.call.pk})
