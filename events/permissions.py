@@ -7,7 +7,7 @@ from applications.models import Application
 from applications.permissions import nominator_organisation_ids
 from q_portal.roles import is_active_member, is_programme_team
 
-from .choices import Audience, EventStatus
+from .choices import Audience, EventStatus, RegistrationStatus
 from .models import Event, Registration
 
 
@@ -66,3 +66,12 @@ def registration_of(user, event: Event) -> Registration | None:
     if not user.is_authenticated:
         return None
     return Registration.objects.filter(event=event, user=user).first()
+
+
+def get_confirmed_registration_or_404(user, event: Event) -> Registration:
+    """The user's registration for `event` when it holds a confirmed place (for
+    their check-in code, pledge, feedback and the wall); 404 otherwise."""
+    registration = registration_of(user, event)
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED:
+        raise Http404
+    return registration

@@ -33,6 +33,7 @@ from .models import CalendarFeed, EventPledge, Registration
 from .permissions import (
     can_manage_event,
     can_organise_events,
+    get_confirmed_registration_or_404,
     get_event_or_404,
     get_managed_event_or_404,
     may_register,
@@ -173,9 +174,7 @@ class ConfirmationView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         event = get_event_or_404(self.kwargs["pk"])
-        registration = registration_of(self.request.user, event)
-        if registration is None or registration.status != Status.CONFIRMED:
-            raise Http404
+        registration = get_confirmed_registration_or_404(self.request.user, event)
         url = self.request.build_absolute_uri(
             reverse("events:check_in_code", kwargs={"pk": event.pk, "code": registration.checkin_token})
         )
@@ -238,8 +237,8 @@ class PledgeCreateView(LoginRequiredMixin, ServiceFormView):
     @cached_property
     def event(self):
         event = get_event_or_404(self.kwargs["pk"])
-        registration = registration_of(self.request.user, event)
-        if registration is None or registration.status != Status.CONFIRMED or not is_active_member(self.request.user):
+        get_confirmed_registration_or_404(self.request.user, event)
+        if not is_active_member(self.request.user):
             raise Http404
         return event
 
@@ -267,9 +266,7 @@ class FeedbackView(LoginRequiredMixin, ServiceFormView):
     @cached_property
     def registration(self):
         event = get_event_or_404(self.kwargs["pk"])
-        registration = registration_of(self.request.user, event)
-        if registration is None or registration.status != Status.CONFIRMED:
-            raise Http404
+        registration = get_confirmed_registration_or_404(self.request.user, event)
         registration.event = event
         return registration
 
@@ -297,9 +294,7 @@ def _wall_event(request, pk):
     event = get_event_or_404(pk)
     if can_manage_event(request.user, event):
         return event
-    registration = registration_of(request.user, event)
-    if registration is None or registration.status != Status.CONFIRMED:
-        raise Http404
+    get_confirmed_registration_or_404(request.user, event)
     return event
 
 

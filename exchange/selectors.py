@@ -2,17 +2,17 @@
 annotation (correlated subqueries), so a page costs the same number of queries
 whatever the number of ideas, comments or supporters."""
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from members.choices import MembershipStatus
 from members.models import MemberProfile, Region
+from q_portal.search import prefix_query
 from scoring.agreement import interval_alpha
 from scoring.line import close_to_call, line_after
 from scoring.mixing import Mixing, mixing
@@ -116,7 +116,7 @@ def call_ideas(*, call: Call, filters: IdeaFilters, member=None) -> QuerySet[Ide
     ranked = False
     if query:
         if connection.vendor == "postgresql":
-            search = _prefix_query(query)
+            search = prefix_query(query)
             if search is None:
                 return ideas.none()
             vector = SearchVector("title", weight="A", config="english") + SearchVector(
@@ -153,13 +153,6 @@ def ideas_page(ideas: QuerySet[Idea], ids: list[int]) -> list[Idea]:
     figures), in that order, with their figures: one query."""
     found = {idea.pk: idea for idea in ideas.filter(pk__in=ids).order_by()}
     return [found[pk] for pk in ids if pk in found]
-
-
-def _prefix_query(text: str) -> SearchQuery | None:
-    words = [word for word in re.findall(r"[^\W_]+", text.lower()) if word][:10]
-    if not words:
-        return None
-    return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="english")
 
 
 @dataclass

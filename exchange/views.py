@@ -16,7 +16,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin, is_programme_team
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from . import selectors, services
 from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage, TeamRole
@@ -291,17 +291,20 @@ class CommentView(MemberMixin, View):
         return render(request, "exchange/comment_form.html", {"idea": idea, "form": CommentForm()})
 
 
-class SupportView(MemberMixin, View):
-    def post(self, request, pk):
-        idea = get_idea_or_404(pk)
-        want = request.POST.get("support") != "withdraw"
-        try:
-            now = services.support_set(idea=idea, member=self.member, support=want, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("You support this idea.") if now else _("You no longer support this idea."))
-        return redirect(idea)
+class SupportView(MemberMixin, ServiceActionView):
+    @cached_property
+    def idea(self):
+        return get_idea_or_404(self.kwargs["pk"])
+
+    def call_service(self):
+        want = self.request.POST.get("support") != "withdraw"
+        return services.support_set(idea=self.idea, member=self.member, support=want, by=self.request.user)
+
+    def get_success_message(self):
+        return _("You support this idea.") if self.outcome else _("You no longer support this idea.")
+
+    def get_success_url(self):
+        return self.idea.get_absolute_url()
 
 
 class JoinView(MemberMixin, ServiceFormView):
@@ -326,27 +329,45 @@ class JoinView(MemberMixin, ServiceFormView):
         return self.idea.get_absolute_url()
 
 
-class JoinDecideView(MemberMixin, View):
-    def post(self, request, pk):
-        membership = get_object_or_404(TeamMembership.objects.select_related("idea"), pk=pk)
-        if not is_lead(request.user, membership.idea):
+class _DecideView(ServiceActionView):
+    """A yes-or-no button: `decision` is one of `choices` (yes first), or the
+    person is asked to choose and sent back."""
+
+    choices: tuple[str, str]
+    choose_message = ""
+
+    @property
+    def yes(self) -> bool:
+        return self.request.POST.get("decision") == self.choices[0]
+
+    def post(self, request, *args, **kwargs):
+        back = self.get_success_url()
+        if request.POST.get("decision") not in self.choices:
+            messages.error(request, self.choose_message)
+            return redirect(back)
+        return super().post(request, *args, **kwargs)
+
+
+class JoinDecideView(MemberMixin, _DecideView):
+    choices = ("accept", "decline")
+    choose_message = gettext_lazy("Choose to accept or decline.")
+
+    @cached_property
+    def membership(self):
+        membership = get_object_or_404(TeamMembership.objects.select_related("idea"), pk=self.kwargs["pk"])
+        if not is_lead(self.request.user, membership.idea):
             raise Http404
-        decision = request.POST.get("decision")
-        if decision not in ("accept", "decline"):
-            messages.error(request, _("Choose to accept or decline."))
-            return redirect("exchange:team", pk=membership.idea_id)
-        try:
-            services.join_decide(membership=membership, accept=decision == "accept", lead=self.member, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is in the team.") % {"name": membership.member.full_name}
-                if decision == "accept"
-                else _("You declined %(name)s's request.") % {"name": membership.member.full_name},
-            )
-        return redirect("exchange:team", pk=membership.idea_id)
+        return membership
+
+    def call_service(self):
+        return services.join_decide(membership=self.membership, accept=self.yes, lead=self.member, by=self.request.user)
+
+    def get_success_message(self):
+        name = {"name": self.membership.member.full_name}
+        return _("%(name)s is in the team.") % name if self.yes else _("You declined %(name)s's request.") % name
+
+    def get_success_url(self):
+        return reverse("exchange:team", kwargs={"pk": self.membership.idea_id})
 
 
 class TeamView(SignedInMixin, TemplateView):
@@ -752,25 +773,23 @@ class ProgrammePanelView(ProgrammeTeamMixin, ServiceFormView):
         return reverse("exchange:programme_panel", kwargs={"pk": self.call.pk})
 
 
-class AssessorDecideView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        assessor = get_object_or_404(Assessor.objects.select_related("member"), pk=pk)
-        decision = request.POST.get("decision")
-        if decision not in ("recruit", "decline"):
-            messages.error(request, _("Choose to recruit or not."))
-            return redirect("exchange:programme_panel", pk=assessor.call_id)
-        try:
-            services.assessor_decide(assessor=assessor, recruit=decision == "recruit", by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is on the panel.") % {"name": assessor.member.full_name}
-                if decision == "recruit"
-                else _("%(name)s is not on the panel.") % {"name": assessor.member.full_name},
-            )
-        return redirect("exchange:programme_panel", pk=assessor.call_id)
+class AssessorDecideView(ProgrammeTeamMixin, _DecideView):
+    choices = ("recruit", "decline")
+    choose_message = gettext_lazy("Choose to recruit or not.")
+
+    @cached_property
+    def assessor(self):
+        return get_object_or_404(Assessor.objects.select_related("member"), pk=self.kwargs["pk"])
+
+    def call_service(self):
+        return services.assessor_decide(assessor=self.assessor, recruit=self.yes, by=self.request.user)
+
+    def get_success_message(self):
+        name = {"name": self.assessor.member.full_name}
+        return _("%(name)s is on the panel.") % name if self.yes else _("%(name)s is not on the panel.") % name
+
+    def get_success_url(self):
+        return reverse("exchange:programme_panel", kwargs={"pk": self.assessor.call_id})
 
 
 class PanelAssignView(ProgrammeTeamMixin, View):
@@ -886,18 +905,19 @@ class ShortlistView(ProgrammeTeamMixin, FormView):
         return redirect(f"{self.request.path}?{query}" if query else self.request.path)
 
 
-class ModerationRequestView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        proposal = get_object_or_404(Proposal, pk=pk)
-        try:
-            services.panel_moderation_request(proposal=proposal, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("One more assessor is asked to assess “%(title)s”.") % {"title": proposal.title}
-            )
-        return redirect("exchange:programme_shortlist", pk=proposal.call_id)
+class ModerationRequestView(ProgrammeTeamMixin, ServiceActionView):
+    @cached_property
+    def proposal(self):
+        return get_object_or_404(Proposal, pk=self.kwargs["pk"])
+
+    def call_service(self):
+        return services.panel_moderation_request(proposal=self.proposal, by=self.request.user)
+
+    def get_success_message(self):
+        return _("One more assessor is asked to assess “%(title)s”.") % {"title": self.proposal.title}
+
+    def get_success_url(self):
+        return reverse("exchange:programme_shortlist", kwargs={"pk": self.proposal.call_id})
 
 
 class FeedbackView(ProgrammeTeamMixin, ServiceFormView):
@@ -937,17 +957,19 @@ class FeedbackView(ProgrammeTeamMixin, ServiceFormView):
         return reverse("exchange:programme_shortlist", kwargs={"pk": self.proposal.call_id})
 
 
-class ShortlistAnnounceView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        call = get_object_or_404(Call, pk=pk)
-        try:
-            told = services.shortlist_announce(call=call, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("The teams are told: %(shortlisted)s shortlisted, %(sent)s sent their feedback.")
-                % {"shortlisted": told.shortlisted, "sent": told.feedback_sent},
-            )
-        return redirect("exchange:programme_shortlist", pk=call.pk)
+class ShortlistAnnounceView(ProgrammeTeamMixin, ServiceActionView):
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def call_service(self):
+        return services.shortlist_announce(call=self.call, by=self.request.user)
+
+    def get_success_message(self):
+        return _("The teams are told: %(shortlisted)s shortlisted, %(sent)s sent their feedback.") % {
+            "shortlisted": self.outcome.shortlisted,
+            "sent": self.outcome.feedback_sent,
+        }
+
+    def get_success_url(self):
+        return reverse("exchange:programme_shortlist", kwargs={"pk": self.call.pk})

@@ -23,7 +23,7 @@ from exchange.models import Call
 from exchange.permissions import can_see_as_programme_team
 from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from . import selectors, services
 from .choices import VoteStatus
@@ -249,16 +249,14 @@ class ProgrammeVoteView(ProgrammeTeamMixin, ServiceFormView):
         return reverse("funding:programme_vote", kwargs={"pk": self.call.pk})
 
 
-class PublishView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        call_vote = get_vote_or_404(pk)
-        try:
-            services.vote_publish(call_vote=call_vote, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The results are published to members, with the ballot file."))
-        return redirect("funding:programme_vote", pk=pk)
+class PublishView(ProgrammeTeamMixin, ServiceActionView):
+    success_message = gettext_lazy("The results are published to members, with the ballot file.")
+
+    def call_service(self):
+        return services.vote_publish(call_vote=get_vote_or_404(self.kwargs["pk"]), by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("funding:programme_vote", kwargs={"pk": self.kwargs["pk"]})
 
 
 class _CountedMixin(ProgrammeTeamMixin):
@@ -311,15 +309,14 @@ class FundingView(_CountedMixin, ServiceFormView):
         return reverse("funding:programme_funding", kwargs={"pk": self.call_vote.call_id})
 
 
-class ConfirmView(_CountedMixin, View):
-    def post(self, request, pk):
-        try:
-            services.funding_confirm(call_vote=self.call_vote, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("The funding is confirmed. Announce it when the results are published."))
-        return redirect("funding:programme_funding", pk=pk)
+class ConfirmView(_CountedMixin, ServiceActionView):
+    success_message = gettext_lazy("The funding is confirmed. Announce it when the results are published.")
+
+    def call_service(self):
+        return services.funding_confirm(call_vote=self.call_vote, by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("funding:programme_funding", kwargs={"pk": self.kwargs["pk"]})
 
 
 class AnnounceView(_CountedMixin, ServiceFormView):

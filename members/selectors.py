@@ -1,15 +1,16 @@
 """Reads for the members' pages: each returns a queryset (or a small structure)
 with its joins already applied, so a page's query count does not grow with rows."""
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+
+from q_portal.search import prefix_query
 
 from .choices import CommunityStatus, InterestStatus, MembershipStatus, ReportStatus, RoleCategory
 from .models import (
@@ -75,7 +76,7 @@ def directory_search(
     ranked = False
     if query:
         if connection.vendor == "postgresql":
-            search = _prefix_query(query)
+            search = prefix_query(query)
             if search is None:
                 return profiles.none()
             profiles = profiles.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
@@ -96,16 +97,6 @@ def directory_search(
     else:
         profiles = profiles.order_by("full_name", "pk")
     return profiles.select_related("region", "organisation").prefetch_related(_approved_interests())
-
-
-def _prefix_query(text: str) -> SearchQuery | None:
-    """Every word must match, each as the start of a word ("siob" finds
-    Siobhan, "medicine" finds medicines), so part of a name is enough; the GIN
-    index answers it. Only letters and digits reach the raw tsquery."""
-    words = [word for word in re.findall(r"[^\W_]+", text.lower()) if word][:10]
-    if not words:
-        return None
-    return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="english")
 
 
 @dataclass

@@ -13,15 +13,15 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from . import services
 from .audiences import Audience, Recipient, SegmentKind, audience_count, audience_recipients
@@ -104,7 +104,9 @@ class WaveCreateView(ProgrammeTeamMixin, WaveFormMixin, ServiceFormView):
         return reverse("waves:detail", kwargs={"pk": self.outcome.pk})
 
 
-class WaveEditView(WaveMixin, WaveFormMixin, FormView):
+class WaveEditView(WaveMixin, WaveFormMixin, ServiceFormView):
+    unchanged_message = gettext_lazy("You did not change anything.")
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "wave": self.wave}
 
@@ -126,17 +128,14 @@ class WaveEditView(WaveMixin, WaveFormMixin, FormView):
         )
         return redirect("waves:detail", pk=self.wave.pk)
 
-    def form_valid(self, form):
-        try:
-            changed = services.wave_update(wave=self.wave, by=self.request.user, **form.wave_arguments())
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        if changed:
-            messages.success(self.request, _("Your changes to %(name)s are saved.") % {"name": self.wave.name})
-        else:
-            messages.info(self.request, _("You did not change anything."))
-        return redirect("waves:detail", pk=self.wave.pk)
+    def call_service(self, form):
+        return services.wave_update(wave=self.wave, by=self.request.user, **form.wave_arguments())
+
+    def get_success_message(self):
+        return _("Your changes to %(name)s are saved.") % {"name": self.wave.name}
+
+    def get_success_url(self):
+        return reverse("waves:detail", kwargs={"pk": self.wave.pk})
 
 
 class WaveDetailView(WaveMixin, TemplateView):
@@ -250,17 +249,15 @@ class WavePreviewView(WaveMixin, TemplateView):
         )
 
 
-class WaveSendTestView(WaveMixin, View):
-    http_method_names = ["post"]
+class WaveSendTestView(WaveMixin, ServiceActionView):
+    def call_service(self):
+        return services.wave_send_test(wave=self.wave, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            services.wave_send_test(wave=self.wave, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("A test email is on its way to %(address)s.") % {"address": request.user.email})
-        return redirect("waves:preview", pk=self.wave.pk)
+    def get_success_message(self):
+        return _("A test email is on its way to %(address)s.") % {"address": self.request.user.email}
+
+    def get_success_url(self):
+        return reverse("waves:preview", kwargs={"pk": self.wave.pk})
 
 
 class WaveScheduleView(WaveMixin, ServiceFormView):

@@ -130,7 +130,7 @@ class RoleRequiredMixin(AccessMixin):
         if not self.user_has_required_role(user):
             self.raise_exception = True
             return self.handle_no_permission()
-        if needs_mfa_setup(user):
+        if self.must_set_up_mfa(user):
             return redirect_to_mfa_setup(request)
         return super().dispatch(request, *args, **kwargs)
 
@@ -138,6 +138,9 @@ class RoleRequiredMixin(AccessMixin):
         if user.is_superuser:
             return True
         return any(has_role(user, role) for role in self.required_roles)
+
+    def must_set_up_mfa(self, user) -> bool:
+        return needs_mfa_setup(user)
 
 
 def redirect_to_mfa_setup(request):

@@ -27,9 +27,11 @@ class ServiceFormView(FormView):
     names (or above the form), and the form is shown again with what was typed.
     Otherwise the success message (`success_message`, or `get_success_message()`
     reading `self.outcome`) is shown and the browser goes to `get_success_url()`:
-    a URL or a URL's name, as `redirect()` takes."""
+    a URL or a URL's name, as `redirect()` takes. An edit page whose service
+    returns what changed sets `unchanged_message`, shown instead when nothing did."""
 
     success_message = ""
+    unchanged_message = ""
 
     def call_service(self, form):
         raise NotImplementedError
@@ -43,8 +45,9 @@ class ServiceFormView(FormView):
         except PortalError as error:
             add_portal_error(form, error)
             return self.form_invalid(form)
-        message = self.get_success_message()
-        if message:
+        if self.unchanged_message and not self.outcome:
+            messages.info(self.request, self.unchanged_message)
+        elif message := self.get_success_message():
             messages.success(self.request, message)
         return redirect(self.get_success_url())
 

@@ -10,9 +10,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.views import ServiceFormView
 
@@ -115,25 +115,24 @@ class RoundDetailView(RoundMixin, TemplateView):
         )
 
 
-class RoundEditView(RoundMixin, FormView):
+class RoundEditView(RoundMixin, ServiceFormView):
     template_name = "applications/programme/round_form.html"
     form_class = RoundForm
+    unchanged_message = gettext_lazy("You did not change anything.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "round": self.round}
 
-    def form_valid(self, form):
+    def call_service(self, form):
         changes = form.changes()
-        try:
-            services.round_update(round=self.round, by=self.request.user, **changes)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        if changes:
-            messages.success(self.request, _("Your changes to %(round)s are saved.") % {"round": self.round.name})
-        else:
-            messages.info(self.request, _("You did not change anything."))
-        return redirect("rounds:detail", pk=self.round.pk)
+        services.round_update(round=self.round, by=self.request.user, **changes)
+        return changes
+
+    def get_success_message(self):
+        return _("Your changes to %(round)s are saved.") % {"round": self.round.name}
+
+    def get_success_url(self):
+        return reverse("rounds:detail", kwargs={"pk": self.round.pk})
 
 
 class RoundTransitionView(RoundMixin, View):

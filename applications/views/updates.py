@@ -108,8 +108,30 @@ class ConfirmView(View):
         return redirect("updates:confirm", token=token)
 
 
+class _UnsubscribeLinkView(View):
+    """A page reached by the signed link in an email's footer: GET shows the
+    `button_template` (one button), POST `act`s on the address the token names.
+    A link that does not verify gets the same explanation either way."""
+
+    button_template: str
+
+    def get(self, request, token):
+        if address_from_unsubscribe_token(token) is None:
+            return _link_problem(request, _unsubscribe_link_message())
+        return render(request, self.button_template, {"token": token})
+
+    def post(self, request, token):
+        address = address_from_unsubscribe_token(token)
+        if address is None:
+            return _link_problem(request, _unsubscribe_link_message())
+        return self.act(request, token, address)
+
+    def act(self, request, token, address):
+        raise NotImplementedError
+
+
 @method_decorator([csrf_exempt, never_cache], name="dispatch")
-class UnsubscribeView(View):
+class UnsubscribeView(_UnsubscribeLinkView):
     """Opening the link only shows one button: email security scanners follow every
     link in a message, and a GET that unsubscribed would unsubscribe people who
     never asked. Pressing the button POSTs, and so does a mail client's RFC 8058
@@ -118,33 +140,21 @@ class UnsubscribeView(View):
     button after. Exempting the POST from CSRF is safe: all it can do is
     unsubscribe the address the signed token names."""
 
-    def get(self, request, token):
-        if address_from_unsubscribe_token(token) is None:
-            return _link_problem(request, _unsubscribe_link_message())
-        return render(request, "applications/updates/unsubscribe.html", {"token": token})
+    button_template = "applications/updates/unsubscribe.html"
 
-    def post(self, request, token):
-        address = address_from_unsubscribe_token(token)
-        if address is None:
-            return _link_problem(request, _unsubscribe_link_message())
+    def act(self, request, token, address):
         subscription_unsubscribe(address=address)
         return render(request, "applications/updates/unsubscribed.html", {"token": token})
 
 
 @method_decorator(never_cache, name="dispatch")
-class ResubscribeView(View):
+class ResubscribeView(_UnsubscribeLinkView):
     """The "Undo" button on the unsubscribed page (a POST with a CSRF token). GET
     only shows the button."""
 
-    def get(self, request, token):
-        if address_from_unsubscribe_token(token) is None:
-            return _link_problem(request, _unsubscribe_link_message())
-        return render(request, "applications/updates/resubscribe.html", {"token": token})
+    button_template = "applications/updates/resubscribe.html"
 
-    def post(self, request, token):
-        address = address_from_unsubscribe_token(token)
-        if address is None:
-            return _link_problem(request, _unsubscribe_link_message())
+    def act(self, request, token, address):
         subscription = subscription_resubscribe(address=address)
         return render(request, "applications/updates/resubscribed.html", {"subscription": subscription})
 

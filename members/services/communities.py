@@ -2,11 +2,11 @@
 join and leave."""
 
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
+from q_portal.slugs import unique_slug
 
 from ..models import Community, CommunityMembership, MemberProfile
 
@@ -22,10 +22,7 @@ def community_create(*, name: str, description: str, by, is_open: bool = True) -
     """Create a community of practice. Side effect: an audit entry."""
     name = " ".join(name.split())
     _refuse_duplicate_name(name)
-    base = slugify(name)[:120] or "community"
-    slug, n = base, 2
-    while Community.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
+    slug = unique_slug(name, among=Community.objects.all(), max_length=120, fallback="community")
     community = Community(name=name, slug=slug, description=description.strip(), is_open=is_open, created_by=by)
     community.full_clean()
     community.save()

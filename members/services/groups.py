@@ -9,13 +9,13 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import Stream, email_queue
 from q_portal.roles import is_programme_team
+from q_portal.slugs import unique_slug
 
 from ..choices import CommunityKind, CommunityStatus, NotifyChoice
 from ..emails import absolute_url
@@ -23,14 +23,6 @@ from ..formatting import render_markdown
 from ..models import Community, CommunityMembership, MemberProfile, Post, PostReport, Thread
 
 UNSUBSCRIBE_SALT = "members.group_notifications"
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:120] or "group"
-    slug, n = base, 2
-    while Community.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 @transaction.atomic
@@ -52,7 +44,7 @@ def group_propose(
         raise PortalError(_("There is already a group called “%(name)s”.") % {"name": name}, field="name")
     group = Community(
         name=name,
-        slug=_unique_slug(name),
+        slug=unique_slug(name, among=Community.objects.all(), max_length=120, fallback="group"),
         description=description,
         learning_question=learning_question,
         welcome_message=welcome_message,

@@ -7,12 +7,12 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
+from q_portal.slugs import unique_slug
 from q_portal.text import single_line
 
 from ..choices import InterestStatus, PledgeCategory, Visibility
@@ -41,12 +41,8 @@ def _locked(member: MemberProfile) -> MemberProfile:
     return MemberProfile.objects.select_for_update().get(pk=member.pk)
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:80] or "interest"
-    slug, n = base, 2
-    while Interest.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+def _interest_slug(name: str) -> str:
+    return unique_slug(name, among=Interest.objects.all(), max_length=80, fallback="interest")
 
 
 def _interest_for_suggestion(name: str, *, by) -> Interest | None:
@@ -60,7 +56,7 @@ def _interest_for_suggestion(name: str, *, by) -> Interest | None:
         try:
             with transaction.atomic():
                 interest = Interest.objects.create(
-                    name=name, slug=_unique_slug(name), status=InterestStatus.PENDING, suggested_by=by
+                    name=name, slug=_interest_slug(name), status=InterestStatus.PENDING, suggested_by=by
                 )
         except IntegrityError:
             interest = Interest.objects.filter(name__iexact=name).first()
@@ -259,7 +255,7 @@ def interest_create(*, name: str, by) -> Interest:
         if interest.status == InterestStatus.APPROVED:
             raise PortalError(_("“%(name)s” is already on the list.") % {"name": interest.name}, field="name")
         return interest_moderate(interest=interest, approve=True, by=by)
-    interest = Interest(name=name, slug=_unique_slug(name), status=InterestStatus.APPROVED)
+    interest = Interest(name=name, slug=_interest_slug(name), status=InterestStatus.APPROVED)
     interest.full_clean(validate_constraints=False)
     interest.save()
     audit_log(actor=by, action="members.interest_create", target=interest, summary=interest.name)

@@ -2,28 +2,26 @@
 who is not an active member is refused (403); the programme team may see the
 directory, profiles, communities and pledges too (after setting up MFA)."""
 
-from django.contrib.auth.mixins import AccessMixin
 from django.utils.functional import cached_property
 
-from q_portal.roles import is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
+from q_portal.roles import RoleRequiredMixin, is_programme_team, needs_mfa_setup
 
 from ..permissions import can_see_directory, is_member, profile_of
 
 
-class _AccessMixin(AccessMixin):
+class _AccessMixin(RoleRequiredMixin):
+    """The portal's access order (sign in, then `allowed`, then MFA), with the
+    members' area's own rule for who is allowed."""
+
     def allowed(self, user) -> bool:
         raise NotImplementedError
 
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return self.handle_no_permission()
-        if not self.allowed(user):
-            self.raise_exception = True
-            return self.handle_no_permission()
-        if is_programme_team(user) and needs_mfa_setup(user):
-            return redirect_to_mfa_setup(request)
-        return super().dispatch(request, *args, **kwargs)
+    def user_has_required_role(self, user) -> bool:
+        return self.allowed(user)
+
+    def must_set_up_mfa(self, user) -> bool:
+        # Only the programme team: a member who also reviews sees no application here.
+        return is_programme_team(user) and needs_mfa_setup(user)
 
 
 class MemberAreaMixin(_AccessMixin):

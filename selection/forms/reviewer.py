@@ -85,6 +85,15 @@ class ReviewForm(forms.Form):
             criterion.letter: self.cleaned_data.get(f"comment_{criterion.letter}", "") for criterion in self.criteria
         }
 
+    def review(self) -> dict:
+        """The review as the services take it (`review_save`, `moderation_review_save`)."""
+        return {
+            "scores": self.scores(),
+            "comments": self.comments(),
+            "recommendation": self.cleaned_data.get("recommendation") or "",
+            "note_to_panel": self.cleaned_data.get("note_to_panel") or "",
+        }
+
     def criterion_fields(self):
         """(criterion, score field, comment field) for the template."""
         return [(c, self[f"score_{c.letter}"], self[f"comment_{c.letter}"]) for c in self.criteria]

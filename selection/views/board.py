@@ -372,13 +372,7 @@ class ModerationApplicationView(ModerationApplicationMixin, TemplateView):
         if form.is_valid():
             try:
                 moderation_services.moderation_review_save(
-                    application=self.application,
-                    by=request.user,
-                    scores=form.scores(),
-                    comments=form.comments(),
-                    recommendation=form.cleaned_data.get("recommendation") or "",
-                    note_to_panel=form.cleaned_data.get("note_to_panel") or "",
-                    submit=submitting,
+                    application=self.application, by=request.user, submit=submitting, **form.review()
                 )
             except PortalError as error:
                 add_portal_error(form, error)

@@ -13,8 +13,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView
 
-from q_portal.exceptions import PortalError
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from ..forms.decisions import DecisionReverseForm, PlaceOfferFilterForm, ReleaseConfirmForm
 from ..models import Decision
@@ -118,21 +117,17 @@ class WaitingListView(SelectionRoundMixin, ListView):
         return context
 
 
-class PromoteView(SelectionRoundMixin, View):
-    http_method_names = ["post"]
+class PromoteView(SelectionRoundMixin, ServiceActionView):
+    def call_service(self):
+        return place_services.waitlist_promote_next(round=self.round, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            offer = place_services.waitlist_promote_next(round=self.round, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("A place is offered to %(reference)s, the next on the waiting list. They have been emailed.")
-                % {"reference": offer.application},
-            )
-        return redirect("selection:waiting_list", pk=self.round.pk)
+    def get_success_message(self):
+        return _("A place is offered to %(reference)s, the next on the waiting list. They have been emailed.") % {
+            "reference": self.outcome.application
+        }
+
+    def get_success_url(self):
+        return reverse("selection:waiting_list", kwargs={"pk": self.round.pk})
 
 
 class DecisionReverseView(ApplicationSelectionMixin, ServiceFormView):

@@ -182,13 +182,7 @@ class ReviewView(AssignmentMixin, FormView):
         then_next = self.request.POST.get("submit" if submit else "save") == "next"
         try:
             review_services.review_save(
-                assignment=self.assignment,
-                by=self.request.user,
-                scores=form.scores(),
-                comments=form.comments(),
-                recommendation=form.cleaned_data.get("recommendation") or "",
-                note_to_panel=form.cleaned_data.get("note_to_panel") or "",
-                submit=submit,
+                assignment=self.assignment, by=self.request.user, submit=submit, **form.review()
             )
         except PortalError as error:
             add_portal_error(form, error)

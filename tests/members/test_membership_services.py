@@ -11,6 +11,7 @@ from members.models import AbuseReport, CoffeePairing, ContactMessage, Interest,
 from members.services import (
     abuse_report_create,
     coffee_pair,
+    community_create,
     community_join,
     community_leave,
     contact_reply,
@@ -264,6 +265,26 @@ def test_community_join_is_idempotent_and_leave_removes():
     assert list(community.members.all()) == [member]
     assert community_leave(community=community, member=member, by=member.user) is True
     assert list(community.members.all()) == []
+
+
+def test_community_create_gives_each_community_its_own_address():
+    team = programme_team()
+
+    first = community_create(name="Human factors", description="Why things go wrong.", by=team)
+    second = community_create(name="Human factors!", description="The same, louder.", by=team)
+    third = community_create(name="Human factors?", description="Asking.", by=team)
+    wordless = community_create(name="!!!", description="No letters in the name.", by=team)
+
+    assert [c.slug for c in (first, second, third, wordless)] == [
+        "human-factors",
+        "human-factors-2",
+        "human-factors-3",
+        "community",
+    ]
+    assert [c.get_absolute_url() for c in (first, second)] == [
+        "/members/communities/human-factors/",
+        "/members/communities/human-factors-2/",
+    ]
 
 
 def test_community_join_refuses_closed_community():

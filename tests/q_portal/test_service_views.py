@@ -36,6 +36,19 @@ class RenameView(ServiceFormView):
         return f"Renamed to {self.outcome}."
 
 
+class EditView(ServiceFormView):
+    """An edit page: its service returns the names of the fields it changed."""
+
+    form_class = NameForm
+    success_url = "/edited/"
+    success_message = "Your changes are saved."
+    unchanged_message = "You did not change anything."
+    current = "ada"
+
+    def call_service(self, form):
+        return ["name"] if form.cleaned_data["name"] != self.current else []
+
+
 class ArchiveView(ServiceActionView):
     success_message = "Archived."
     success_url = "/archive/"
@@ -93,6 +106,16 @@ def test_service_form_view_does_not_call_the_service_for_invalid_input():
 
     assert response.status_code == 200
     assert "at most 20 characters" in response.content.decode()
+
+
+def test_service_form_view_says_nothing_changed_instead_of_saved_when_the_service_changed_nothing():
+    unchanged, changed = _post({"name": "ada"}), _post({"name": "grace"})
+
+    responses = [EditView.as_view()(unchanged)["Location"], EditView.as_view()(changed)["Location"]]
+
+    assert responses == ["/edited/", "/edited/"]
+    assert _messages(unchanged) == [("info", "You did not change anything.")]
+    assert _messages(changed) == [("success", "Your changes are saved.")]
 
 
 def test_service_action_view_shows_success_or_the_refusal_and_goes_back_either_way():
