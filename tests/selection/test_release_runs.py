@@ -195,3 +195,43 @@ def test_the_last_batch_audits_the_counts_as_the_person_who_confirmed_and_decide
         team.pk,
         "Released 3 decisions: 1 accepted, 0 waiting list, 2 unsuccessful",
     )
+
+
+def warm_content_types():
+    """The audit entry's content type as a warm process has it, so a count does
+    not depend on which test ran first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_model(Round)
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_confirming_a_release_costs_the_same_queries_for_one_decision_as_for_five(django_assert_num_queries, size):
+    """The round locked, the waiting decisions checked and fixed by one query each,
+    the run checked against the database's rules and saved, one audit entry."""
+    round, _applications = decided_round(unsuccessful=size)
+    team = team_member()
+    warm_content_types()
+
+    with django_assert_num_queries(19):
+        run = release_start(round=round, by=team, confirmation=round.name)
+
+    assert (run.status, run.total, run.released) == (ReleaseRunStatus.QUEUED, size, 0)
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_refusing_a_release_for_a_withdrawn_application_costs_the_same_queries_for_one_decision_as_for_five(
+    django_assert_num_queries, size
+):
+    """The first application that can no longer be decided is found with its
+    reference in one query, however many decisions wait."""
+    round, applications = decided_round(unsuccessful=size)
+    withdrawn = applications[-1]
+    Application.objects.filter(pk=withdrawn.pk).update(status=ApplicationStatus.WITHDRAWN)
+    team = team_member()
+
+    with django_assert_num_queries(6):
+        error = refused(round=round, by=team, confirmation=round.name)
+
+    assert str(error.message) == f"{withdrawn.reference} is withdrawn, so its decision cannot be released."
