@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.choices import RoundStatus
 from applications.models import Application, Round
@@ -128,6 +130,15 @@ def test_a_confirmed_run_releases_in_reference_order_whatever_order_the_decision
     assert run.decision_ids == [first.decision.pk, second.decision.pk]
 
 
+def statements(captured: CaptureQueriesContext) -> int:
+    """The statements a service sent, without savepoints: those only mark where a
+    nested transaction starts and ends, and move with how services are nested."""
+    return sum(
+        not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
+        for query in captured.captured_queries
+    )
+
+
 def content_types_known():
     """The audit entries' content types as a warm process has them, so a count
     does not depend on which test ran first."""
@@ -143,31 +154,33 @@ def accepted_round_with_feedback(size: int):
 
 
 @pytest.mark.parametrize("size", [1, 5])
-def test_a_release_costs_the_same_queries_for_one_decision_as_for_five(django_assert_num_queries, size):
+def test_a_release_costs_the_same_queries_for_one_decision_as_for_five(size):
     """Each applicant's email, offer, audit entry and feedback are written in bulk:
     a round of 10,000 releases in a few statements, not a few per decision."""
     round = accepted_round_with_feedback(size)
     team = team_member()
     content_types_known()
 
-    with django_assert_num_queries(25):
+    with CaptureQueriesContext(connection) as captured:
         decisions_release(round=round, by=team)
+
+    assert statements(captured) == 19
 
     assert OutboundEmail.objects.count() == size
     assert [len(items) for items in Application.objects.values_list("released_feedback", flat=True)] == [1] * size
 
 
 @pytest.mark.parametrize("size", [1, 5])
-def test_a_release_without_feedback_writes_none_and_costs_the_same_for_one_decision_as_for_five(
-    django_assert_num_queries, size
-):
+def test_a_release_without_feedback_writes_none_and_costs_the_same_for_one_decision_as_for_five(size):
     round, _applications = decided_round(accept=size)
     team = team_member()
     content_types_known()
 
     # One query fewer than with feedback: nothing is written for feedback nobody approved.
-    with django_assert_num_queries(24):
+    with CaptureQueriesContext(connection) as captured:
         decisions_release(round=round, by=team)
+
+    assert statements(captured) == 18
 
     assert list(Application.objects.values_list("released_feedback", flat=True)) == [[]] * size
 
@@ -221,7 +234,9 @@ def test_reversing_a_released_decision_costs_the_same_queries_whatever_the_round
     decisions_release(round=round, by=team)
     content_types_known()
 
-    with django_assert_num_queries(20):
+    with CaptureQueriesContext(connection) as captured:
         decision_reverse(decision=applications[0].decision, outcome="accept", reason="Appeal upheld", by=team)
+
+    assert statements(captured) == 12
 
     assert OutboundEmail.objects.filter(subject="A change to the decision on your application to Q").count() == 1
