@@ -1,19 +1,24 @@
 """What a release records and tells (issue 24: mutants of `selection/services/release.py`
 that no test noticed): when each outcome was released, the feedback in criterion
 order, the audit entries the programme team reads, that only the round released
-is touched, and the deadline in the email of a reversal to a place."""
+is touched, the deadline in the email of a reversal to a place, and what a release
+and a reversal cost in queries whatever the round's size."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.choices import RoundStatus
-from applications.models import Application
+from applications.models import Application, Round
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from q_portal.outbox.models import OutboundEmail
 from selection.models import Decision
+from selection.services import release
 from selection.services.release import decision_reverse, decisions_release
 from tests.factories.decisions import decided_round, feedback, team_member
 
@@ -123,3 +128,115 @@ def test_a_confirmed_run_releases_in_reference_order_whatever_order_the_decision
     run = release_start(round=round, by=team_member(), confirmation="Spring round 2026")
 
     assert run.decision_ids == [first.decision.pk, second.decision.pk]
+
+
+def statements(captured: CaptureQueriesContext) -> int:
+    """The statements a service sent, without savepoints: those only mark where a
+    nested transaction starts and ends, and move with how services are nested."""
+    return sum(
+        not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
+        for query in captured.captured_queries
+    )
+
+
+def content_types_known():
+    """The audit entries' content types as a warm process has them, so a count
+    does not depend on which test ran first."""
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(Application, Round)
+
+
+def accepted_round_with_feedback(size: int):
+    round, applications = decided_round(accept=size)
+    for application in applications:
+        feedback(application, "a", f"Clear on collaboration ({application.reference}).", approved=True)
+    return round
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_a_release_costs_the_same_queries_for_one_decision_as_for_five(size):
+    """Each applicant's email, offer, audit entry and feedback are written in bulk:
+    a round of 10,000 releases in a few statements, not a few per decision."""
+    round = accepted_round_with_feedback(size)
+    team = team_member()
+    content_types_known()
+
+    with CaptureQueriesContext(connection) as captured:
+        decisions_release(round=round, by=team)
+
+    assert statements(captured) == 19
+
+    assert OutboundEmail.objects.count() == size
+    assert [len(items) for items in Application.objects.values_list("released_feedback", flat=True)] == [1] * size
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_a_release_without_feedback_writes_none_and_costs_the_same_for_one_decision_as_for_five(size):
+    round, _applications = decided_round(accept=size)
+    team = team_member()
+    content_types_known()
+
+    # One query fewer than with feedback: nothing is written for feedback nobody approved.
+    with CaptureQueriesContext(connection) as captured:
+        decisions_release(round=round, by=team)
+
+    assert statements(captured) == 18
+
+    assert list(Application.objects.values_list("released_feedback", flat=True)) == [[]] * size
+
+
+class NotPostgreSQL:
+    """The database as `_store_released_feedback` asks about it, answering as the
+    `make run` demo's SQLite does; it has no cursor for PostgreSQL's statement."""
+
+    vendor = "sqlite"
+
+
+def test_the_demos_database_is_given_the_same_released_feedback_as_postgresql(monkeypatch):
+    """The demo (SQLite) writes each application's feedback with its own UPDATE,
+    PostgreSQL with one from arrays: the applicants of two identical rounds, one
+    released each way, get the same feedback."""
+    team = team_member()
+    rounds = []
+    for _way in ("postgresql", "demo"):
+        round, [first, second, _none] = decided_round(accept=1, waitlist=1, unsuccessful=1)
+        feedback(first, "b", "Strong on leadership.", approved=True, by=team)
+        feedback(first, "a", "Clear on collaboration.", approved=True, by=team)
+        feedback(second, "c", "Reflective about what did not work.", approved=True, by=team)
+        rounds.append(round)
+
+    decisions_release(round=rounds[0], by=team)
+    monkeypatch.setattr(release, "connection", NotPostgreSQL())
+    decisions_release(round=rounds[1], by=team)
+
+    released = [
+        [row.released_feedback for row in Application.objects.filter(round=round).order_by("reference")]
+        for round in rounds
+    ]
+    assert released[0] == released[1]
+    assert [[item["letter"] for item in items] for items in released[1]] == [["a", "b"], ["c"], []]
+    assert released[1][1] == [
+        {
+            "letter": "c",
+            "title": "Ability to articulate and reflect on approaches used to improve quality",
+            "text": "Reflective about what did not work.",
+        }
+    ]
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_reversing_a_released_decision_costs_the_same_queries_whatever_the_rounds_size(django_assert_num_queries, size):
+    """The round, the decision, the application and its offer are each locked and
+    read once; the new offer is checked against the database's rules before it is
+    saved; one audit entry and one email."""
+    round, applications = decided_round(unsuccessful=size)
+    team = team_member()
+    decisions_release(round=round, by=team)
+    content_types_known()
+
+    with CaptureQueriesContext(connection) as captured:
+        decision_reverse(decision=applications[0].decision, outcome="accept", reason="Appeal upheld", by=team)
+
+    assert statements(captured) == 12
+
+    assert OutboundEmail.objects.filter(subject="A change to the decision on your application to Q").count() == 1

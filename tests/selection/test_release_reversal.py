@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 
 from applications.choices import ApplicationOutcome
 from q_portal.audit.models import AuditEntry
@@ -148,3 +149,30 @@ def test_reversal_of_a_confirmed_place_names_the_member_and_points_at_the_outcom
         "area first; the decision itself then stands as the record of their acceptance."
     )
     assert PlaceOffer.objects.get(application=application).status == PlaceOfferStatus.CONFIRMED
+
+
+@pytest.mark.django_db(transaction=True)  # a second connection sees only what is committed
+def test_a_reversal_waits_while_another_change_holds_the_round_and_then_goes_through():
+    """Every change to a round's decisions and places locks the round first, so a
+    reversal cannot interleave with a release or a promotion from the waiting list
+    in progress: while another transaction holds the round, the reversal waits
+    (here until its lock timeout) and changes nothing."""
+    team, [application] = released(unsuccessful=1)
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM applications_round WHERE id = %s FOR UPDATE", [application.round_id])
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            decision_reverse(decision=application.decision, outcome="waitlist", reason="Second look", by=team)
+        assert Decision.objects.get(application=application).outcome == DecisionOutcome.UNSUCCESSFUL
+        other.rollback()
+    finally:
+        other.close()
+
+    decision_reverse(decision=application.decision, outcome="waitlist", reason="Second look", by=team)
+
+    application.refresh_from_db()
+    assert application.outcome == ApplicationOutcome.WAITLISTED

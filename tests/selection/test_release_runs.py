@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.choices import ApplicationOutcome, ApplicationStatus, RoundStatus
 from applications.models import Application, Round
@@ -18,6 +20,7 @@ from selection.models import Decision, ReleaseRun
 from selection.services.release import release_run_continue, release_runs_stalled, release_start
 from tests.factories.decisions import decided, decided_round, team_member
 from tests.factories.selection import submitted_application
+from tests.selection.test_release_records import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +198,43 @@ def test_the_last_batch_audits_the_counts_as_the_person_who_confirmed_and_decide
         team.pk,
         "Released 3 decisions: 1 accepted, 0 waiting list, 2 unsuccessful",
     )
+
+
+def warm_content_types():
+    """The audit entry's content type as a warm process has it, so a count does
+    not depend on which test ran first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_model(Round)
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_confirming_a_release_costs_the_same_queries_for_one_decision_as_for_five(size):
+    """The round locked, the waiting decisions checked and fixed by one query each,
+    the run checked against the database's rules and saved, one audit entry."""
+    round, _applications = decided_round(unsuccessful=size)
+    team = team_member()
+    warm_content_types()
+
+    with CaptureQueriesContext(connection) as captured:
+        run = release_start(round=round, by=team, confirmation=round.name)
+
+    assert statements(captured) == 11
+    assert (run.status, run.total, run.released) == (ReleaseRunStatus.QUEUED, size, 0)
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_refusing_a_release_for_a_withdrawn_application_costs_the_same_queries_for_one_decision_as_for_five(size):
+    """The first application that can no longer be decided is found with its
+    reference in one query, however many decisions wait."""
+    round, applications = decided_round(unsuccessful=size)
+    withdrawn = applications[-1]
+    Application.objects.filter(pk=withdrawn.pk).update(status=ApplicationStatus.WITHDRAWN)
+    team = team_member()
+
+    with CaptureQueriesContext(connection) as captured:
+        error = refused(round=round, by=team, confirmation=round.name)
+
+    assert statements(captured) == 3
+    assert str(error.message) == f"{withdrawn.reference} is withdrawn, so its decision cannot be released."

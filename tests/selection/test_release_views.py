@@ -125,6 +125,71 @@ def test_a_release_confirmed_while_the_broker_is_down_is_picked_up_by_the_beat_s
     assert Decision.objects.filter(round=round, released_at__isnull=True).count() == 0
 
 
+@pytest.fixture
+def broker_down():
+    """Nothing listens on port 1, and Celery is not eager: queueing a task after
+    commit really tries the unreachable broker. Returns what brings it back."""
+    from q_portal.broker import broker_reset
+    from q_portal.celery import app as celery_app
+
+    conf = celery_app.conf
+    previous = conf.broker_url, conf.task_always_eager
+
+    def broker_as(url, eager):
+        conf.broker_url, conf.task_always_eager = url, eager
+        # Celery keeps its connection pools: drop them so the next publish uses `url`.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+        broker_reset()
+
+    broker_as("redis://127.0.0.1:1/0", False)
+    try:
+        yield lambda: broker_as(*previous)
+    finally:
+        broker_as(*previous)
+
+
+@pytest.mark.django_db(transaction=True)  # the request's commit really queues the task
+def test_a_release_confirmed_while_the_broker_is_unreachable_is_kept_and_beats_sweep_releases_it(
+    client, team, broker_down, caplog, time_machine, mailoutbox
+):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from selection.models import ReleaseRun
+    from selection.tasks import release_runs_resume
+
+    confirmed_at = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    time_machine.move_to(confirmed_at, tick=False)
+    round, applications = decided_round(accept=1, unsuccessful=1, name="Pilot")
+    url = reverse("selection:release", kwargs={"pk": round.pk})
+
+    confirmed = client.post(url, {"confirmation": "Pilot"}, follow=True)
+
+    # The team sees its confirmation taken, not an error page; the run waits in the database.
+    assert confirmed.redirect_chain == [(url, 302)]
+    assert "Releasing 2 decisions. Applicants are told by email and on their application&#x27;s page." in text_of(
+        confirmed
+    )
+    assert "Waiting to start." in text_of(confirmed)
+    run = ReleaseRun.objects.get(round=round)
+    assert (run.status, run.released, run.total, run.requested_by) == ("queued", 0, 2, team)
+    assert "Broker did not take selection.release_decisions" in caplog.text
+    assert not Decision.objects.filter(round=round, released_at__isnull=False).exists()
+    assert OutboundEmail.objects.count() == 0
+
+    # The broker is back; beat's sweep a minute later queues the run again, and it runs.
+    broker_down()
+    time_machine.move_to(confirmed_at + timedelta(minutes=1, seconds=1), tick=False)
+    assert release_runs_resume.apply().get() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.released) == ("done", 2)
+    assert set(Decision.objects.filter(round=round).values_list("released_by", flat=True)) == {team.pk}
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(a.applicant.email for a in applications)
+    assert "Finished: every decision confirmed is released." in text_of(client.get(url))
+
+
 def test_releasing_twice_from_two_tabs_says_so_and_sends_nothing_more(client, team, django_capture_on_commit_callbacks):
     round, _applications = decided_round(accept=1, name="Pilot")
     url = reverse("selection:release", kwargs={"pk": round.pk})
