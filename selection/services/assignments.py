@@ -117,8 +117,9 @@ def _text_array(values) -> str:
 
 def _inserts_from_arrays() -> bool:
     """Whether the bulk writes below are one INSERT from arrays (PostgreSQL) or
-    bulk_create (SQLite, the `make run` demo): one place, so a test can take
-    the demo's path on PostgreSQL and compare the rows."""
+    bulk_create (SQLite, the `make run` demo, which Django splits into batches
+    SQLite accepts): one place, so a test can take the demo's path on
+    PostgreSQL and compare the rows."""
     return connection.vendor == "postgresql"
 
 
@@ -150,7 +151,6 @@ def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str
             Conflict(round=round, application_id=application_id, reviewer_id=reviewer_id, kind=kind)
             for (application_id, reviewer_id), kind in conflicts.items()
         ],
-        batch_size=2000,
         ignore_conflicts=True,
     )
 
@@ -193,8 +193,7 @@ def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> Non
                 changes=changes,
             )
             for application_id, (summary, changes) in entries.items()
-        ],
-        batch_size=5000,
+        ]
     )
 
 
@@ -213,9 +212,7 @@ def _bulk_assign(*, round: Round, pairs: list[tuple[int, int]]) -> None:
                 [round.pk, timezone.now(), _int_array(a for a, _r in pairs), _int_array(r for _a, r in pairs)],
             )
         return
-    Assignment.objects.bulk_create(
-        [Assignment(round=round, application_id=a, reviewer_id=r) for a, r in pairs], batch_size=5000
-    )
+    Assignment.objects.bulk_create([Assignment(round=round, application_id=a, reviewer_id=r) for a, r in pairs])
 
 
 def _assign(
@@ -544,7 +541,7 @@ def _step_aside(*, assignment: Assignment, kind: str, reason: str, by, action: s
         raise PortalError(_("You have submitted your review. Ask the programme team to reopen it first."))
     application = assignment.application
     conflict = Conflict(round=assignment.round, application=application, reviewer=by, kind=kind, reason=reason)
-    conflict.full_clean(validate_unique=False)
+    conflict.full_clean()
     assignment.delete()
     conflict.save()
     audit_log(

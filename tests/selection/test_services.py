@@ -1189,3 +1189,20 @@ def test_stepping_aside_costs_the_same_queries_in_a_round_of_1_or_5_applications
 
     assert run(1) == ([taking_over.pk], 26)
     assert run(5) == ([taking_over.pk], 26)
+
+
+def test_adding_a_reviewer_by_hand_costs_the_same_queries_in_a_round_of_1_or_5_applications():
+    team = programme_team()
+    reviewer = reviewer_with_profile(mfa=False)
+
+    def run(size):
+        round = review_round()
+        applications = [submitted_application(round) for _ in range(size)]
+        ContentType.objects.get_for_models(Application, Round)
+        with CaptureQueriesContext(connection) as captured:
+            assignment_add(application=applications[0], reviewer=reviewer, by=team)
+        reviewers = list(Assignment.objects.filter(application=applications[0]).values_list("reviewer", flat=True))
+        return reviewers, len(statements(captured))
+
+    assert run(1) == ([reviewer.pk], 18)
+    assert run(5) == ([reviewer.pk], 18)
