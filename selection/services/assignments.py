@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from applications.choices import ApplicationStatus, RoundStatus
 from applications.models import Application, Round
-from applications.services.applications import ALLOWED_TRANSITIONS as APPLICATION_TRANSITIONS
 from applications.services.rounds import round_transition
 from members.models import User
 from q_portal.audit.models import AuditEntry
@@ -116,13 +115,21 @@ def _text_array(values) -> str:
     return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
 
 
+def _inserts_from_arrays() -> bool:
+    """Whether the bulk writes below are one INSERT from arrays (PostgreSQL) or
+    bulk_create (SQLite, the `make run` demo, which Django splits into batches
+    SQLite accepts): one place, so a test can take the demo's path on
+    PostgreSQL and compare the rows."""
+    return connection.vendor == "postgresql"
+
+
 def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str]) -> None:
     """Record automatically found conflicts ({(application id, reviewer id): kind}).
     A round can have tens of thousands (every reviewer at an applicant's
     organisation): on PostgreSQL one INSERT from arrays; elsewhere bulk_create."""
     if not conflicts:
         return
-    if connection.vendor == "postgresql":
+    if _inserts_from_arrays():
         table = Conflict._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -144,7 +151,6 @@ def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str
             Conflict(round=round, application_id=application_id, reviewer_id=reviewer_id, kind=kind)
             for (application_id, reviewer_id), kind in conflicts.items()
         ],
-        batch_size=2000,
         ignore_conflicts=True,
     )
 
@@ -156,8 +162,9 @@ def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> Non
     if not entries:
         return
     content_type = ContentType.objects.get_for_model(Application)
-    actor = by if by is not None and by.is_authenticated else None
-    if connection.vendor == "postgresql":
+    # None for nobody or an anonymous user (whose pk is None), as `audit_log` records them.
+    actor_id = getattr(by, "pk", None)
+    if _inserts_from_arrays():
         table = AuditEntry._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -166,7 +173,7 @@ def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> Non
                 "FROM unnest(%s::text[], %s::text[], %s::text[]) AS rows(target_id, summary, changes)",
                 [
                     timezone.now(),
-                    actor.pk if actor else None,
+                    actor_id,
                     action,
                     content_type.pk,
                     _int_array(entries),
@@ -178,7 +185,7 @@ def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> Non
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(
-                actor=actor,
+                actor_id=actor_id,
                 action=action,
                 target_type=content_type,
                 target_id=str(application_id),
@@ -186,8 +193,7 @@ def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> Non
                 changes=changes,
             )
             for application_id, (summary, changes) in entries.items()
-        ],
-        batch_size=5000,
+        ]
     )
 
 
@@ -196,7 +202,7 @@ def _bulk_assign(*, round: Round, pairs: list[tuple[int, int]]) -> None:
     bulk_create."""
     if not pairs:
         return
-    if connection.vendor == "postgresql":
+    if _inserts_from_arrays():
         table = Assignment._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -206,9 +212,7 @@ def _bulk_assign(*, round: Round, pairs: list[tuple[int, int]]) -> None:
                 [round.pk, timezone.now(), _int_array(a for a, _r in pairs), _int_array(r for _a, r in pairs)],
             )
         return
-    Assignment.objects.bulk_create(
-        [Assignment(round=round, application_id=a, reviewer_id=r) for a, r in pairs], batch_size=5000
-    )
+    Assignment.objects.bulk_create([Assignment(round=round, application_id=a, reviewer_id=r) for a, r in pairs])
 
 
 def _assign(
@@ -244,15 +248,16 @@ def _assign(
     ]
     if hit:
         Assignment.objects.filter(pk__in=[pk for pk, _a, _r in hit]).delete()
-    audit_entries: dict[int, tuple[str, dict]] = {}
+    # What changed for each application, for its audit row.
+    changed: dict[int, dict] = {}
+
+    def changes_of(application_id: int) -> dict:
+        return changed.setdefault(application_id, {"removed": [], "added": []})
+
     for _pk, application_id, reviewer_id in hit:
-        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
-        changes["removed"].append(reviewer_id)
-        audit_entries[application_id] = (summary, changes)
+        changes_of(application_id)["removed"].append(reviewer_id)
     for (application_id, reviewer_id), kind in new_conflicts.items():
-        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
-        changes.setdefault("conflicts", []).append({"reviewer": reviewer_id, "kind": kind})
-        audit_entries[application_id] = (summary, changes)
+        changes_of(application_id).setdefault("conflicts", []).append({"reviewer": reviewer_id, "kind": kind})
 
     hit_pairs = {(application_id, reviewer_id) for _pk, application_id, reviewer_id in hit}
     # A moderator's assignment is not one of the reviewers the top-up counts, but
@@ -281,19 +286,16 @@ def _assign(
     )
     _bulk_assign(round=round, pairs=plan.new)
     for application_id, reviewer_id in plan.new:
-        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
-        changes["added"].append(reviewer_id)
-        audit_entries[application_id] = (summary, changes)
+        changes_of(application_id)["added"].append(reviewer_id)
     under_review = f"{ApplicationStatus.SUBMITTED.label} → {ApplicationStatus.UNDER_REVIEW.label}"
     statuses = [ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value]
     # Translated once, not once per application (10,000 lookups are seconds).
     assigned_text, removed_text = _("assigned %(names)s"), _("removed %(names)s (conflict of interest)")
     conflicts_text, summary_text = _("conflicts found with %(names)s"), _("Automatic assignment: %(what)s")
     for application_id in moved_to_review:
-        summary, changes = audit_entries.get(application_id, ("", {"removed": [], "added": []}))
-        changes["status"] = statuses
-        audit_entries[application_id] = (summary, changes)
-    for application_id, (_summary, changes) in audit_entries.items():
+        changes_of(application_id)["status"] = statuses
+    audit_entries: dict[int, tuple[str, dict]] = {}
+    for application_id, changes in changed.items():
         parts = [under_review] if "status" in changes else []
         if changes["added"]:
             parts.append(
@@ -321,7 +323,7 @@ def _assign(
     unassignable = [
         {
             "application": application_id,
-            "reference": references.get(application_id, ""),
+            "reference": references[application_id],
             "missing": missing,
             "reason": reason,
         }
@@ -353,10 +355,9 @@ def round_mixing(*, round: Round) -> dict:
 
 def _start_review_of_applications(*, round: Round) -> set[int]:
     """Move the round's submitted applications to under review, as the
-    applications' state machine allows, in one update; their ids (audited by
-    `_assign`, one row per application)."""
-    if ApplicationStatus.UNDER_REVIEW not in APPLICATION_TRANSITIONS[ApplicationStatus.SUBMITTED]:
-        raise PortalError(_("Submitted applications cannot be put under review."))
+    applications' state machine allows (a constant table: tests/selection/
+    test_services.py checks it allows this move), in one update; their ids
+    (audited by `_assign`, one row per application)."""
     submitted = Application.objects.filter(round=round, status=ApplicationStatus.SUBMITTED)
     ids = set(submitted.values_list("pk", flat=True))
     # The round is locked and closed: no application becomes submitted meanwhile.
@@ -433,16 +434,17 @@ def assignment_add(*, application: Application, reviewer: User, by) -> Assignmen
         raise PortalError(_("Only submitted applications are reviewed."))
     settings = selection_settings_for(round=round)
     facts = _application_facts(round=round, application_ids=[application.pk])
-    reviewer_facts = [r for r in _reviewer_facts(round=round, settings=settings) if r.id == reviewer.pk]
+    # An active reviewer (refused above otherwise) is one of the round's reviewers.
+    (reviewer_facts,) = [r for r in _reviewer_facts(round=round, settings=settings) if r.id == reviewer.pk]
     if Conflict.objects.filter(application=application, reviewer=reviewer).exists() or find_conflicts(
-        facts, reviewer_facts
+        facts, [reviewer_facts]
     ):
         raise PortalError(
             _("%(name)s has a conflict of interest with this application.") % {"name": reviewer}, field="reviewer"
         )
     if Assignment.objects.filter(application=application, reviewer=reviewer).exists():
         raise PortalError(_("%(name)s is already assigned to this application.") % {"name": reviewer}, field="reviewer")
-    capacity = reviewer_facts[0].capacity if reviewer_facts else 0
+    capacity = reviewer_facts.capacity
     if Assignment.objects.filter(round=round, reviewer=reviewer).count() >= capacity:
         raise PortalError(
             _("%(name)s has reached their capacity of %(capacity)d in this round. Raise it first.")
@@ -451,7 +453,7 @@ def assignment_add(*, application: Application, reviewer: User, by) -> Assignmen
         )
     assignment = Assignment(round=round, application=application, reviewer=reviewer)
     assignment.full_clean()
-    assignment.save(force_insert=True)
+    assignment.save()
     audit_log(
         actor=by,
         action="selection.assign",
@@ -517,7 +519,7 @@ def assignment_reassign(*, assignment: Assignment, by) -> Assignment | None:
         round=round, by=by, settings=settings, application_ids=[application.pk], exclude=[(application.pk, reviewer.pk)]
     )
     if result.created == 0:
-        transaction.set_rollback(True)
+        # Raised out of the atomic block: the removal above is rolled back.
         raise PortalError(_("No other reviewer without a conflict of interest has capacity left."))
     if had_review:
         score_services.scores_review_changed(application=application)
@@ -539,9 +541,9 @@ def _step_aside(*, assignment: Assignment, kind: str, reason: str, by, action: s
         raise PortalError(_("You have submitted your review. Ask the programme team to reopen it first."))
     application = assignment.application
     conflict = Conflict(round=assignment.round, application=application, reviewer=by, kind=kind, reason=reason)
-    conflict.full_clean(validate_unique=False)
+    conflict.full_clean()
     assignment.delete()
-    conflict.save(force_insert=True)
+    conflict.save()
     audit_log(
         actor=by,
         action=action,

@@ -2,14 +2,19 @@
 manual changes, scoring, reopening, and their audit rows."""
 
 import pytest
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from applications.choices import RoundStatus
-from applications.models import Application
+from applications.choices import ApplicationStatus, RoundStatus
+from applications.models import Application, Round
+from applications.services.applications import ALLOWED_TRANSITIONS as APPLICATION_TRANSITIONS
+from members.models import User
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from selection.choices import ConflictKind, Recommendation, ReviewStatus
 from selection.models import ApplicationScore, Assignment, Conflict, Review, SelectionSettings
+from selection.services import assignments as assignment_services
 from selection.services.assignments import (
     assignment_abstain,
     assignment_add,
@@ -192,12 +197,15 @@ def test_assignments_auto_query_count_does_not_grow_with_applications():
         ContentType.objects.get_for_models(Application, Round)
         with CaptureQueriesContext(connection) as captured:
             assignments_auto(round=round, by=team)
-        return Assignment.objects.filter(round=round).count(), len(statements(captured))
+        # Run again with nothing missing: it reads what it must and writes nothing.
+        with CaptureQueriesContext(connection) as again:
+            assignments_auto(round=round, by=team)
+        return Assignment.objects.filter(round=round).count(), len(statements(captured)), len(statements(again))
 
     for _ in range(3):
         reviewer_with_profile(mfa=False)
-    assert run(2) == (4, 22)
-    assert run(12) == (24, 22)
+    assert run(2) == (4, 22, 15)
+    assert run(12) == (24, 22, 15)
 
 
 def test_conflict_declare_removes_access_and_reassigns_at_once():
@@ -1062,3 +1070,139 @@ def test_an_automatic_assignment_summary_longer_than_the_audit_holds_is_cut_at_5
     assert len(entry.summary) == 500
     assert entry.summary.startswith("Automatic assignment: Submitted → Under review; assigned ")
     assert len(entry.changes["added"]) == 4  # every reviewer is still in the changes
+
+
+def test_the_applications_state_machine_lets_assignment_put_submitted_applications_under_review():
+    """Automatic assignment moves a round's submitted applications under review in
+    one update, past the applications' transition service: the move it makes must
+    be one the applications' table allows."""
+    assert ApplicationStatus.UNDER_REVIEW in APPLICATION_TRANSITIONS[ApplicationStatus.SUBMITTED]
+
+
+def round_with_every_kind_of_change():
+    """A round whose automatic assignment finds a conflict, takes away the
+    assignment it hits, assigns four reviewers to each application and puts both
+    under review (with summaries longer than the audit holds)."""
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=4)
+    trust = OrganisationFactory()
+    applications = [submitted_application(round, organisation=trust), submitted_application(round)]
+    moved = reviewer_with_profile(mfa=False, display_name="Moved Reviewer")
+    assign(applications[0], moved)
+    moved.reviewer_profile.organisation = trust
+    moved.reviewer_profile.save()
+    for name in ["A" * 150, "B" * 150, "C" * 150, "D" * 150]:
+        reviewer_with_profile(mfa=False, display_name=name)
+    use_seed(round, 7)
+    return round, team
+
+
+def rows_written(round) -> dict[str, list[tuple]]:
+    """The rows an automatic assignment writes, without their ids and times."""
+    application_ids = [str(pk) for pk in Application.objects.filter(round=round).values_list("pk", flat=True)]
+    return {
+        "conflicts": sorted(
+            Conflict.objects.filter(round=round).values_list(
+                "round_id", "application_id", "reviewer_id", "kind", "reason"
+            )
+        ),
+        "assignments": sorted(
+            Assignment.objects.filter(round=round).values_list(
+                "round_id", "application_id", "reviewer_id", "is_moderation"
+            )
+        ),
+        "audit": sorted(
+            (entry.actor_id, entry.action, entry.target_type.model, entry.target_id, entry.summary, entry.changes)
+            for entry in AuditEntry.objects.filter(target_id__in=application_ids, action="selection.assign_auto")
+        ),
+    }
+
+
+def test_the_demos_bulk_writes_give_the_same_rows_as_postgresqls(monkeypatch):
+    """`make run` (SQLite) records conflicts, assignments and audit rows with
+    bulk_create, PostgreSQL with one INSERT from arrays: taken both ways, the
+    same automatic assignment writes the same rows."""
+    round, team = round_with_every_kind_of_change()
+
+    def assigned(*, portable: bool) -> dict[str, list[tuple]]:
+        with transaction.atomic():
+            if portable:
+                monkeypatch.setattr(assignment_services, "_inserts_from_arrays", lambda: False)
+            assignments_auto(round=round, by=team)
+            monkeypatch.undo()
+            written = rows_written(round)
+            transaction.set_rollback(True)
+        return written
+
+    from_arrays, portable = assigned(portable=False), assigned(portable=True)
+
+    assert portable == from_arrays
+    trusted, other = sorted(Application.objects.filter(round=round).values_list("pk", flat=True))
+    moved = User.objects.get(display_name="Moved Reviewer")
+    assert [row[1:] for row in portable["conflicts"]] == [(trusted, moved.pk, ConflictKind.SAME_ORGANISATION, "")]
+    assert [row[1] for row in portable["assignments"]] == [trusted] * 4 + [other] * 4
+    assert {row[0] for row in portable["conflicts"] + portable["assignments"]} == {round.pk}
+    audit = portable["audit"]
+    assert [(actor, action, model, target) for actor, action, model, target, _s, _c in audit] == [
+        (team.pk, "selection.assign_auto", "application", str(pk)) for pk in sorted([trusted, other], key=str)
+    ]
+    assert [len(summary) for *_rest, summary, _changes in audit] == [500, 500]
+    assert {target: changes["removed"] for *_rest, target, _summary, changes in audit} == {
+        str(trusted): [moved.pk],
+        str(other): [],
+    }
+
+
+def test_on_postgresql_an_automatic_assignment_writes_each_kind_of_row_with_one_statement():
+    """What keeps assigning 10,000 applications under a second: the conflicts
+    found, the assignments made and the applications' audit rows are each one
+    INSERT from arrays, whatever the number of rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the statements are PostgreSQL's")
+    round, team = round_with_every_kind_of_change()
+
+    with CaptureQueriesContext(connection) as captured:
+        assignments_auto(round=round, by=team)
+
+    from_arrays = [sql.split(" (")[0] for sql in statements(captured) if "from unnest(" in sql.lower()]
+    assert sorted(from_arrays) == sorted(
+        f"INSERT INTO {model._meta.db_table}" for model in (Conflict, Assignment, AuditEntry)
+    )
+    assert Assignment.objects.filter(round=round).count() == 8
+
+
+@pytest.mark.parametrize("step_aside", [conflict_declare, assignment_abstain])
+def test_stepping_aside_costs_the_same_queries_in_a_round_of_1_or_5_applications(step_aside):
+    leaving, taking_over = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+
+    def run(size):
+        round = review_round()
+        applications = [submitted_application(round) for _ in range(size)]
+        for application in applications:
+            assign(application, leaving)
+        ContentType.objects.get_for_models(Application, Round)
+        with CaptureQueriesContext(connection) as captured:
+            step_aside(assignment=Assignment.objects.get(application=applications[0]), reason="Friend.", by=leaving)
+        reviewers = list(Assignment.objects.filter(application=applications[0]).values_list("reviewer", flat=True))
+        return reviewers, len(statements(captured))
+
+    assert run(1) == ([taking_over.pk], 26)
+    assert run(5) == ([taking_over.pk], 26)
+
+
+def test_adding_a_reviewer_by_hand_costs_the_same_queries_in_a_round_of_1_or_5_applications():
+    team = programme_team()
+    reviewer = reviewer_with_profile(mfa=False)
+
+    def run(size):
+        round = review_round()
+        applications = [submitted_application(round) for _ in range(size)]
+        ContentType.objects.get_for_models(Application, Round)
+        with CaptureQueriesContext(connection) as captured:
+            assignment_add(application=applications[0], reviewer=reviewer, by=team)
+        reviewers = list(Assignment.objects.filter(application=applications[0]).values_list("reviewer", flat=True))
+        return reviewers, len(statements(captured))
+
+    assert run(1) == ([reviewer.pk], 18)
+    assert run(5) == ([reviewer.pk], 18)
