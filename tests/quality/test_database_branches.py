@@ -12,7 +12,9 @@ The branches, and the test that covers each:
 - applications/services/rounds.py `_lock_round_schedule` (advisory lock vs row locks)
 - selection/services/release.py `_store_released_feedback` (one UPDATE from arrays)
 - selection/services/assignments.py `_bulk_insert_conflicts`, `_bulk_audit`,
-  `_bulk_assign` (one INSERT from arrays vs bulk_create)
+  `_bulk_assign` (one INSERT from arrays vs bulk_create, chosen by
+  `_inserts_from_arrays()`; tests/selection/test_services.py also runs the
+  bulk_create way on PostgreSQL and compares the rows)
 - selection/services/scores.py `scores_refresh` and `scores_normalise` (one
   statement vs Python)
 """
