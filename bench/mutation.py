@@ -170,6 +170,10 @@ TARGETS = [
             "_refuse_unless_nominating",
             "_refuse_beyond_quota",
             "nomination_accept",
+            "_refuse_unless_acceptable",
+            "_nominees_application",
+            "_draft_move_to_route",
+            "_mark_accepted",
         ),
     ),
     Target(
