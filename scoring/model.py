@@ -203,11 +203,12 @@ def _moment_variances(data: _Reviews, system: _System, floor: float):
     n_applications, n_reviewers = data.n_applications, data.n_reviewers
     solution = np.zeros(n_applications + n_reviewers)
     solution = _solve(1e-8, 0.0, n_applications, n_reviewers, system.gram, system.moment, solution)
-    residuals = system.centred - system.design @ solution
     # Least squares fits one level per connected group of applications and
     # reviewers (a panel that shares no application with the rest is a group of
     # its own), so each group uses one parameter fewer than it has.
-    groups = connected_components(system.gram)[0]
+    groups, group_of = connected_components(system.gram)
+    solution = _merit_centred_in_each_group(solution, group_of, n_applications)
+    residuals = system.centred - system.design @ solution
     freedom = max(len(data.totals) - n_applications - n_reviewers + groups, 1)
     noise_var = max(float(residuals @ residuals) / freedom, floor)
     # How much each review tells about its application once its reviewer's
@@ -220,6 +221,19 @@ def _moment_variances(data: _Reviews, system: _System, floor: float):
     merit_var = _spread_less_noise(solution[:n_applications], merit_info, noise_var, floor)
     reviewer_var = _spread_less_noise(solution[n_applications:], effect_info, noise_var, floor)
     return solution, (noise_var, merit_var, reviewer_var)
+
+
+def _merit_centred_in_each_group(solution, group_of, n_applications: int):
+    """The unshrunk fit with each group's merits centred on zero, their level in
+    its reviewers' effects (the fitted totals unchanged). That is where the tiny
+    ridge on merit puts it; conjugate gradients reach it only to their tolerance
+    and leave each group's level wherever the preconditioner took it, which would
+    move the merits' spread, and so every estimate, when one group's reviewer
+    adds a constant to their scores."""
+    merit_group, effect_group = group_of[:n_applications], group_of[n_applications:]
+    # Every group has an application: each reviewer in it reviewed one.
+    drift = np.bincount(merit_group, weights=solution[:n_applications]) / np.bincount(merit_group)
+    return solution - np.concatenate([drift[merit_group], -drift[effect_group]])
 
 
 @dataclass(frozen=True)
