@@ -110,7 +110,7 @@ def fit_additive(
     data = _reviews_as_arrays(rows)
     level = float(data.totals.mean())
     fixed_effects = reviewer_shrinkage == 0
-    scale = _starting_variance(data, level, fixed_effects=fixed_effects)
+    scale = _starting_variance(data, fixed_effects=fixed_effects)
     if scale < 1e-12:
         # Every review gave the same total (with fixed effects: every reviewer
         # gave all theirs the same): nothing to rank, nothing to correct.
@@ -163,14 +163,14 @@ def _reviews_as_arrays(rows: list[tuple[int, int, float]]) -> _Reviews:
     )
 
 
-def _starting_variance(data: _Reviews, level: float, *, fixed_effects: bool) -> float:
+def _starting_variance(data: _Reviews, *, fixed_effects: bool) -> float:
     """The totals' variance, the fit's starting point and the scale of its floor.
     With fixed effects, the variance within reviewers: unchanged when a constant
     is added to one reviewer's scores, so the starting point and floor are too."""
     if fixed_effects:
         reviewer_means = np.bincount(data.reviewer_index, weights=data.totals) / data.per_reviewer
         return float((data.totals - reviewer_means[data.reviewer_index]).var())
-    return float((data.totals - level).var())
+    return float(data.totals.var())
 
 
 @dataclass(frozen=True)
@@ -201,8 +201,8 @@ def _moment_variances(data: _Reviews, system: _System, floor: float):
     method of moments from the unshrunk fit, one solve where EM needs tens of
     rounds when merit varies little. Returns that fit too, as the next solve's start."""
     n_applications, n_reviewers = data.n_applications, data.n_reviewers
-    solution = np.zeros(n_applications + n_reviewers)
-    solution = _solve(1e-8, 0.0, n_applications, n_reviewers, system.gram, system.moment, solution)
+    # Started from zeros (cg's default).
+    solution = _solve(1e-8, 0.0, n_applications, n_reviewers, system.gram, system.moment, None)
     # Least squares fits one level per connected group of applications and
     # reviewers (a panel that shares no application with the rest is a group of
     # its own), so each group uses one parameter fewer than it has.
