@@ -26,6 +26,7 @@ import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,77 +92,12 @@ def service(runs: int = 5) -> dict:
     assign` does), the CPU time of this process and of its PostgreSQL backend
     (which the machine's load inflates much less than wall time), and each
     statement's time."""
-    sys.argv = [sys.argv[0]]
-    sys.path.insert(0, str(Path(__file__).parent))
-    import django_side
-    from django.db import connection, transaction
-
-    import scoring.assignment
+    django_side = _django_side()
     from applications.models import Round
-    from selection.services import assignments as assignment_services
 
     review_round = Round.objects.get(name=django_side.REVIEW_ROUND)
     programme = django_side.User.objects.get(email=django_side.PROGRAMME_EMAIL)
-    original_plan = scoring.assignment.plan_assignments
-
-    def once() -> dict:
-        statements: list[tuple[float, str]] = []
-        planning: list[float] = []
-
-        def timed_plan(**arguments):
-            started = time.perf_counter()
-            try:
-                return original_plan(**arguments)
-            finally:
-                planning.append(time.perf_counter() - started)
-
-        def timed_statement(execute, sql, params, many, context):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                statements.append((time.perf_counter() - started, " ".join(sql.split())[:70]))
-
-        outcome = {}
-        assignment_services.plan_assignments = timed_plan
-        try:
-            with transaction.atomic():
-                django_side.round_back_to_closed(review_round)
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_backend_pid()")
-                    backend = cursor.fetchone()[0]
-                database_cpu = _cpu_seconds(backend)
-                started, cpu = time.perf_counter(), time.process_time()
-                with connection.execute_wrapper(timed_statement):
-                    result = assignment_services.assignments_auto(round=review_round, by=programme)
-                total, cpu = time.perf_counter() - started, time.process_time() - cpu
-                checks = time.perf_counter()
-                with connection.cursor() as cursor:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                checks = time.perf_counter() - checks
-                database_cpu = _cpu_seconds(backend) - database_cpu
-                sql = sum(seconds for seconds, _text in statements)
-                outcome = {
-                    "total": total,
-                    "with_checks": total + checks,
-                    "checks": checks,
-                    "cpu": cpu,
-                    "database_cpu": database_cpu,
-                    "sql": sql,
-                    "queries": len(statements),
-                    "plan": sum(planning),
-                    "other_python": total - sql - sum(planning),
-                    "created": result.created,
-                    "slowest": sorted(statements, reverse=True)[:6],
-                }
-                raise django_side._RolledBack
-        except django_side._RolledBack:
-            pass
-        finally:
-            assignment_services.plan_assignments = original_plan
-        return outcome
-
-    measured = [once() for _run in range(runs)]
+    measured = [_service_once(django_side, review_round, programme) for _run in range(runs)]
     best = min(measured, key=lambda run: run["with_checks"])
     return {
         **best,
@@ -173,6 +109,101 @@ def service(runs: int = 5) -> dict:
         "best_cpu": min(run["cpu"] for run in measured),
         "median_database_cpu": statistics.median(run["database_cpu"] for run in measured),
         "best_database_cpu": min(run["database_cpu"] for run in measured),
+    }
+
+
+def _django_side():
+    """bench/django_side.py as a module: Django set up on the bench database."""
+    sys.argv = [sys.argv[0]]
+    sys.path.insert(0, str(Path(__file__).parent))
+    import django_side
+
+    return django_side
+
+
+def _service_once(django_side, review_round, programme) -> dict:
+    """One first run of `assignments_auto` on the round put back to closed, timed,
+    then rolled back."""
+    from django.db import transaction
+
+    outcome = {}
+    planning: list[float] = []
+    with _planning_timed(planning):
+        try:
+            with transaction.atomic():
+                django_side.round_back_to_closed(review_round)
+                outcome = _timed_run(review_round, programme, planning)
+                raise django_side._RolledBack
+        except django_side._RolledBack:
+            pass
+    return outcome
+
+
+@contextmanager
+def _planning_timed(planning: list[float]):
+    """While open, each call of the planner that `assignments_auto` makes adds its
+    time to `planning`."""
+    import scoring.assignment
+    from selection.services import assignments as assignment_services
+
+    original_plan = scoring.assignment.plan_assignments
+
+    def timed_plan(**arguments):
+        started = time.perf_counter()
+        try:
+            return original_plan(**arguments)
+        finally:
+            planning.append(time.perf_counter() - started)
+
+    assignment_services.plan_assignments = timed_plan
+    try:
+        yield
+    finally:
+        assignment_services.plan_assignments = original_plan
+
+
+def _timed_run(review_round, programme, planning: list[float]) -> dict:
+    """`assignments_auto` once in the open transaction: wall and CPU time (ours and
+    the database backend's), each statement's time, then the foreign-key checks."""
+    from django.db import connection
+
+    from selection.services import assignments as assignment_services
+
+    statements: list[tuple[float, str]] = []
+
+    def timed_statement(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((time.perf_counter() - started, " ".join(sql.split())[:70]))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    database_cpu = _cpu_seconds(backend)
+    started, cpu = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(timed_statement):
+        result = assignment_services.assignments_auto(round=review_round, by=programme)
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    checks = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    checks = time.perf_counter() - checks
+    database_cpu = _cpu_seconds(backend) - database_cpu
+    sql = sum(seconds for seconds, _text in statements)
+    return {
+        "total": total,
+        "with_checks": total + checks,
+        "checks": checks,
+        "cpu": cpu,
+        "database_cpu": database_cpu,
+        "sql": sql,
+        "queries": len(statements),
+        "plan": sum(planning),
+        "other_python": total - sql - sum(planning),
+        "created": result.created,
+        "slowest": sorted(statements, reverse=True)[:6],
     }
 
 

@@ -79,20 +79,61 @@ def _queries(user, path: str) -> tuple[int, int]:
 
 
 def prepare() -> dict:
+    """Every page the benchmark loads, with its role, a signed-in session cookie
+    and its query count; and the sizes of the data."""
     review_round = Round.objects.get(name=REVIEW_ROUND)
-    open_round = Round.objects.get(name=OPEN_ROUND)
     programme = User.objects.get(email=PROGRAMME_EMAIL)
-    nominator = User.objects.get(email=NOMINATOR_EMAIL)
-    reviewer = User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[0]
-    application = Application.objects.filter(round=review_round).order_by("pk").select_related("applicant")[0]
     members = list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:2])
-    assignment = Assignment.objects.filter(reviewer=reviewer, round=review_round).order_by("pk")[0]
-    organisation = NominatorOrganisation.objects.filter(user=nominator).first().organisation
-    board = reverse("selection:board", kwargs={"pk": review_round.pk})
-    directory = reverse("members:directory")
+    member = members[0].user
     pages = [
         ("Baseline: health check", "/healthz", "visitor", None),
         ("Home", reverse("home"), "visitor", None),
+        *_round_in_review_pages(review_round, programme),
+        *_directory_pages(member, other=members[1]),
+        _nominator_dashboard_page(),
+        *_exchange_pages(member),
+        *_community_pages(member),
+        _ballot_page(),
+        *_events_pages(member),
+        # The third insight page of issue 22's target (equality monitoring's impact, by stage).
+        (
+            "Insight: equality",
+            reverse("selection:insight_equality", kwargs={"pk": review_round.pk}),
+            "programme team",
+            programme,
+        ),
+    ]
+    return {"pages": [_measured(*page) for page in pages], "sizes": _sizes(review_round)}
+
+
+def _measured(name: str, path: str, role: str, user) -> dict:
+    status, queries = _queries(user, path)
+    return {
+        "name": name,
+        "path": path,
+        "role": role,
+        "cookie": _session_cookie(user),
+        "queries": queries,
+        "status": status,
+    }
+
+
+def _sizes(review_round: Round) -> dict:
+    return {
+        "applications": Application.objects.filter(round=review_round).count(),
+        "members": MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").count(),
+        "reviewers": User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").count(),
+    }
+
+
+def _round_in_review_pages(review_round: Round, programme) -> list[tuple]:
+    """The round in review as its first applicant, its first reviewer and the
+    programme team see it."""
+    reviewer = User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[0]
+    application = Application.objects.filter(round=review_round).order_by("pk").select_related("applicant")[0]
+    assignment = Assignment.objects.filter(reviewer=reviewer, round=review_round).order_by("pk")[0]
+    board = reverse("selection:board", kwargs={"pk": review_round.pk})
+    return [
         (
             "Apply status",
             reverse("applications:status", kwargs={"pk": application.pk}),
@@ -127,70 +168,63 @@ def prepare() -> dict:
             "programme team",
             programme,
         ),
-        ("Directory", directory, "member", members[0].user),
-        ("Directory search", f"{directory}?q=improvement", "member", members[0].user),
-        ("Member profile", reverse("members:profile", kwargs={"pk": members[1].pk}), "member", members[0].user),
-        (
-            "Nominator's dashboard",
-            reverse("nominations:dashboard", kwargs={"round_pk": open_round.pk, "organisation_pk": organisation.pk}),
-            "nominator",
-            nominator,
-        ),
     ]
-    # The exchange (#19): the call's idea list with 2,000 ideas and 20,000 comments
-    # (seed_exchange_scale), newest first, most discussed, and searched.
+
+
+def _directory_pages(member, *, other: MemberProfile) -> list[tuple]:
+    directory = reverse("members:directory")
+    return [
+        ("Directory", directory, "member", member),
+        ("Directory search", f"{directory}?q=improvement", "member", member),
+        ("Member profile", reverse("members:profile", kwargs={"pk": other.pk}), "member", member),
+    ]
+
+
+def _nominator_dashboard_page() -> tuple:
+    open_round = Round.objects.get(name=OPEN_ROUND)
+    nominator = User.objects.get(email=NOMINATOR_EMAIL)
+    organisation = NominatorOrganisation.objects.filter(user=nominator).first().organisation
+    return (
+        "Nominator's dashboard",
+        reverse("nominations:dashboard", kwargs={"round_pk": open_round.pk, "organisation_pk": organisation.pk}),
+        "nominator",
+        nominator,
+    )
+
+
+def _exchange_pages(member) -> list[tuple]:
+    """The exchange (#19): the call's idea list with 2,000 ideas and 20,000 comments
+    (seed_exchange_scale), newest first, most discussed, and searched."""
     from exchange.models import Call
     from exchange.scale import SCALE_CALL
 
     exchange_call = Call.objects.filter(title=SCALE_CALL).first()
-    if exchange_call is not None:
-        ideas = exchange_call.get_absolute_url()
-        pages += [
-            ("Exchange: a call's ideas, 2,000 ideas", ideas, "member", members[0].user),
-            ("Exchange: a call's ideas, most discussed", f"{ideas}?sort=discussed", "member", members[0].user),
-            ("Exchange: a call's ideas, searched", f"{ideas}?q=discharge+letters", "member", members[0].user),
-        ]
-    pages += _community_pages(members[0].user)
-    # The member vote's ballot with 100 shortlisted proposals (issue 20).
+    if exchange_call is None:
+        return []
+    ideas = exchange_call.get_absolute_url()
+    return [
+        ("Exchange: a call's ideas, 2,000 ideas", ideas, "member", member),
+        ("Exchange: a call's ideas, most discussed", f"{ideas}?sort=discussed", "member", member),
+        ("Exchange: a call's ideas, searched", f"{ideas}?q=discharge+letters", "member", member),
+    ]
+
+
+def _ballot_page() -> tuple:
+    """The member vote's ballot with 100 shortlisted proposals (issue 20)."""
     from bench.funding_side import ballot_page
 
     ballot, voter = ballot_page(
         list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:101])
     )
-    pages.append(("Member vote: ballot, 100 shortlisted proposals", ballot, "member", voter))
-    # The events list (issue 22): 1,000 events, half past, 20 members registered to each.
+    return ("Member vote: ballot, 100 shortlisted proposals", ballot, "member", voter)
+
+
+def _events_pages(member) -> list[tuple]:
+    """The events list (issue 22): 1,000 events, half past, 20 members registered to each."""
     from bench.events_side import events_pages
 
     event_members = list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:2000])
-    pages += [(name, path, "member", members[0].user) for name, path in events_pages(event_members)]
-    # The third insight page of issue 22's target (equality monitoring's impact, by stage).
-    pages.append(
-        (
-            "Insight: equality",
-            reverse("selection:insight_equality", kwargs={"pk": review_round.pk}),
-            "programme team",
-            programme,
-        )
-    )
-    result = []
-    for name, path, role, user in pages:
-        status, queries = _queries(user, path)
-        result.append(
-            {
-                "name": name,
-                "path": path,
-                "role": role,
-                "cookie": _session_cookie(user),
-                "queries": queries,
-                "status": status,
-            }
-        )
-    sizes = {
-        "applications": Application.objects.filter(round=review_round).count(),
-        "members": MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").count(),
-        "reviewers": User.objects.filter(email__startswith="reviewer", email__endswith=f"@{SCALE_DOMAIN}").count(),
-    }
-    return {"pages": result, "sizes": sizes}
+    return [(name, path, "member", member) for name, path in events_pages(event_members)]
 
 
 def _community_pages(member) -> list[tuple]:

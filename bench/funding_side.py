@@ -24,6 +24,16 @@ VOTERS = 2_000
 @transaction.atomic
 def _build(members) -> Call:
     now = timezone.now()
+    call, themes = _call_at_vote(now)
+    _shortlisted_proposals(call, themes, members, now)
+    call_vote = CallVote.objects.create(call=call, opens_at=call.vote_from, closes_at=call.results_from)
+    vote_open(call_vote=call_vote, now=now)
+    _votes_placed(call_vote)
+    return call
+
+
+def _call_at_vote(now) -> tuple[Call, list[Theme]]:
+    """A call whose vote opened yesterday, and its three themes."""
     call = Call.objects.create(
         title=TITLE,
         summary="Benchmark call.",
@@ -37,6 +47,12 @@ def _build(members) -> Call:
         results_from=now + timedelta(days=9),
     )
     themes = [Theme.objects.create(call=call, name=name) for name in ("Digital", "Patient safety", "Inequalities")]
+    return call, themes
+
+
+def _shortlisted_proposals(call: Call, themes: list[Theme], members, now) -> None:
+    """PROPOSALS ideas across the themes, each led by a member (the second on),
+    each with its shortlisted proposal."""
     ideas = Idea.objects.bulk_create(
         [
             Idea(
@@ -70,10 +86,12 @@ def _build(members) -> Call:
             for index, idea in enumerate(ideas)
         ]
     )
-    call_vote = CallVote.objects.create(call=call, opens_at=call.vote_from, closes_at=call.results_from)
-    vote_open(call_vote=call_vote, now=now)
+
+
+def _votes_placed(call_vote: CallVote) -> None:
+    """VOTERS voters' six votes: two proposals chosen at random in each theme."""
     by_theme = {}
-    for proposal in Proposal.objects.filter(call=call).select_related("idea"):
+    for proposal in Proposal.objects.filter(call=call_vote.call).select_related("idea"):
         by_theme.setdefault(proposal.idea.theme_id, []).append(proposal)
     chooser = random.Random(20)  # noqa: S311 - a fixed, reproducible data set
     votes = []
@@ -82,7 +100,6 @@ def _build(members) -> Call:
             for proposal in chooser.sample(proposals, 2):
                 votes.append(Vote(voter=voter, proposal=proposal, theme_id=theme_id))
     Vote.objects.bulk_create(votes, batch_size=5_000)
-    return call
 
 
 def ballot_page(members) -> tuple[str, object]:

@@ -167,6 +167,10 @@ TARGETS = [
             "_refuse_unless_nominating",
             "_refuse_beyond_quota",
             "nomination_accept",
+            "_refuse_unless_acceptable",
+            "_nominees_application",
+            "_draft_move_to_route",
+            "_mark_accepted",
         ),
     ),
     Target(
@@ -539,74 +543,82 @@ def _harmless(result: dict, notes: dict) -> int:
 
 def write_report(results: dict) -> None:
     notes = tomllib.loads(NOTES.read_text()) if NOTES.exists() else {}
-    lines = [
-        "# Mutation testing of the portal's rules",
-        "",
-        "Written by `make mutation` (`bench/mutation.py`, mutmut 3 configured in `pyproject.toml`). Each module is",
-        "mutated on its own and run against only the tests that cover it. Score = mutants killed (a test failed, or",
-        "the run hung) / mutants tested; a mutant no test executes counts as surviving. Target: ≥ 95 %, and no",
-        'surviving mutant that removes a permission, deadline, quota or capacity guard. "Score without them" leaves',
-        "out the survivors `bench/mutation_notes.toml` explains as equivalent or harmless (a gap closed by a test",
-        "added after the run still counts against the score until the next run). A run stopped at its time limit",
-        "(`MUTATION_TIMEOUT`) keeps the mutants it tested, marked **partial**; the ones it did not reach are left out.",
-        "A module finished in parts (`bench/mutation.py --rerun`) keeps the mutants its earlier part killed, on the",
-        "same code, and tests again the rest against the tests as they are now; the time shown is the last part's.",
-        "",
-        "Beyond mutmut's own mutants, `bench/mutation.py` makes two that mutmut 3 does not: an `if` whose test",
-        "never holds, and a call made for its effect deleted (a guard, an audit entry, an email removed). It also",
-        "mutates `@transaction.atomic` services, which mutmut 3 skips as decorated functions. Functions with other",
-        "decorators (`@property`, such as `Round.is_accepting`; `@shared_task`) are still not mutated: their rules",
-        "are covered by tests at the exact instants (`tests/applications/test_deadlines.py`) but not measured here.",
-        "",
-        TABLE_HEADER,
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for target in TARGETS:
-        result = results.get(target.name)
-        if result is None:
-            lines.append(f"| {target.title} | `{target.path}` | - | - | not run | - | - | {target.note} |")
-            continue
-        if "error" in result:
-            lines.append(f"| {target.title} | `{target.path}` | - | - | failed | - | - | {result['error'][:200]} |")
-            continue
-        killed, total, percent = score(result)
-        harmless = _harmless(result, notes.get(target.name, {}))
-        without = 100.0 * killed / (total - harmless) if total - harmless else 0.0
-        when = result["at"][:16].replace("T", " ")
-        extra = f"; {target.note}" if target.note else ""
-        if result.get("parts", 1) > 1:
-            extra += f"; in {result['parts']} parts (`--rerun`: the survivors and untested mutants of the last)"
-        if result.get("partial"):
-            extra += f"; **partial**, {result['partial']}"
-        if result.get("version") != VERSION:
-            extra += "; **an older run**, without the services' and guard-removing mutants: run it again"
-        scope = " (rule functions)" if target.functions else ""
-        lines.append(
-            f"| {target.title} | `{target.path}`{scope} | {total} | {killed} | {percent:.1f} % | {harmless} "
-            f"| {without:.1f} % | {when} UTC, {result.get('seconds', '?')} s{extra} |"
-        )
+    lines = [*REPORT_INTRO, TABLE_HEADER, "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += [_score_row(target, results.get(target.name), notes.get(target.name, {})) for target in TARGETS]
     table_end = len(lines)
     lines += ["", "## Surviving mutants", ""]
     for target in TARGETS:
-        result = results.get(target.name) or {}
-        survivors = [
-            mutant
-            for mutant in result.get("mutants", [])
-            if mutant["status"] not in ("killed", "timeout", "not checked", "skipped")
-        ]
-        if not survivors:
-            continue
-        lines += [f"### {target.title} (`{target.path}`)", ""]
-        if target.note:
-            lines += [f"_{target.note}_", ""]
-        for mutant in survivors:
-            short = mutant["name"].rpartition(".")[2]
-            why = notes.get(target.name, {}).get(short, "NOT EXPLAINED: a gap in the tests")
-            lines.append(f"- `{short}` ({mutant['status']}): {why}")
-            lines += ["  ```diff", *[f"  {line}" for line in mutant.get("diff", [])], "  ```"]
-        lines.append("")
+        lines += _survivor_lines(target, results.get(target.name) or {}, notes.get(target.name, {}))
     (RESULTS / "mutation.md").write_text("\n".join(lines).rstrip() + "\n")
     _update_readme(lines[lines.index(TABLE_HEADER) : table_end])
+
+
+REPORT_INTRO = [
+    "# Mutation testing of the portal's rules",
+    "",
+    "Written by `make mutation` (`bench/mutation.py`, mutmut 3 configured in `pyproject.toml`). Each module is",
+    "mutated on its own and run against only the tests that cover it. Score = mutants killed (a test failed, or",
+    "the run hung) / mutants tested; a mutant no test executes counts as surviving. Target: ≥ 95 %, and no",
+    'surviving mutant that removes a permission, deadline, quota or capacity guard. "Score without them" leaves',
+    "out the survivors `bench/mutation_notes.toml` explains as equivalent or harmless (a gap closed by a test",
+    "added after the run still counts against the score until the next run). A run stopped at its time limit",
+    "(`MUTATION_TIMEOUT`) keeps the mutants it tested, marked **partial**; the ones it did not reach are left out.",
+    "A module finished in parts (`bench/mutation.py --rerun`) keeps the mutants its earlier part killed, on the",
+    "same code, and tests again the rest against the tests as they are now; the time shown is the last part's.",
+    "",
+    "Beyond mutmut's own mutants, `bench/mutation.py` makes two that mutmut 3 does not: an `if` whose test",
+    "never holds, and a call made for its effect deleted (a guard, an audit entry, an email removed). It also",
+    "mutates `@transaction.atomic` services, which mutmut 3 skips as decorated functions. Functions with other",
+    "decorators (`@property`, such as `Round.is_accepting`; `@shared_task`) are still not mutated: their rules",
+    "are covered by tests at the exact instants (`tests/applications/test_deadlines.py`) but not measured here.",
+    "",
+]
+
+
+def _score_row(target: Target, result: dict | None, notes: dict[str, str]) -> str:
+    """The module's row of the score table: its counts, score, and score without
+    the survivors explained as harmless, with when and how it was run."""
+    if result is None:
+        return f"| {target.title} | `{target.path}` | - | - | not run | - | - | {target.note} |"
+    if "error" in result:
+        return f"| {target.title} | `{target.path}` | - | - | failed | - | - | {result['error'][:200]} |"
+    killed, total, percent = score(result)
+    harmless = _harmless(result, notes)
+    without = 100.0 * killed / (total - harmless) if total - harmless else 0.0
+    when = result["at"][:16].replace("T", " ")
+    extra = f"; {target.note}" if target.note else ""
+    if result.get("parts", 1) > 1:
+        extra += f"; in {result['parts']} parts (`--rerun`: the survivors and untested mutants of the last)"
+    if result.get("partial"):
+        extra += f"; **partial**, {result['partial']}"
+    if result.get("version") != VERSION:
+        extra += "; **an older run**, without the services' and guard-removing mutants: run it again"
+    scope = " (rule functions)" if target.functions else ""
+    return (
+        f"| {target.title} | `{target.path}`{scope} | {total} | {killed} | {percent:.1f} % | {harmless} "
+        f"| {without:.1f} % | {when} UTC, {result.get('seconds', '?')} s{extra} |"
+    )
+
+
+def _survivor_lines(target: Target, result: dict, notes: dict[str, str]) -> list[str]:
+    """The module's surviving mutants, each with its note (or as a gap) and its diff."""
+    survivors = [
+        mutant
+        for mutant in result.get("mutants", [])
+        if mutant["status"] not in ("killed", "timeout", "not checked", "skipped")
+    ]
+    if not survivors:
+        return []
+    lines = [f"### {target.title} (`{target.path}`)", ""]
+    if target.note:
+        lines += [f"_{target.note}_", ""]
+    for mutant in survivors:
+        short = mutant["name"].rpartition(".")[2]
+        why = notes.get(short, "NOT EXPLAINED: a gap in the tests")
+        lines.append(f"- `{short}` ({mutant['status']}): {why}")
+        lines += ["  ```diff", *[f"  {line}" for line in mutant.get("diff", [])], "  ```"]
+    lines.append("")
+    return lines
 
 
 def _update_readme(table: list[str]) -> None:

@@ -318,8 +318,28 @@ def _machine(database_url: str) -> dict:
 
 
 def _markdown(report: dict) -> str:
+    return "\n".join(
+        [
+            *_markdown_setting(report),
+            *_markdown_pages(report["pages"]),
+            "",
+            *_markdown_assignment(report["assignment"]),
+            "",
+            f"Peak memory: gunicorn master {report['memory']['master_mb']} MB, largest of "
+            f"{report['memory']['workers']} workers {report['memory']['worker_max_mb']} MB.",
+            "",
+            *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
+            *([_retention_markdown(report["retention"]), ""] if report.get("retention") else []),
+            *([_release_markdown(report["release"]), ""] if report.get("release") else []),
+            "",
+        ]
+    )
+
+
+def _markdown_setting(report: dict) -> list[str]:
+    """The title, and the machine, data, server and load the figures come from."""
     machine, sizes = report["machine"], report["sizes"]
-    lines = [
+    return [
         "# Benchmark results",
         "",
         f"Run {report['finished_at']} by `make bench` (`bench/run.py`).",
@@ -351,12 +371,18 @@ def _markdown(report: dict) -> str:
         "One request alone: one connection, one request at a time, nothing else loading the server "
         "(median and p95 of 25).",
         "",
+    ]
+
+
+def _markdown_pages(pages: list[dict]) -> list[str]:
+    """One row a page, its rate also as a ratio to the first page's (/healthz)."""
+    lines = [
         "| Page | Signed in as | Requests/s | x baseline | p50 ms | p95 ms | p99 ms | Alone p50 ms | Alone p95 ms "
         "| Queries | Requests | Statuses | Issue 22's target |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    baseline = report["pages"][0]["rps"] or 1
-    for page in report["pages"]:
+    baseline = pages[0]["rps"] or 1
+    for page in pages:
         statuses = ", ".join(f"{code}: {count}" for code, count in sorted(page["statuses"].items()))
         lines.append(
             f"| {page['name']} (`{page['path']}`) | {page['role']} | {page['rps']} | {page['rps'] / baseline:.2f} "
@@ -364,10 +390,11 @@ def _markdown(report: dict) -> str:
             f"| {page.get('alone_p95_ms', '')} | {page['queries']} | {page['requests']} "
             f"| {statuses} | {_target(page['name'])} |"
         )
-    assign = report["assignment"]
-    memory = report["memory"]
-    lines += [
-        "",
+    return lines
+
+
+def _markdown_assignment(assign: dict) -> list[str]:
+    return [
         f"Automatic assignment (`assignments_auto`): {assign['applications']:,} applications x "
         f"{assign['per_application']} over {assign['reviewers']} reviewers, {assign['created']:,} assignments made "
         f"in {assign['seconds']} s: a first run on the closed round, finding conflicts and starting the review "
@@ -377,16 +404,7 @@ def _markdown(report: dict) -> str:
             if "with_commit_checks_seconds" in assign
             else "."
         ),
-        "",
-        f"Peak memory: gunicorn master {memory['master_mb']} MB, largest of {memory['workers']} workers "
-        f"{memory['worker_max_mb']} MB.",
-        "",
-        *([wave_bench.markdown(report["wave"]), ""] if report.get("wave") else []),
-        *([_retention_markdown(report["retention"]), ""] if report.get("retention") else []),
-        *([_release_markdown(report["release"]), ""] if report.get("release") else []),
-        "",
     ]
-    return "\n".join(lines)
 
 
 def _target(name: str) -> str:
@@ -419,6 +437,43 @@ def _release_markdown(release: dict) -> str:
 
 
 def main() -> None:
+    args = _arguments()
+    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    env = _environment(database_url)
+    load_at_start = _load_average()
+    seed_seconds = None if args.skip_seed else _seed(env, database_url, args)
+    _manage(env, "collectstatic", "--no-input", "-v", "0")
+    _log("Signing in and counting queries")
+    prepared = _prepare(env)
+    served = _serve_and_load(env, prepared["pages"], args)
+    timings = _timings(env, skip_wave=args.skip_wave)
+    report = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(database_url),
+        "sizes": prepared["sizes"],
+        "seed_seconds": seed_seconds,
+        "server": {"workers": served["workers"], "kind": "gunicorn sync"},
+        "load": {
+            "concurrency": args.concurrency,
+            "processes": served["processes"],
+            "seconds": args.seconds,
+            "requests": args.requests,
+            "tool": "bench/run.py (http.client threads)",
+        },
+        "pages": served["pages"],
+        **timings,
+        "load_average": _load_average(),
+        "load_average_at_start": load_at_start,
+        "memory": served["memory"],
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{args.output}.md").write_text(_markdown(report))
+    _log(f"Wrote {RESULTS / args.output}.md and .json")
+    print(_markdown(report))
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=5_000)
@@ -430,35 +485,35 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true", help="Reuse the database from the last run.")
     parser.add_argument("--skip-wave", action="store_true", help="Leave out the email wave (not data-bound).")
     parser.add_argument("--output", default="latest", help="bench/results/<output>.md and .json (default latest).")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    env = _environment(database_url)
-    load_at_start = _load_average()
-    seed_seconds = None
-    if not args.skip_seed:
-        _log(f"Creating {urlsplit(database_url).path.lstrip('/')} and migrating")
-        _recreate_database(database_url)
-        _manage(env, "migrate", "--no-input", "-v", "0")
-        _log(f"seed_scale {args.applications} applications, {args.members} members, {args.reviewers} reviewers")
-        started = time.monotonic()
-        _manage(
-            env,
-            "seed_scale",
-            "--force",
-            f"--applications={args.applications}",
-            f"--members={args.members}",
-            f"--reviewers={args.reviewers}",
-        )
-        seed_seconds = round(time.monotonic() - started, 1)
-        _log("seed_exchange_scale: a call with 2,000 ideas and 20,000 comments")
-        _manage(env, "seed_exchange_scale", "--force", "--ideas=2000", "--comments=20000")
-        _log("VACUUM ANALYZE, as autovacuum would have done by now in production")
-        _vacuum_analyze(database_url)
-    _manage(env, "collectstatic", "--no-input", "-v", "0")
-    _log("Signing in and counting queries")
-    prepared = _prepare(env)
 
+def _seed(env: dict[str, str], database_url: str, args: argparse.Namespace) -> float:
+    """A new database with the scale data set; returns how long seed_scale took."""
+    _log(f"Creating {urlsplit(database_url).path.lstrip('/')} and migrating")
+    _recreate_database(database_url)
+    _manage(env, "migrate", "--no-input", "-v", "0")
+    _log(f"seed_scale {args.applications} applications, {args.members} members, {args.reviewers} reviewers")
+    started = time.monotonic()
+    _manage(
+        env,
+        "seed_scale",
+        "--force",
+        f"--applications={args.applications}",
+        f"--members={args.members}",
+        f"--reviewers={args.reviewers}",
+    )
+    seed_seconds = round(time.monotonic() - started, 1)
+    _log("seed_exchange_scale: a call with 2,000 ideas and 20,000 comments")
+    _manage(env, "seed_exchange_scale", "--force", "--ideas=2000", "--comments=20000")
+    _log("VACUUM ANALYZE, as autovacuum would have done by now in production")
+    _vacuum_analyze(database_url)
+    return seed_seconds
+
+
+def _serve_and_load(env: dict[str, str], prepared_pages: list[dict], args: argparse.Namespace) -> dict:
+    """Under gunicorn, each page loaded, then alone; returns the pages' figures,
+    the server's peak memory, and the numbers of server workers and load processes."""
     cpus = os.cpu_count() or 1
     workers = args.workers or 2 * cpus + 1
     processes = max(1, min(4, cpus))
@@ -467,7 +522,7 @@ def main() -> None:
     server = _start_gunicorn(env, port, workers)
     pages = []
     try:
-        for page in prepared["pages"]:
+        for page in prepared_pages:
             _log(f"Loading {page['name']}: {page['path']}")
             result = _load(
                 port,
@@ -490,44 +545,22 @@ def main() -> None:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+    return {"pages": pages, "memory": memory, "workers": workers, "processes": processes}
 
+
+def _timings(env: dict[str, str], *, skip_wave: bool) -> dict:
+    """The timings outside the web server: assignment, the wave, retention, release."""
     _log("Timing automatic assignment")
     assignment = _django_side(env, "assign")
     wave = None
-    if not args.skip_wave:
+    if not skip_wave:
         _log("Timing a 5,000-recipient email wave with two Celery workers (bench/wave.py)")
         wave = wave_bench.run(env)
     _log("Timing one retention run over 100,000 outbox rows past their period")
     retention = _django_side(env, "retention")
     _log("Timing the release of a decision on every application of the round in review")
     release = _django_side(env, "release")
-    report = {
-        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": _machine(database_url),
-        "sizes": prepared["sizes"],
-        "seed_seconds": seed_seconds,
-        "server": {"workers": workers, "kind": "gunicorn sync"},
-        "load": {
-            "concurrency": args.concurrency,
-            "processes": processes,
-            "seconds": args.seconds,
-            "requests": args.requests,
-            "tool": "bench/run.py (http.client threads)",
-        },
-        "pages": pages,
-        "assignment": assignment,
-        "wave": wave,
-        "retention": retention,
-        "release": release,
-        "load_average": _load_average(),
-        "load_average_at_start": load_at_start,
-        "memory": memory,
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / f"{args.output}.md").write_text(_markdown(report))
-    _log(f"Wrote {RESULTS / args.output}.md and .json")
-    print(_markdown(report))
+    return {"assignment": assignment, "wave": wave, "retention": retention, "release": release}
 
 
 if __name__ == "__main__":

@@ -122,19 +122,51 @@ def _free_port() -> int:
 
 
 def _measure(recipients: int, workers: int) -> dict:
+    tag = secrets.token_hex(4)
+    _django_setup(queue=f"bench-waves-{tag}")
+    wave, team = _wave_to_new_subscribers(recipients, tag)
+    sink = Sink(recipients)
+    processes = _start_workers(workers, tag, sink_port=sink.port)
+    try:
+        sent = _send_now(wave, team, sink, processes)
+    finally:
+        _stop(processes)
+        sink.stop()
+    wave.refresh_from_db()
+    smtp_seconds = _smtplib_seconds(wave, recipients)
+    return {
+        "recipients": recipients,
+        "workers": workers,
+        "status": wave.status,
+        "seconds": round(sent["wave_seconds"], 2),
+        "per_second": round(recipients / sent["wave_seconds"], 1),
+        "first_email_seconds": round(sent["first_email_seconds"], 2),
+        "smtplib_seconds": round(smtp_seconds, 2),
+        "smtplib_per_second": round(recipients / smtp_seconds, 1),
+        "ratio": round(smtp_seconds / sent["wave_seconds"], 2),
+        "cpu_ms_per_email": {
+            name: round((sent["cpu_after"][name] - sent["cpu_before"][name]) * 1000 / recipients, 2)
+            for name in sent["cpu_after"]
+        },
+        "worker_peak_memory_mb": max(sent["worker_memory"]),
+        "load_average": sent["load_during"],
+    }
+
+
+def _django_setup(*, queue: str) -> None:
+    """Django with the benchmark's settings, its tasks sent to a queue of this run's own."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "q_portal.settings.production")
-    tag = secrets.token_hex(4)
-    queue = f"bench-waves-{tag}"
     os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
 
     import django
 
     django.setup()
 
-    import smtplib
 
-    from django.conf import settings
+def _wave_to_new_subscribers(recipients: int, tag: str):
+    """A draft wave to `recipients` confirmed subscribers of a region of its own;
+    returns it and the programme team member who made it."""
     from django.utils import timezone
 
     from applications.choices import SubscriptionStatus
@@ -142,10 +174,6 @@ def _measure(recipients: int, workers: int) -> dict:
     from members.models import Region, User
     from outreach import services
     from outreach.audiences import Audience
-    from outreach.models import Wave, WaveStatus
-    from q_portal.celery import app
-    from q_portal.outbox.models import OutboundEmail
-    from q_portal.outbox.services import _message_for
 
     region = Region.objects.create(name=f"Bench region {tag}", slug=f"bench-{tag}", nation="england")
     now = timezone.now()
@@ -174,18 +202,21 @@ def _measure(recipients: int, workers: int) -> dict:
         rate_per_minute=60_000,
         by=team,
     )
+    return wave, team
 
-    sink = Sink(recipients)
+
+def _start_workers(workers: int, tag: str, *, sink_port: int) -> list[subprocess.Popen]:
+    """Celery worker processes (solo pool) sending through SMTP to the sink."""
     worker_env = {
         **os.environ,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": HOST,
-        "EMAIL_PORT": str(sink.port),
+        "EMAIL_PORT": str(sink_port),
         "EMAIL_USE_TLS": "false",
         "WAVE_SEND_TASKS": str(workers),
         "LOG_LEVEL": "WARNING",
     }
-    processes = [
+    return [
         subprocess.Popen(  # noqa: S603 - our own worker
             [
                 str(Path(PYTHON).with_name("celery")),
@@ -203,42 +234,67 @@ def _measure(recipients: int, workers: int) -> dict:
         )
         for number in range(workers)
     ]
-    try:
-        deadline = time.monotonic() + 60
-        while len(app.control.ping(timeout=0.5) or []) < workers:
-            if time.monotonic() > deadline:
-                raise SystemExit("The Celery workers did not start.")
-        # CPU time used during the wave by each process taking part: where the
-        # machine's time goes when it is shared with other work.
-        cpu_before = {"sink": _cpu_seconds(sink.process.pid)} | {
-            f"worker {number}": _cpu_seconds(process.pid) for number, process in enumerate(processes)
-        }
-        started = time.time()
-        services.wave_schedule(wave=wave, send_at=None, by=team)  # "send now": queues the start task
-        done = sink.wait_done(timeout=600)
-        if done is None:
-            raise SystemExit("The wave did not reach every recipient within 10 minutes.")
-        wave_seconds = done["last"] - started
-        cpu_after = {"sink": _cpu_seconds(sink.process.pid)} | {
-            f"worker {number}": _cpu_seconds(process.pid) for number, process in enumerate(processes)
-        }
-        worker_memory = [_peak_memory_mb(process.pid) for process in processes]
-        load_during = [round(value, 2) for value in os.getloadavg()]
-        deadline = time.monotonic() + 30
-        while Wave.objects.get(pk=wave.pk).status != WaveStatus.SENT and time.monotonic() < deadline:
-            time.sleep(0.2)
-        wave.refresh_from_db()
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        sink.stop()
 
-    # The same messages, built beforehand, sent by plain smtplib over one connection.
+
+def _cpu_by_process(sink: Sink, processes: list[subprocess.Popen]) -> dict[str, float]:
+    return {"sink": _cpu_seconds(sink.process.pid)} | {
+        f"worker {number}": _cpu_seconds(process.pid) for number, process in enumerate(processes)
+    }
+
+
+def _send_now(wave, team, sink: Sink, processes: list[subprocess.Popen]) -> dict:
+    """Once every worker answers, press "send now" and wait for the last message
+    at the sink, then for the wave to be marked sent. Returns the timings, and
+    the CPU time of each process before and after."""
+    from outreach import services
+    from outreach.models import Wave, WaveStatus
+    from q_portal.celery import app
+
+    deadline = time.monotonic() + 60
+    while len(app.control.ping(timeout=0.5) or []) < len(processes):
+        if time.monotonic() > deadline:
+            raise SystemExit("The Celery workers did not start.")
+    # CPU time used during the wave by each process taking part: where the
+    # machine's time goes when it is shared with other work.
+    cpu_before = _cpu_by_process(sink, processes)
+    started = time.time()
+    services.wave_schedule(wave=wave, send_at=None, by=team)  # "send now": queues the start task
+    done = sink.wait_done(timeout=600)
+    if done is None:
+        raise SystemExit("The wave did not reach every recipient within 10 minutes.")
+    sent = {
+        "wave_seconds": done["last"] - started,
+        "first_email_seconds": done["first"] - started,
+        "cpu_before": cpu_before,
+        "cpu_after": _cpu_by_process(sink, processes),
+        "worker_memory": [_peak_memory_mb(process.pid) for process in processes],
+        "load_during": [round(value, 2) for value in os.getloadavg()],
+    }
+    deadline = time.monotonic() + 30
+    while Wave.objects.get(pk=wave.pk).status != WaveStatus.SENT and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return sent
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _smtplib_seconds(wave, recipients: int) -> float:
+    """The same messages, built beforehand, sent by plain smtplib over one connection."""
+    import smtplib
+
+    from django.conf import settings
+
+    from q_portal.outbox.models import OutboundEmail
+    from q_portal.outbox.services import _message_for
+
     emails = OutboundEmail.objects.filter(batch=wave.batch).order_by("pk")
     built = [(email.to, _message_for(email, connection=None).message().as_bytes(linesep="\r\n")) for email in emails]
     sink = Sink(recipients)
@@ -252,23 +308,7 @@ def _measure(recipients: int, workers: int) -> dict:
         sink.wait_done(timeout=60)
     finally:
         sink.stop()
-
-    return {
-        "recipients": recipients,
-        "workers": workers,
-        "status": wave.status,
-        "seconds": round(wave_seconds, 2),
-        "per_second": round(recipients / wave_seconds, 1),
-        "first_email_seconds": round(done["first"] - started, 2),
-        "smtplib_seconds": round(smtp_seconds, 2),
-        "smtplib_per_second": round(recipients / smtp_seconds, 1),
-        "ratio": round(smtp_seconds / wave_seconds, 2),
-        "cpu_ms_per_email": {
-            name: round((cpu_after[name] - cpu_before[name]) * 1000 / recipients, 2) for name in cpu_after
-        },
-        "worker_peak_memory_mb": max(worker_memory),
-        "load_average": load_during,
-    }
+    return smtp_seconds
 
 
 # --- From bench/run.py, or alone ------------------------------------------------------------

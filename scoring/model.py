@@ -107,127 +107,262 @@ def fit_additive(
     rows = list(reviews)
     if not rows:
         return ModelFit()
-    application_ids, application_index = np.unique(np.array([row[0] for row in rows]), return_inverse=True)
-    reviewer_ids, reviewer_index = np.unique(np.array([row[1] for row in rows]), return_inverse=True)
-    totals = np.array([row[2] for row in rows], dtype=float)
-    n, n_applications, n_reviewers = len(totals), len(application_ids), len(reviewer_ids)
-    per_application = np.bincount(application_index)
-    per_reviewer = np.bincount(reviewer_index)
-
-    level = float(totals.mean())
-    centred = totals - level
+    data = _reviews_as_arrays(rows)
+    level = float(data.totals.mean())
     fixed_effects = reviewer_shrinkage == 0
-    if fixed_effects:
-        # The variance within reviewers: unchanged when a constant is added to
-        # one reviewer's scores, so the fit's starting point and floor are too.
-        reviewer_means = np.bincount(reviewer_index, weights=totals) / per_reviewer
-        scale = float((totals - reviewer_means[reviewer_index]).var())
-    else:
-        scale = float(centred.var())
+    scale = _starting_variance(data, fixed_effects=fixed_effects)
     if scale < 1e-12:
         # Every review gave the same total (with fixed effects: every reviewer
         # gave all theirs the same): nothing to rank, nothing to correct.
-        return _flat_fit(application_ids, reviewer_ids, per_application, level)
+        return _flat_fit(data, level)
     floor = VARIANCE_FLOOR * scale
+    system = _normal_equations(data, data.totals - level)
+    if fixed_effects:
+        start, variances = _moment_variances(data, system, floor)
+    else:
+        start, variances = np.zeros(data.n_applications + data.n_reviewers), (scale / 2, scale / 2, scale / 4)
+    solved = _fit_rounds(data, system, start, variances, reviewer_shrinkage, floor)
+    return _model_fit(data, solved, level, fixed_effects=fixed_effects, z=z)
 
-    # np.unique's inverse holds every index, so the counts above and the
-    # design's shape follow from the indices alone.
+
+@dataclass(frozen=True)
+class _Reviews:
+    """The rows as arrays: each review's application and reviewer as positions
+    in the sorted ids, its total, and how many reviews each has."""
+
+    application_ids: np.ndarray
+    reviewer_ids: np.ndarray
+    application_index: np.ndarray
+    reviewer_index: np.ndarray
+    totals: np.ndarray
+    per_application: np.ndarray
+    per_reviewer: np.ndarray
+
+    @property
+    def n_applications(self) -> int:
+        return len(self.application_ids)
+
+    @property
+    def n_reviewers(self) -> int:
+        return len(self.reviewer_ids)
+
+
+def _reviews_as_arrays(rows: list[tuple[int, int, float]]) -> _Reviews:
+    application_ids, application_index = np.unique(np.array([row[0] for row in rows]), return_inverse=True)
+    reviewer_ids, reviewer_index = np.unique(np.array([row[1] for row in rows]), return_inverse=True)
+    # np.unique's inverse holds every index, so the counts and the design's
+    # shape follow from the indices alone.
+    return _Reviews(
+        application_ids=application_ids,
+        reviewer_ids=reviewer_ids,
+        application_index=application_index,
+        reviewer_index=reviewer_index,
+        totals=np.array([row[2] for row in rows], dtype=float),
+        per_application=np.bincount(application_index),
+        per_reviewer=np.bincount(reviewer_index),
+    )
+
+
+def _starting_variance(data: _Reviews, *, fixed_effects: bool) -> float:
+    """The totals' variance, the fit's starting point and the scale of its floor.
+    With fixed effects, the variance within reviewers: unchanged when a constant
+    is added to one reviewer's scores, so the starting point and floor are too."""
+    if fixed_effects:
+        reviewer_means = np.bincount(data.reviewer_index, weights=data.totals) / data.per_reviewer
+        return float((data.totals - reviewer_means[data.reviewer_index]).var())
+    return float(data.totals.var())
+
+
+@dataclass(frozen=True)
+class _System:
+    """The least-squares problem: the design X (each review's row has a 1 in its
+    application's column and one in its reviewer's), the centred totals y, and
+    the normal equations' X'X (`gram`) and X'y (`moment`), which no round changes."""
+
+    design: sparse.csr_matrix
+    centred: np.ndarray
+    gram: sparse.csr_matrix
+    moment: np.ndarray
+
+
+def _normal_equations(data: _Reviews, centred: np.ndarray) -> _System:
+    n = len(centred)
     design = sparse.hstack(
         [
-            sparse.csr_matrix((np.ones(n), (np.arange(n), application_index))),
-            sparse.csr_matrix((np.ones(n), (np.arange(n), reviewer_index))),
+            sparse.csr_matrix((np.ones(n), (np.arange(n), data.application_index))),
+            sparse.csr_matrix((np.ones(n), (np.arange(n), data.reviewer_index))),
         ]
     )
-    noise_var, merit_var = scale / 2, scale / 2
-    reviewer_var = scale / 4
-    gram = (design.T @ design).tocsr()
-    moment = design.T @ centred
-    solution = np.zeros(n_applications + n_reviewers)
-    if fixed_effects:
-        # Variances by the method of moments from the unshrunk fit: one solve,
-        # where EM needs tens of rounds when merit varies little.
-        solution = _solve(1e-8, 0.0, n_applications, n_reviewers, gram, moment, solution)
-        residuals = centred - design @ solution
-        # Least squares fits one level per connected group of applications and
-        # reviewers (a panel that shares no application with the rest is a group of
-        # its own), so each group uses one parameter fewer than it has.
-        groups = connected_components(gram)[0]
-        freedom = max(n - n_applications - n_reviewers + groups, 1)
-        noise_var = max(float(residuals @ residuals) / freedom, floor)
-        # How much each review tells about its application once its reviewer's
-        # effect is unknown too (and the other way round).
-        merit_info = np.bincount(application_index, weights=((per_reviewer - 1) / per_reviewer)[reviewer_index])
-        effect_info = np.bincount(reviewer_index, weights=((per_application - 1) / per_application)[application_index])
-        merit_var = _spread_less_noise(solution[:n_applications], merit_info, noise_var, floor)
-        reviewer_var = _spread_less_noise(solution[n_applications:], effect_info, noise_var, floor)
+    return _System(design=design, centred=centred, gram=(design.T @ design).tocsr(), moment=design.T @ centred)
+
+
+def _moment_variances(data: _Reviews, system: _System, floor: float):
+    """With fixed reviewer effects: the variances (noise, merit, reviewer) by the
+    method of moments from the unshrunk fit, one solve where EM needs tens of
+    rounds when merit varies little. Returns that fit too, as the next solve's start."""
+    n_applications, n_reviewers = data.n_applications, data.n_reviewers
+    # Started from zeros (cg's default).
+    solution = _solve(1e-8, 0.0, n_applications, n_reviewers, system.gram, system.moment, None)
+    # Least squares fits one level per connected group of applications and
+    # reviewers (a panel that shares no application with the rest is a group of
+    # its own), so each group uses one parameter fewer than it has.
+    groups, group_of = connected_components(system.gram)
+    solution = _merit_centred_in_each_group(solution, group_of, n_applications)
+    residuals = system.centred - system.design @ solution
+    freedom = max(len(data.totals) - n_applications - n_reviewers + groups, 1)
+    noise_var = max(float(residuals @ residuals) / freedom, floor)
+    # How much each review tells about its application once its reviewer's
+    # effect is unknown too (and the other way round).
+    per_reviewer, per_application = data.per_reviewer, data.per_application
+    merit_info = np.bincount(data.application_index, weights=((per_reviewer - 1) / per_reviewer)[data.reviewer_index])
+    effect_info = np.bincount(
+        data.reviewer_index, weights=((per_application - 1) / per_application)[data.application_index]
+    )
+    merit_var = _spread_less_noise(solution[:n_applications], merit_info, noise_var, floor)
+    reviewer_var = _spread_less_noise(solution[n_applications:], effect_info, noise_var, floor)
+    return solution, (noise_var, merit_var, reviewer_var)
+
+
+def _merit_centred_in_each_group(solution, group_of, n_applications: int):
+    """The unshrunk fit with each group's merits centred on zero, their level in
+    its reviewers' effects (the fitted totals unchanged). That is where the tiny
+    ridge on merit puts it; conjugate gradients reach it only to their tolerance
+    and leave each group's level wherever the preconditioner took it, which would
+    move the merits' spread, and so every estimate, when one group's reviewer
+    adds a constant to their scores."""
+    merit_group, effect_group = group_of[:n_applications], group_of[n_applications:]
+    # Every group has an application: each reviewer in it reviewed one.
+    drift = np.bincount(merit_group, weights=solution[:n_applications]) / np.bincount(merit_group)
+    return solution - np.concatenate([drift[merit_group], -drift[effect_group]])
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """The last round's solution with what the standard errors need."""
+
+    solution: np.ndarray
+    residuals: np.ndarray
+    merit_info: np.ndarray
+    effect_posterior: np.ndarray
+    noise_var: float
+    merit_var: float
+    reviewer_var: float
+    rounds: int
+
+
+def _fit_rounds(data: _Reviews, system: _System, start, variances, reviewer_shrinkage: Shrinkage, floor) -> _Solved:
+    """Solve with the ridges the variances give; with shrunk reviewer effects,
+    update the variances from the solution (EM) and solve again until they
+    settle. With fixed effects the variances came from the moments: one round."""
+    noise_var, merit_var, reviewer_var = variances
+    solution = start
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 - the count is reported
         merit_ridge = noise_var / merit_var
         # With fixed effects the shrinkage is 0: no ridge.
         reviewer_ridge = noise_var / reviewer_var if reviewer_shrinkage == "estimated" else float(reviewer_shrinkage)
-        solution = _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, moment, solution)
-        merit, effects = solution[:n_applications], solution[n_applications:]
-        residuals = centred - design @ solution
-
-        # How much each review tells about its application's merit once its
-        # reviewer's effect is unknown too (and the other way round).
-        reviewer_info_per_review = (per_reviewer - 1 + reviewer_ridge) / (per_reviewer + reviewer_ridge)
-        merit_info = np.bincount(application_index, weights=reviewer_info_per_review[reviewer_index])
-        merit_posterior = noise_var / (merit_info + merit_ridge)
-        merit_info_per_review = (per_application - 1 + merit_ridge) / (per_application + merit_ridge)
-        effect_info = np.bincount(reviewer_index, weights=merit_info_per_review[application_index])
-        effect_posterior = noise_var / np.maximum(effect_info + reviewer_ridge, 1e-9)
-
-        if fixed_effects:
-            break  # the variances came from the moments
-        new_merit_var = max(float((merit**2 + merit_posterior).mean()), floor)
-        new_reviewer_var = max(float((effects**2 + effect_posterior).mean()), floor)
-        effect_parameters = float((1 - effect_posterior / reviewer_var).clip(0).sum())
-        parameters = float((1 - merit_posterior / merit_var).clip(0).sum()) + effect_parameters
-        new_noise_var = max(float(residuals @ residuals) / max(n - parameters, 1.0), floor)
-        change = max(
-            abs(new_noise_var - noise_var) / noise_var,
-            abs(new_merit_var - merit_var) / merit_var,
-            abs(new_reviewer_var - reviewer_var) / reviewer_var,
+        solution = _solve(
+            merit_ridge, reviewer_ridge, data.n_applications, data.n_reviewers, system.gram, system.moment, solution
         )
-        noise_var, merit_var, reviewer_var = new_noise_var, new_merit_var, new_reviewer_var
+        residuals = system.centred - system.design @ solution
+        merit_info, merit_posterior, effect_posterior = _information(data, merit_ridge, reviewer_ridge, noise_var)
+        if reviewer_shrinkage == 0:
+            break  # the variances came from the moments
+        new_variances = _em_variances(
+            data, solution, residuals, merit_posterior, effect_posterior, (noise_var, merit_var, reviewer_var), floor
+        )
+        change = _relative_change((noise_var, merit_var, reviewer_var), new_variances)
+        noise_var, merit_var, reviewer_var = new_variances
         if change < TOLERANCE:
             break
-
-    # Fixed effects carry the round's level between them; report them around zero
-    # (weighted by reviews) and put the level back into merit.
-    shift = float(np.average(effects, weights=per_reviewer)) if fixed_effects else 0.0
-    scores = level + shift + merit
-    effects = effects - shift
-
-    # An application's own residual variance, pooled with the round's noise.
-    own_squares = np.bincount(application_index, weights=residuals**2)
-    own_freedom = np.maximum(per_application - 1, 0)
-    local_noise = (POOLED_WEIGHT * noise_var + own_squares) / (POOLED_WEIGHT + own_freedom)
-    variance = local_noise / (merit_info + noise_var / merit_var)
-    # Plus what its reviewers' effects leave unknown.
-    variance += (
-        np.bincount(application_index, weights=effect_posterior[reviewer_index]) / np.maximum(per_application, 1) ** 2
-    )
-    standard_error = np.sqrt(variance)
-
-    fit = ModelFit(
-        level=level,
-        merit_sd=float(np.sqrt(merit_var)),
-        reviewer_sd=float(np.sqrt(reviewer_var)),
-        noise_sd=float(np.sqrt(noise_var)),
+    return _Solved(
+        solution=solution,
+        residuals=residuals,
+        merit_info=merit_info,
+        effect_posterior=effect_posterior,
+        noise_var=noise_var,
+        merit_var=merit_var,
+        reviewer_var=reviewer_var,
         rounds=rounds,
     )
-    for position, application_id in enumerate(application_ids.tolist()):
+
+
+def _information(data: _Reviews, merit_ridge: float, reviewer_ridge: float, noise_var: float):
+    """How much each review tells about its application's merit once its
+    reviewer's effect is unknown too (and the other way round): the merit
+    information, and the posterior variances of merit and of reviewer effects."""
+    per_application, per_reviewer = data.per_application, data.per_reviewer
+    reviewer_info_per_review = (per_reviewer - 1 + reviewer_ridge) / (per_reviewer + reviewer_ridge)
+    merit_info = np.bincount(data.application_index, weights=reviewer_info_per_review[data.reviewer_index])
+    merit_posterior = noise_var / (merit_info + merit_ridge)
+    merit_info_per_review = (per_application - 1 + merit_ridge) / (per_application + merit_ridge)
+    effect_info = np.bincount(data.reviewer_index, weights=merit_info_per_review[data.application_index])
+    effect_posterior = noise_var / np.maximum(effect_info + reviewer_ridge, 1e-9)
+    return merit_info, merit_posterior, effect_posterior
+
+
+def _em_variances(data: _Reviews, solution, residuals, merit_posterior, effect_posterior, variances, floor):
+    """One EM-style update of the variances (noise, merit, reviewer) from a solution."""
+    _noise_var, merit_var, reviewer_var = variances
+    merit, effects = solution[: data.n_applications], solution[data.n_applications :]
+    new_merit_var = max(float((merit**2 + merit_posterior).mean()), floor)
+    new_reviewer_var = max(float((effects**2 + effect_posterior).mean()), floor)
+    effect_parameters = float((1 - effect_posterior / reviewer_var).clip(0).sum())
+    parameters = float((1 - merit_posterior / merit_var).clip(0).sum()) + effect_parameters
+    new_noise_var = max(float(residuals @ residuals) / max(len(data.totals) - parameters, 1.0), floor)
+    return new_noise_var, new_merit_var, new_reviewer_var
+
+
+def _relative_change(variances, new_variances) -> float:
+    (noise_var, merit_var, reviewer_var), (new_noise_var, new_merit_var, new_reviewer_var) = variances, new_variances
+    return max(
+        abs(new_noise_var - noise_var) / noise_var,
+        abs(new_merit_var - merit_var) / merit_var,
+        abs(new_reviewer_var - reviewer_var) / reviewer_var,
+    )
+
+
+def _standard_errors(data: _Reviews, solved: _Solved) -> np.ndarray:
+    """Each application's standard error: its own residual variance pooled with
+    the round's noise, over what its reviews tell, plus what its reviewers'
+    effects leave unknown."""
+    own_squares = np.bincount(data.application_index, weights=solved.residuals**2)
+    own_freedom = np.maximum(data.per_application - 1, 0)
+    local_noise = (POOLED_WEIGHT * solved.noise_var + own_squares) / (POOLED_WEIGHT + own_freedom)
+    variance = local_noise / (solved.merit_info + solved.noise_var / solved.merit_var)
+    variance += (
+        np.bincount(data.application_index, weights=solved.effect_posterior[data.reviewer_index])
+        / np.maximum(data.per_application, 1) ** 2
+    )
+    return np.sqrt(variance)
+
+
+def _model_fit(data: _Reviews, solved: _Solved, level: float, *, fixed_effects: bool, z: float) -> ModelFit:
+    """The estimates with their intervals, and the reviewer effects."""
+    merit, effects = solved.solution[: data.n_applications], solved.solution[data.n_applications :]
+    # Fixed effects carry the round's level between them; report them around zero
+    # (weighted by reviews) and put the level back into merit.
+    shift = float(np.average(effects, weights=data.per_reviewer)) if fixed_effects else 0.0
+    scores = level + shift + merit
+    effects = effects - shift
+    standard_error = _standard_errors(data, solved)
+    fit = ModelFit(
+        level=level,
+        merit_sd=float(np.sqrt(solved.merit_var)),
+        reviewer_sd=float(np.sqrt(solved.reviewer_var)),
+        noise_sd=float(np.sqrt(solved.noise_var)),
+        rounds=solved.rounds,
+    )
+    for position, application_id in enumerate(data.application_ids.tolist()):
         score, error = float(scores[position]), float(standard_error[position])
         fit.estimates[application_id] = Estimate(
             score=score,
             low=score - z * error,
             high=score + z * error,
             standard_error=error,
-            reviews=int(per_application[position]),
+            reviews=int(data.per_application[position]),
         )
     fit.reviewer_effects = {
-        reviewer_id: float(effect) for reviewer_id, effect in zip(reviewer_ids.tolist(), effects, strict=True)
+        reviewer_id: float(effect) for reviewer_id, effect in zip(data.reviewer_ids.tolist(), effects, strict=True)
     }
     return fit
 
@@ -259,13 +394,13 @@ def _solve(merit_ridge, reviewer_ridge, n_applications, n_reviewers, gram, momen
     return solution
 
 
-def _flat_fit(application_ids, reviewer_ids, per_application, level) -> ModelFit:
+def _flat_fit(data: _Reviews, level: float) -> ModelFit:
     fit = ModelFit(level=level)
-    for position, application_id in enumerate(application_ids.tolist()):
+    for position, application_id in enumerate(data.application_ids.tolist()):
         fit.estimates[application_id] = Estimate(
-            score=level, low=level, high=level, standard_error=0.0, reviews=int(per_application[position])
+            score=level, low=level, high=level, standard_error=0.0, reviews=int(data.per_application[position])
         )
-    fit.reviewer_effects = dict.fromkeys(reviewer_ids.tolist(), 0.0)
+    fit.reviewer_effects = dict.fromkeys(data.reviewer_ids.tolist(), 0.0)
     return fit
 
 

@@ -36,6 +36,7 @@ from ..models import (
     NominationStatus,
     NominatorOrganisation,
     Round,
+    Route,
 )
 
 # Where a nomination may move, and by which service.
@@ -519,9 +520,18 @@ def nomination_accept(*, nomination: Nomination, by, confirm_different_email: bo
     are prefilled); a submitted one is linked as it is. Accepting again returns the
     same application. Audited."""
     nomination = _locked(nomination)
+    if nomination.status == NominationStatus.ACCEPTED and nomination.nominee_id == by.pk and nomination.application_id:
+        return nomination.application
+    route = _refuse_unless_acceptable(nomination, by=by, confirm_different_email=confirm_different_email)
+    application = _nominees_application(nomination, by=by, route=route)
+    _mark_accepted(nomination, by=by, application=application)
+    return application
+
+
+def _refuse_unless_acceptable(nomination: Nomination, *, by, confirm_different_email: bool) -> Route:
+    """Refuses a nomination no longer open to `by`, or a round not taking it up
+    now; returns the round's nominated route."""
     if nomination.status == NominationStatus.ACCEPTED:
-        if nomination.nominee_id == by.pk and nomination.application_id:
-            return nomination.application
         raise PortalError(_("This nomination has already been taken up by another account."))
     if nomination.status == NominationStatus.DECLINED:
         raise PortalError(_("You declined this nomination."))
@@ -540,7 +550,14 @@ def nomination_accept(*, nomination: Nomination, by, confirm_different_email: bo
         )
     if Nomination.objects.filter(round=round, nominee=by, status=NominationStatus.ACCEPTED).exists():
         raise PortalError(_("You have already taken up another nomination in this round."))
+    return route
 
+
+def _nominees_application(nomination: Nomination, *, by, route: Route) -> Application:
+    """The nominee's own application to the round: started from the nomination's
+    details if they had none; a draft moved to the nominated route with its
+    blanks prefilled; a submitted one as it is; a withdrawn one refused."""
+    round = nomination.round
     prefill = {
         "full_name": nomination.full_name,
         "job_title": nomination.job_title,
@@ -561,18 +578,30 @@ def nomination_accept(*, nomination: Nomination, by, confirm_different_email: bo
     elif application.status == ApplicationStatus.WITHDRAWN:
         raise PortalError(_("You have withdrawn your application to this round, so it cannot be nominated."))
     elif application.status == ApplicationStatus.DRAFT:
-        changed = []
-        for field, value in prefill.items():
-            if not getattr(application, field):
-                setattr(application, field, value)
-                changed.append(field)
-        if application.route_id != route.pk:
-            application.route = route
-            application.route_course = None
-            application.route_organisation = None
-            changed += ["route", "route_course", "route_organisation"]
-        if changed:
-            application.save(update_fields=[*changed, "updated_at"])
+        _draft_move_to_route(application, route=route, prefill=prefill)
+    return application
+
+
+def _draft_move_to_route(application: Application, *, route: Route, prefill: dict) -> None:
+    """Fills the draft's blanks from the nomination and moves it to the nominated
+    route (dropping the course or organisation its old route asked for)."""
+    changed = []
+    for field, value in prefill.items():
+        if not getattr(application, field):
+            setattr(application, field, value)
+            changed.append(field)
+    if application.route_id != route.pk:
+        application.route = route
+        application.route_course = None
+        application.route_organisation = None
+        changed += ["route", "route_course", "route_organisation"]
+    if changed:
+        application.save(update_fields=[*changed, "updated_at"])
+
+
+def _mark_accepted(nomination: Nomination, *, by, application: Application) -> None:
+    """Moves the nomination to accepted, linked to the nominee and their
+    application, and audits it (with the address used when it is not the one nominated)."""
     nomination.nominee = by
     nomination.application = application
     _move(nomination, NominationStatus.ACCEPTED)
@@ -586,4 +615,3 @@ def nomination_accept(*, nomination: Nomination, by, confirm_different_email: bo
         summary=str(nomination),
         changes={"email": [nomination.email, by.email]} if nomination.email.lower() != by.email.lower() else None,
     )
-    return application

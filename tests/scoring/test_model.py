@@ -212,6 +212,22 @@ def test_two_panels_that_share_no_application_are_each_fitted_as_if_alone():
         assert fit.estimates[application].score == pytest.approx(estimate.score, abs=1e-6)
 
 
+def test_a_reviewer_more_lenient_in_one_of_two_separate_panels_moves_no_estimate():
+    """Two panels share no application. One reviewer of the second panel gives
+    every score 4 points more: the round's level moves, and with it every score
+    by the same amount, but no application moves against another (before the
+    fix the solver left each panel's level wherever it stopped, and standings
+    moved by 1.6e-4 here)."""
+    rows = [(0, 0, 3), (1, 2, 8), (1, 3, 3), (2, 0, 11), (3, 0, 8), (3, 1, 8)]
+    rows += [(4, 2, 8), (4, 3, 6), (5, 0, 7), (6, 2, 10), (6, 3, 9), (7, 0, 3)]
+    before = fit_additive(rows)
+    after = fit_additive([(a, r, t + 4 if r == 2 else t) for a, r, t in rows])
+
+    moved = {a: after.estimates[a].score - estimate.score for a, estimate in before.estimates.items()}
+    assert max(moved.values()) - min(moved.values()) == pytest.approx(0.0, abs=1e-8)
+    assert after.merit_sd == pytest.approx(before.merit_sd, abs=1e-8)
+
+
 def test_a_ridge_on_reviewer_effects_pulls_them_towards_zero_by_the_expected_amount():
     """Each reviewer scored three applications, 4.5 points in all away from the
     round's level: fixed, the effect is 4.5 / 3 = 1.5; with a ridge of 1.5 it is
