@@ -107,15 +107,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
 def _django_side(env: dict[str, str], command: str) -> dict:
     """Run `django_side.py <command>` in its own Django process; its last line
     of output is the JSON result."""
-    completed = subprocess.run(  # noqa: S603 - our own script
-        [PYTHON, str(Path(__file__).with_name("django_side.py")), command],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return wave_bench.json_of_script(env, str(Path(__file__).with_name("django_side.py")), command)
 
 
 def _prepare(env: dict[str, str]) -> dict:

@@ -314,18 +314,19 @@ def _smtplib_seconds(wave, recipients: int) -> float:
 # --- From bench/run.py, or alone ------------------------------------------------------------
 
 
+def json_of_script(env: dict[str, str], script: str, *arguments: str) -> dict:
+    """Run one of the benchmark's scripts in a Python process of its own; the
+    last line it prints is its result, as JSON (also used by bench/run.py)."""
+    completed = subprocess.run(  # noqa: S603 - the benchmark's own scripts
+        [PYTHON, script, *arguments], cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
 def run(env: dict[str, str], *, recipients: int = 5_000, workers: int = 2) -> dict:
     """Measure in a process of its own with the benchmark's environment; returns
     the figures as a dict."""
-    completed = subprocess.run(  # noqa: S603 - this script
-        [PYTHON, __file__, "measure", "--recipients", str(recipients), "--workers", str(workers)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return json_of_script(env, __file__, "measure", "--recipients", str(recipients), "--workers", str(workers))
 
 
 def markdown(figure: dict) -> str:

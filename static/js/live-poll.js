@@ -5,7 +5,8 @@
  * few times, more slowly; then the section's [data-reload-hint] is shown. The
  * page is correct without this file: reloading it shows the latest figures.
  * Used by the email wave's progress (wave-progress.js) and the release of
- * decisions (release-progress.js).
+ * decisions (release-progress.js), which both show their figures through
+ * `portalShowProgress`.
  */
 (function () {
   "use strict";
@@ -44,5 +45,22 @@
     }
 
     window.setTimeout(poll, interval);
+  };
+
+  var numberFormat = new Intl.NumberFormat("en-GB");
+
+  // A <progress> bar (`bar`) and its sentence (`sentence`, "12 of 40 emails done.")
+  // inside the section, set to `done` of `total`.
+  window.portalShowProgress = function (section, bar, sentence, data, done, words) {
+    var progress = section.querySelector(bar);
+    if (progress) {
+      progress.max = data.total > 0 ? data.total : 1;
+      progress.value = done;
+      progress.textContent = data.percent + "%";
+    }
+    var text = section.querySelector(sentence);
+    if (text) {
+      text.textContent = numberFormat.format(done) + " of " + numberFormat.format(data.total) + " " + words + ".";
+    }
   };
 })();

@@ -9,20 +9,10 @@
 (function () {
   "use strict";
 
-  var numberFormat = new Intl.NumberFormat("en-GB");
-
   function update(section, data) {
-    var bar = section.querySelector("[data-release-bar]");
-    if (bar) {
-      bar.max = data.total > 0 ? data.total : 1;
-      bar.value = data.released;
-      bar.textContent = data.percent + "%";
-    }
-    var done = section.querySelector("[data-release-done]");
-    if (done) {
-      done.textContent =
-        numberFormat.format(data.released) + " of " + numberFormat.format(data.total) + " decisions released.";
-    }
+    window.portalShowProgress(
+      section, "[data-release-bar]", "[data-release-done]", data, data.released, "decisions released"
+    );
   }
 
   document.addEventListener("DOMContentLoaded", function () {

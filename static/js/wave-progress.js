@@ -22,23 +22,13 @@
   };
 
   function update(section, data) {
-    var bar = section.querySelector("[data-wave-bar]");
-    if (bar) {
-      bar.max = data.total > 0 ? data.total : 1;
-      bar.value = data.done;
-      bar.textContent = data.percent + "%";
-    }
+    window.portalShowProgress(section, "[data-wave-bar]", "[data-wave-done]", data, data.done, "emails done");
     ["waiting", "sent", "failed", "suppressed", "cancelled"].forEach(function (name) {
       var cell = section.querySelector("[data-count='" + name + "']");
       if (cell) {
         cell.textContent = numberFormat.format(data[name]);
       }
     });
-    var done = section.querySelector("[data-wave-done]");
-    if (done) {
-      done.textContent =
-        numberFormat.format(data.done) + " of " + numberFormat.format(data.total) + " emails done.";
-    }
     // The live region changes only with the status, so it is announced only then.
     var summary = section.querySelector("[data-wave-summary]");
     if (summary && summary.getAttribute("data-status") !== data.status) {
