@@ -129,6 +129,27 @@ def application_with_answers(*, pk: int):
     )
 
 
+def application_form_answers(application: Application) -> dict:
+    """What the person told us on the application form (and the answer to an
+    adjustment they asked for), as their own download and the subject-access
+    export both show it; the criteria answers are shaped by each."""
+    return {
+        "full_name": application.full_name,
+        "job_title": application.job_title,
+        "role": application.get_role_category_display(),
+        "organisation": application.organisation_name,
+        "region": str(application.region or ""),
+        "route": str(application.route or ""),
+        "route_course": str(application.route_course or ""),
+        "route_organisation": str(application.route_organisation or ""),
+        "route_evidence": application.route_evidence,
+        "declares_true": application.declares_true,
+        "consents_to_processing": application.consents_to_processing,
+        "adjustment_request": application.adjustment_request,
+        "adjustment_response": application.adjustment_response,
+    }
+
+
 def applicant_data_export(*, user) -> dict:
     """Everything the person gave us in their account and applications, and the
     decisions and feedback we have told them (both written only by the release:
@@ -151,19 +172,7 @@ def applicant_data_export(*, user) -> dict:
                 "status": application.get_status_display(),
                 "started": application.created_at.isoformat(),
                 "submitted": application.submitted_at.isoformat() if application.submitted_at else None,
-                "full_name": application.full_name,
-                "job_title": application.job_title,
-                "role": application.get_role_category_display(),
-                "organisation": application.organisation_name,
-                "region": application.region.name if application.region else "",
-                "route": application.route.name if application.route else "",
-                "route_course": str(application.route_course or ""),
-                "route_organisation": str(application.route_organisation or ""),
-                "route_evidence": application.route_evidence,
-                "declares_true": application.declares_true,
-                "consents_to_processing": application.consents_to_processing,
-                "adjustment_request": application.adjustment_request,
-                "adjustment_response": application.adjustment_response,
+                **application_form_answers(application),
                 "answers": {response.criterion.title: response.text for response in application.responses.all()},
                 "outcome": application.get_outcome_display() if application.outcome else None,
                 "outcome_released": application.outcome_released_at.isoformat()

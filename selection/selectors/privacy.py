@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from applications.choices import ApplicationOutcome, ApplicationStatus
 from applications.models import Application, CriterionResponse, Nomination, UpdateSubscription
+from applications.selectors.applications import application_form_answers
 from equality.selectors import monitoring_answers_of
 from members.models import (
     AbuseReport,
@@ -260,19 +261,7 @@ def _application_row(application: Application, work: frozenset[str]) -> dict:
         "submitted_at": _when(application.submitted_at),
         "withdrawn_at": _when(application.withdrawn_at),
         "outcome_released_at": _when(application.outcome_released_at),
-        "full_name": application.full_name,
-        "job_title": application.job_title,
-        "role": application.get_role_category_display(),
-        "organisation": application.organisation_name,
-        "region": str(application.region or ""),
-        "route": str(application.route or ""),
-        "route_course": str(application.route_course or ""),
-        "route_organisation": str(application.route_organisation or ""),
-        "route_evidence": application.route_evidence,
-        "declares_true": application.declares_true,
-        "consents_to_processing": application.consents_to_processing,
-        "adjustment_request": application.adjustment_request,
-        "adjustment_response": application.adjustment_response,
+        **application_form_answers(application),
         "answers": [
             {"criterion": response.criterion.letter, "title": response.criterion.title, "text": response.text}
             for response in application.responses.all()
