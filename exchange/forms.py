@@ -11,6 +11,18 @@ from .validators import LineField, TextField
 DATETIME_HINT = _("For example 2026-03-01 09:00 (UK time).")
 
 
+def _names_one_a_line(text: str, *, longest: int, most: int, none, too_many) -> list[str]:
+    """Names typed one a line (a call's themes, a panel's criteria): white space
+    folded, each cut to `longest` characters, blank lines and repeats dropped."""
+    names = list(dict.fromkeys(" ".join(line.split())[:longest] for line in text.splitlines()))
+    names = [name for name in names if name]
+    if not names:
+        raise forms.ValidationError(none)
+    if len(names) > most:
+        raise forms.ValidationError(too_many)
+    return names
+
+
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -66,13 +78,13 @@ class CallForm(forms.Form):
     results_from = _when(_("Results announced"))
 
     def clean_themes(self):
-        names = [" ".join(line.split())[:100] for line in self.cleaned_data["themes"].splitlines()]
-        names = [name for name in names if name]
-        if not names:
-            raise forms.ValidationError(_("Enter at least one theme."))
-        if len(names) > 20:
-            raise forms.ValidationError(_("Enter at most 20 themes."))
-        return names
+        return _names_one_a_line(
+            self.cleaned_data["themes"],
+            longest=100,
+            most=20,
+            none=_("Enter at least one theme."),
+            too_many=_("Enter at most 20 themes."),
+        )
 
 
 class QuestionForm(forms.Form):
@@ -283,13 +295,13 @@ class PanelForm(forms.Form):
     conflict_commented = forms.BooleanField(label=_("Commented on the idea"), required=False)
 
     def clean_criteria(self):
-        names = [" ".join(line.split())[:200] for line in self.cleaned_data["criteria"].splitlines()]
-        names = list(dict.fromkeys(name for name in names if name))
-        if not names:
-            raise forms.ValidationError(_("Enter at least one criterion."))
-        if len(names) > 10:
-            raise forms.ValidationError(_("Enter at most 10 criteria."))
-        return names
+        return _names_one_a_line(
+            self.cleaned_data["criteria"],
+            longest=200,
+            most=10,
+            none=_("Enter at least one criterion."),
+            too_many=_("Enter at most 10 criteria."),
+        )
 
 
 class AssessmentForm(forms.Form):
