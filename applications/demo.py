@@ -170,32 +170,22 @@ def _pilot_applications(pilot: Round, routes: dict[str, Route]) -> None:
     courses = {course.name: course for course in ImprovementCourse.objects.all()}
     criteria = list(pilot.criteria.all())
     for number, person in enumerate(PILOT_APPLICANTS):
-        email = email_of(person)
-        user = User.objects.filter(email=email).first() or User.objects.create_user(
-            email=email, password=None, display_name=person.name
-        )
+        user = demo_applicant(email_of(person), person.name)
         if Application.objects.filter(applicant=user, round=pilot).exists():
             continue
         # Spread over the last five weeks, most in the final days, as real rounds fill.
         submitted_at = pilot.closes_at - timedelta(days=(number * 7) % 36, hours=(number * 5) % 11 + 1)
-        organisation = organisations.get(person.organisation)
-        application = Application.objects.create(
-            applicant=user,
+        application = demo_application_create(
+            person,
+            user=user,
             round=pilot,
-            full_name=person.name,
-            job_title=person.job_title,
-            role_category=person.role,
-            organisation=organisation,
-            organisation_other="" if organisation else person.organisation,
-            region=regions.get(person.region),
-            route=routes[person.route],
+            organisations=organisations,
+            regions=regions,
+            routes=routes,
             route_course=courses.get(person.route_detail) if person.route == RouteKind.COURSE_ALUMNI else None,
             route_organisation=(
                 organisations.get(person.route_detail) if person.route == RouteKind.NATIONAL_ORGANISATION else None
             ),
-            route_evidence=person.evidence,
-            declares_true=True,
-            consents_to_processing=True,
         )
         demo_application_submit(application, person, submitted_at=submitted_at, criteria=criteria)
 
@@ -212,6 +202,33 @@ def _applicant_draft(wider: Round, route: Route) -> None:
             "role_category": RoleCategory.MANAGER,
             "region": Region.objects.filter(name="West Midlands").first(),
         },
+    )
+
+
+def demo_applicant(email: str, name: str) -> User:
+    """A demo applicant's account, made the first time it is asked for."""
+    return User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=None, display_name=name
+    )
+
+
+def demo_application_create(person, *, user, round, organisations, regions, routes, **route_details) -> Application:
+    """A demo person's draft application on their route, their declarations made."""
+    organisation = organisations.get(person.organisation)
+    return Application.objects.create(
+        applicant=user,
+        round=round,
+        full_name=person.name,
+        job_title=person.job_title,
+        role_category=person.role,
+        organisation=organisation,
+        organisation_other="" if organisation else person.organisation,
+        region=regions.get(person.region),
+        route=routes[person.route],
+        route_evidence=person.evidence,
+        declares_true=True,
+        consents_to_processing=True,
+        **route_details,
     )
 
 

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.choices import Phase, RoleCategory, RoundStatus, RouteKind
-from applications.demo import demo_application_submit
+from applications.demo import demo_applicant, demo_application_create, demo_application_submit
 from applications.demo_people import PilotApplicant
-from applications.models import Application, Criterion, Round, RoundCriterion, Route
+from applications.models import Criterion, Round, RoundCriterion, Route
 from members.models import Organisation, Region, User
 
 from .choices import Recommendation
@@ -150,25 +150,10 @@ def _applications(round: Round) -> None:
     routes = {route.kind: route for route in round.routes.all()}
     criteria = list(round.criteria.all())
     for number, person in enumerate(APPLICANTS):
-        email = f"{person.email}@example.org"
-        user = User.objects.filter(email=email).first() or User.objects.create_user(
-            email=email, password=None, display_name=person.name
-        )
+        user = demo_applicant(f"{person.email}@example.org", person.name)
         submitted_at = round.closes_at - timedelta(days=(number * 5) % 23, hours=number % 7 + 1)
-        organisation = organisations.get(person.organisation)
-        application = Application.objects.create(
-            applicant=user,
-            round=round,
-            full_name=person.name,
-            job_title=person.job_title,
-            role_category=person.role,
-            organisation=organisation,
-            organisation_other="" if organisation else person.organisation,
-            region=regions.get(person.region),
-            route=routes[person.route],
-            route_evidence=person.evidence,
-            declares_true=True,
-            consents_to_processing=True,
+        application = demo_application_create(
+            person, user=user, round=round, organisations=organisations, regions=regions, routes=routes
         )
         demo_application_submit(application, person, submitted_at=submitted_at, criteria=criteria)
 
