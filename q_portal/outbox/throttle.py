@@ -83,15 +83,15 @@ def throttle_pacer(*, batch: str, per_minute: int, emails: int):
     """A `pace()` for a run of `emails` sends of `batch`: each call blocks until this
     worker may send one more, reserving up to BLOCK_SECONDS' worth of slots at a
     time (never more than the run has left)."""
-    interval = 60.0 / per_minute if per_minute > 0 else 0.0
-    per_block = max(1, int(BLOCK_SECONDS / interval)) if interval else 1
+    if per_minute <= 0:
+        return lambda: None  # no rate: nothing to wait for, nothing to reserve
+    interval = 60.0 / per_minute
+    per_block = max(1, int(BLOCK_SECONDS / interval))
     slots: deque[float] = deque()
     left = emails
 
     def pace() -> None:
         nonlocal left
-        if per_minute <= 0:
-            return
         if not slots:
             count = max(1, min(per_block, left))
             first = time.monotonic() + throttle_reserve(batch=batch, per_minute=per_minute, count=count)

@@ -121,8 +121,10 @@ def test_throttle_wait_sleeps_for_the_reserved_slot_only_when_there_is_one(monke
     with time_machine.travel(timezone.now(), tick=False):
         throttle_wait(batch=batch, per_minute=30)
         throttle_wait(batch=batch, per_minute=30)
+        throttle_wait(batch=f"{batch}-fast", per_minute=120)
+        throttle_wait(batch=f"{batch}-fast", per_minute=120)
 
-    assert slept == [2.0]
+    assert slept == [2.0, 0.5]
 
 
 def test_redis_key_has_the_portals_prefix_unless_told_otherwise():
@@ -203,8 +205,65 @@ def test_pacer_sends_at_the_rate_reserving_a_block_at_a_time(monkeypatch, settin
 
     monkeypatch.setattr(throttle, "throttle_reserve", reserve)
     monkeypatch.setattr(throttle.time, "sleep", lambda seconds: None)
-    pace = throttle.throttle_pacer(batch=batch, per_minute=6000, emails=25)
-    for _email in range(25):
+    pace = throttle.throttle_pacer(batch=batch, per_minute=6000, emails=21)
+    for _email in range(21):
         pace()
 
-    assert reservations == [10, 10, 5]
+    assert reservations == [10, 10, 1]
+
+
+@pytest.fixture
+def worker_clock(monkeypatch, settings):
+    """Time that moves only when the worker sleeps, for the worker's clock and the
+    database's alike: what each `pace()` waited is exact."""
+    settings.REDIS_URL = ""
+    now, slept, reservations = [1000.0], [], []
+    real_reserve = throttle.throttle_reserve
+    traveller = time_machine.travel(timezone.now(), tick=False)
+    portal_clock = traveller.start()
+
+    def sleep(seconds):
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+        portal_clock.shift(timedelta(seconds=seconds))
+
+    def reserve(**kwargs):
+        reservations.append(kwargs["count"])
+        return real_reserve(**kwargs)
+
+    monkeypatch.setattr(throttle.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(throttle.time, "sleep", sleep)
+    monkeypatch.setattr(throttle, "throttle_reserve", reserve)
+    yield slept, reservations
+    traveller.stop()
+
+
+def test_pacer_at_one_email_a_minute_sends_them_a_minute_apart(worker_clock, batch):
+    slept, reservations = worker_clock
+    pace = throttle.throttle_pacer(batch=batch, per_minute=1, emails=3)
+    for _email in range(3):
+        pace()
+
+    assert slept == [60.0, 60.0]
+    assert reservations == [1, 1, 1]
+
+
+def test_pacer_spaces_a_block_of_slots_one_interval_apart_and_never_sleeps_for_nothing(worker_clock, batch):
+    slept, reservations = worker_clock
+    pace = throttle.throttle_pacer(batch=batch, per_minute=6000, emails=12)
+    for _email in range(12):
+        pace()
+
+    # The first goes at once; each of the rest 10 ms after the one before, across blocks.
+    assert slept == [0.01] * 11
+    assert reservations == [10, 2]
+
+
+def test_pacer_with_no_rate_never_waits_and_reserves_nothing(worker_clock, batch):
+    slept, reservations = worker_clock
+    pace = throttle.throttle_pacer(batch=batch, per_minute=0, emails=3)
+    for _email in range(3):
+        pace()
+
+    assert (slept, reservations) == ([], [])
+    assert not SendThrottle.objects.filter(batch=batch).exists()
