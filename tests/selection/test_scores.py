@@ -418,6 +418,19 @@ def test_an_estimate_that_moved_by_less_than_a_billionth_is_not_rewritten():
     assert score_of(application).model_score == pytest.approx(estimate, abs=1e-12)
 
 
+@pytest.mark.parametrize("field", ["model_score", "model_low", "model_high"])
+def test_an_estimate_or_either_end_of_its_interval_that_drifted_is_put_right(field):
+    round = review_round()
+    first, second = reviewers(2)
+    application = reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+    score_services.scores_model_fit(round_id=round.pk)
+    fitted = getattr(score_of(application), field)
+    ApplicationScore.objects.filter(application=application).update(**{field: fitted + 1.0})
+
+    assert score_services.scores_model_fit(round_id=round.pk) == 1
+    assert getattr(score_of(application), field) == pytest.approx(fitted, abs=1e-12)
+
+
 def test_the_rounds_fit_records_how_long_it_took_to_the_millisecond(monkeypatch):
     round = review_round()
     first, second = reviewers(2)
