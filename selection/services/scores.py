@@ -131,27 +131,25 @@ def scores_model_fit(*, round_id: int) -> int:
     fit = fit_additive(rows)
     changed = []
     with transaction.atomic():
-        for row in ApplicationScore.objects.filter(round_id=round_id).only(
+        for pk, *stored in ApplicationScore.objects.filter(round_id=round_id).values_list(
             "pk", "model_score", "model_low", "model_high"
         ):
-            estimate = fit.estimates.get(row.pk)
+            estimate = fit.estimates.get(pk)
             fresh = (None, None, None) if estimate is None else (estimate.score, estimate.low, estimate.high)
-            stored = (row.model_score, row.model_low, row.model_high)
-            if all(_same_or_both_none(a, b) for a, b in zip(stored, fresh, strict=True)):
+            if all(map(_same, stored, fresh)):
                 continue
-            row.model_score, row.model_low, row.model_high = fresh
-            changed.append(row)
+            model_score, model_low, model_high = fresh
+            changed.append(ApplicationScore(pk=pk, model_score=model_score, model_low=model_low, model_high=model_high))
         _write_estimates(changed)
         summary = fit.summary() | {"seconds": round(time.perf_counter() - started, 3)}
         effects = {str(reviewer_id): round(effect, 4) for reviewer_id, effect in fit.reviewer_effects.items()}
-        updated = RoundScoring.objects.filter(round_id=round_id).update(
-            fit=summary, reviewer_effects=effects, computed_at=timezone.now()
+        # One upsert: the round's record is created by its first fit, or by its first review.
+        RoundScoring.objects.bulk_create(
+            [RoundScoring(round_id=round_id, fit=summary, reviewer_effects=effects, computed_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["round"],
+            update_fields=["fit", "reviewer_effects", "computed_at"],
         )
-        if not updated:
-            RoundScoring.objects.bulk_create(
-                [RoundScoring(round_id=round_id, fit=summary, reviewer_effects=effects, computed_at=timezone.now())],
-                ignore_conflicts=True,
-            )
     return len(changed)
 
 
@@ -162,7 +160,7 @@ def _write_estimates(rows: list[ApplicationScore]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        ApplicationScore.objects.bulk_update(rows, ["model_score", "model_low", "model_high"], batch_size=2000)
+        ApplicationScore.objects.bulk_update(rows, ["model_score", "model_low", "model_high"])
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -181,12 +179,6 @@ def _write_estimates(rows: list[ApplicationScore]) -> None:
         )
 
 
-def _same_or_both_none(stored, fresh) -> bool:
-    if stored is None or fresh is None:
-        return stored is None and fresh is None
-    return _same(stored, fresh)
-
-
 def scores_recompute_soon(*, round_id: int) -> bool:
     """Mark the round's scores out of date and queue one recomputation
     DEBOUNCE_SECONDS from now, unless one is queued already (then it will see
@@ -195,8 +187,12 @@ def scores_recompute_soon(*, round_id: int) -> bool:
     when the broker cannot take the task, the round is recomputed here and now.
     True if this call queued (or ran) the recomputation."""
     now = timezone.now()
-    if not RoundScoring.objects.filter(round_id=round_id).update(dirty_at=now):
-        RoundScoring.objects.bulk_create([RoundScoring(round_id=round_id, dirty_at=now)], ignore_conflicts=True)
+    RoundScoring.objects.bulk_create(
+        [RoundScoring(round_id=round_id, dirty_at=now)],
+        update_conflicts=True,
+        unique_fields=["round"],
+        update_fields=["dirty_at"],
+    )
     claimed = (
         RoundScoring.objects.filter(round_id=round_id)
         .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lt=now - SCHEDULE_STALE))
@@ -457,8 +453,8 @@ def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: 
         moderated = len(of_application[application_id]) - len(done)
         totals = [total for _m, total, _r in of_application[application_id]]
         expected = max(per_application, regular_assigned[application_id])
-        regular_accepts = sum(1 for _m, _t, r in done if r == Recommendation.ACCEPT)
-        regular_rejects = sum(1 for _m, _t, r in done if r == Recommendation.DO_NOT_ACCEPT)
+        regular_accepts = any(r == Recommendation.ACCEPT for _m, _t, r in done)
+        regular_rejects = any(r == Recommendation.DO_NOT_ACCEPT for _m, _t, r in done)
         values = {
             "round_id": round.pk,
             "reviews_expected": expected,
@@ -474,7 +470,7 @@ def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: 
         }
         values["needs_moderation"] = moderated == 0 and (
             (spread.get(application_id) is not None and spread[application_id] >= threshold)
-            or (regular_accepts > 0 and regular_rejects > 0)
+            or (regular_accepts and regular_rejects)
             or len(done) < expected
         )
         row = existing.get(application_id)
@@ -483,7 +479,6 @@ def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: 
         changed.append(ApplicationScore(application_id=application_id, **values))
     ApplicationScore.objects.bulk_create(
         changed,
-        batch_size=2000,
         update_conflicts=True,
         unique_fields=["application"],
         update_fields=["round", *FIELDS[1:], "updated_at"],
@@ -492,6 +487,7 @@ def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: 
 
 
 def _same(stored, fresh) -> bool:
+    """Whether a stored number is the fresh one: floats within FLAT, None only as None."""
     if isinstance(stored, float) or isinstance(fresh, float):
         return stored is not None and fresh is not None and abs(stored - fresh) < FLAT
     return stored == fresh
@@ -508,12 +504,9 @@ def _normalise_in_python(*, round_id: int) -> int:
         [(a, total) for a, _r, is_moderation, total in rows if is_moderation],
     )
     changed = []
-    for row in ApplicationScore.objects.filter(round_id=round_id).only("pk", "normalised_score"):
-        fresh = normalised.get(row.pk)
-        if (row.normalised_score is None) != (fresh is None) or (
-            fresh is not None and not _same(row.normalised_score, fresh)
-        ):
-            row.normalised_score = fresh
-            changed.append(row)
-    ApplicationScore.objects.bulk_update(changed, ["normalised_score"], batch_size=2000)
+    for pk, stored in ApplicationScore.objects.filter(round_id=round_id).values_list("pk", "normalised_score"):
+        fresh = normalised.get(pk)
+        if not _same(stored, fresh):
+            changed.append(ApplicationScore(pk=pk, normalised_score=fresh))
+    ApplicationScore.objects.bulk_update(changed, ["normalised_score"])
     return len(changed)

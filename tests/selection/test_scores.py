@@ -2,6 +2,8 @@
 application's numbers and the round's normalised scores, the moderation
 thresholds, and PostgreSQL and the Python fallback agreeing."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -358,7 +360,10 @@ def test_an_application_whose_only_review_is_reopened_loses_its_estimate():
     assert score_of(reopened).model_score is not None
 
     review_reopen(review=reopened.assignments.get().review, by=programme_team())
-    score_services.scores_normalise(round_id=round.pk)
+    # Four numbers moved: the reopened application's normalised score cleared and
+    # the kept one's (its first reviewer now has no other review to compare it
+    # with), and both estimates.
+    assert score_services.scores_normalise(round_id=round.pk) == 4
 
     assert (score_of(reopened).model_score, score_of(reopened).normalised_score) == (None, None)
     assert score_of(kept).model_score is not None
@@ -372,9 +377,70 @@ def test_fitting_the_model_takes_the_same_queries_at_any_size(django_assert_num_
         reviewed_application(round, [(first, (number % 4 + 1, 2, 2), MAYBE), (second, (3, 3, 3), MAYBE)])
 
     # The reviews; in a savepoint, the stored estimates, one write of them all,
-    # and the round's fit (updated, or inserted the first time).
-    with django_assert_num_queries(7):
+    # and the round's fit (one upsert: updated, or inserted the first time).
+    with django_assert_num_queries(6):
         score_services.scores_model_fit(round_id=round.pk)
+    # Fitted again to the same reviews, no estimate moved: nothing to write.
+    with django_assert_num_queries(5):
+        assert score_services.scores_model_fit(round_id=round.pk) == 0
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_normalising_takes_the_same_queries_at_any_size(django_assert_num_queries, computed, size):
+    round = review_round()
+    first, second = reviewers(2)
+    for number in range(size):
+        reviewed_application(round, [(first, (number % 4 + 1, 2, 2), MAYBE), (second, (3, 3, 3), MAYBE)])
+
+    # In a savepoint: on PostgreSQL the normalising and the clearing statements;
+    # in Python the reviews, the stored scores and one write of those that moved.
+    # Then the fit, as above.
+    with django_assert_num_queries(11 if computed == "in python" else 10):
+        assert score_services.scores_normalise(round_id=round.pk) == 2 * size
+
+
+def test_an_estimate_that_moved_by_less_than_a_billionth_is_not_rewritten():
+    """The fit's floating-point noise is no change: the stored estimates are
+    rewritten only when they moved by FLAT or more."""
+    round = review_round()
+    first, second = reviewers(2)
+    application = reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+    score_services.scores_model_fit(round_id=round.pk)
+    estimate = score_of(application).model_score
+    ApplicationScore.objects.filter(application=application).update(model_score=estimate + 1e-12)
+
+    assert score_services.scores_model_fit(round_id=round.pk) == 0
+    assert score_of(application).model_score == estimate + 1e-12
+
+    ApplicationScore.objects.filter(application=application).update(model_score=estimate + 1e-6)
+
+    assert score_services.scores_model_fit(round_id=round.pk) == 1
+    assert score_of(application).model_score == pytest.approx(estimate, abs=1e-12)
+
+
+@pytest.mark.parametrize("field", ["model_score", "model_low", "model_high"])
+def test_an_estimate_or_either_end_of_its_interval_that_drifted_is_put_right(field):
+    round = review_round()
+    first, second = reviewers(2)
+    application = reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+    score_services.scores_model_fit(round_id=round.pk)
+    fitted = getattr(score_of(application), field)
+    ApplicationScore.objects.filter(application=application).update(**{field: fitted + 1.0})
+
+    assert score_services.scores_model_fit(round_id=round.pk) == 1
+    assert getattr(score_of(application), field) == pytest.approx(fitted, abs=1e-12)
+
+
+def test_the_rounds_fit_records_how_long_it_took_to_the_millisecond(monkeypatch):
+    round = review_round()
+    first, second = reviewers(2)
+    reviewed_application(round, [(first, (4, 4, 4), MAYBE), (second, (3, 3, 3), MAYBE)])
+    clock = iter([100.0, 100.2346])
+    monkeypatch.setattr(score_services, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+
+    score_services.scores_model_fit(round_id=round.pk)
+
+    assert RoundScoring.objects.get(round=round).fit["seconds"] == 0.235
 
 
 def round_or_none(value):
