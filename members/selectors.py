@@ -70,8 +70,7 @@ def directory_search(
     if organisation_kind:
         profiles = profiles.filter(organisation__kind=organisation_kind)
     for word in expertise.split()[:5]:
-        # What a member offers: their skills and the improvement methods they use.
-        profiles = profiles.filter(Q(skills__icontains=word) | Q(methods__icontains=word))
+        profiles = profiles.filter(offers(word))
     query = " ".join(query.split())[:200]
     ranked = False
     if query:
@@ -97,6 +96,13 @@ def directory_search(
     else:
         profiles = profiles.order_by("full_name", "pk")
     return profiles.select_related("region", "organisation").prefetch_related(_approved_interests())
+
+
+def offers(word: str) -> Q:
+    """What a member offers mentions the word: their skills or the improvement
+    methods they use, any part of a word, any case (served on PostgreSQL by the
+    trigram indexes of migration members.0011)."""
+    return Q(skills__icontains=word) | Q(methods__icontains=word)
 
 
 @dataclass

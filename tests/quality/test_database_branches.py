@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from applications.choices import Phase, RoundStatus
 from applications.services.rounds import round_transition
-from members.selectors import directory_search
+from members.models import MemberProfile
+from members.selectors import directory_search, offers
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from q_portal.outbox.services import email_queue, outbox_send
@@ -73,9 +74,26 @@ def test_indexes_exist_where_the_database_can_build_them():
             connection.introspection.get_constraints(cursor, "selection_applicationscore")
         )
 
-    wanted = {"member_search_gin", "score_board_normalised"}
+    wanted = {"member_search_gin", "member_skills_trgm", "member_methods_trgm", "score_board_normalised"}
     # PostgreSQL has them; SQLite (no tsvector, no NULLS LAST in an index) sorts without.
     assert wanted & indexes == (wanted if connection.vendor == "postgresql" else set())
+
+
+def test_directory_expertise_matches_part_of_a_word_and_can_use_its_trigram_indexes():
+    coach = MemberFactory(full_name="Ada Coach", skills="Coaching teams")
+    charts = MemberFactory(full_name="Ben Charts", methods="Statistical process control (SPC) charts")
+    MemberFactory(full_name="Cy Other", skills="Facilitation", methods="PDSA")
+
+    assert list(directory_search(expertise="COACH")) == [coach]
+    assert list(directory_search(expertise="process")) == [charts]
+    if connection.vendor == "postgresql":
+        # What a large directory gets: the word looked up in both indexes, no
+        # profile read that cannot match. (With a handful of rows the planner
+        # would rightly read them all: only index lookups are allowed here.)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        plan = MemberProfile.objects.filter(offers("coach")).explain()
+        assert "member_skills_trgm" in plan and "member_methods_trgm" in plan
 
 
 def test_opening_a_round_that_overlaps_an_open_one_of_the_same_phase_is_refused():
