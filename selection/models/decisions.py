@@ -58,6 +58,15 @@ class ApplicationScore(models.Model):
             models.Index(
                 F("round"), F("model_score").desc(nulls_last=True), F("application"), name="score_board_model"
             ),
+            # The moderation queue's default order, widest disagreement first,
+            # over the applications in it only.
+            models.Index(
+                F("round"),
+                F("spread").desc(nulls_last=True),
+                F("application"),
+                condition=Q(needs_moderation=True),
+                name="score_moderation_spread",
+            ),
         ]
 
     def __str__(self):

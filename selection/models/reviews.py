@@ -29,7 +29,12 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], name="assignment_unique_per_reviewer"),
         ]
-        indexes = [models.Index(fields=["reviewer", "round"])]
+        indexes = [
+            models.Index(fields=["reviewer", "round"]),
+            # The moderation queue asks of each row whether a moderator is on it:
+            # the few moderator assignments, found without reading the rest.
+            models.Index(fields=["application"], condition=Q(is_moderation=True), name="assignment_moderator"),
+        ]
 
     def __str__(self):
         return f"{self.application} → {self.reviewer}"

@@ -73,10 +73,19 @@ def test_indexes_exist_where_the_database_can_build_them():
         indexes = set(connection.introspection.get_constraints(cursor, "members_memberprofile")) | set(
             connection.introspection.get_constraints(cursor, "selection_applicationscore")
         )
+        moderators = set(connection.introspection.get_constraints(cursor, "selection_assignment"))
 
-    wanted = {"member_search_gin", "member_skills_trgm", "member_methods_trgm", "score_board_normalised"}
-    # PostgreSQL has them; SQLite (no tsvector, no NULLS LAST in an index) sorts without.
+    wanted = {
+        "member_search_gin",
+        "member_skills_trgm",
+        "member_methods_trgm",
+        "score_board_normalised",
+        "score_moderation_spread",
+    }
+    # PostgreSQL has them; SQLite (no tsvector, no trigrams, no NULLS LAST in an index) sorts without.
     assert wanted & indexes == (wanted if connection.vendor == "postgresql" else set())
+    # A partial index: both have it.
+    assert "assignment_moderator" in moderators
 
 
 def test_directory_expertise_matches_part_of_a_word_and_can_use_its_trigram_indexes():
