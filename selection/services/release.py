@@ -226,44 +226,76 @@ def _release_batch(*, round: Round, decisions: list[Decision], by) -> None:
     anonymised before release get their outcome but no offer and no email."""
     settings = selection_settings_for(round=round)
     now = timezone.now()
-    applications, offers, audit_entries = [], [], []
+    offers, audit_entries = [], []
     content_type = ContentType.objects.get_for_model(Application)
     actor = by if by is not None and by.is_authenticated else None
     for decision in decisions:
-        application = decision.application
-        decision.released_at, decision.released_by = now, actor
-        application.outcome = APPLICATION_OUTCOMES[DecisionOutcome(decision.outcome)]
-        application.outcome_released_at = now
-        application.released_feedback = _released_feedback(decision)
-        before = application.status
-        application.status = ApplicationStatus.DECIDED
-        application.updated_at = now
-        applications.append(application)
-        offer = None
-        if decision.outcome == DecisionOutcome.ACCEPT and application.applicant_id:
-            offer = offer_new(application=application, settings=settings, now=now, promoted=False)
-            offers.append(offer)
-        summary = _("Decision released: %(outcome)s") % {"outcome": decision.get_outcome_display()}
+        before = _mark_released(decision, now=now, actor=actor)
+        offer = _offer_on_release(decision, settings=settings, now=now)
         if offer is not None:
-            summary += "; " + _("place offered, to confirm by %(date)s") % {
-                "date": timezone.localtime(offer.respond_by).strftime("%-d %B %Y")
-            }
+            offers.append(offer)
         audit_entries.append(
-            AuditEntry(
-                actor=actor,
-                action="selection.decision_release",
-                target_type=content_type,
-                target_id=str(application.pk),
-                summary=summary[:500],
-                changes={
-                    "outcome": decision.outcome,
-                    "status": [before, ApplicationStatus.DECIDED.value],
-                    "feedback": [item["letter"] for item in application.released_feedback],
-                },
-            )
+            _release_audit_entry(decision, before=before, offer=offer, actor=actor, content_type=content_type)
         )
+    _store_releases(decisions, now=now, actor=actor)
+    PlaceOffer.objects.bulk_create(offers, batch_size=1000)
+    AuditEntry.objects.bulk_create(audit_entries, batch_size=1000)
+    _queue_outcome_emails(decisions, offers=offers)
+
+
+def _mark_released(decision: Decision, *, now, actor) -> str:
+    """The decision released, and its application given the outcome, the
+    approved feedback and the status "Decision made", in memory only (the batch
+    writes them set-based); returns the application's status before."""
+    application = decision.application
+    decision.released_at, decision.released_by = now, actor
+    application.outcome = APPLICATION_OUTCOMES[DecisionOutcome(decision.outcome)]
+    application.outcome_released_at = now
+    application.released_feedback = _released_feedback(decision)
+    before = application.status
+    application.status = ApplicationStatus.DECIDED
+    application.updated_at = now
+    return before
+
+
+def _offer_on_release(decision: Decision, *, settings, now) -> PlaceOffer | None:
+    """An unsaved offer of a place for an acceptance whose applicant is still
+    known (not anonymised); None for every other decision."""
+    if decision.outcome == DecisionOutcome.ACCEPT and decision.application.applicant_id:
+        return offer_new(application=decision.application, settings=settings, now=now, promoted=False)
+    return None
+
+
+def _release_audit_entry(
+    decision: Decision, *, before: str, offer: PlaceOffer | None, actor, content_type: ContentType
+) -> AuditEntry:
+    """The unsaved audit entry of one application's release: the outcome, the
+    place offered and its deadline, the status change and the feedback released."""
+    application = decision.application
+    summary = _("Decision released: %(outcome)s") % {"outcome": decision.get_outcome_display()}
+    if offer is not None:
+        summary += "; " + _("place offered, to confirm by %(date)s") % {
+            "date": timezone.localtime(offer.respond_by).strftime("%-d %B %Y")
+        }
+    return AuditEntry(
+        actor=actor,
+        action="selection.decision_release",
+        target_type=content_type,
+        target_id=str(application.pk),
+        summary=summary[:500],
+        changes={
+            "outcome": decision.outcome,
+            "status": [before, ApplicationStatus.DECIDED.value],
+            "feedback": [item["letter"] for item in application.released_feedback],
+        },
+    )
+
+
+def _store_releases(decisions: list[Decision], *, now, actor) -> None:
+    """Write what `_mark_released` set on the decisions and their applications."""
     # A few set-based updates, not one per row: a round of 10,000 releases in seconds.
     Decision.objects.filter(pk__in=[decision.pk for decision in decisions]).update(released_at=now, released_by=actor)
+    applications = [decision.application for decision in decisions]
     for outcome in {application.outcome for application in applications}:
         Application.objects.filter(
             pk__in=[application.pk for application in applications if application.outcome == outcome]
@@ -277,8 +309,11 @@ def _release_batch(*, round: Round, decisions: list[Decision], by) -> None:
     _store_released_feedback(
         {application.pk: application.released_feedback for application in applications if application.released_feedback}
     )
-    PlaceOffer.objects.bulk_create(offers, batch_size=1000)
-    AuditEntry.objects.bulk_create(audit_entries, batch_size=1000)
+
+
+def _queue_outcome_emails(decisions: list[Decision], *, offers: list[PlaceOffer]) -> None:
+    """Queue each known applicant's outcome email, with the place offered to an
+    accepted one; an anonymised application gets none."""
     offers_by_application = {offer.application_id: offer for offer in offers}
     emails.outcome_emails_queue(
         [
@@ -353,11 +388,38 @@ def decision_reverse(*, decision: Decision, outcome: str, reason: str, by) -> De
     the programme team decides that on the places page."""
     # The round first, as every change to a round's decisions and places locks it.
     Round.objects.select_for_update().filter(pk=decision.round_id).first()
-    decision = (
-        Decision.objects.select_for_update(of=("self",))
-        .select_related("application__applicant", "application__round")
-        .get(pk=decision.pk)
+    decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    outcome, reason = _refuse_unless_reversible(decision=decision, outcome=outcome, reason=reason)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "round")
+        .get(pk=decision.application_id)
     )
+    offer = PlaceOffer.objects.select_for_update().filter(application=application).first()
+    now = timezone.now()
+    offer, offer_change = _offer_withdrawn_on_reversal(decision=decision, application=application, offer=offer)
+    if outcome == DecisionOutcome.ACCEPT and application.applicant_id:
+        offer, offer_change = _offer_made_on_reversal(application=application, offer=offer, now=now), "offered"
+    _record_reversal(
+        decision=decision,
+        application=application,
+        outcome=outcome,
+        reason=reason,
+        offer_change=offer_change,
+        by=by,
+        now=now,
+    )
+    if application.applicant_id:
+        emails.decision_changed_email_queue(
+            application=application, outcome=outcome, offer=offer if outcome == DecisionOutcome.ACCEPT else None
+        )
+    return decision
+
+
+def _refuse_unless_reversible(*, decision: Decision, outcome: str, reason: str) -> tuple[DecisionOutcome, str]:
+    """The new outcome and the reason, stripped; refused unless the decision is
+    released, the outcome is another one and a reason of up to 2,000 characters
+    is given."""
     if not decision.is_released:
         raise PortalError(_("This decision has not been released: change it in the decision room."))
     try:
@@ -375,14 +437,15 @@ def decision_reverse(*, decision: Decision, outcome: str, reason: str, by) -> De
         raise PortalError(_("Give the reason for changing a released decision."), field="reason")
     if len(reason) > 2000:
         raise PortalError(_("Keep the reason to 2,000 characters or fewer."), field="reason")
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("applicant", "round")
-        .get(pk=decision.application_id)
-    )
-    offer = PlaceOffer.objects.select_for_update().filter(application=application).first()
-    now = timezone.now()
-    offer_change = ""
+    return outcome, reason
+
+
+def _offer_withdrawn_on_reversal(
+    *, decision: Decision, application: Application, offer: PlaceOffer | None
+) -> tuple[PlaceOffer | None, str]:
+    """When an acceptance is reversed, its open offer is withdrawn (deleted) and
+    a confirmed place refuses the reversal. Returns the offer left (None once
+    withdrawn) and "withdrawn" or "" for the audit entry."""
     if decision.outcome == DecisionOutcome.ACCEPT and offer is not None:
         if offer.status == PlaceOfferStatus.CONFIRMED:
             raise PortalError(
@@ -395,19 +458,38 @@ def decision_reverse(*, decision: Decision, outcome: str, reason: str, by) -> De
             )
         if offer.status == PlaceOfferStatus.OFFERED:
             offer.delete()
-            offer, offer_change = None, "withdrawn"
-    if outcome == DecisionOutcome.ACCEPT and application.applicant_id:
-        settings = selection_settings_for(round=application.round)
-        fresh = offer_new(application=application, settings=settings, now=now, promoted=False)
-        if offer is None:
-            offer = fresh
-            offer.full_clean(exclude=["application", "round"], validate_unique=False)
-            offer.save(force_insert=True)
-        else:  # offered before, declined or lapsed: offered again with a new deadline
-            offer.status, offer.offered_at, offer.respond_by = fresh.status, fresh.offered_at, fresh.respond_by
-            offer.responded_at, offer.promoted_from_waitlist = None, False
-            offer.save(update_fields=["status", "offered_at", "respond_by", "responded_at", "promoted_from_waitlist"])
-        offer_change = "offered"
+            return None, "withdrawn"
+    return offer, ""
+
+
+def _offer_made_on_reversal(*, application: Application, offer: PlaceOffer | None, now) -> PlaceOffer:
+    """The place offered on a reversal to acceptance, with a new deadline: a new
+    offer, or the one declined or lapsed before offered again."""
+    settings = selection_settings_for(round=application.round)
+    fresh = offer_new(application=application, settings=settings, now=now, promoted=False)
+    if offer is None:
+        fresh.full_clean(exclude=["application", "round"], validate_unique=False)
+        fresh.save(force_insert=True)
+        return fresh
+    offer.status, offer.offered_at, offer.respond_by = fresh.status, fresh.offered_at, fresh.respond_by
+    offer.responded_at, offer.promoted_from_waitlist = None, False
+    offer.save(update_fields=["status", "offered_at", "respond_by", "responded_at", "promoted_from_waitlist"])
+    return offer
+
+
+def _record_reversal(
+    *,
+    decision: Decision,
+    application: Application,
+    outcome: DecisionOutcome,
+    reason: str,
+    offer_change: str,
+    by,
+    now,
+) -> None:
+    """Save the new outcome on the decision (now decided by `by`) and on the
+    application (released again now), and one audit entry with the reason and
+    what happened to the place."""
     before = DecisionOutcome(decision.outcome)
     decision.outcome = outcome
     decision.decided_by, decision.decided_at = by, now
@@ -423,8 +505,3 @@ def decision_reverse(*, decision: Decision, outcome: str, reason: str, by) -> De
         % {"before": before.label, "after": outcome.label, "reason": reason},
         changes={"outcome": [before.value, outcome.value], "reason": reason, "place": offer_change},
     )
-    if application.applicant_id:
-        emails.decision_changed_email_queue(
-            application=application, outcome=outcome, offer=offer if outcome == DecisionOutcome.ACCEPT else None
-        )
-    return decision
