@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test smoke lint format clean check-browser bench mutation bench-large
+.PHONY: run test smoke lint format clean check-browser bench mutation bench-large bench-flat
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(DEV_STAMP)
 bench-large: $(DEV_STAMP)
 	BENCH_DATABASE_URL=$${BENCH_LARGE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/q_portal_bench_large} \
 	  $(BIN)/python bench/run.py --applications 100000 --members 50000 --reviewers 1000 --skip-wave --output large
+
+## bench-flat: each key page alone at 10,000 and at 100,000 applications, the two measured in turn (both
+## databases built first by bench and bench-large); writes bench/results/flatness.md
+bench-flat: $(DEV_STAMP)
+	$(BIN)/python bench/flatness.py
 
 ## mutation: mutmut over each rule module in turn against the tests that cover it (slow; not in `make test`);
 ## writes bench/results/mutation.md. MODULES="word-limits throttle" runs some (bench/mutation.py --list)
