@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -414,67 +415,36 @@ def _normalise_in_database(*, round_id: int) -> int:
 # --- Elsewhere: the same numbers in Python ----------------------------------------
 
 
-def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: int, threshold: int) -> int:
-    applications = Application.objects.filter(round=round, status__in=SCORED_STATUSES)
-    if ids is not None:
-        applications = applications.filter(pk__in=ids)
-    application_ids = list(applications.values_list("pk", flat=True))
-    regular_assigned: dict[int, int] = defaultdict(int)
-    for application_id, is_moderation in Assignment.objects.filter(application_id__in=application_ids).values_list(
-        "application_id", "is_moderation"
-    ):
-        if not is_moderation:
-            regular_assigned[application_id] += 1
-    reviews = list(
-        Review.objects.filter(
-            assignment__application_id__in=application_ids, status=ReviewStatus.SUBMITTED
-        ).values_list(
-            "pk", "assignment__application_id", "assignment__is_moderation", "weighted_total", "recommendation"
-        )
-    )
-    regular_review_ids = {pk for pk, _a, is_moderation, _t, _r in reviews if not is_moderation}
-    by_criterion: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for application_id, criterion_id, score in CriterionScore.objects.filter(
-        review_id__in=regular_review_ids, score__isnull=False
-    ).values_list("review__assignment__application_id", "criterion_id", "score"):
-        by_criterion[application_id, criterion_id].append(score)
-    spread: dict[int, int] = {}
-    for (application_id, _criterion_id), scores in by_criterion.items():
-        if len(scores) >= 2:
-            spread[application_id] = max(spread.get(application_id, 0), max(scores) - min(scores))
-    of_application: dict[int, list] = defaultdict(list)
-    for _pk, application_id, is_moderation, total, recommendation in reviews:
-        of_application[application_id].append((is_moderation, total, recommendation))
+class _SubmittedReview(NamedTuple):
+    """One submitted review, as the numbers of its application need it."""
 
+    pk: int
+    is_moderation: bool
+    total: float
+    recommendation: str
+
+
+def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: int, threshold: int) -> int:
+    """`scores_refresh` on SQLite: the numbers of _REFRESH_SQL, read in five
+    queries and written in one, only for rows whose numbers moved."""
+    application_ids = _scored_application_ids(round=round, ids=ids)
+    regular_assigned = _regular_assignments_per_application(application_ids)
+    reviews = _submitted_reviews_per_application(application_ids)
+    spreads = _spread_per_application(reviews)
     existing = {row.application_id: row for row in ApplicationScore.objects.filter(application_id__in=application_ids)}
     changed = []
     for application_id in application_ids:
-        done = [row for row in of_application[application_id] if not row[0]]
-        moderated = len(of_application[application_id]) - len(done)
-        totals = [total for _m, total, _r in of_application[application_id]]
-        expected = max(per_application, regular_assigned[application_id])
-        regular_accepts = any(r == Recommendation.ACCEPT for _m, _t, r in done)
-        regular_rejects = any(r == Recommendation.DO_NOT_ACCEPT for _m, _t, r in done)
         values = {
             "round_id": round.pk,
-            "reviews_expected": expected,
-            "reviews_done": len(done),
-            "mean_score": sum(totals) / len(totals) if totals else None,
-            "spread": spread.get(application_id),
-            "accept_count": sum(1 for _m, _t, r in of_application[application_id] if r == Recommendation.ACCEPT),
-            "maybe_count": sum(1 for _m, _t, r in of_application[application_id] if r == Recommendation.MAYBE),
-            "do_not_accept_count": sum(
-                1 for _m, _t, r in of_application[application_id] if r == Recommendation.DO_NOT_ACCEPT
+            **_fresh_numbers(
+                reviews=reviews[application_id],
+                regular_assigned=regular_assigned[application_id],
+                spread=spreads.get(application_id),
+                per_application=per_application,
+                threshold=threshold,
             ),
-            "moderation_reviews_done": moderated,
         }
-        values["needs_moderation"] = moderated == 0 and (
-            (spread.get(application_id) is not None and spread[application_id] >= threshold)
-            or (regular_accepts and regular_rejects)
-            or len(done) < expected
-        )
-        row = existing.get(application_id)
-        if row is not None and all(_same(getattr(row, field), values[field]) for field in FIELDS):
+        if _already_stored(existing.get(application_id), values):
             continue
         changed.append(ApplicationScore(application_id=application_id, **values))
     ApplicationScore.objects.bulk_create(
@@ -484,6 +454,98 @@ def _refresh_in_python(*, round: Round, ids: list[int] | None, per_application: 
         update_fields=["round", *FIELDS[1:], "updated_at"],
     )
     return len(changed)
+
+
+def _scored_application_ids(*, round: Round, ids: list[int] | None) -> list[int]:
+    """The round's applications on the board, or only those of `ids`."""
+    applications = Application.objects.filter(round=round, status__in=SCORED_STATUSES)
+    if ids is not None:
+        applications = applications.filter(pk__in=ids)
+    return list(applications.values_list("pk", flat=True))
+
+
+def _regular_assignments_per_application(application_ids: list[int]) -> defaultdict[int, int]:
+    """How many regular (non-moderator) reviewers each application is assigned."""
+    regular_assigned: defaultdict[int, int] = defaultdict(int)
+    for application_id, is_moderation in Assignment.objects.filter(application_id__in=application_ids).values_list(
+        "application_id", "is_moderation"
+    ):
+        if not is_moderation:
+            regular_assigned[application_id] += 1
+    return regular_assigned
+
+
+def _submitted_reviews_per_application(application_ids: list[int]) -> defaultdict[int, list[_SubmittedReview]]:
+    """Each application's submitted reviews, a moderator's too."""
+    reviews: defaultdict[int, list[_SubmittedReview]] = defaultdict(list)
+    for pk, application_id, is_moderation, total, recommendation in Review.objects.filter(
+        assignment__application_id__in=application_ids, status=ReviewStatus.SUBMITTED
+    ).values_list("pk", "assignment__application_id", "assignment__is_moderation", "weighted_total", "recommendation"):
+        reviews[application_id].append(_SubmittedReview(pk, is_moderation, total, recommendation))
+    return reviews
+
+
+def _spread_per_application(reviews: dict[int, list[_SubmittedReview]]) -> dict[int, int]:
+    """The largest range between the regular reviewers' scores on one criterion
+    that two or more of them scored; an application with no such criterion has
+    no spread (no key)."""
+    regular_review_ids = {
+        review.pk for of_application in reviews.values() for review in of_application if not review.is_moderation
+    }
+    by_criterion: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    for application_id, criterion_id, score in CriterionScore.objects.filter(
+        review_id__in=regular_review_ids, score__isnull=False
+    ).values_list("review__assignment__application_id", "criterion_id", "score"):
+        by_criterion[application_id, criterion_id].append(score)
+    spread: dict[int, int] = {}
+    for (application_id, _criterion_id), scores in by_criterion.items():
+        if len(scores) >= 2:
+            spread[application_id] = max(spread.get(application_id, 0), max(scores) - min(scores))
+    return spread
+
+
+def _fresh_numbers(
+    *, reviews: list[_SubmittedReview], regular_assigned: int, spread: int | None, per_application: int, threshold: int
+) -> dict:
+    """One application's numbers (all of FIELDS but the round) from its
+    submitted reviews: the mean and the recommendations count a moderator's
+    review too, reviews done only the regular ones."""
+    regular = [review for review in reviews if not review.is_moderation]
+    moderated = len(reviews) - len(regular)
+    expected = max(per_application, regular_assigned)
+    totals = [review.total for review in reviews]
+    recommendations = [review.recommendation for review in reviews]
+    return {
+        "reviews_expected": expected,
+        "reviews_done": len(regular),
+        "mean_score": sum(totals) / len(totals) if totals else None,
+        "spread": spread,
+        "accept_count": recommendations.count(Recommendation.ACCEPT),
+        "maybe_count": recommendations.count(Recommendation.MAYBE),
+        "do_not_accept_count": recommendations.count(Recommendation.DO_NOT_ACCEPT),
+        "needs_moderation": moderated == 0
+        and _reviewers_disagree_or_fall_short(regular=regular, expected=expected, spread=spread, threshold=threshold),
+        "moderation_reviews_done": moderated,
+    }
+
+
+def _reviewers_disagree_or_fall_short(
+    *, regular: list[_SubmittedReview], expected: int, spread: int | None, threshold: int
+) -> bool:
+    """Whether the regular reviews call for a moderator: their spread reaches the
+    round's threshold, one recommends accepting and another not, or fewer are
+    done than expected."""
+    recommendations = [review.recommendation for review in regular]
+    return (
+        (spread is not None and spread >= threshold)
+        or (Recommendation.ACCEPT in recommendations and Recommendation.DO_NOT_ACCEPT in recommendations)
+        or len(regular) < expected
+    )
+
+
+def _already_stored(row: ApplicationScore | None, values: dict) -> bool:
+    """Whether the stored row already holds these numbers (then it is not written)."""
+    return row is not None and all(_same(getattr(row, field), values[field]) for field in FIELDS)
 
 
 def _same(stored, fresh) -> bool:
