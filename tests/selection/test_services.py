@@ -268,7 +268,7 @@ def test_reassigning_one_application_avoids_the_reviewer_who_shares_most_with_th
     already reviews two other applications with the reviewer staying on is
     passed over, whatever the tie-break. Moderating is not sharing: the two
     others each have an application the one staying is on as a moderator or
-    they moderate, and are still taken."""
+    they moderate, and are still taken; nor is sharing in another round."""
     round = review_round()
     team = programme_team()
     selection_settings_update(round=round, by=team, reviewers_per_application=2)
@@ -286,6 +286,11 @@ def test_reassigning_one_application_avoids_the_reviewer_who_shares_most_with_th
         assign(other_application, reviewer)
     for other_application, moderator in [(apart_alone, staying), (shared_twice[0], also_apart)]:
         Assignment.objects.create(round=round, application=other_application, reviewer=moderator, is_moderation=True)
+    # Nor is reviewing together in another round.
+    for _ in range(3):
+        earlier = submitted_application(review_round())
+        assign(earlier, staying)
+        assign(earlier, apart)
 
     taken = set()
     for seed in range(12):
@@ -823,6 +828,26 @@ def test_round_mixing_leaves_out_moderators():
         "reviewers": 4,
         "applications": 2,
     }
+
+
+def test_assignments_auto_reports_the_mixing_of_every_assignment_including_decided_applications():
+    """A re-run while some applications are decided (no longer topped up) still
+    reports the mixing of every regular assignment of the round, theirs too."""
+    round = review_round()
+    team = programme_team()
+    open_application, decided = submitted_application(round), submitted_application(round)
+    a, b, c = (reviewer_with_profile(mfa=False) for _ in range(3))
+    for application, reviewers in ((open_application, (a, b)), (decided, (a, c))):
+        for reviewer in reviewers:
+            assign(application, reviewer)
+    Application.objects.filter(pk=open_application.pk).update(status=ApplicationStatus.UNDER_REVIEW)
+    Application.objects.filter(pk=decided.pk).update(status=ApplicationStatus.DECIDED)
+
+    assert assignments_auto(round=round, by=team).created == 0
+
+    report = selection_settings_for(round=round).assignment_report
+    assert report["mixing"] == round_mixing(round=round)
+    assert report["mixing"]["applications"] == 2
 
 
 def round_audit(round) -> list[tuple]:
