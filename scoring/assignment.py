@@ -4,12 +4,12 @@ applications, 300 reviewers) is planned in one pass and tested on generated data
 `selection.services.assignments` loads the facts with a constant number of
 queries and writes the plan with bulk_create."""
 
-import heapq
 import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from heapq import heapify, heappop, heappush
 from itertools import combinations
 
 from django.utils.translation import gettext as _
@@ -138,7 +138,37 @@ def plan_assignments(
     from `seed`, so the same seed gives the same plan. `shared` gives the
     applications each pair of reviewers already shares ({(low id, high id): n})
     when `existing` holds only some of the round's pairs."""
+    assigned, load = _assigned_and_loads(existing, loads)
+    pool = _ReviewerPool.of(reviewers, load=load, together=_co_reviews(assigned, shared), seed=seed)
     conflicted = set(conflicts)
+    conflicted_with = _conflicts_by_application(conflicted)
+    plan = AssignmentPlan()
+    no_conflicts: set[int] = set()
+    pop_best, put_on = pool.pop_best, pool.put_on  # looked up once, called for each slot
+    for application in _most_constrained_first(applications, assigned, conflicted_with, per_application):
+        already = assigned[application.id]
+        blocked = conflicted_with.get(application.id, no_conflicts)
+        region = application.region_id if prefer_other_region else None
+        for _slot in range(per_application - len(already)):
+            best = pop_best(already, blocked, region)
+            if best is None:
+                break
+            put_on(best, already)
+            plan.new.append((application.id, best[2]))
+        missing = per_application - len(already)
+        if missing:
+            plan.unassignable[application.id] = (
+                missing,
+                _why_unassignable(application, reviewers, conflicted, per_application),
+            )
+    return plan
+
+
+def _assigned_and_loads(
+    existing: Iterable[Pair], loads: dict[int, int] | None
+) -> tuple[dict[int, set[int]], dict[int, int]]:
+    """The reviewers already on each application, and each reviewer's load: the
+    round's `loads` when given, else counted from `existing`."""
     assigned: dict[int, set[int]] = defaultdict(set)
     load: dict[int, int] = defaultdict(int)
     for application_id, reviewer_id in existing:
@@ -146,9 +176,14 @@ def plan_assignments(
         load[reviewer_id] += 1
     if loads is not None:
         load = defaultdict(int, loads)
-    # How many applications each two reviewers share, both ways round:
-    # {reviewer id: {co-reviewer id: n}} (a dict a reviewer, not one keyed by
-    # pairs: the inner loop then looks up plain ints, no tuple built per look).
+    return assigned, load
+
+
+def _co_reviews(assigned: dict[int, set[int]], shared: dict[tuple[int, int], int] | None) -> dict[int, dict[int, int]]:
+    """How many applications each two reviewers share, both ways round:
+    {reviewer id: {co-reviewer id: n}} (a dict a reviewer, not one keyed by
+    pairs: the inner loop then looks up plain ints, no tuple built per look),
+    from `shared` when given, else counted from the existing assignments."""
     together: dict[int, dict[int, int]] = defaultdict(dict)
     if shared is not None:
         for (a, b), count in shared.items():
@@ -158,90 +193,115 @@ def plan_assignments(
             for a, b in combinations(reviewer_ids, 2):
                 together[a][b] = together[a].get(b, 0) + 1
                 together[b][a] = together[b].get(a, 0) + 1
-    shuffle = random.Random(seed)  # noqa: S311 - a tie-break, not a secret
-    draw = shuffle.random
+    return together
 
-    region_of = {reviewer.id: reviewer.region_id for reviewer in reviewers}
-    heap: list[tuple[int, float, int]] = []
-    for reviewer in reviewers:
-        if load[reviewer.id] < reviewer.capacity:
-            heap.append((load[reviewer.id], draw(), reviewer.id))
-    heapq.heapify(heap)
-    capacity_of = {reviewer.id: reviewer.capacity for reviewer in reviewers}
 
+def _conflicts_by_application(conflicted: set[Pair]) -> dict[int, set[int]]:
     conflicted_with: dict[int, set[int]] = defaultdict(set)
     for application_id, reviewer_id in conflicted:
         conflicted_with[application_id].add(reviewer_id)
+    return conflicted_with
+
+
+def _most_constrained_first(
+    applications: list[ApplicationFacts],
+    assigned: dict[int, set[int]],
+    conflicted_with: dict[int, set[int]],
+    per_application: int,
+) -> list[ApplicationFacts]:
+    """The applications still short of reviewers, those with the most conflicts
+    first (they have the fewest reviewers to choose from), then by id."""
     order = [application for application in applications if len(assigned[application.id]) < per_application]
     order.sort(key=lambda application: (-len(conflicted_with.get(application.id, ())), application.id))
+    return order
 
-    plan = AssignmentPlan()
-    new = plan.new
-    heappop, heappush = heapq.heappop, heapq.heappush
-    no_conflicts: set[int] = set()
-    for application in order:
-        already = assigned[application.id]
-        blocked = conflicted_with.get(application.id, no_conflicts)
-        region = application.region_id if prefer_other_region else None
-        for _slot in range(per_application - len(already)):
-            # The least-loaded eligible reviewer with the lowest penalty among
-            # those equally loaded (looking at up to SCAN of them); the ones
-            # passed over go back on the heap. The penalty, lowest best, in
-            # order: the applicant's own region (with `prefer_other_region`),
-            # then the most applications shared with a reviewer already on
-            # this one.
-            passed_over = []
-            best = None
-            best_penalty = math.inf  # any candidate's penalty is lower
-            looked = 0
-            while heap:
-                if best is not None and (heap[0][0] > best[0] or looked >= SCAN):
-                    break
-                entry = heappop(heap)
-                reviewer_id = entry[2]
-                if reviewer_id in already or reviewer_id in blocked:
-                    passed_over.append(entry)
-                    continue
-                looked += 1
-                overlap = 0
-                if already:
-                    shared_with = together.get(reviewer_id)
-                    if shared_with:
-                        for other in already:
-                            count = shared_with.get(other, 0)
-                            if count > overlap:
-                                overlap = count
-                penalty = overlap
-                if region is not None and region_of[reviewer_id] == region:
-                    penalty += _SAME_REGION
-                if penalty < best_penalty:
-                    if best is not None:
-                        passed_over.append(best)
-                    best, best_penalty = entry, penalty
-                    if not penalty:
-                        break
-                else:
-                    passed_over.append(entry)
-            for entry in passed_over:
-                heappush(heap, entry)
-            if best is None:
+
+@dataclass(slots=True)
+class _ReviewerPool:
+    """The reviewers with capacity left, least loaded first: a heap of (load,
+    random tie-break, reviewer id) entries; and what choosing among them reads."""
+
+    heap: list[tuple[int, float, int]]
+    capacity_of: dict[int, int]
+    region_of: dict[int, int | None]
+    together: dict[int, dict[int, int]]
+    draw: Callable[[], float]
+
+    @classmethod
+    def of(
+        cls, reviewers: list[ReviewerFacts], *, load: dict[int, int], together: dict[int, dict[int, int]], seed
+    ) -> "_ReviewerPool":
+        draw = random.Random(seed).random  # noqa: S311 - a tie-break, not a secret
+        heap = [
+            (load[reviewer.id], draw(), reviewer.id) for reviewer in reviewers if load[reviewer.id] < reviewer.capacity
+        ]
+        heapify(heap)
+        return cls(
+            heap=heap,
+            capacity_of={reviewer.id: reviewer.capacity for reviewer in reviewers},
+            region_of={reviewer.id: reviewer.region_id for reviewer in reviewers},
+            together=together,
+            draw=draw,
+        )
+
+    def pop_best(self, already: set[int], blocked: set[int], region: int | None) -> tuple[int, float, int] | None:
+        """Off the heap, the least-loaded reviewer neither on the application nor
+        conflicted with it who has the lowest penalty among those equally loaded
+        (looking at up to SCAN of them); the ones passed over go back on the
+        heap. None when nobody eligible has capacity left. The penalty, lowest
+        best, in order: the applicant's own region (`region`, given with
+        `prefer_other_region`), then the most applications shared with a
+        reviewer already on this one."""
+        heap, together, region_of = self.heap, self.together, self.region_of
+        passed_over = []
+        best = None
+        best_penalty = math.inf  # any candidate's penalty is lower
+        looked = 0
+        while heap:
+            if best is not None and (heap[0][0] > best[0] or looked >= SCAN):
                 break
-            load_now, _draw, reviewer_id = best
-            shared_with = together[reviewer_id]
-            for other in already:
-                shared_with[other] = shared_with.get(other, 0) + 1
-                together[other][reviewer_id] = together[other].get(reviewer_id, 0) + 1
-            already.add(reviewer_id)
-            new.append((application.id, reviewer_id))
-            if load_now + 1 < capacity_of[reviewer_id]:
-                heappush(heap, (load_now + 1, draw(), reviewer_id))
-        missing = per_application - len(already)
-        if missing:
-            plan.unassignable[application.id] = (
-                missing,
-                _why_unassignable(application, reviewers, conflicted, per_application),
-            )
-    return plan
+            entry = heappop(heap)
+            reviewer_id = entry[2]
+            if reviewer_id in already or reviewer_id in blocked:
+                passed_over.append(entry)
+                continue
+            looked += 1
+            overlap = 0
+            if already:
+                shared_with = together.get(reviewer_id)
+                if shared_with:
+                    for other in already:
+                        count = shared_with.get(other, 0)
+                        if count > overlap:
+                            overlap = count
+            penalty = overlap
+            if region is not None and region_of[reviewer_id] == region:
+                penalty += _SAME_REGION
+            if penalty < best_penalty:
+                if best is not None:
+                    passed_over.append(best)
+                best, best_penalty = entry, penalty
+                if not penalty:
+                    break
+            else:
+                passed_over.append(entry)
+        for entry in passed_over:
+            heappush(heap, entry)
+        return best
+
+    def put_on(self, entry: tuple[int, float, int], already: set[int]) -> None:
+        """Put the reviewer popped as `entry` on the application whose reviewers
+        are `already`: they now share it with each of them, and go back on the
+        heap one load higher while they have capacity left."""
+        load_now, _draw, reviewer_id = entry
+        together = self.together
+        shared_with = together[reviewer_id]
+        for other in already:
+            shared_with[other] = shared_with.get(other, 0) + 1
+            together[other][reviewer_id] = together[other].get(reviewer_id, 0) + 1
+        already.add(reviewer_id)
+        if load_now + 1 < self.capacity_of[reviewer_id]:
+            heappush(self.heap, (load_now + 1, self.draw(), reviewer_id))
 
 
 # The penalty is one int ordered as the tuple (same region, overlap) would be:

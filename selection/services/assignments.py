@@ -227,108 +227,34 @@ def _assign(
     reviewer_names = dict(
         User.objects.filter(pk__in=[reviewer.id for reviewer in reviewers]).values_list("pk", "display_name")
     )
-    ids = [application.id for application in applications]
-    scoped = Assignment.objects.filter(round=round)
-    conflicts_scoped = Conflict.objects.filter(round=round)
-    if application_ids is not None:
-        scoped = scoped.filter(application_id__in=ids)
-        conflicts_scoped = conflicts_scoped.filter(application_id__in=ids)
-
-    # Automatic conflicts: record the new ones, and take away any assignment they hit.
-    known = set(conflicts_scoped.values_list("application_id", "reviewer_id"))
-    found = find_conflicts(applications, reviewers)
-    new_conflicts = {pair: kind for pair, kind in found.items() if pair not in known}
-    _bulk_insert_conflicts(round=round, conflicts=new_conflicts)
-    conflicted = known | set(found)
-    existing = list(scoped.values_list("pk", "application_id", "reviewer_id"))
-    hit = [
-        (pk, application_id, reviewer_id)
-        for pk, application_id, reviewer_id in existing
-        if (application_id, reviewer_id) in conflicted
-    ]
-    if hit:
-        Assignment.objects.filter(pk__in=[pk for pk, _a, _r in hit]).delete()
-    # What changed for each application, for its audit row.
-    changed: dict[int, dict] = {}
-
-    def changes_of(application_id: int) -> dict:
-        return changed.setdefault(application_id, {"removed": [], "added": []})
-
-    for _pk, application_id, reviewer_id in hit:
-        changes_of(application_id)["removed"].append(reviewer_id)
-    for (application_id, reviewer_id), kind in new_conflicts.items():
-        changes_of(application_id).setdefault("conflicts", []).append({"reviewer": reviewer_id, "kind": kind})
-
-    hit_pairs = {(application_id, reviewer_id) for _pk, application_id, reviewer_id in hit}
+    ids = None if application_ids is None else [application.id for application in applications]
+    scoped = _of_applications(Assignment.objects.filter(round=round), ids)
+    conflicted, new_conflicts = _record_conflicts(
+        round=round,
+        recorded=_of_applications(Conflict.objects.filter(round=round), ids),
+        applications=applications,
+        reviewers=reviewers,
+    )
+    pairs, hit = _remove_conflicted_assignments(assignments=scoped, conflicted=conflicted)
     # A moderator's assignment is not one of the reviewers the top-up counts, but
     # its reviewer is not assigned the application a second time either.
     moderation_pairs = set(scoped.filter(is_moderation=True).values_list("application_id", "reviewer_id"))
-    pairs = [
-        (application_id, reviewer_id)
-        for _pk, application_id, reviewer_id in existing
-        if (application_id, reviewer_id) not in hit_pairs | moderation_pairs
-    ]
-    loads = dict(
-        Assignment.objects.filter(round=round)
-        .values_list("reviewer_id")
-        .annotate(count=Count("pk"))
-        .values_list("reviewer_id", "count")
-    )
-    plan: AssignmentPlan = plan_assignments(
+    pairs = [pair for pair in pairs if pair not in moderation_pairs]
+    plan = _plan_top_up(
+        round=round,
+        settings=settings,
         applications=applications,
         reviewers=reviewers,
-        existing=pairs,
-        conflicts=conflicted | set(exclude) | moderation_pairs,
-        per_application=settings.reviewers_per_application,
-        prefer_other_region=settings.prefer_other_region,
-        loads=loads,
-        seed=assignment_seed(settings=settings),
+        pairs=pairs,
+        not_to_assign=conflicted | set(exclude) | moderation_pairs,
+        only_some=application_ids is not None,
     )
     _bulk_assign(round=round, pairs=plan.new)
-    for application_id, reviewer_id in plan.new:
-        changes_of(application_id)["added"].append(reviewer_id)
-    under_review = f"{ApplicationStatus.SUBMITTED.label} → {ApplicationStatus.UNDER_REVIEW.label}"
-    statuses = [ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value]
-    # Translated once, not once per application (10,000 lookups are seconds).
-    assigned_text, removed_text = _("assigned %(names)s"), _("removed %(names)s (conflict of interest)")
-    conflicts_text, summary_text = _("conflicts found with %(names)s"), _("Automatic assignment: %(what)s")
-    for application_id in moved_to_review:
-        changes_of(application_id)["status"] = statuses
-    audit_entries: dict[int, tuple[str, dict]] = {}
-    for application_id, changes in changed.items():
-        parts = [under_review] if "status" in changes else []
-        if changes["added"]:
-            parts.append(
-                assigned_text % {"names": ", ".join(reviewer_names.get(r) or str(r) for r in changes["added"])}
-            )
-        if changes["removed"]:
-            parts.append(
-                removed_text % {"names": ", ".join(reviewer_names.get(r) or str(r) for r in changes["removed"])}
-            )
-        if changes.get("conflicts"):
-            parts.append(
-                conflicts_text
-                % {
-                    "names": ", ".join(
-                        reviewer_names.get(c["reviewer"]) or str(c["reviewer"]) for c in changes["conflicts"]
-                    )
-                }
-            )
-        audit_entries[application_id] = (summary_text % {"what": "; ".join(parts)}, changes)
-    _bulk_audit(by=by, action="selection.assign_auto", entries=audit_entries)
-
-    references = dict(
-        Application.objects.filter(pk__in=list(plan.unassignable)[:REPORT_LIMIT]).values_list("pk", "reference")
+    changes = _changes_by_application(
+        removed=hit, new_conflicts=new_conflicts, added=plan.new, moved_to_review=moved_to_review
     )
-    unassignable = [
-        {
-            "application": application_id,
-            "reference": references[application_id],
-            "missing": missing,
-            "reason": reason,
-        }
-        for application_id, (missing, reason) in list(plan.unassignable.items())[:REPORT_LIMIT]
-    ]
+    _bulk_audit(by=by, action="selection.assign_auto", entries=_audit_entries(changes, reviewer_names=reviewer_names))
+    unassignable = _unassignable_report(plan.unassignable)
     score_services.scores_refresh(round=round, application_ids=application_ids, settings=settings)
     return AssignmentResult(
         created=len(plan.new),
@@ -338,6 +264,167 @@ def _assign(
         unassignable_total=len(plan.unassignable),
         pairs=pairs + plan.new,
     )
+
+
+def _of_applications(rows, application_ids: list[int] | None):
+    """A round's `rows` (assignments or conflicts), only those of `application_ids`
+    unless None (the whole round)."""
+    return rows if application_ids is None else rows.filter(application_id__in=application_ids)
+
+
+def _record_conflicts(
+    *, round: Round, recorded, applications: list[ApplicationFacts], reviewers: list[ReviewerFacts]
+) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
+    """Find the automatic conflicts and record those not yet `recorded`: every
+    conflicted (application id, reviewer id) pair, and the new ones with their kind."""
+    known = set(recorded.values_list("application_id", "reviewer_id"))
+    found = find_conflicts(applications, reviewers)
+    new_conflicts = {pair: kind for pair, kind in found.items() if pair not in known}
+    _bulk_insert_conflicts(round=round, conflicts=new_conflicts)
+    return known | set(found), new_conflicts
+
+
+def _remove_conflicted_assignments(
+    *, assignments, conflicted: set[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Delete the `assignments` a conflict hits: the (application id, reviewer id)
+    pairs kept and those removed."""
+    kept, hit, hit_pks = [], [], []
+    for pk, application_id, reviewer_id in assignments.values_list("pk", "application_id", "reviewer_id"):
+        if (application_id, reviewer_id) in conflicted:
+            hit.append((application_id, reviewer_id))
+            hit_pks.append(pk)
+        else:
+            kept.append((application_id, reviewer_id))
+    if hit_pks:
+        Assignment.objects.filter(pk__in=hit_pks).delete()
+    return kept, hit
+
+
+def _plan_top_up(
+    *,
+    round: Round,
+    settings: SelectionSettings,
+    applications: list[ApplicationFacts],
+    reviewers: list[ReviewerFacts],
+    pairs: list[tuple[int, int]],
+    not_to_assign: set[tuple[int, int]],
+    only_some: bool,
+) -> AssignmentPlan:
+    """The new assignments that top up `applications` from the regular `pairs`
+    they keep, never one of the pairs `not_to_assign`, each reviewer's load
+    counted across the round (every assignment, a moderator's too): one query.
+    When `only_some` of the round's applications are topped up, `pairs` does not
+    show what their reviewers share elsewhere in the round: one query more tells
+    the plan what each reviewer staying on them shares with any other, which is
+    what choosing their co-reviewer compares. (Not what a reviewer this run adds
+    shared before with the others: only a second empty place on one application
+    would look at that, and reading the whole round's pairs for it made a
+    reassignment at 10,000 applications four times slower.)"""
+    loads = dict(
+        Assignment.objects.filter(round=round)
+        .values_list("reviewer_id")
+        .annotate(count=Count("pk"))
+        .values_list("reviewer_id", "count")
+    )
+    return plan_assignments(
+        applications=applications,
+        reviewers=reviewers,
+        existing=pairs,
+        conflicts=not_to_assign,
+        per_application=settings.reviewers_per_application,
+        prefer_other_region=settings.prefer_other_region,
+        loads=loads,
+        seed=assignment_seed(settings=settings),
+        shared=_shared_with(round=round, reviewer_ids={reviewer_id for _a, reviewer_id in pairs})
+        if only_some
+        else None,
+    )
+
+
+def _shared_with(*, round: Round, reviewer_ids: set[int]) -> dict[tuple[int, int], int]:
+    """How many applications each of `reviewer_ids` shares with each other
+    reviewer in the round's regular assignments, {(lower id, higher id): n}: one
+    query, counted in the database, reading only these reviewers' applications."""
+    rows = (
+        Assignment.objects.filter(
+            round=round,
+            is_moderation=False,
+            reviewer_id__in=reviewer_ids,
+            application__assignments__is_moderation=False,
+        )
+        .values_list("reviewer_id", "application__assignments__reviewer_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {(min(one, other), max(one, other)): count for one, other, count in rows if one != other}
+
+
+def _changes_by_application(
+    *,
+    removed: list[tuple[int, int]],
+    new_conflicts: dict[tuple[int, int], str],
+    added: list[tuple[int, int]],
+    moved_to_review,
+) -> dict[int, dict]:
+    """What changed for each application, for its audit row: {application id:
+    {"removed": [reviewer ids], "added": [reviewer ids]}, with "conflicts" when
+    some were found and "status" when it was put under review}."""
+    changed: dict[int, dict] = {}
+
+    def changes_of(application_id: int) -> dict:
+        return changed.setdefault(application_id, {"removed": [], "added": []})
+
+    for application_id, reviewer_id in removed:
+        changes_of(application_id)["removed"].append(reviewer_id)
+    for (application_id, reviewer_id), kind in new_conflicts.items():
+        changes_of(application_id).setdefault("conflicts", []).append({"reviewer": reviewer_id, "kind": kind})
+    for application_id, reviewer_id in added:
+        changes_of(application_id)["added"].append(reviewer_id)
+    statuses = [ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value]
+    for application_id in moved_to_review:
+        changes_of(application_id)["status"] = statuses
+    return changed
+
+
+def _audit_entries(changed: dict[int, dict], *, reviewer_names: dict[int, str]) -> dict[int, tuple[str, dict]]:
+    """Each changed application's audit row, {application id: (summary, changes)}:
+    the summary names the reviewers assigned, removed and found conflicted (by id
+    when nameless)."""
+    under_review = f"{ApplicationStatus.SUBMITTED.label} → {ApplicationStatus.UNDER_REVIEW.label}"
+    # Translated once, not once per application (10,000 lookups are seconds).
+    assigned_text, removed_text = _("assigned %(names)s"), _("removed %(names)s (conflict of interest)")
+    conflicts_text, summary_text = _("conflicts found with %(names)s"), _("Automatic assignment: %(what)s")
+
+    def names(reviewer_ids) -> str:
+        return ", ".join(reviewer_names.get(reviewer_id) or str(reviewer_id) for reviewer_id in reviewer_ids)
+
+    entries: dict[int, tuple[str, dict]] = {}
+    for application_id, changes in changed.items():
+        parts = [under_review] if "status" in changes else []
+        if changes["added"]:
+            parts.append(assigned_text % {"names": names(changes["added"])})
+        if changes["removed"]:
+            parts.append(removed_text % {"names": names(changes["removed"])})
+        if changes.get("conflicts"):
+            parts.append(conflicts_text % {"names": names(conflict["reviewer"] for conflict in changes["conflicts"])})
+        entries[application_id] = (summary_text % {"what": "; ".join(parts)}, changes)
+    return entries
+
+
+def _unassignable_report(unassignable: dict[int, tuple[int, str]]) -> list[dict]:
+    """The first REPORT_LIMIT applications short of reviewers, with their
+    references, how many reviewers each lacks and why: one query."""
+    first = list(unassignable.items())[:REPORT_LIMIT]
+    references = dict(
+        Application.objects.filter(pk__in=[application_id for application_id, _short in first]).values_list(
+            "pk", "reference"
+        )
+    )
+    return [
+        {"application": application_id, "reference": references[application_id], "missing": missing, "reason": reason}
+        for application_id, (missing, reason) in first
+    ]
 
 
 def assignment_seed(*, settings: SelectionSettings) -> int:

@@ -262,6 +262,47 @@ def test_conflict_declare_reassigns_only_to_a_reviewer_with_room_left_in_the_rou
             transaction.set_rollback(True)
 
 
+def test_reassigning_one_application_avoids_the_reviewer_who_shares_most_with_the_one_staying():
+    """A reassignment tops up one application, but knows what each two reviewers
+    share across the round: of the equally loaded reviewers free, the one who
+    already reviews two other applications with the reviewer staying on is
+    passed over, whatever the tie-break. Moderating is not sharing: the two
+    others each have an application the one staying is on as a moderator or
+    they moderate, and are still taken; nor is sharing in another round."""
+    round = review_round()
+    team = programme_team()
+    selection_settings_update(round=round, by=team, reviewers_per_application=2)
+    staying, leaving, often_with_staying, apart, also_apart = (reviewer_with_profile(mfa=False) for _ in range(5))
+    application = submitted_application(round)
+    assign(application, staying)
+    assignment = assign(application, leaving)
+    # Each reviewer who could take the place has two assignments.
+    shared_twice = [submitted_application(round) for _ in range(2)]
+    for other_application in shared_twice:
+        assign(other_application, staying)
+        assign(other_application, often_with_staying)
+    apart_together, apart_alone = submitted_application(round), submitted_application(round)
+    for other_application, reviewer in [(apart_together, apart), (apart_together, also_apart), (apart_alone, apart)]:
+        assign(other_application, reviewer)
+    for other_application, moderator in [(apart_alone, staying), (shared_twice[0], also_apart)]:
+        Assignment.objects.create(round=round, application=other_application, reviewer=moderator, is_moderation=True)
+    # Nor is reviewing together in another round.
+    for _ in range(3):
+        earlier = submitted_application(review_round())
+        assign(earlier, staying)
+        assign(earlier, apart)
+
+    taken = set()
+    for seed in range(12):
+        with transaction.atomic():
+            use_seed(round, seed)
+            assignment_reassign(assignment=Assignment.objects.get(pk=assignment.pk), by=team)
+            (new_reviewer,) = Assignment.objects.filter(application=application).exclude(reviewer=staying)
+            taken.add(new_reviewer.reviewer_id)
+            transaction.set_rollback(True)
+    assert taken == {apart.pk, also_apart.pk}
+
+
 def test_conflict_declare_needs_a_reason():
     round = review_round()
     declaring = reviewer_with_profile(mfa=False)
@@ -789,6 +830,26 @@ def test_round_mixing_leaves_out_moderators():
     }
 
 
+def test_assignments_auto_reports_the_mixing_of_every_assignment_including_decided_applications():
+    """A re-run while some applications are decided (no longer topped up) still
+    reports the mixing of every regular assignment of the round, theirs too."""
+    round = review_round()
+    team = programme_team()
+    open_application, decided = submitted_application(round), submitted_application(round)
+    a, b, c = (reviewer_with_profile(mfa=False) for _ in range(3))
+    for application, reviewers in ((open_application, (a, b)), (decided, (a, c))):
+        for reviewer in reviewers:
+            assign(application, reviewer)
+    Application.objects.filter(pk=open_application.pk).update(status=ApplicationStatus.UNDER_REVIEW)
+    Application.objects.filter(pk=decided.pk).update(status=ApplicationStatus.DECIDED)
+
+    assert assignments_auto(round=round, by=team).created == 0
+
+    report = selection_settings_for(round=round).assignment_report
+    assert report["mixing"] == round_mixing(round=round)
+    assert report["mixing"]["applications"] == 2
+
+
 def round_audit(round) -> list[tuple]:
     return list(
         AuditEntry.objects.filter(target_type__model="round", target_id=str(round.pk))
@@ -1174,21 +1235,27 @@ def test_on_postgresql_an_automatic_assignment_writes_each_kind_of_row_with_one_
 
 @pytest.mark.parametrize("step_aside", [conflict_declare, assignment_abstain])
 def test_stepping_aside_costs_the_same_queries_in_a_round_of_1_or_5_applications(step_aside):
-    leaving, taking_over = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    """Counting what the reviewer staying on shares across the round included."""
+    staying, leaving, taking_over = (reviewer_with_profile(mfa=False) for _ in range(3))
 
     def run(size):
         round = review_round()
         applications = [submitted_application(round) for _ in range(size)]
         for application in applications:
+            assign(application, staying)
             assign(application, leaving)
         ContentType.objects.get_for_models(Application, Round)
         with CaptureQueriesContext(connection) as captured:
-            step_aside(assignment=Assignment.objects.get(application=applications[0]), reason="Friend.", by=leaving)
+            step_aside(
+                assignment=Assignment.objects.get(application=applications[0], reviewer=leaving),
+                reason="Friend.",
+                by=leaving,
+            )
         reviewers = list(Assignment.objects.filter(application=applications[0]).values_list("reviewer", flat=True))
         return reviewers, len(statements(captured))
 
-    assert run(1) == ([taking_over.pk], 26)
-    assert run(5) == ([taking_over.pk], 26)
+    assert run(1) == ([staying.pk, taking_over.pk], 26)
+    assert run(5) == ([staying.pk, taking_over.pk], 26)
 
 
 def test_adding_a_reviewer_by_hand_costs_the_same_queries_in_a_round_of_1_or_5_applications():
