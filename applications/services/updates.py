@@ -91,9 +91,13 @@ def subscription_register(
         setattr(subscription, field, value)
     subscription.status = SubscriptionStatus.PENDING
     subscription.consented_at = now
-    subscription.confirmed_at = None
+    # Registering again withdraws the unsubscribe: its time goes with it (the
+    # audit trail keeps it), so nothing reads the row as unsubscribed.
+    subscription.confirmed_at = subscription.unsubscribed_at = None
     subscription.full_clean(validate_constraints=False)
-    subscription.save(update_fields=["name", "region", "role_category", "status", "consented_at", "confirmed_at"])
+    subscription.save(
+        update_fields=["name", "region", "role_category", "status", "consented_at", "confirmed_at", "unsubscribed_at"]
+    )
     audit_log(
         actor=None,
         action="updates.subscription_register",

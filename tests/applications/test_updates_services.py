@@ -235,6 +235,8 @@ def test_subscription_register_unsubscribed_becomes_pending_with_new_consent():
     again.refresh_from_db()
     assert (again.pk, again.status) == (subscription.pk, SubscriptionStatus.PENDING)
     assert (again.consented_at, again.confirmed_at) == (START + timedelta(days=30), None)
+    # No longer unsubscribed: the admin shows no unsubscribe time for it.
+    assert again.unsubscribed_at is None
     assert OutboundEmail.objects.filter(subject="Confirm you want updates from Q").count() == 2
 
 
