@@ -28,16 +28,39 @@ class ServiceFormView(FormView):
     Otherwise the success message (`success_message`, or `get_success_message()`
     reading `self.outcome`) is shown and the browser goes to `get_success_url()`:
     a URL or a URL's name, as `redirect()` takes. An edit page whose service
-    returns what changed sets `unchanged_message`, shown instead when nothing did."""
+    returns what changed sets `unchanged_message`, shown instead when nothing did.
+
+    A second button in the form that acts without the form (say "Delete") is
+    named in `buttons`, with the method it calls: `buttons = {"delete":
+    "delete_question"}`. The form is not checked; the method calls its service
+    and returns the success message; the browser goes to `get_success_url()`,
+    or, when the service refuses, back to this page with the refusal as an
+    error message."""
 
     success_message = ""
     unchanged_message = ""
+    buttons: dict[str, str] = {}
 
     def call_service(self, form):
         raise NotImplementedError
 
     def get_success_message(self) -> str:
         return self.success_message
+
+    def post(self, request, *args, **kwargs):
+        for name, method in self.buttons.items():
+            if name in request.POST:
+                return self._press(getattr(self, method))
+        return super().post(request, *args, **kwargs)
+
+    def _press(self, button):
+        try:
+            message = button()
+        except PortalError as error:
+            messages.error(self.request, error.message)
+            return redirect(self.request.path)
+        messages.success(self.request, message)
+        return redirect(self.get_success_url())
 
     def form_valid(self, form):
         try:
@@ -56,11 +79,17 @@ class ServiceActionView(View):
     """A button (a POST with no fields to check) that calls one service:
     `call_service()` returns what it changed, kept as `self.outcome`; a
     `PortalError` becomes an error message, anything else the success message;
-    either way the browser goes to `get_success_url()`."""
+    either way the browser goes to `get_success_url()`, unless a refusal has a
+    page of its own to go back to: `error_url` / `get_error_url()`.
+
+    A button whose input is not what it can act on (no choice made, say) raises
+    a `PortalError` from `call_service()` too: the person sees why, in the same
+    place as a refusal."""
 
     http_method_names = ["post"]
     success_message = ""
     success_url = None
+    error_url = None
 
     def call_service(self):
         raise NotImplementedError
@@ -71,16 +100,28 @@ class ServiceActionView(View):
     def get_success_url(self) -> str:
         return self.success_url
 
+    def get_error_url(self) -> str:
+        return self.error_url or self.get_success_url()
+
     def post(self, request, *args, **kwargs):
         try:
             self.outcome = self.call_service()
         except PortalError as error:
             messages.error(request, error.message)
-        else:
-            message = self.get_success_message()
-            if message:
-                messages.success(request, message)
+            return redirect(self.get_error_url())
+        message = self.get_success_message()
+        if message:
+            messages.success(request, message)
         return redirect(self.get_success_url())
+
+
+class ServiceConfirmView(ServiceActionView, TemplateView):
+    """A confirmation page: GET shows `template_name` (what will happen, and the
+    button), POST is the `ServiceActionView` that does it. Put the mixin that
+    loads the object first, and read it in `get_context_data()` as well as in
+    `call_service()`."""
+
+    http_method_names = View.http_method_names
 
 
 class PrivacyView(TemplateView):

@@ -10,7 +10,7 @@ from django.template import engines
 from django.test import RequestFactory
 
 from q_portal.exceptions import PortalError
-from q_portal.views import ServiceActionView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
 
 PAGE = engines["django"].from_string("{{ form.non_field_errors }}|{{ form.name.errors }}|{{ form.name.value }}")
 
@@ -49,6 +49,17 @@ class EditView(ServiceFormView):
         return ["name"] if form.cleaned_data["name"] != self.current else []
 
 
+class RemovableView(RenameView):
+    """A form page with a second button, "remove", that acts without the form."""
+
+    buttons = {"remove": "remove"}
+
+    def remove(self):
+        if self.refusal is not None:
+            raise self.refusal
+        return "Removed."
+
+
 class ArchiveView(ServiceActionView):
     success_message = "Archived."
     success_url = "/archive/"
@@ -59,8 +70,38 @@ class ArchiveView(ServiceActionView):
             raise self.refusal
 
 
-def _post(data=None):
-    request = RequestFactory().post("/", data or {})
+class PublishView(ServiceActionView):
+    """A button whose refusal goes back to a page of its own."""
+
+    success_url = "/published/"
+    error_url = "/draft/"
+    refusal = None
+
+    def call_service(self):
+        if self.refusal is not None:
+            raise self.refusal
+
+
+class DeleteView(ServiceConfirmView):
+    """A confirmation page for a button."""
+
+    success_message = "Deleted."
+    success_url = "/list/"
+    refusal = None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(thing="the draft", **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        return HttpResponse(f"Delete {context['thing']}?")
+
+    def call_service(self):
+        if self.refusal is not None:
+            raise self.refusal
+
+
+def _post(data=None, path="/"):
+    request = RequestFactory().post(path, data or {})
     request.session = SessionStore()
     request._messages = FallbackStorage(request)
     return request
@@ -133,3 +174,52 @@ def test_service_action_view_refuses_get():
     request = RequestFactory().get("/")
 
     assert ArchiveView.as_view()(request).status_code == 405
+
+
+def test_service_action_view_sends_a_refusal_to_its_error_url_and_success_to_its_success_url():
+    done, refused = _post(), _post()
+
+    done_response = PublishView.as_view()(done)
+    refused_response = PublishView.as_view(refusal=PortalError("Not ready."))(refused)
+
+    assert [done_response["Location"], refused_response["Location"]] == ["/published/", "/draft/"]
+    assert (_messages(done), _messages(refused)) == ([], [("error", "Not ready.")])
+
+
+def test_service_confirm_view_shows_the_page_on_get_and_acts_on_post():
+    shown = DeleteView.as_view()(RequestFactory().get("/"))
+    done, refused = _post(), _post()
+
+    done_response = DeleteView.as_view()(done)
+    refused_response = DeleteView.as_view(refusal=PortalError("Already deleted."))(refused)
+
+    assert (shown.status_code, shown.content.decode()) == (200, "Delete the draft?")
+    assert [done_response["Location"], refused_response["Location"]] == ["/list/", "/list/"]
+    assert (_messages(done), _messages(refused)) == ([("success", "Deleted.")], [("error", "Already deleted.")])
+
+
+def test_service_form_view_second_button_acts_without_checking_the_form():
+    request = _post({"name": "x" * 21, "remove": ""}, path="/thing/")
+
+    response = RemovableView.as_view()(request)
+
+    assert (response.status_code, response["Location"]) == (302, "/done/")
+    assert _messages(request) == [("success", "Removed.")]
+
+
+def test_service_form_view_second_button_refused_comes_back_to_the_page_with_the_refusal():
+    request = _post({"name": "ada", "remove": ""}, path="/thing/")
+
+    response = RemovableView.as_view(refusal=PortalError("In use.", field="name"))(request)
+
+    assert (response.status_code, response["Location"]) == (302, "/thing/")
+    assert _messages(request) == [("error", "In use.")]
+
+
+def test_service_form_view_without_the_second_button_is_the_form():
+    request = _post({"name": "ada"}, path="/thing/")
+
+    response = RemovableView.as_view(refusal=PortalError("In use.", field="name"))(request)
+
+    assert response.status_code == 200
+    assert "In use." in response.content.decode().split("|")[1]
