@@ -135,11 +135,12 @@ class RoundEditView(RoundMixin, ServiceFormView):
 
 class RoundTransitionView(RoundMixin, ServiceActionView):
     def call_service(self):
+        round = self.round  # an unknown one is a 404 whatever was posted
         form = RoundTransitionForm(self.request.POST)
         if not form.is_valid():
             raise PortalError(_("Choose a status the round can move to."))
         self.to = RoundStatus(form.cleaned_data["to"])
-        return services.round_transition(round=self.round, to=self.to, by=self.request.user)
+        return services.round_transition(round=round, to=self.to, by=self.request.user)
 
     def get_success_message(self):
         return TRANSITION_DONE[self.to] % {"round": self.outcome.name}

@@ -152,32 +152,31 @@ class ReviewerListView(SelectionRoundMixin, ListView):
         return reviewers_for_round(round=self.round, default_capacity=self.settings.default_capacity)
 
 
-class CapacityView(SelectionRoundMixin, View):
-    http_method_names = ["post"]
+class CapacityView(SelectionRoundMixin, ServiceActionView):
+    @cached_property
+    def reviewer(self):
+        return get_object_or_404(User.objects.filter(groups__name=Role.REVIEWER), pk=self.kwargs["user_pk"])
 
-    def post(self, request, *args, **kwargs):
-        reviewer = get_object_or_404(User.objects.filter(groups__name=Role.REVIEWER), pk=kwargs["user_pk"])
-        form = CapacityForm(request.POST)
+    def call_service(self):
+        reviewer = self.reviewer  # an unknown one is a 404 whatever was posted
+        form = CapacityForm(self.request.POST)
         if not form.is_valid():
-            messages.error(
-                request, _("Enter a capacity for %(name)s as a whole number, 0 or more.") % {"name": reviewer}
-            )
-        else:
-            try:
-                settings_services.reviewer_capacity_set(
-                    round=self.round, reviewer=reviewer, capacity=form.cleaned_data["capacity"], by=request.user
-                )
-            except PortalError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s can take %(capacity)d applications in this round.")
-                    % {"name": reviewer, "capacity": form.cleaned_data["capacity"]},
-                )
-        page = request.POST.get("page", "")
+            raise PortalError(_("Enter a capacity for %(name)s as a whole number, 0 or more.") % {"name": reviewer})
+        self.capacity = form.cleaned_data["capacity"]
+        return settings_services.reviewer_capacity_set(
+            round=self.round, reviewer=reviewer, capacity=self.capacity, by=self.request.user
+        )
+
+    def get_success_message(self):
+        return _("%(name)s can take %(capacity)d applications in this round.") % {
+            "name": self.reviewer,
+            "capacity": self.capacity,
+        }
+
+    def get_success_url(self):
+        page = self.request.POST.get("page", "")
         url = reverse("selection:reviewers", kwargs={"pk": self.round.pk})
-        return redirect(f"{url}?page={page}" if page.isdigit() else url)
+        return f"{url}?page={page}" if page.isdigit() else url
 
 
 class ReviewerProfileView(ProgrammeTeamMixin, ServiceFormView):
@@ -261,31 +260,35 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
         return self.render_to_response(self.get_context_data(add_form=form))
 
 
-class AssignmentActionView(ProgrammeTeamMixin, View):
+class AssignmentActionView(ProgrammeTeamMixin, ServiceActionView):
     """Remove or reassign one reviewer of an application."""
 
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        assignment = get_object_or_404(
-            Assignment.objects.select_related("round", "application", "reviewer"), pk=kwargs["pk"]
+    @cached_property
+    def assignment(self):
+        return get_object_or_404(
+            Assignment.objects.select_related("round", "application", "reviewer"), pk=self.kwargs["pk"]
         )
-        action = request.POST.get("action")
-        try:
-            if action == "reassign":
-                new = assignment_services.assignment_reassign(assignment=assignment, by=request.user)
-                messages.success(
-                    request,
-                    _("%(old)s is replaced by %(new)s.") % {"old": assignment.reviewer, "new": new.reviewer},
-                )
-            elif action == "remove":
-                assignment_services.assignment_remove(assignment=assignment, by=request.user)
-                messages.success(request, _("%(name)s is no longer assigned.") % {"name": assignment.reviewer})
-            else:
-                messages.error(request, _("Choose to remove or reassign the reviewer."))
-        except PortalError as error:
-            messages.error(request, error.message)
-        return redirect("selection:application", pk=assignment.application_id)
+
+    @property
+    def reassigning(self) -> bool:
+        return self.request.POST.get("action") == "reassign"
+
+    def call_service(self):
+        assignment = self.assignment  # an unknown one is a 404 whatever was posted
+        if self.reassigning:
+            return assignment_services.assignment_reassign(assignment=assignment, by=self.request.user)
+        if self.request.POST.get("action") == "remove":
+            return assignment_services.assignment_remove(assignment=assignment, by=self.request.user)
+        raise PortalError(_("Choose to remove or reassign the reviewer."))
+
+    def get_success_message(self):
+        old = self.assignment.reviewer
+        if self.reassigning:
+            return _("%(old)s is replaced by %(new)s.") % {"old": old, "new": self.outcome.reviewer}
+        return _("%(name)s is no longer assigned.") % {"name": old}
+
+    def get_success_url(self):
+        return reverse("selection:application", kwargs={"pk": self.assignment.application_id})
 
 
 class ReviewReopenView(ProgrammeTeamMixin, ServiceActionView):
