@@ -23,7 +23,7 @@ from members.models import Organisation
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member, is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
 from q_portal.session_references import search_redirect, searched_text
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceConfirmView, ServiceFormView
 
 from . import ics, selectors, services
 from .choices import EventStatus
@@ -494,7 +494,7 @@ class CheckInView(ManagedEventMixin, TemplateView):
         return redirect(f"{url}?{urlencode({'search': search})}" if search else url)
 
 
-class CheckInCodeView(ManagedEventMixin, TemplateView):
+class CheckInCodeView(ManagedEventMixin, ServiceConfirmView):
     """Where a registrant's QR code leads: the organiser confirms the check-in."""
 
     template_name = "events/check_in_code.html"
@@ -513,11 +513,11 @@ class CheckInCodeView(ManagedEventMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(event=self.event, registration=self.registration, **kwargs)
 
-    def post(self, request, pk, code):
-        try:
-            services.registration_check_in(registration=self.registration, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s is checked in.") % {"name": self.registration.user.get_full_name()})
-        return redirect("events:check_in", pk=pk)
+    def call_service(self):
+        return services.registration_check_in(registration=self.registration, by=self.request.user)
+
+    def get_success_message(self):
+        return _("%(name)s is checked in.") % {"name": self.registration.user.get_full_name()}
+
+    def get_success_url(self):
+        return reverse("events:check_in", kwargs={"pk": self.kwargs["pk"]})

@@ -13,7 +13,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.session_references import search_redirect, searched_text
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceConfirmView, ServiceFormView
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
@@ -153,40 +153,46 @@ class ImportView(ProgrammeTeamMixin, FormView):
         return redirect("members:programme_import_preview")
 
 
-class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
-    template_name = "members/programme/import_preview.html"
+class ImportPreviewView(ProgrammeTeamMixin, ServiceConfirmView):
+    """The staged file's rows checked, and (POST) importing them; a refusal goes
+    back to the upload."""
 
+    template_name = "members/programme/import_preview.html"
+    success_url = "members:programme_members"
+    error_url = "members:programme_import"
+
+    @cached_property
     def pending(self):
         return member_import_pending(pk=self.request.session.get(IMPORT_SESSION_KEY), by=self.request.user)
 
-    def get(self, request, *args, **kwargs):
-        if not self.pending():
-            messages.info(request, _("Upload a file to import."))
-            return redirect("members:programme_import")
-        return super().get(request, *args, **kwargs)
+    def nothing_to_import(self):
+        if self.pending:
+            return None
+        messages.info(self.request, _("Upload a file to import."))
+        return redirect("members:programme_import")
 
-    def get_context_data(self, **kwargs):
-        pending = self.pending()
-        report = services.member_import_preview(csv_text=pending.csv_text)
-        return super().get_context_data(report=report, cohort_name=pending.cohort_name, **kwargs)
+    def get(self, request, *args, **kwargs):
+        return self.nothing_to_import() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        pending = self.pending()
-        if not pending:
-            messages.info(request, _("Upload a file to import."))
-            return redirect("members:programme_import")
-        try:
-            report, created = services.member_import_confirm(staged=pending, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("members:programme_import")
-        del request.session[IMPORT_SESSION_KEY]
-        messages.success(
-            request,
-            _("%(count)s members imported into %(cohort)s. %(left)s rows with problems were left out.")
-            % {"count": len(created), "cohort": pending.cohort_name, "left": len(report.invalid_rows)},
-        )
-        return redirect("members:programme_members")
+        return self.nothing_to_import() or super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        report = services.member_import_preview(csv_text=self.pending.csv_text)
+        return super().get_context_data(report=report, cohort_name=self.pending.cohort_name, **kwargs)
+
+    def call_service(self):
+        report, created = services.member_import_confirm(staged=self.pending, by=self.request.user)
+        del self.request.session[IMPORT_SESSION_KEY]
+        return report, created
+
+    def get_success_message(self):
+        report, created = self.outcome
+        return _("%(count)s members imported into %(cohort)s. %(left)s rows with problems were left out.") % {
+            "count": len(created),
+            "cohort": self.pending.cohort_name,
+            "left": len(report.invalid_rows),
+        }
 
 
 class CommunityCreateView(ProgrammeTeamMixin, ServiceFormView):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -107,8 +108,11 @@ def test_check_in_by_search_and_by_code(client):
     assert "okafor" not in checked.redirect_chain[-1][0].lower()
     code_url = reverse("events:check_in_code", kwargs={"pk": event.pk, "code": ben_registration.checkin_token})
     assert "Ben Price" in client.get(code_url).content.decode()
-    client.post(code_url)
+    confirmed = client.post(code_url)
     assert Registration.objects.filter(event=event, checked_in_at__isnull=False).count() == 2
+    assert confirmed["Location"] == reverse("events:check_in", kwargs={"pk": event.pk})
+    checked_in = f"{ben_registration.user.get_full_name()} is checked in."
+    assert [m.message for m in get_messages(confirmed.wsgi_request)][-1] == checked_in
 
 
 def test_check_in_is_404_for_someone_elses_event(client):

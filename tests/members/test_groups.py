@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,6 +175,53 @@ def test_convenor_removes_a_member_but_keeps_one_convenor():
     assert not CommunityMembership.objects.filter(member=member).exists()
     with pytest.raises(PortalError):
         services.membership_remove(group=group, member=convenor, by=convenor.user)
+
+
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_convenor_removes_a_member_from_the_group_page_and_is_told_why_not_for_the_last_convenor(client):
+    convenor, member = MemberFactory(), MemberFactory()
+    group = _group(convenor, member)
+    CommunityMembership.objects.filter(member=convenor).update(is_convenor=True)
+    client.force_login(convenor.user)
+
+    removed = client.post(reverse("members:group_member", args=[group.slug, member.pk]), {"action": "remove"})
+    refused = client.post(reverse("members:group_member", args=[group.slug, convenor.pk]), {"action": "remove"})
+
+    back = reverse("members:community", kwargs={"slug": group.slug})
+    assert [removed["Location"], refused["Location"]] == [back, back]
+    assert told(refused) == [("success", "Saved."), ("error", "A group needs at least one convenor.")]
+    client.force_login(member.user)
+    assert client.post(reverse("members:group_member", args=[group.slug, convenor.pk])).status_code == 404
+
+
+def test_programme_team_decides_a_proposed_group_once(client):
+    convenor = MemberFactory()
+    group = services.group_propose(
+        member=convenor,
+        name="Human factors",
+        learning_question="Q?",
+        description="D",
+        welcome_message="",
+        convenors=[],
+        by=convenor.user,
+    )
+    client.force_login(with_totp(programme_team()))
+    url = reverse("members:programme_groups")
+
+    page = client.get(url)
+    decided = client.post(url, {"group": group.pk, "decision": "approve"})
+    again = client.post(url, {"group": group.pk, "decision": "decline"})
+
+    assert "Human factors" in page.content.decode()
+    assert [decided["Location"], again["Location"]] == [url, url]
+    assert told(again) == [
+        ("success", "Human factors: decision saved."),
+        ("error", "This proposal has been decided already."),
+    ]
+    assert client.post(url, {"group": "x"}).status_code == 404
 
 
 @pytest.mark.parametrize("size", [2, 15])

@@ -2,6 +2,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -274,10 +275,19 @@ def test_member_joins_and_leaves_community(client):
     member = MemberFactory()
     client.force_login(member.user)
 
-    client.post(reverse("members:community_membership", args=[community.slug]), {"join": "1"})
+    joined = client.post(reverse("members:community_membership", args=[community.slug]), {"join": "1"})
     assert list(community.members.all()) == [member]
-    client.post(reverse("members:community_membership", args=[community.slug]), {"leave": "1"})
+    left = client.post(reverse("members:community_membership", args=[community.slug]), {"leave": "1"})
     assert list(community.members.all()) == []
+    left_again = client.post(reverse("members:community_membership", args=[community.slug]), {"leave": "1"})
+
+    back = reverse("members:community", args=[community.slug])
+    assert [joined["Location"], left["Location"], left_again["Location"]] == [back] * 3
+    # Leaving a community one is not in says nothing.
+    assert [m.message for m in get_messages(left_again.wsgi_request)] == [
+        "You have joined Medication safety.",
+        "You have left Medication safety.",
+    ]
 
 
 # --- Own profile -----------------------------------------------------------------------------
@@ -407,10 +417,16 @@ def test_import_shows_row_report_then_imports_valid_rows(client):
     assert list(client.session.values()).count(MemberImport.objects.get().pk) == 1
     assert all("ada@example.org" not in str(value) for value in client.session.values())
 
-    client.post(reverse("members:programme_import_preview"))
+    imported = client.post(reverse("members:programme_import_preview"))
 
     assert list(MemberProfile.objects.values_list("full_name", "cohort_name")) == [("Ada", "Founding cohort")]
     assert MemberImport.objects.count() == 0
+    assert imported["Location"] == reverse("members:programme_members")
+    assert [m.message for m in get_messages(imported.wsgi_request)] == [
+        "1 members imported into Founding cohort. 1 rows with problems were left out."
+    ]
+    again = client.post(reverse("members:programme_import_preview"))
+    assert again["Location"] == reverse("members:programme_import")
 
 
 def test_import_reads_a_windows_spreadsheet_and_refuses_an_over_long_cell(client):
