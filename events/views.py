@@ -23,7 +23,7 @@ from members.models import Organisation
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member, is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
 from q_portal.session_references import search_redirect, searched_text
-from q_portal.views import ServiceConfirmView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
 
 from . import ics, selectors, services
 from .choices import EventStatus
@@ -138,33 +138,43 @@ class EventDetailView(TemplateView):
 # --- Registrants ---------------------------------------------------------------
 
 
-class RegistrationActionView(LoginRequiredMixin, View):
+class RegistrationActionView(LoginRequiredMixin, ServiceActionView):
     """Register, cancel (or leave the waiting list), accept an offered place."""
 
     action = ""
 
-    def post(self, request, pk):
-        event = get_event_or_404(pk)
-        try:
-            if self.action == "register":
-                registration = services.registration_register(event=event, user=request.user, by=request.user)
-                if registration.status == Status.CONFIRMED:
-                    messages.success(request, _("You are registered. We have emailed you a confirmation."))
-                else:
-                    messages.info(request, _("The event is full: you are on the waiting list."))
-            else:
-                registration = registration_of(request.user, event)
-                if registration is None:
-                    raise Http404
-                if self.action == "accept":
-                    services.offer_accept(registration=registration, by=request.user)
-                    messages.success(request, _("The place is yours. We have emailed you a confirmation."))
-                else:
-                    services.registration_cancel(registration=registration, by=request.user)
-                    messages.success(request, _("Your registration is cancelled."))
-        except PortalError as error:
-            messages.error(request, error.message)
-        return redirect(event)
+    @cached_property
+    def event(self):
+        return get_event_or_404(self.kwargs["pk"])
+
+    def call_service(self):
+        event, user = self.event, self.request.user
+        if self.action == "register":
+            return services.registration_register(event=event, user=user, by=user)
+        registration = registration_of(user, event)
+        if registration is None:
+            raise Http404
+        if self.action == "accept":
+            return services.offer_accept(registration=registration, by=user)
+        return services.registration_cancel(registration=registration, by=user)
+
+    @property
+    def waiting(self) -> bool:
+        return self.action == "register" and self.outcome.status != Status.CONFIRMED
+
+    def get_success_message(self):
+        if self.waiting:
+            return _("The event is full: you are on the waiting list.")
+        return {
+            "register": _("You are registered. We have emailed you a confirmation."),
+            "accept": _("The place is yours. We have emailed you a confirmation."),
+        }.get(self.action, _("Your registration is cancelled."))
+
+    def get_success_level(self):
+        return messages.INFO if self.waiting else messages.SUCCESS
+
+    def get_success_url(self):
+        return self.event.get_absolute_url()
 
 
 class ConfirmationView(LoginRequiredMixin, TemplateView):

@@ -80,7 +80,9 @@ class ServiceActionView(View):
     `call_service()` returns what it changed, kept as `self.outcome`; a
     `PortalError` becomes an error message, anything else the success message;
     either way the browser goes to `get_success_url()`, unless a refusal has a
-    page of its own to go back to: `error_url` / `get_error_url()`.
+    page of its own to go back to: `error_url` / `get_error_url()`. An outcome
+    that is not quite a success (a place on the waiting list, say) is told at
+    another level: `get_success_level()` returns `messages.INFO` or `WARNING`.
 
     A button whose input is not what it can act on (no choice made, say) raises
     a `PortalError` from `call_service()` too: the person sees why, in the same
@@ -100,6 +102,9 @@ class ServiceActionView(View):
     def get_success_url(self) -> str:
         return self.success_url
 
+    def get_success_level(self) -> int:
+        return messages.SUCCESS
+
     def get_error_url(self) -> str:
         return self.error_url or self.get_success_url()
 
@@ -111,7 +116,7 @@ class ServiceActionView(View):
             return redirect(self.get_error_url())
         message = self.get_success_message()
         if message:
-            messages.success(request, message)
+            messages.add_message(request, self.get_success_level(), message)
         return redirect(self.get_success_url())
 
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
@@ -90,33 +89,33 @@ class SelectionRoundView(SelectionRoundMixin, TemplateView):
         )
 
 
-class AssignAutomaticallyView(SelectionRoundMixin, View):
-    http_method_names = ["post"]
+class AssignAutomaticallyView(SelectionRoundMixin, ServiceActionView):
+    def call_service(self):
+        return assignment_services.assignments_auto(round=self.round, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            result = assignment_services.assignments_auto(round=self.round, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("selection:round", pk=self.round.pk)
+    def get_success_message(self):
+        result = self.outcome
         text = ngettext("%(count)d assignment made.", "%(count)d assignments made.", result.created) % {
             "count": result.created
         }
-        if result.unassignable:
-            messages.warning(
-                request,
-                text
-                + " "
-                + ngettext(
-                    "%(count)d application could not be given all its reviewers: see below.",
-                    "%(count)d applications could not be given all their reviewers: see below.",
-                    result.unassignable_total,
-                )
-                % {"count": result.unassignable_total},
+        if not result.unassignable:
+            return text + " " + _("Every application has its reviewers.")
+        return (
+            text
+            + " "
+            + ngettext(
+                "%(count)d application could not be given all its reviewers: see below.",
+                "%(count)d applications could not be given all their reviewers: see below.",
+                result.unassignable_total,
             )
-        else:
-            messages.success(request, text + " " + _("Every application has its reviewers."))
-        return redirect("selection:round", pk=self.round.pk)
+            % {"count": result.unassignable_total}
+        )
+
+    def get_success_level(self):
+        return messages.WARNING if self.outcome.unassignable else messages.SUCCESS
+
+    def get_success_url(self):
+        return reverse("selection:round", kwargs={"pk": self.round.pk})
 
 
 class SelectionSettingsView(SelectionRoundMixin, ServiceFormView):

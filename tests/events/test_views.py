@@ -60,6 +60,38 @@ def test_registering_from_the_event_page(client):
     assert "You are on the waiting list (number 1)." in page
 
 
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_registering_cancelling_and_a_full_event_are_each_told_at_their_level(client):
+    from django.test import Client
+
+    event = EventFactory(capacity=1)
+    first, second = Client(), Client()
+    first.force_login(MemberFactory().user)
+    second.force_login(MemberFactory().user)
+    register, cancel = (reverse(f"events:{action}", kwargs={"pk": event.pk}) for action in ("register", "cancel"))
+
+    placed, waiting = first.post(register), second.post(register)
+    again = first.post(register)
+    cancelled = second.post(cancel)
+
+    assert {r["Location"] for r in (placed, waiting, again, cancelled)} == {event.get_absolute_url()}
+    assert told(placed) == [("success", "You are registered. We have emailed you a confirmation.")]
+    assert told(waiting) == [("info", "The event is full: you are on the waiting list.")]
+    assert told(cancelled) == [
+        ("info", "The event is full: you are on the waiting list."),
+        ("success", "Your registration is cancelled."),
+    ]
+    # Registering again is harmless: the place is still theirs.
+    assert told(again) == [("success", "You are registered. We have emailed you a confirmation.")] * 2
+    assert Client().post(register).status_code == 302  # a visitor signs in first
+    outsider = Client()
+    outsider.force_login(MemberFactory().user)
+    assert outsider.post(cancel).status_code == 404
+
+
 def test_online_link_only_for_registrants_shortly_before():
     from django.test import Client
 

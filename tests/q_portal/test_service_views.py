@@ -2,6 +2,7 @@
 looks, with what they typed kept; a button's refusal as an error message."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.signed_cookies import SessionStore
@@ -80,6 +81,21 @@ class PublishView(ServiceActionView):
     def call_service(self):
         if self.refusal is not None:
             raise self.refusal
+
+
+class QueueView(ServiceActionView):
+    """A button whose outcome may be only half a success."""
+
+    success_url = "/queue/"
+
+    def call_service(self):
+        return self.request.POST["place"]
+
+    def get_success_message(self):
+        return "You are in." if self.outcome == "in" else "You are on the waiting list."
+
+    def get_success_level(self):
+        return messages.SUCCESS if self.outcome == "in" else messages.INFO
 
 
 class DeleteView(ServiceConfirmView):
@@ -223,3 +239,15 @@ def test_service_form_view_without_the_second_button_is_the_form():
 
     assert response.status_code == 200
     assert "In use." in response.content.decode().split("|")[1]
+
+
+def test_service_action_view_tells_an_outcome_at_the_level_it_chooses():
+    placed, waiting = _post({"place": "in"}), _post({"place": "waiting"})
+
+    QueueView.as_view()(placed)
+    QueueView.as_view()(waiting)
+
+    assert (_messages(placed), _messages(waiting)) == (
+        [("success", "You are in.")],
+        [("info", "You are on the waiting list.")],
+    )
