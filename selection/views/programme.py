@@ -14,7 +14,7 @@ from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
 from members.models import User
-from q_portal.exceptions import PortalError
+from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin, Role
 from q_portal.views import ServiceActionView, ServiceFormView
@@ -37,7 +37,6 @@ from ..selectors.programme import (
 from ..services import assignments as assignment_services
 from ..services import reviews as review_services
 from ..services import settings as settings_services
-from .reviewer import add_portal_error
 
 
 class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
