@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin, is_programme_team
@@ -391,18 +391,18 @@ class TeamView(SignedInMixin, TemplateView):
         )
 
 
-class PreferenceView(MemberMixin, FormView):
+class PreferenceView(MemberMixin, ServiceFormView):
     template_name = "exchange/preferences.html"
     form_class = PreferenceForm
+    success_message = gettext_lazy("Your email preference is saved.")
+    success_url = "exchange:preferences"
 
     def get_initial(self):
         preference = ExchangePreference.objects.filter(member=self.member).first()
         return {"email": preference.email if preference else EmailPreference.EACH}
 
-    def form_valid(self, form):
-        services.preference_set(member=self.member, email=form.cleaned_data["email"], by=self.request.user)
-        messages.success(self.request, _("Your email preference is saved."))
-        return redirect("exchange:preferences")
+    def call_service(self, form):
+        return services.preference_set(member=self.member, email=form.cleaned_data["email"], by=self.request.user)
 
 
 # --- Proposals ------------------------------------------------------------------------

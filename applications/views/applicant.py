@@ -20,7 +20,7 @@ from members.selectors import organisation_named
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member
 from q_portal.sso.selectors import organisation_claim_for
-from q_portal.views import ServiceConfirmView
+from q_portal.views import ServiceConfirmView, ServiceFormView
 
 from ..choices import ApplicationStatus, RoundStatus, RouteKind
 from ..forms.applicant import AboutYouForm, AdjustmentForm, CriterionForm, DeclarationsForm, EligibilityForm, RouteForm
@@ -376,22 +376,24 @@ class DeclarationsView(SectionView):
         }
 
 
-class AdjustmentView(ApplicationMixin, FormView):
+class AdjustmentView(ApplicationMixin, ServiceFormView):
     """Ask for a reasonable adjustment; possible until a decision, even when the
     application is submitted."""
 
     template_name = "applications/adjustment.html"
     form_class = AdjustmentForm
+    success_message = gettext_lazy("Your request for an adjustment is saved. The programme team will reply.")
 
     def get_initial(self):
         return {"adjustment_request": self.application.adjustment_request}
 
-    def form_valid(self, form):
-        services.application_request_adjustment(
+    def call_service(self, form):
+        return services.application_request_adjustment(
             application=self.application, by=self.request.user, request_text=form.cleaned_data["adjustment_request"]
         )
-        messages.success(self.request, _("Your request for an adjustment is saved. The programme team will reply."))
-        return redirect(self.application.get_absolute_url())
+
+    def get_success_url(self):
+        return self.application.get_absolute_url()
 
 
 class CheckAnswersView(ApplicationMixin, ServiceConfirmView):

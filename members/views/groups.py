@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
 from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
@@ -172,7 +172,7 @@ class ThreadModerateView(GroupMixin, View):
         return redirect("members:thread", slug=slug, pk=pk)
 
 
-class PostReportView(GroupMixin, FormView):
+class PostReportView(GroupMixin, ServiceFormView):
     template_name = "members/post_report.html"
     form_class = PostReportForm
 
@@ -190,12 +190,15 @@ class PostReportView(GroupMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(reported=self.post_reported, **kwargs)
 
-    def form_valid(self, form):
-        services.post_report(
+    success_message = gettext_lazy("Thank you. The group's convenors have been told.")
+
+    def call_service(self, form):
+        return services.post_report(
             post=self.post_reported, member=self.member, reason=form.cleaned_data["reason"], by=self.request.user
         )
-        messages.success(self.request, _("Thank you. The group's convenors have been told."))
-        return redirect("members:thread", slug=self.group.slug, pk=self.post_reported.thread_id)
+
+    def get_success_url(self):
+        return reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.post_reported.thread_id})
 
 
 class GroupNotifyView(GroupMixin, View):

@@ -367,8 +367,10 @@ class OnboardingListView(ProgrammeTeamMixin, TemplateView):
         return super().get_context_data(steps=OnboardingStep.objects.order_by("days_after_joining"), **kwargs)
 
 
-class OnboardingEditView(ProgrammeTeamMixin, FormView):
+class OnboardingEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/onboarding_edit.html"
+    success_message = gettext_lazy("The email is saved.")
+    success_url = "members:programme_onboarding"
 
     def get_form_class(self):
         return OnboardingStepForm
@@ -383,7 +385,5 @@ class OnboardingEditView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(step=self.step, **kwargs)
 
-    def form_valid(self, form):
-        onboarding_step_update(step=self.step, by=self.request.user, **form.cleaned_data)
-        messages.success(self.request, _("The email is saved."))
-        return redirect("members:programme_onboarding")
+    def call_service(self, form):
+        return onboarding_step_update(step=self.step, by=self.request.user, **form.cleaned_data)

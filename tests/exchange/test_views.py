@@ -279,3 +279,17 @@ def test_a_question_is_removed_unless_teams_have_answered_it(client, settings):
     assert removed["Location"] == reverse("exchange:programme_questions", kwargs={"pk": call.pk})
     assert told(removed) == [refusal, ("success", "The question is removed.")]  # the first not yet read
     assert list(call.questions.all()) == [answered]
+
+
+def test_a_member_chooses_how_to_hear_about_their_ideas(client):
+    member = MemberFactory()
+    signed_in(client, member.user)
+    url = reverse("exchange:preferences")
+
+    unchosen = client.post(url, {})
+    chosen = client.post(url, {"email": "none"})
+
+    assert "Choose how you want to hear about your ideas." in unchosen.content.decode()
+    assert chosen["Location"] == url
+    assert told(chosen) == [("success", "Your email preference is saved.")]
+    assert member.exchange_preference.email == "none"

@@ -197,6 +197,21 @@ def test_convenor_removes_a_member_from_the_group_page_and_is_told_why_not_for_t
     assert client.post(reverse("members:group_member", args=[group.slug, convenor.pk])).status_code == 404
 
 
+def test_a_member_reports_a_post_and_goes_back_to_the_discussion(client):
+    convenor, member = MemberFactory(), MemberFactory()
+    group = _group(convenor, member)
+    thread = services.thread_start(group=group, member=member, title="T", body="Rude words", by=member.user)
+    client.force_login(convenor.user)
+    url = reverse("members:post_report", args=[group.slug, thread.posts.get().pk])
+
+    unexplained = client.post(url, {"reason": ""})
+    reported = client.post(url, {"reason": "Rude"})
+
+    assert unexplained.status_code == 200
+    assert reported["Location"] == reverse("members:thread", kwargs={"slug": group.slug, "pk": thread.pk})
+    assert told(reported) == [("success", "Thank you. The group's convenors have been told.")]
+
+
 def test_programme_team_decides_a_proposed_group_once(client):
     convenor = MemberFactory()
     group = services.group_propose(
