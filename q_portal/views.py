@@ -10,6 +10,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import FormView, TemplateView
+from django.views.generic.list import MultipleObjectMixin
 
 from .celery import app as celery_app
 from .exceptions import PortalError, add_portal_error
@@ -127,6 +128,29 @@ class ServiceConfirmView(ServiceActionView, TemplateView):
     `call_service()`."""
 
     http_method_names = View.http_method_names
+
+
+class ServiceFormOnPageMixin:
+    """A form that is one part of a page (a reply under a message, a reviewer
+    to add on an application's page) and is posted back to that page. The
+    page's `post()` builds the form and returns `self.post_service_form(form,
+    call, success_url=...)`: a valid form goes to `call(form)`, which calls the
+    service and returns the success message; a `PortalError` is shown at its
+    field and the whole page is shown again, the form under `context_name`,
+    with what was typed kept."""
+
+    def post_service_form(self, form, call, *, success_url, context_name="form"):
+        if form.is_valid():
+            try:
+                message = call(form)
+            except PortalError as error:
+                add_portal_error(form, error)
+            else:
+                messages.success(self.request, message)
+                return redirect(success_url)
+        if isinstance(self, MultipleObjectMixin):  # a list page shows its rows again too
+            self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(**{context_name: form}))
 
 
 class PrivacyView(TemplateView):

@@ -14,9 +14,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormOnPageMixin, ServiceFormView
 
 from ..choices import CommunityStatus, NotifyChoice
 from ..forms import GroupNotifyForm, GroupProposalForm, PostReplyForm, PostReportForm, ThreadForm
@@ -111,7 +110,7 @@ class ThreadCreateView(GroupMixin, ServiceFormView):
         return reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.outcome.pk})
 
 
-class ThreadView(GroupMixin, ListView):
+class ThreadView(GroupMixin, ServiceFormOnPageMixin, ListView):
     template_name = "members/thread.html"
     context_object_name = "posts"
     paginate_by = 50
@@ -135,19 +134,17 @@ class ThreadView(GroupMixin, ListView):
     def post(self, request, *args, **kwargs):
         if self.membership is None:
             raise Http404
-        form = PostReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.thread_reply(
-                    thread=self.thread, member=self.member, body=form.cleaned_data["body"], by=request.user
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("Your reply is posted."))
-                return redirect("members:thread", slug=self.group.slug, pk=self.thread.pk)
-        self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data(form=form))
+        return self.post_service_form(
+            PostReplyForm(request.POST),
+            self.reply,
+            success_url=reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.thread.pk}),
+        )
+
+    def reply(self, form):
+        services.thread_reply(
+            thread=self.thread, member=self.member, body=form.cleaned_data["body"], by=self.request.user
+        )
+        return _("Your reply is posted.")
 
 
 class ThreadModerateView(GroupMixin, View):

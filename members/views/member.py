@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import needs_mfa_setup
-from q_portal.views import ServiceActionView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin, ServiceFormView
 
 from .. import services
 from ..forms import (
@@ -352,7 +351,7 @@ class MessageListView(ProfileOwnerMixin, ListView):
         return messages_for(member=self.member)
 
 
-class MessageView(ProfileOwnerMixin, TemplateView):
+class MessageView(ProfileOwnerMixin, ServiceFormOnPageMixin, TemplateView):
     """One message: the recipient can reply (sharing addresses) or report it."""
 
     template_name = "members/message.html"
@@ -369,20 +368,16 @@ class MessageView(ProfileOwnerMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = ReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.contact_reply(message=self.message, body=form.cleaned_data["body"], by=request.user)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Your reply is sent to %(name)s, with your email address.")
-                    % {"name": self.message.sender.full_name},
-                )
-                return redirect("members:message", pk=self.message.pk)
-        return self.render_to_response(self.get_context_data(reply_form=form))
+        return self.post_service_form(
+            ReplyForm(request.POST),
+            self.reply,
+            success_url=reverse("members:message", kwargs={"pk": self.message.pk}),
+            context_name="reply_form",
+        )
+
+    def reply(self, form):
+        services.contact_reply(message=self.message, body=form.cleaned_data["body"], by=self.request.user)
+        return _("Your reply is sent to %(name)s, with your email address.") % {"name": self.message.sender.full_name}
 
 
 class ReportView(ActiveMemberMixin, ServiceFormView):

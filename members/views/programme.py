@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.session_references import search_redirect, searched_text
-from q_portal.views import ServiceConfirmView, ServiceFormView
+from q_portal.views import ServiceConfirmView, ServiceFormOnPageMixin, ServiceFormView
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
@@ -234,7 +233,7 @@ class CommunityEditView(ProgrammeTeamMixin, ServiceFormView):
         return reverse("members:community", kwargs={"slug": self.outcome.slug})
 
 
-class InterestModerationView(ProgrammeTeamMixin, ListView):
+class InterestModerationView(ProgrammeTeamMixin, ServiceFormOnPageMixin, ListView):
     """Add to the curated list, and approve or reject members' suggestions."""
 
     template_name = "members/programme/interests.html"
@@ -258,17 +257,11 @@ class InterestModerationView(ProgrammeTeamMixin, ListView):
             else:
                 messages.success(request, _("%(name)s is rejected.") % {"name": interest.name})
             return redirect("members:programme_interests")
-        form = InterestForm(request.POST)
-        if form.is_valid():
-            try:
-                interest = services.interest_create(name=form.cleaned_data["name"], by=request.user)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("%(name)s is on the list.") % {"name": interest.name})
-                return redirect("members:programme_interests")
-        self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data(form=form))
+        return self.post_service_form(InterestForm(request.POST), self.add, success_url="members:programme_interests")
+
+    def add(self, form):
+        interest = services.interest_create(name=form.cleaned_data["name"], by=self.request.user)
+        return _("%(name)s is on the list.") % {"name": interest.name}
 
 
 class ReportListView(ProgrammeTeamMixin, ListView):

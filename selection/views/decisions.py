@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from applications.models import Application
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceActionView
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin
 
 from ..choices import DecisionOutcome
 from ..forms.board import ApplyDecisionsForm, DecisionForm, LineForm, PlaceHoldForm, rule_query
@@ -42,7 +42,7 @@ def _room_url(round_pk: int, query: dict | None = None) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-class DecisionRoomView(SelectionRoundMixin, TemplateView):
+class DecisionRoomView(SelectionRoundMixin, ServiceFormOnPageMixin, TemplateView):
     """Where the line falls. GET draws it (the form's values in the address);
     POST holds places for a group, keeping the line."""
 
@@ -92,23 +92,19 @@ class DecisionRoomView(SelectionRoundMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = self.hold_form(request.POST)
-        if form.is_valid():
-            try:
-                dimension, value = form.dimension_and_value()
-                decision_services.place_hold_set(
-                    round=self.round,
-                    dimension=dimension,
-                    value=value,
-                    places=form.cleaned_data["places"],
-                    by=request.user,
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("The held places are saved."))
-                return redirect(f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path)
-        return self.render_to_response(self.get_context_data(hold_form=form))
+        return self.post_service_form(
+            self.hold_form(request.POST),
+            self.hold_places,
+            success_url=f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path,
+            context_name="hold_form",
+        )
+
+    def hold_places(self, form):
+        dimension, value = form.dimension_and_value()
+        decision_services.place_hold_set(
+            round=self.round, dimension=dimension, value=value, places=form.cleaned_data["places"], by=self.request.user
+        )
+        return _("The held places are saved.")
 
 
 class DecisionsPreviewView(SelectionRoundMixin, TemplateView):

@@ -5,7 +5,7 @@ Every view is for the programme team only; each change is one service call."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -14,10 +14,10 @@ from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
 from members.models import User
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin, Role
-from q_portal.views import ServiceActionView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin, ServiceFormView
 
 from ..forms.board import DecisionForm
 from ..forms.programme import AddReviewerForm, CapacityForm, ReviewerProfileForm, SelectionSettingsForm
@@ -213,7 +213,7 @@ class ApplicationSelectionMixin(ProgrammeTeamMixin):
         )
 
 
-class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
+class ApplicationSelectionView(ApplicationSelectionMixin, ServiceFormOnPageMixin, TemplateView):
     """One application for the programme team: who reviews it, their scores, the
     conflicts of interest, and every audited change."""
 
@@ -242,20 +242,17 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = AddReviewerForm(request.POST, application=self.application)
-        if form.is_valid():
-            try:
-                assignment_services.assignment_add(
-                    application=self.application, reviewer=form.cleaned_data["reviewer"], by=request.user
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(
-                    request, _("%(name)s is assigned to this application.") % {"name": form.cleaned_data["reviewer"]}
-                )
-                return redirect("selection:application", pk=self.application.pk)
-        return self.render_to_response(self.get_context_data(add_form=form))
+        return self.post_service_form(
+            AddReviewerForm(request.POST, application=self.application),
+            self.add_reviewer,
+            success_url=reverse("selection:application", kwargs={"pk": self.application.pk}),
+            context_name="add_form",
+        )
+
+    def add_reviewer(self, form):
+        reviewer = form.cleaned_data["reviewer"]
+        assignment_services.assignment_add(application=self.application, reviewer=reviewer, by=self.request.user)
+        return _("%(name)s is assigned to this application.") % {"name": reviewer}
 
 
 class AssignmentActionView(ProgrammeTeamMixin, ServiceActionView):

@@ -212,6 +212,26 @@ def test_a_member_reports_a_post_and_goes_back_to_the_discussion(client):
     assert told(reported) == [("success", "Thank you. The group's convenors have been told.")]
 
 
+def test_a_reply_is_posted_and_one_to_a_locked_discussion_is_shown_again_with_the_discussion(client):
+    convenor, member = MemberFactory(), MemberFactory()
+    group = _group(convenor, member)
+    thread = services.thread_start(group=group, member=member, title="T", body="First post", by=member.user)
+    client.force_login(member.user)
+    url = reverse("members:thread", kwargs={"slug": group.slug, "pk": thread.pk})
+
+    posted = client.post(url, {"body": "A reply"})
+    services.thread_moderate(thread=thread, by=convenor.user, locked=True)
+    refused = client.post(url, {"body": "Another reply"})
+
+    assert posted["Location"] == url
+    assert told(posted) == [("success", "Your reply is posted.")]
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    # The page comes back with its posts (a locked discussion shows no reply form, so not the refusal either).
+    assert ("First post" in page, "A reply" in page) == (True, True)
+    assert thread.posts.count() == 2
+
+
 def test_programme_team_decides_a_proposed_group_once(client):
     convenor = MemberFactory()
     group = services.group_propose(

@@ -9,9 +9,10 @@ from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.http import HttpResponse
 from django.template import engines
 from django.test import RequestFactory
+from django.views.generic import ListView
 
 from q_portal.exceptions import PortalError
-from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormOnPageMixin, ServiceFormView
 
 PAGE = engines["django"].from_string("{{ form.non_field_errors }}|{{ form.name.errors }}|{{ form.name.value }}")
 
@@ -114,6 +115,28 @@ class DeleteView(ServiceConfirmView):
     def call_service(self):
         if self.refusal is not None:
             raise self.refusal
+
+
+class NotesView(ServiceFormOnPageMixin, ListView):
+    """A list page with a form to add to it, shown under the name "note_form"."""
+
+    refusal = None
+    notes = ["first"]
+
+    def get_queryset(self):
+        return list(self.notes)
+
+    def render_to_response(self, context, **response_kwargs):
+        form = context["note_form"]
+        return HttpResponse(f"{context['object_list']}|{form['name'].errors}|{form['name'].value()}")
+
+    def post(self, request, *args, **kwargs):
+        return self.post_service_form(NameForm(request.POST), self.add, success_url="/notes/", context_name="note_form")
+
+    def add(self, form):
+        if self.refusal is not None:
+            raise self.refusal
+        return f"{form.cleaned_data['name']} is added."
 
 
 def _post(data=None, path="/"):
@@ -251,3 +274,24 @@ def test_service_action_view_tells_an_outcome_at_the_level_it_chooses():
         [("success", "You are in.")],
         [("info", "You are on the waiting list.")],
     )
+
+
+def test_service_form_on_a_page_says_what_the_service_did_and_goes_back_to_the_page():
+    request = _post({"name": "ada"})
+
+    response = NotesView.as_view()(request)
+
+    assert (response.status_code, response["Location"]) == (302, "/notes/")
+    assert _messages(request) == [("success", "ada is added.")]
+
+
+def test_service_form_on_a_page_shows_the_whole_page_again_with_the_refusal_at_its_field():
+    refused, invalid = _post({"name": "ada"}), _post({"name": "x" * 21})
+
+    refused_page = NotesView.as_view(refusal=PortalError("Taken.", field="name"))(refused).content.decode()
+    invalid_page = NotesView.as_view(refusal=AssertionError("called"))(invalid).content.decode()
+
+    rows, at_field, typed = refused_page.split("|")
+    assert (rows, "Taken." in at_field, typed) == ("['first']", True, "ada")
+    assert "at most 20 characters" in invalid_page.split("|")[1]
+    assert (_messages(refused), _messages(invalid)) == ([], [])

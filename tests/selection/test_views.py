@@ -398,6 +398,21 @@ def test_programme_removes_or_reassigns_a_reviewer_and_is_asked_to_choose_otherw
     ]
 
 
+def test_programme_adds_a_reviewer_from_the_application_page(client):
+    application = submitted_application(review_round())
+    adding = reviewer_with_profile(display_name="Ada Added")
+    client.force_login(programme_user())
+    url = reverse("selection:application", kwargs={"pk": application.pk})
+
+    added = client.post(url, {"reviewer": adding.pk})
+    again = client.post(url, {"reviewer": adding.pk})
+
+    assert added["Location"] == url
+    assert told(added) == [("success", "Ada Added is assigned to this application.")]
+    assert again.status_code == 200  # no longer offered: the page again, with the error at the field
+    assert Assignment.objects.filter(application=application, reviewer=adding).count() == 1
+
+
 def test_programme_decides_one_application_and_is_asked_to_choose_otherwise(client):
     application = submitted_application(review_round())
     client.force_login(programme_user())
