@@ -32,21 +32,25 @@ def _group(convenor, *members, **kwargs):
     return group
 
 
-def _emails(member):
-    return list(OutboundEmail.objects.filter(to=member.user.email).values_list("subject", flat=True))
-
-
-def test_proposed_group_is_hidden_until_the_team_approves(client):
-    convenor = MemberFactory()
-    group = services.group_propose(
+def _proposed(convenor, *, name):
+    return services.group_propose(
         member=convenor,
-        name="Human factors",
+        name=name,
         learning_question="Q?",
         description="D",
         welcome_message="",
         convenors=[],
         by=convenor.user,
     )
+
+
+def _emails(member):
+    return list(OutboundEmail.objects.filter(to=member.user.email).values_list("subject", flat=True))
+
+
+def test_proposed_group_is_hidden_until_the_team_approves(client):
+    convenor = MemberFactory()
+    group = _proposed(convenor, name="Human factors")
     client.force_login(MemberFactory().user)
     assert client.get(reverse("members:community", kwargs={"slug": group.slug})).status_code == 404
     assert "Human factors" not in client.get(reverse("members:communities")).content.decode()
@@ -234,15 +238,7 @@ def test_a_reply_is_posted_and_one_to_a_locked_discussion_is_shown_again_with_th
 
 def test_programme_team_decides_a_proposed_group_once(client):
     convenor = MemberFactory()
-    group = services.group_propose(
-        member=convenor,
-        name="Human factors",
-        learning_question="Q?",
-        description="D",
-        welcome_message="",
-        convenors=[],
-        by=convenor.user,
-    )
+    group = _proposed(convenor, name="Human factors")
     client.force_login(with_totp(programme_team()))
     url = reverse("members:programme_groups")
 
