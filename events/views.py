@@ -20,7 +20,6 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from members.models import Organisation
-from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member, is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
 from q_portal.session_references import search_redirect, searched_text
 from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
@@ -447,7 +446,7 @@ class PledgeHideView(ManagedEventMixin, View):
         return redirect("events:manage", pk=pk)
 
 
-class CheckInView(ManagedEventMixin, TemplateView):
+class CheckInView(ManagedEventMixin, ServiceConfirmView):
     """At the door, from a phone: search the list and check people in. The name
     searched is posted and kept in the session (the URL carries a reference to it,
     never the name: no personal data in URLs)."""
@@ -481,27 +480,37 @@ class CheckInView(ManagedEventMixin, TemplateView):
             **kwargs,
         )
 
-    def post(self, request, pk):
+    def post(self, request, *args, **kwargs):
         if "registration" not in request.POST:  # the search form
             return self._search(request.POST)
-        registration_id = request.POST.get("registration", "")
+        return super().post(request, *args, **kwargs)
+
+    @cached_property
+    def registration(self):
+        registration_id = self.request.POST.get("registration", "")
         if not registration_id.isdigit() or len(registration_id) > 12:
             raise Http404
-        registration = get_object_or_404(Registration, pk=int(registration_id), event=self.event)
-        undo = request.POST.get("undo") == "1"
-        try:
-            services.registration_check_in(registration=registration, by=request.user, undo=undo)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            name = registration.user.get_full_name()
-            if undo:
-                messages.info(request, _("%(name)s is no longer checked in.") % {"name": name})
-            else:
-                messages.success(request, _("%(name)s is checked in.") % {"name": name})
-        search = request.POST.get("search", "")[:100]
-        url = reverse("events:check_in", kwargs={"pk": pk})
-        return redirect(f"{url}?{urlencode({'search': search})}" if search else url)
+        return get_object_or_404(Registration, pk=int(registration_id), event=self.event)
+
+    @property
+    def undo(self) -> bool:
+        return self.request.POST.get("undo") == "1"
+
+    def call_service(self):
+        return services.registration_check_in(registration=self.registration, by=self.request.user, undo=self.undo)
+
+    def get_success_message(self):
+        name = {"name": self.registration.user.get_full_name()}
+        return _("%(name)s is no longer checked in.") % name if self.undo else _("%(name)s is checked in.") % name
+
+    def get_success_level(self):
+        return messages.INFO if self.undo else messages.SUCCESS
+
+    def get_success_url(self):
+        # Back to the same search: the URL carries its reference, never the name.
+        search = self.request.POST.get("search", "")[:100]
+        url = reverse("events:check_in", kwargs={"pk": self.kwargs["pk"]})
+        return f"{url}?{urlencode({'search': search})}" if search else url
 
 
 class CheckInCodeView(ManagedEventMixin, ServiceConfirmView):

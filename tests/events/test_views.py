@@ -138,6 +138,17 @@ def test_check_in_by_search_and_by_code(client):
     # Back to the same search after checking someone in.
     assert "Ana Okafor" in checked.content.decode() and "Ben Price" not in checked.content.decode()
     assert "okafor" not in checked.redirect_chain[-1][0].lower()
+    search = search_url.split("search=")[1]
+    undone = client.post(
+        reverse("events:check_in", kwargs={"pk": event.pk}),
+        {"registration": ana_registration.pk, "search": search, "undo": "1"},
+    )
+    assert undone["Location"] == search_url.split("?")[0] + f"?search={search}"
+    ana = ana_registration.user.get_full_name()
+    assert [(m.level_tag, m.message) for m in get_messages(undone.wsgi_request)] == [
+        ("info", f"{ana} is no longer checked in.")
+    ]
+    client.post(reverse("events:check_in", kwargs={"pk": event.pk}), {"registration": ana_registration.pk})
     code_url = reverse("events:check_in_code", kwargs={"pk": event.pk, "code": ben_registration.checkin_token})
     assert "Ben Price" in client.get(code_url).content.decode()
     confirmed = client.post(code_url)
