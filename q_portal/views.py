@@ -122,10 +122,10 @@ class ServiceActionView(View):
 
 
 class ServiceConfirmView(ServiceActionView, TemplateView):
-    """A confirmation page: GET shows `template_name` (what will happen, and the
-    button), POST is the `ServiceActionView` that does it. Put the mixin that
-    loads the object first, and read it in `get_context_data()` as well as in
-    `call_service()`."""
+    """A page with the button on it: GET shows `template_name` (a confirmation
+    page saying what will happen, or a list with a button on each row), POST is
+    the `ServiceActionView` that does it. Put the mixin that loads the object
+    first, and read it in `get_context_data()` as well as in `call_service()`."""
 
     http_method_names = View.http_method_names
 
