@@ -20,10 +20,9 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from members.models import Organisation
-from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member, is_programme_team, needs_mfa_setup, redirect_to_mfa_setup
 from q_portal.session_references import search_redirect, searched_text
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
 
 from . import ics, selectors, services
 from .choices import EventStatus
@@ -138,33 +137,43 @@ class EventDetailView(TemplateView):
 # --- Registrants ---------------------------------------------------------------
 
 
-class RegistrationActionView(LoginRequiredMixin, View):
+class RegistrationActionView(LoginRequiredMixin, ServiceActionView):
     """Register, cancel (or leave the waiting list), accept an offered place."""
 
     action = ""
 
-    def post(self, request, pk):
-        event = get_event_or_404(pk)
-        try:
-            if self.action == "register":
-                registration = services.registration_register(event=event, user=request.user, by=request.user)
-                if registration.status == Status.CONFIRMED:
-                    messages.success(request, _("You are registered. We have emailed you a confirmation."))
-                else:
-                    messages.info(request, _("The event is full: you are on the waiting list."))
-            else:
-                registration = registration_of(request.user, event)
-                if registration is None:
-                    raise Http404
-                if self.action == "accept":
-                    services.offer_accept(registration=registration, by=request.user)
-                    messages.success(request, _("The place is yours. We have emailed you a confirmation."))
-                else:
-                    services.registration_cancel(registration=registration, by=request.user)
-                    messages.success(request, _("Your registration is cancelled."))
-        except PortalError as error:
-            messages.error(request, error.message)
-        return redirect(event)
+    @cached_property
+    def event(self):
+        return get_event_or_404(self.kwargs["pk"])
+
+    def call_service(self):
+        event, user = self.event, self.request.user
+        if self.action == "register":
+            return services.registration_register(event=event, user=user, by=user)
+        registration = registration_of(user, event)
+        if registration is None:
+            raise Http404
+        if self.action == "accept":
+            return services.offer_accept(registration=registration, by=user)
+        return services.registration_cancel(registration=registration, by=user)
+
+    @property
+    def waiting(self) -> bool:
+        return self.action == "register" and self.outcome.status != Status.CONFIRMED
+
+    def get_success_message(self):
+        if self.waiting:
+            return _("The event is full: you are on the waiting list.")
+        return {
+            "register": _("You are registered. We have emailed you a confirmation."),
+            "accept": _("The place is yours. We have emailed you a confirmation."),
+        }.get(self.action, _("Your registration is cancelled."))
+
+    def get_success_level(self):
+        return messages.INFO if self.waiting else messages.SUCCESS
+
+    def get_success_url(self):
+        return self.event.get_absolute_url()
 
 
 class ConfirmationView(LoginRequiredMixin, TemplateView):
@@ -437,7 +446,7 @@ class PledgeHideView(ManagedEventMixin, View):
         return redirect("events:manage", pk=pk)
 
 
-class CheckInView(ManagedEventMixin, TemplateView):
+class CheckInView(ManagedEventMixin, ServiceConfirmView):
     """At the door, from a phone: search the list and check people in. The name
     searched is posted and kept in the session (the URL carries a reference to it,
     never the name: no personal data in URLs)."""
@@ -471,30 +480,40 @@ class CheckInView(ManagedEventMixin, TemplateView):
             **kwargs,
         )
 
-    def post(self, request, pk):
+    def post(self, request, *args, **kwargs):
         if "registration" not in request.POST:  # the search form
             return self._search(request.POST)
-        registration_id = request.POST.get("registration", "")
+        return super().post(request, *args, **kwargs)
+
+    @cached_property
+    def registration(self):
+        registration_id = self.request.POST.get("registration", "")
         if not registration_id.isdigit() or len(registration_id) > 12:
             raise Http404
-        registration = get_object_or_404(Registration, pk=int(registration_id), event=self.event)
-        undo = request.POST.get("undo") == "1"
-        try:
-            services.registration_check_in(registration=registration, by=request.user, undo=undo)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            name = registration.user.get_full_name()
-            if undo:
-                messages.info(request, _("%(name)s is no longer checked in.") % {"name": name})
-            else:
-                messages.success(request, _("%(name)s is checked in.") % {"name": name})
-        search = request.POST.get("search", "")[:100]
-        url = reverse("events:check_in", kwargs={"pk": pk})
-        return redirect(f"{url}?{urlencode({'search': search})}" if search else url)
+        return get_object_or_404(Registration, pk=int(registration_id), event=self.event)
+
+    @property
+    def undo(self) -> bool:
+        return self.request.POST.get("undo") == "1"
+
+    def call_service(self):
+        return services.registration_check_in(registration=self.registration, by=self.request.user, undo=self.undo)
+
+    def get_success_message(self):
+        name = {"name": self.registration.user.get_full_name()}
+        return _("%(name)s is no longer checked in.") % name if self.undo else _("%(name)s is checked in.") % name
+
+    def get_success_level(self):
+        return messages.INFO if self.undo else messages.SUCCESS
+
+    def get_success_url(self):
+        # Back to the same search: the URL carries its reference, never the name.
+        search = self.request.POST.get("search", "")[:100]
+        url = reverse("events:check_in", kwargs={"pk": self.kwargs["pk"]})
+        return f"{url}?{urlencode({'search': search})}" if search else url
 
 
-class CheckInCodeView(ManagedEventMixin, TemplateView):
+class CheckInCodeView(ManagedEventMixin, ServiceConfirmView):
     """Where a registrant's QR code leads: the organiser confirms the check-in."""
 
     template_name = "events/check_in_code.html"
@@ -513,11 +532,11 @@ class CheckInCodeView(ManagedEventMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(event=self.event, registration=self.registration, **kwargs)
 
-    def post(self, request, pk, code):
-        try:
-            services.registration_check_in(registration=self.registration, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s is checked in.") % {"name": self.registration.user.get_full_name()})
-        return redirect("events:check_in", pk=pk)
+    def call_service(self):
+        return services.registration_check_in(registration=self.registration, by=self.request.user)
+
+    def get_success_message(self):
+        return _("%(name)s is checked in.") % {"name": self.registration.user.get_full_name()}
+
+    def get_success_url(self):
+        return reverse("events:check_in", kwargs={"pk": self.kwargs["pk"]})

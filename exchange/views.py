@@ -6,17 +6,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin, is_programme_team
-from q_portal.views import ServiceActionView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormView
 
 from . import selectors, services
 from .choices import AssessmentStatus, EmailPreference, JoinStatus, ProposalStatus, Stage, TeamRole
@@ -237,8 +236,9 @@ class IdeaEditView(MemberMixin, ServiceFormView):
         return self.idea.get_absolute_url()
 
 
-class IdeaWithdrawView(MemberMixin, TemplateView):
+class IdeaWithdrawView(MemberMixin, ServiceConfirmView):
     template_name = "exchange/idea_withdraw.html"
+    success_message = gettext_lazy("Your idea is withdrawn. It stays readable, marked as withdrawn.")
 
     @cached_property
     def idea(self):
@@ -250,45 +250,40 @@ class IdeaWithdrawView(MemberMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(idea=self.idea, **kwargs)
 
-    def post(self, request, pk):
-        try:
-            services.idea_withdraw(idea=self.idea, member=self.member, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Your idea is withdrawn. It stays readable, marked as withdrawn."))
-        return redirect(self.idea)
+    def call_service(self):
+        return services.idea_withdraw(idea=self.idea, member=self.member, by=self.request.user)
+
+    def get_success_url(self):
+        return self.idea.get_absolute_url()
 
 
-class CommentView(MemberMixin, View):
-    def post(self, request, pk):
-        idea = get_idea_or_404(pk)
-        form = CommentForm(request.POST)
-        if not form.is_valid():
-            return self._again(idea, form)
+class CommentView(MemberMixin, ServiceFormView):
+    """Posted from the idea's page; a comment that cannot be posted is shown again
+    on a page of its own with the errors, so nothing typed is lost."""
+
+    template_name = "exchange/comment_form.html"
+    form_class = CommentForm
+    success_message = gettext_lazy("Your comment is posted.")
+
+    @cached_property
+    def idea(self):
+        return get_idea_or_404(self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(idea=self.idea, **kwargs)
+
+    def call_service(self, form):
         parent = None
         if form.cleaned_data.get("parent"):
-            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=idea).first()
+            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], idea=self.idea).first()
             if parent is None:
-                form.add_error(None, _("The comment you replied to is no longer there."))
-                return self._again(idea, form)
-        try:
-            comment = services.comment_add(
-                idea=idea, member=self.member, body=form.cleaned_data["body"], parent=parent, by=request.user
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self._again(idea, form)
-        messages.success(request, _("Your comment is posted."))
-        return redirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
+                raise PortalError(_("The comment you replied to is no longer there."))
+        return services.comment_add(
+            idea=self.idea, member=self.member, body=form.cleaned_data["body"], parent=parent, by=self.request.user
+        )
 
-    def _again(self, idea, form):
-        # The comment is shown again on its own page with the errors, so nothing typed is lost.
-        return render(self.request, "exchange/comment_form.html", {"idea": idea, "form": form}, status=200)
-
-    def get(self, request, pk):
-        idea = get_idea_or_404(pk)
-        return render(request, "exchange/comment_form.html", {"idea": idea, "form": CommentForm()})
+    def get_success_url(self):
+        return f"{self.idea.get_absolute_url()}#comment-{self.outcome.pk}"
 
 
 class SupportView(MemberMixin, ServiceActionView):
@@ -396,34 +391,39 @@ class TeamView(SignedInMixin, TemplateView):
         )
 
 
-class PreferenceView(MemberMixin, FormView):
+class PreferenceView(MemberMixin, ServiceFormView):
     template_name = "exchange/preferences.html"
     form_class = PreferenceForm
+    success_message = gettext_lazy("Your email preference is saved.")
+    success_url = "exchange:preferences"
 
     def get_initial(self):
         preference = ExchangePreference.objects.filter(member=self.member).first()
         return {"email": preference.email if preference else EmailPreference.EACH}
 
-    def form_valid(self, form):
-        services.preference_set(member=self.member, email=form.cleaned_data["email"], by=self.request.user)
-        messages.success(self.request, _("Your email preference is saved."))
-        return redirect("exchange:preferences")
+    def call_service(self, form):
+        return services.preference_set(member=self.member, email=form.cleaned_data["email"], by=self.request.user)
 
 
 # --- Proposals ------------------------------------------------------------------------
 
 
-class ProposalStartView(MemberMixin, View):
-    def post(self, request, pk):
-        idea = get_idea_or_404(pk)
-        if not is_lead(request.user, idea):
+class ProposalStartView(MemberMixin, ServiceActionView):
+    @cached_property
+    def idea(self):
+        idea = get_idea_or_404(self.kwargs["pk"])
+        if not is_lead(self.request.user, idea):
             raise PermissionDenied
-        try:
-            proposal = services.proposal_start(idea=idea, member=self.member, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect(idea)
-        return redirect(proposal)
+        return idea
+
+    def call_service(self):
+        return services.proposal_start(idea=self.idea, member=self.member, by=self.request.user)
+
+    def get_success_url(self):
+        return self.outcome.get_absolute_url()
+
+    def get_error_url(self):
+        return self.idea.get_absolute_url()
 
 
 class _ProposalMixin:
@@ -594,18 +594,12 @@ class QuestionEditView(ProgrammeTeamMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(question=self.question, call=self.question.call, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        if "delete" in request.POST:
-            try:
-                services.question_delete(question=self.question, by=request.user)
-            except PortalError as error:
-                messages.error(request, error.message)
-                return redirect("exchange:programme_question_edit", pk=self.question.pk)
-            messages.success(request, _("The question is removed."))
-            return redirect("exchange:programme_questions", pk=self.question.call_id)
-        return super().post(request, *args, **kwargs)
-
     success_message = gettext_lazy("The question is saved.")
+    buttons = {"delete": "delete_question"}
+
+    def delete_question(self):
+        services.question_delete(question=self.question, by=self.request.user)
+        return _("The question is removed.")
 
     def call_service(self, form):
         return services.question_save(
@@ -659,7 +653,7 @@ class PanelQueueView(MemberMixin, ListView):
         return super().get_context_data(places=selectors.panel_places_of(member=self.member)[:20], **kwargs)
 
 
-class AssessmentView(MemberMixin, FormView):
+class AssessmentView(MemberMixin, ServiceFormView):
     """Score a proposal blind: its text and its idea's engagement, not who wrote
     it, and not what the other assessors gave."""
 
@@ -702,36 +696,34 @@ class AssessmentView(MemberMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        if "conflict" in self.request.POST:
-            try:
-                services.panel_conflict_declare(assignment=self.assignment, member=self.member, by=self.request.user)
-            except PortalError as error:
-                add_portal_error(form, error)
-                return self.form_invalid(form)
-            messages.success(
-                self.request, _("Your conflict of interest is recorded: the proposal goes to someone else.")
-            )
-            return redirect("exchange:panel")
-        submit = "submit" in self.request.POST
-        try:
-            services.assessment_save(
-                assignment=self.assignment,
-                member=self.member,
-                scores=form.scores(),
-                note=form.cleaned_data["note"],
-                submit=submit,
-                by=self.request.user,
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("Your assessment is submitted.") if submit else _("Your scores are saved as a draft.")
+    @property
+    def button(self) -> str:
+        """What was pressed: "conflict" (declare a conflict of interest), "submit", or saving a draft."""
+        return next((name for name in ("conflict", "submit") if name in self.request.POST), "draft")
+
+    def call_service(self, form):
+        if self.button == "conflict":
+            return services.panel_conflict_declare(assignment=self.assignment, member=self.member, by=self.request.user)
+        return services.assessment_save(
+            assignment=self.assignment,
+            member=self.member,
+            scores=form.scores(),
+            note=form.cleaned_data["note"],
+            submit=self.button == "submit",
+            by=self.request.user,
         )
-        return redirect(
-            "exchange:panel" if submit else "exchange:assessment", **({} if submit else {"pk": self.assignment.pk})
-        )
+
+    def get_success_message(self):
+        return {
+            "conflict": _("Your conflict of interest is recorded: the proposal goes to someone else."),
+            "submit": _("Your assessment is submitted."),
+            "draft": _("Your scores are saved as a draft."),
+        }[self.button]
+
+    def get_success_url(self):
+        if self.button == "draft":
+            return reverse("exchange:assessment", kwargs={"pk": self.assignment.pk})
+        return reverse("exchange:panel")
 
 
 class ProgrammePanelView(ProgrammeTeamMixin, ServiceFormView):
@@ -792,31 +784,34 @@ class AssessorDecideView(ProgrammeTeamMixin, _DecideView):
         return reverse("exchange:programme_panel", kwargs={"pk": self.assessor.call_id})
 
 
-class PanelAssignView(ProgrammeTeamMixin, View):
-    def post(self, request, pk):
-        call = get_object_or_404(Call, pk=pk)
-        try:
-            result = services.panel_assign(call=call, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("exchange:programme_panel", pk=call.pk)
-        messages.success(
-            request,
-            _(
-                "%(created)s assignments made; %(conflicts)s conflicts of interest found; "
-                "%(removed)s removed for a conflict; %(short)s proposals short of assessors."
-            )
-            % {
-                "created": result.created,
-                "conflicts": result.conflicts_found,
-                "removed": result.removed_for_conflict,
-                "short": result.unassignable,
-            },
-        )
-        return redirect("exchange:programme_shortlist", pk=call.pk)
+class PanelAssignView(ProgrammeTeamMixin, ServiceActionView):
+    @cached_property
+    def call(self):
+        return get_object_or_404(Call, pk=self.kwargs["pk"])
+
+    def call_service(self):
+        return services.panel_assign(call=self.call, by=self.request.user)
+
+    def get_success_message(self):
+        result = self.outcome
+        return _(
+            "%(created)s assignments made; %(conflicts)s conflicts of interest found; "
+            "%(removed)s removed for a conflict; %(short)s proposals short of assessors."
+        ) % {
+            "created": result.created,
+            "conflicts": result.conflicts_found,
+            "removed": result.removed_for_conflict,
+            "short": result.unassignable,
+        }
+
+    def get_success_url(self):
+        return reverse("exchange:programme_shortlist", kwargs={"pk": self.call.pk})
+
+    def get_error_url(self):
+        return reverse("exchange:programme_panel", kwargs={"pk": self.call.pk})
 
 
-class ShortlistView(ProgrammeTeamMixin, FormView):
+class ShortlistView(ProgrammeTeamMixin, ServiceFormView):
     """The panel's ranking (bias-corrected, with intervals, disagreement and the
     proposals too close to call at the line), a page at a time, filtered by theme
     or by what needs attention; the programme team marks the shortlist here a page
@@ -893,16 +888,16 @@ class ShortlistView(ProgrammeTeamMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
+    def call_service(self, form):
         shortlisted = (self.marked - set(form.cleaned_data["shown"])) | set(form.cleaned_data["shortlisted"])
-        try:
-            changed = services.shortlist_mark(call=self.call, shortlisted=shortlisted, by=self.request.user)
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The shortlist is marked (%(count)s proposals changed).") % {"count": changed})
+        return services.shortlist_mark(call=self.call, shortlisted=shortlisted, by=self.request.user)
+
+    def get_success_message(self):
+        return _("The shortlist is marked (%(count)s proposals changed).") % {"count": self.outcome}
+
+    def get_success_url(self):
         query = self.request.GET.urlencode()
-        return redirect(f"{self.request.path}?{query}" if query else self.request.path)
+        return f"{self.request.path}?{query}" if query else self.request.path
 
 
 class ModerationRequestView(ProgrammeTeamMixin, ServiceActionView):

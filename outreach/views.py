@@ -300,40 +300,39 @@ class WaveScheduleView(WaveMixin, ServiceFormView):
         return reverse("waves:detail", kwargs={"pk": self.outcome.pk})
 
 
-class WaveActionView(WaveMixin, View):
+class WaveActionView(WaveMixin, ServiceActionView):
     """Pause, resume, cancel or unschedule."""
 
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        form = WaveActionForm(request.POST)
+    def call_service(self):
+        wave, by = self.wave, self.request.user  # an unknown wave is a 404 whatever was posted
+        form = WaveActionForm(self.request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose something the wave can do."))
-            return redirect("waves:detail", pk=self.wave.pk)
-        action = form.cleaned_data["action"]
-        wave, by = self.wave, request.user
-        try:
-            if action == WaveActionForm.PAUSE:
-                services.wave_pause(wave=wave, by=by)
-                done = _("%(name)s is paused.") % {"name": wave.name}
-            elif action == WaveActionForm.RESUME:
-                services.wave_resume(wave=wave, by=by)
-                done = _("%(name)s is being sent again.") % {"name": wave.name}
-            elif action == WaveActionForm.UNSCHEDULE:
-                services.wave_unschedule(wave=wave, by=by)
-                done = _("%(name)s is a draft again and will not be sent.") % {"name": wave.name}
-            else:
-                cancelled = services.wave_cancel(wave=wave, by=by)
-                done = ngettext(
-                    "%(name)s is cancelled: %(count)s email will not be sent.",
-                    "%(name)s is cancelled: %(count)s emails will not be sent.",
-                    cancelled,
-                ) % {"name": wave.name, "count": cancelled}
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, done)
-        return redirect("waves:detail", pk=wave.pk)
+            raise PortalError(_("Choose something the wave can do."))
+        self.action = form.cleaned_data["action"]
+        if self.action == WaveActionForm.PAUSE:
+            return services.wave_pause(wave=wave, by=by)
+        if self.action == WaveActionForm.RESUME:
+            return services.wave_resume(wave=wave, by=by)
+        if self.action == WaveActionForm.UNSCHEDULE:
+            return services.wave_unschedule(wave=wave, by=by)
+        return services.wave_cancel(wave=wave, by=by)
+
+    def get_success_message(self):
+        name = self.wave.name
+        if self.action == WaveActionForm.PAUSE:
+            return _("%(name)s is paused.") % {"name": name}
+        if self.action == WaveActionForm.RESUME:
+            return _("%(name)s is being sent again.") % {"name": name}
+        if self.action == WaveActionForm.UNSCHEDULE:
+            return _("%(name)s is a draft again and will not be sent.") % {"name": name}
+        return ngettext(
+            "%(name)s is cancelled: %(count)s email will not be sent.",
+            "%(name)s is cancelled: %(count)s emails will not be sent.",
+            self.outcome,
+        ) % {"name": name, "count": self.outcome}
+
+    def get_success_url(self):
+        return reverse("waves:detail", kwargs={"pk": self.wave.pk})
 
 
 class ReminderListView(ProgrammeTeamMixin, TemplateView):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -19,6 +20,7 @@ from members.selectors import organisation_named
 from q_portal.exceptions import PortalError
 from q_portal.roles import is_active_member
 from q_portal.sso.selectors import organisation_claim_for
+from q_portal.views import ServiceConfirmView, ServiceFormView
 
 from ..choices import ApplicationStatus, RoundStatus, RouteKind
 from ..forms.applicant import AboutYouForm, AdjustmentForm, CriterionForm, DeclarationsForm, EligibilityForm, RouteForm
@@ -374,25 +376,27 @@ class DeclarationsView(SectionView):
         }
 
 
-class AdjustmentView(ApplicationMixin, FormView):
+class AdjustmentView(ApplicationMixin, ServiceFormView):
     """Ask for a reasonable adjustment; possible until a decision, even when the
     application is submitted."""
 
     template_name = "applications/adjustment.html"
     form_class = AdjustmentForm
+    success_message = gettext_lazy("Your request for an adjustment is saved. The programme team will reply.")
 
     def get_initial(self):
         return {"adjustment_request": self.application.adjustment_request}
 
-    def form_valid(self, form):
-        services.application_request_adjustment(
+    def call_service(self, form):
+        return services.application_request_adjustment(
             application=self.application, by=self.request.user, request_text=form.cleaned_data["adjustment_request"]
         )
-        messages.success(self.request, _("Your request for an adjustment is saved. The programme team will reply."))
-        return redirect(self.application.get_absolute_url())
+
+    def get_success_url(self):
+        return self.application.get_absolute_url()
 
 
-class CheckAnswersView(ApplicationMixin, TemplateView):
+class CheckAnswersView(ApplicationMixin, ServiceConfirmView):
     """Every answer with a link to change it, then submit."""
 
     template_name = "applications/check_answers.html"
@@ -407,13 +411,14 @@ class CheckAnswersView(ApplicationMixin, TemplateView):
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        try:
-            services.application_submit(application=self.application, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("applications:check", pk=self.application.pk)
-        return redirect("applications:submitted", pk=self.application.pk)
+    def call_service(self):
+        return services.application_submit(application=self.application, by=self.request.user)
+
+    def get_success_url(self):
+        return reverse("applications:submitted", kwargs={"pk": self.application.pk})
+
+    def get_error_url(self):
+        return reverse("applications:check", kwargs={"pk": self.application.pk})
 
 
 class SubmittedView(ApplicationMixin, TemplateView):
@@ -443,47 +448,42 @@ def criterion_answers(application: Application) -> list[tuple]:
     ]
 
 
-class ApplicationActionView(ApplicationMixin, TemplateView):
-    """A confirmation page (GET) and the action itself (POST)."""
+class ApplicationActionView(ApplicationMixin, ServiceConfirmView):
+    """A confirmation page (GET) and the action itself (POST): `service` is
+    called with the application; a refusal goes to its status page."""
 
     service = None
-    done_message = ""
 
-    def post(self, request, *args, **kwargs):
-        try:
-            type(self).service(application=self.application, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("applications:status", pk=self.application.pk)
-        messages.success(request, self.done_message)
-        return self.done()
+    def call_service(self):
+        return type(self).service(application=self.application, by=self.request.user)
 
-    def done(self):
-        return redirect("applications:status", pk=self.application.pk)
+    def get_success_url(self):
+        return self.success_url or self.get_error_url()
+
+    def get_error_url(self):
+        return reverse("applications:status", kwargs={"pk": self.application.pk})
 
 
 class WithdrawView(ApplicationActionView):
     template_name = "applications/withdraw.html"
     service = services.application_withdraw
-    done_message = _("Your application has been withdrawn.")
+    success_message = gettext_lazy("Your application has been withdrawn.")
 
 
 class ReopenView(ApplicationActionView):
     template_name = "applications/reopen.html"
     service = services.application_reopen
-    done_message = _("Your application is open for changes. Submit it again before the deadline.")
+    success_message = gettext_lazy("Your application is open for changes. Submit it again before the deadline.")
 
-    def done(self):
-        return redirect(self.application.get_absolute_url())
+    def get_success_url(self):
+        return self.application.get_absolute_url()
 
 
 class DeleteDraftView(ApplicationActionView):
     template_name = "applications/delete.html"
     service = services.application_delete_draft
-    done_message = _("Your draft has been deleted.")
-
-    def done(self):
-        return redirect("applications:applicant_home")
+    success_message = gettext_lazy("Your draft has been deleted.")
+    success_url = "applications:applicant_home"
 
 
 class DownloadView(VerifiedApplicantMixin, View):

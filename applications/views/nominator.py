@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin, Role, RoleRequiredMixin
 from q_portal.spreadsheets import csv_download
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceConfirmView, ServiceFormView
 
 from ..choices import NomineeProgress
 from ..forms.nominations import (
@@ -168,7 +168,7 @@ class _LoadUpload:
         return super().dispatch(request, *args, **kwargs)
 
 
-class UploadPreviewView(NominatorMixin, _LoadUpload, TemplateView):
+class UploadPreviewView(NominatorMixin, _LoadUpload, ServiceConfirmView):
     """Each row of the file as valid or with its errors (row, column, reason);
     confirming imports the valid rows kept on the server, all or none."""
 
@@ -194,20 +194,22 @@ class UploadPreviewView(NominatorMixin, _LoadUpload, TemplateView):
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        try:
-            nominations = services.cohort_upload_confirm(upload=self.upload, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("nominations:upload_preview", pk=self.upload.pk)
-        messages.success(
-            request,
-            _("%(count)s people are nominated. We have emailed each of them an invitation to apply.")
-            % {"count": len(nominations)},
+    def call_service(self):
+        return services.cohort_upload_confirm(upload=self.upload, by=self.request.user)
+
+    def get_success_message(self):
+        return _("%(count)s people are nominated. We have emailed each of them an invitation to apply.") % {
+            "count": len(self.outcome)
+        }
+
+    def get_success_url(self):
+        return reverse(
+            "nominations:dashboard",
+            kwargs={"round_pk": self.upload.round_id, "organisation_pk": self.upload.organisation_id},
         )
-        return redirect(
-            "nominations:dashboard", round_pk=self.upload.round_id, organisation_pk=self.upload.organisation_id
-        )
+
+    def get_error_url(self):
+        return reverse("nominations:upload_preview", kwargs={"pk": self.upload.pk})
 
 
 class TemplateCsvView(NominatorMixin, View):
@@ -248,42 +250,39 @@ class _LoadNomination:
         return super().dispatch(request, *args, **kwargs)
 
 
-class NominationActionView(NominatorMixin, _LoadNomination, TemplateView):
+class NominationActionView(NominatorMixin, _LoadNomination, ServiceConfirmView):
     """A confirmation page (GET) and the action (POST) on one of the nominator's
-    own nominations (404 for anyone else's)."""
+    own nominations (404 for anyone else's): `service` is called with the
+    nomination; `success_message` names its nominee as `%(name)s`."""
 
     service = None
-    done_message = ""
 
-    def dashboard_url(self):
+    def get_success_url(self):
         return reverse(
             "nominations:dashboard",
             kwargs={"round_pk": self.nomination.round_id, "organisation_pk": self.nomination.organisation_id},
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(nomination=self.nomination, dashboard_url=self.dashboard_url(), **kwargs)
+        return super().get_context_data(nomination=self.nomination, dashboard_url=self.get_success_url(), **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            type(self).service(nomination=self.nomination, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, self.done_message % {"name": self.nomination.full_name})
-        return redirect(self.dashboard_url())
+    def call_service(self):
+        return type(self).service(nomination=self.nomination, by=self.request.user)
+
+    def get_success_message(self):
+        return self.success_message % {"name": self.nomination.full_name}
 
 
 class ResendView(NominationActionView):
     http_method_names = ["post"]
     service = services.nomination_resend
-    done_message = _("We have emailed the invitation to %(name)s again.")
+    success_message = gettext_lazy("We have emailed the invitation to %(name)s again.")
 
 
 class WithdrawView(NominationActionView):
     template_name = "applications/nominations/withdraw.html"
     service = services.nomination_withdraw
-    done_message = _("The nomination of %(name)s is withdrawn and the place is free.")
+    success_message = gettext_lazy("The nomination of %(name)s is withdrawn and the place is free.")
 
 
 # --- The programme team --------------------------------------------------------------

@@ -2,19 +2,17 @@
 and close, and nomination quotas. Every view is for the programme team only (and
 administrators); each change is one service call."""
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from q_portal.exceptions import PortalError
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormView
 
 from ..choices import RoundStatus
 from ..forms.rounds import QuotaForm, QuotaRemoveForm, RoundForm, RoundTransitionForm
@@ -135,22 +133,20 @@ class RoundEditView(RoundMixin, ServiceFormView):
         return reverse("rounds:detail", kwargs={"pk": self.round.pk})
 
 
-class RoundTransitionView(RoundMixin, View):
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        form = RoundTransitionForm(request.POST)
+class RoundTransitionView(RoundMixin, ServiceActionView):
+    def call_service(self):
+        round = self.round  # an unknown one is a 404 whatever was posted
+        form = RoundTransitionForm(self.request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose a status the round can move to."))
-            return redirect("rounds:detail", pk=self.round.pk)
-        to = RoundStatus(form.cleaned_data["to"])
-        try:
-            round = services.round_transition(round=self.round, to=to, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, TRANSITION_DONE[to] % {"round": round.name})
-        return redirect("rounds:detail", pk=self.round.pk)
+            raise PortalError(_("Choose a status the round can move to."))
+        self.to = RoundStatus(form.cleaned_data["to"])
+        return services.round_transition(round=round, to=self.to, by=self.request.user)
+
+    def get_success_message(self):
+        return TRANSITION_DONE[self.to] % {"round": self.outcome.name}
+
+    def get_success_url(self):
+        return reverse("rounds:detail", kwargs={"pk": self.round.pk})
 
 
 class RoundQuotasView(RoundMixin, ServiceFormView):
@@ -166,10 +162,7 @@ class RoundQuotasView(RoundMixin, ServiceFormView):
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        if "remove" in request.POST:
-            return self.remove(request)
-        return super().post(request, *args, **kwargs)
+    buttons = {"remove": "remove_quota"}
 
     def call_service(self, form):
         return services.quota_set(round=self.round, by=self.request.user, **form.cleaned_data)
@@ -184,20 +177,12 @@ class RoundQuotasView(RoundMixin, ServiceFormView):
     def get_success_url(self):
         return reverse("rounds:quotas", kwargs={"pk": self.round.pk})
 
-    def remove(self, request):
-        form = QuotaRemoveForm(request.POST, round=self.round)
+    def remove_quota(self):
+        form = QuotaRemoveForm(self.request.POST, round=self.round)
         if not form.is_valid():
-            messages.error(request, _("That quota has already been removed."))
-            return redirect("rounds:quotas", pk=self.round.pk)
+            raise PortalError(_("That quota has already been removed."))
         quota = form.cleaned_data["quota"]
-        try:
-            services.quota_remove(
-                round=self.round, by=request.user, organisation=quota.organisation, region=quota.region
-            )
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("The quota of %(name)s is removed.") % {"name": quota.organisation or quota.region}
-            )
-        return redirect("rounds:quotas", pk=self.round.pk)
+        services.quota_remove(
+            round=self.round, by=self.request.user, organisation=quota.organisation, region=quota.region
+        )
+        return _("The quota of %(name)s is removed.") % {"name": quota.organisation or quota.region}

@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceConfirmView, ServiceFormOnPageMixin, ServiceFormView
 
 from ..choices import CommunityStatus, NotifyChoice
 from ..forms import GroupNotifyForm, GroupProposalForm, PostReplyForm, PostReportForm, ThreadForm
@@ -111,7 +110,7 @@ class ThreadCreateView(GroupMixin, ServiceFormView):
         return reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.outcome.pk})
 
 
-class ThreadView(GroupMixin, ListView):
+class ThreadView(GroupMixin, ServiceFormOnPageMixin, ListView):
     template_name = "members/thread.html"
     context_object_name = "posts"
     paginate_by = 50
@@ -135,19 +134,17 @@ class ThreadView(GroupMixin, ListView):
     def post(self, request, *args, **kwargs):
         if self.membership is None:
             raise Http404
-        form = PostReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.thread_reply(
-                    thread=self.thread, member=self.member, body=form.cleaned_data["body"], by=request.user
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("Your reply is posted."))
-                return redirect("members:thread", slug=self.group.slug, pk=self.thread.pk)
-        self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data(form=form))
+        return self.post_service_form(
+            PostReplyForm(request.POST),
+            self.reply,
+            success_url=reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.thread.pk}),
+        )
+
+    def reply(self, form):
+        services.thread_reply(
+            thread=self.thread, member=self.member, body=form.cleaned_data["body"], by=self.request.user
+        )
+        return _("Your reply is posted.")
 
 
 class ThreadModerateView(GroupMixin, View):
@@ -172,7 +169,7 @@ class ThreadModerateView(GroupMixin, View):
         return redirect("members:thread", slug=slug, pk=pk)
 
 
-class PostReportView(GroupMixin, FormView):
+class PostReportView(GroupMixin, ServiceFormView):
     template_name = "members/post_report.html"
     form_class = PostReportForm
 
@@ -190,12 +187,15 @@ class PostReportView(GroupMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(reported=self.post_reported, **kwargs)
 
-    def form_valid(self, form):
-        services.post_report(
+    success_message = gettext_lazy("Thank you. The group's convenors have been told.")
+
+    def call_service(self, form):
+        return services.post_report(
             post=self.post_reported, member=self.member, reason=form.cleaned_data["reason"], by=self.request.user
         )
-        messages.success(self.request, _("Thank you. The group's convenors have been told."))
-        return redirect("members:thread", slug=self.group.slug, pk=self.post_reported.thread_id)
+
+    def get_success_url(self):
+        return reverse("members:thread", kwargs={"slug": self.group.slug, "pk": self.post_reported.thread_id})
 
 
 class GroupNotifyView(GroupMixin, View):
@@ -215,28 +215,26 @@ class GroupNotifyView(GroupMixin, View):
         return redirect("members:community_discussions", slug=slug)
 
 
-class GroupMemberManageView(GroupMixin, View):
+class GroupMemberManageView(GroupMixin, ServiceActionView):
     """Convenors remove members or name co-convenors."""
 
-    http_method_names = ["post"]
+    success_message = gettext_lazy("Saved.")
 
-    def post(self, request, slug, pk):
+    def call_service(self):
         if not self.can_moderate:
             raise Http404
-        member = get_object_or_404(MemberProfile, pk=pk, community_memberships__community=self.group)
-        action = request.POST.get("action", "")
-        try:
-            if action == "remove":
-                services.membership_remove(group=self.group, member=member, by=request.user)
-            elif action in ("convenor", "not_convenor"):
-                services.membership_set_convenor(
-                    group=self.group, member=member, is_convenor_now=action == "convenor", by=request.user
-                )
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Saved."))
-        return redirect("members:community", slug=slug)
+        member = get_object_or_404(MemberProfile, pk=self.kwargs["pk"], community_memberships__community=self.group)
+        action = self.request.POST.get("action", "")
+        if action == "remove":
+            return services.membership_remove(group=self.group, member=member, by=self.request.user)
+        if action in ("convenor", "not_convenor"):
+            return services.membership_set_convenor(
+                group=self.group, member=member, is_convenor_now=action == "convenor", by=self.request.user
+            )
+        return None
+
+    def get_success_url(self):
+        return reverse("members:community", kwargs={"slug": self.kwargs["slug"]})
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click: the mail provider POSTs without a form
@@ -261,21 +259,25 @@ class GroupUnsubscribeView(TemplateView):
         return self.render_to_response({"membership": membership, "done": True})
 
 
-class GroupProposalsView(ProgrammeTeamMixin, TemplateView):
+class GroupProposalsView(ProgrammeTeamMixin, ServiceConfirmView):
+    """The groups members have proposed, each with its approve and decline buttons."""
+
     template_name = "members/programme/group_proposals.html"
+    success_url = "members:programme_groups"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(proposals=group_proposals(), **kwargs)
 
-    def post(self, request):
-        group_id = request.POST.get("group", "")
+    @cached_property
+    def group(self):
+        group_id = self.request.POST.get("group", "")
         if not group_id.isdigit() or len(group_id) > 12:
             raise Http404
-        group = get_object_or_404(Community, pk=int(group_id))
-        try:
-            services.group_decide(group=group, approve=request.POST.get("decision") == "approve", by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("%(name)s: decision saved.") % {"name": group.name})
-        return redirect("members:programme_groups")
+        return get_object_or_404(Community, pk=int(group_id))
+
+    def call_service(self):
+        approve = self.request.POST.get("decision") == "approve"
+        return services.group_decide(group=self.group, approve=approve, by=self.request.user)
+
+    def get_success_message(self):
+        return _("%(name)s: decision saved.") % {"name": self.group.name}

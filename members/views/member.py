@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import needs_mfa_setup
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin, ServiceFormView
 
 from .. import services
 from ..forms import (
@@ -283,22 +282,30 @@ class CommunityDetailView(MemberAreaMixin, ListView):
         )
 
 
-class CommunityMembershipView(ActiveMemberMixin, View):
-    http_method_names = ["post"]
+class CommunityMembershipView(ActiveMemberMixin, ServiceActionView):
+    """Join a community, or leave it (saying so only if the member was in it)."""
 
-    def post(self, request, slug):
-        community = get_object_or_404(Community, slug=slug)
-        if "leave" in request.POST:
-            if services.community_leave(community=community, member=self.member, by=request.user):
-                messages.success(request, _("You have left %(community)s.") % {"community": community.name})
-        else:
-            try:
-                services.community_join(community=community, member=self.member, by=request.user)
-            except PortalError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, _("You have joined %(community)s.") % {"community": community.name})
-        return redirect("members:community", slug=community.slug)
+    @cached_property
+    def community(self):
+        return get_object_or_404(Community, slug=self.kwargs["slug"])
+
+    @property
+    def leaving(self) -> bool:
+        return "leave" in self.request.POST
+
+    def call_service(self):
+        if self.leaving:
+            return services.community_leave(community=self.community, member=self.member, by=self.request.user)
+        return services.community_join(community=self.community, member=self.member, by=self.request.user)
+
+    def get_success_message(self):
+        name = {"community": self.community.name}
+        if not self.leaving:
+            return _("You have joined %(community)s.") % name
+        return _("You have left %(community)s.") % name if self.outcome else ""
+
+    def get_success_url(self):
+        return reverse("members:community", kwargs={"slug": self.community.slug})
 
 
 class ContactView(ActiveMemberMixin, ServiceFormView):
@@ -344,7 +351,7 @@ class MessageListView(ProfileOwnerMixin, ListView):
         return messages_for(member=self.member)
 
 
-class MessageView(ProfileOwnerMixin, TemplateView):
+class MessageView(ProfileOwnerMixin, ServiceFormOnPageMixin, TemplateView):
     """One message: the recipient can reply (sharing addresses) or report it."""
 
     template_name = "members/message.html"
@@ -361,20 +368,16 @@ class MessageView(ProfileOwnerMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = ReplyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.contact_reply(message=self.message, body=form.cleaned_data["body"], by=request.user)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Your reply is sent to %(name)s, with your email address.")
-                    % {"name": self.message.sender.full_name},
-                )
-                return redirect("members:message", pk=self.message.pk)
-        return self.render_to_response(self.get_context_data(reply_form=form))
+        return self.post_service_form(
+            ReplyForm(request.POST),
+            self.reply,
+            success_url=reverse("members:message", kwargs={"pk": self.message.pk}),
+            context_name="reply_form",
+        )
+
+    def reply(self, form):
+        services.contact_reply(message=self.message, body=form.cleaned_data["body"], by=self.request.user)
+        return _("Your reply is sent to %(name)s, with your email address.") % {"name": self.message.sender.full_name}
 
 
 class ReportView(ActiveMemberMixin, ServiceFormView):

@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import ProgrammeTeamMixin
 from q_portal.session_references import search_redirect, searched_text
-from q_portal.views import ServiceFormView
+from q_portal.views import ServiceConfirmView, ServiceFormOnPageMixin, ServiceFormView
 
 from .. import services
 from ..choices import MembershipStatus, ReportStatus
@@ -153,40 +152,46 @@ class ImportView(ProgrammeTeamMixin, FormView):
         return redirect("members:programme_import_preview")
 
 
-class ImportPreviewView(ProgrammeTeamMixin, TemplateView):
-    template_name = "members/programme/import_preview.html"
+class ImportPreviewView(ProgrammeTeamMixin, ServiceConfirmView):
+    """The staged file's rows checked, and (POST) importing them; a refusal goes
+    back to the upload."""
 
+    template_name = "members/programme/import_preview.html"
+    success_url = "members:programme_members"
+    error_url = "members:programme_import"
+
+    @cached_property
     def pending(self):
         return member_import_pending(pk=self.request.session.get(IMPORT_SESSION_KEY), by=self.request.user)
 
-    def get(self, request, *args, **kwargs):
-        if not self.pending():
-            messages.info(request, _("Upload a file to import."))
-            return redirect("members:programme_import")
-        return super().get(request, *args, **kwargs)
+    def nothing_to_import(self):
+        if self.pending:
+            return None
+        messages.info(self.request, _("Upload a file to import."))
+        return redirect("members:programme_import")
 
-    def get_context_data(self, **kwargs):
-        pending = self.pending()
-        report = services.member_import_preview(csv_text=pending.csv_text)
-        return super().get_context_data(report=report, cohort_name=pending.cohort_name, **kwargs)
+    def get(self, request, *args, **kwargs):
+        return self.nothing_to_import() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        pending = self.pending()
-        if not pending:
-            messages.info(request, _("Upload a file to import."))
-            return redirect("members:programme_import")
-        try:
-            report, created = services.member_import_confirm(staged=pending, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("members:programme_import")
-        del request.session[IMPORT_SESSION_KEY]
-        messages.success(
-            request,
-            _("%(count)s members imported into %(cohort)s. %(left)s rows with problems were left out.")
-            % {"count": len(created), "cohort": pending.cohort_name, "left": len(report.invalid_rows)},
-        )
-        return redirect("members:programme_members")
+        return self.nothing_to_import() or super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        report = services.member_import_preview(csv_text=self.pending.csv_text)
+        return super().get_context_data(report=report, cohort_name=self.pending.cohort_name, **kwargs)
+
+    def call_service(self):
+        report, created = services.member_import_confirm(staged=self.pending, by=self.request.user)
+        del self.request.session[IMPORT_SESSION_KEY]
+        return report, created
+
+    def get_success_message(self):
+        report, created = self.outcome
+        return _("%(count)s members imported into %(cohort)s. %(left)s rows with problems were left out.") % {
+            "count": len(created),
+            "cohort": self.pending.cohort_name,
+            "left": len(report.invalid_rows),
+        }
 
 
 class CommunityCreateView(ProgrammeTeamMixin, ServiceFormView):
@@ -228,7 +233,7 @@ class CommunityEditView(ProgrammeTeamMixin, ServiceFormView):
         return reverse("members:community", kwargs={"slug": self.outcome.slug})
 
 
-class InterestModerationView(ProgrammeTeamMixin, ListView):
+class InterestModerationView(ProgrammeTeamMixin, ServiceFormOnPageMixin, ListView):
     """Add to the curated list, and approve or reject members' suggestions."""
 
     template_name = "members/programme/interests.html"
@@ -252,17 +257,11 @@ class InterestModerationView(ProgrammeTeamMixin, ListView):
             else:
                 messages.success(request, _("%(name)s is rejected.") % {"name": interest.name})
             return redirect("members:programme_interests")
-        form = InterestForm(request.POST)
-        if form.is_valid():
-            try:
-                interest = services.interest_create(name=form.cleaned_data["name"], by=request.user)
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("%(name)s is on the list.") % {"name": interest.name})
-                return redirect("members:programme_interests")
-        self.object_list = self.get_queryset()
-        return self.render_to_response(self.get_context_data(form=form))
+        return self.post_service_form(InterestForm(request.POST), self.add, success_url="members:programme_interests")
+
+    def add(self, form):
+        interest = services.interest_create(name=form.cleaned_data["name"], by=self.request.user)
+        return _("%(name)s is on the list.") % {"name": interest.name}
 
 
 class ReportListView(ProgrammeTeamMixin, ListView):
@@ -361,8 +360,10 @@ class OnboardingListView(ProgrammeTeamMixin, TemplateView):
         return super().get_context_data(steps=OnboardingStep.objects.order_by("days_after_joining"), **kwargs)
 
 
-class OnboardingEditView(ProgrammeTeamMixin, FormView):
+class OnboardingEditView(ProgrammeTeamMixin, ServiceFormView):
     template_name = "members/programme/onboarding_edit.html"
+    success_message = gettext_lazy("The email is saved.")
+    success_url = "members:programme_onboarding"
 
     def get_form_class(self):
         return OnboardingStepForm
@@ -377,7 +378,5 @@ class OnboardingEditView(ProgrammeTeamMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(step=self.step, **kwargs)
 
-    def form_valid(self, form):
-        onboarding_step_update(step=self.step, by=self.request.user, **form.cleaned_data)
-        messages.success(self.request, _("The email is saved."))
-        return redirect("members:programme_onboarding")
+    def call_service(self, form):
+        return onboarding_step_update(step=self.step, by=self.request.user, **form.cleaned_data)

@@ -22,10 +22,9 @@ from django.views.generic import TemplateView
 from applications.choices import RoleCategory
 from applications.models import Route
 from members.models import Organisation, Region
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
-from q_portal.views import ServiceActionView
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin
 
 from ..choices import DecisionOutcome, ReviewStatus
 from ..forms.board import COLUMN_LABELS, TEXT_COLUMNS, BoardFilterForm, ModerationFilterForm
@@ -274,7 +273,7 @@ class ModerationApplicationMixin(ProgrammeTeamMixin):
         )
 
 
-class ModerationApplicationView(ModerationApplicationMixin, TemplateView):
+class ModerationApplicationView(ModerationApplicationMixin, ServiceFormOnPageMixin, TemplateView):
     """One application's reviews side by side, criterion by criterion, with the
     applicant's answers; the moderator's own review; asking another reviewer."""
 
@@ -368,25 +367,22 @@ class ModerationApplicationView(ModerationApplicationMixin, TemplateView):
             messages.error(request, _("You cannot write a moderator review of this application."))
             return redirect("selection:moderation_application", pk=self.application.pk)
         submitting = "submit" in request.POST
-        form = self.review_form(request.POST, submitting=submitting)
-        if form.is_valid():
-            try:
-                moderation_services.moderation_review_save(
-                    application=self.application, by=request.user, submit=submitting, **form.review()
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                if submitting:
-                    messages.success(
-                        request,
-                        _("Your moderator review of %(reference)s is submitted.")
-                        % {"reference": self.application.reference},
-                    )
-                    return redirect("selection:moderation", pk=self.application.round_id)
-                messages.success(request, _("Your moderator review is saved as a draft."))
-                return redirect("selection:moderation_application", pk=self.application.pk)
-        return self.render_to_response(self.get_context_data(form=form))
+        if submitting:
+            back = reverse("selection:moderation", kwargs={"pk": self.application.round_id})
+        else:
+            back = reverse("selection:moderation_application", kwargs={"pk": self.application.pk})
+        return self.post_service_form(
+            self.review_form(request.POST, submitting=submitting), self.save_review, success_url=back
+        )
+
+    def save_review(self, form):
+        submitting = "submit" in self.request.POST
+        moderation_services.moderation_review_save(
+            application=self.application, by=self.request.user, submit=submitting, **form.review()
+        )
+        if submitting:
+            return _("Your moderator review of %(reference)s is submitted.") % {"reference": self.application.reference}
+        return _("Your moderator review is saved as a draft.")
 
 
 class RequestReviewerView(ModerationApplicationMixin, ServiceActionView):

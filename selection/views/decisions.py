@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.generic import TemplateView
 
 from applications.models import Application
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.exceptions import PortalError
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin
 
 from ..choices import DecisionOutcome
 from ..forms.board import ApplyDecisionsForm, DecisionForm, LineForm, PlaceHoldForm, rule_query
@@ -42,7 +42,7 @@ def _room_url(round_pk: int, query: dict | None = None) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-class DecisionRoomView(SelectionRoundMixin, TemplateView):
+class DecisionRoomView(SelectionRoundMixin, ServiceFormOnPageMixin, TemplateView):
     """Where the line falls. GET draws it (the form's values in the address);
     POST holds places for a group, keeping the line."""
 
@@ -92,23 +92,19 @@ class DecisionRoomView(SelectionRoundMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = self.hold_form(request.POST)
-        if form.is_valid():
-            try:
-                dimension, value = form.dimension_and_value()
-                decision_services.place_hold_set(
-                    round=self.round,
-                    dimension=dimension,
-                    value=value,
-                    places=form.cleaned_data["places"],
-                    by=request.user,
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("The held places are saved."))
-                return redirect(f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path)
-        return self.render_to_response(self.get_context_data(hold_form=form))
+        return self.post_service_form(
+            self.hold_form(request.POST),
+            self.hold_places,
+            success_url=f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path,
+            context_name="hold_form",
+        )
+
+    def hold_places(self, form):
+        dimension, value = form.dimension_and_value()
+        decision_services.place_hold_set(
+            round=self.round, dimension=dimension, value=value, places=form.cleaned_data["places"], by=self.request.user
+        )
+        return _("The held places are saved.")
 
 
 class DecisionsPreviewView(SelectionRoundMixin, TemplateView):
@@ -176,32 +172,29 @@ class DecisionsPreviewView(SelectionRoundMixin, TemplateView):
         return redirect(_room_url(self.round.pk, query))
 
 
-class DecisionSetView(ProgrammeTeamMixin, View):
+class DecisionSetView(ProgrammeTeamMixin, ServiceActionView):
     """One application's decision, from its page."""
 
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        application = get_object_or_404(
+    @cached_property
+    def application(self):
+        return get_object_or_404(
             Application.objects.select_related("round").filter(round__status__in=SELECTION_ROUND_STATUSES),
-            pk=kwargs["pk"],
+            pk=self.kwargs["pk"],
         )
-        form = DecisionForm(request.POST)
+
+    def call_service(self):
+        application = self.application  # an unknown one is a 404 whatever was posted
+        form = DecisionForm(self.request.POST)
         if not form.is_valid():
-            messages.error(request, _("Choose accept, waiting list, unsuccessful or no decision yet."))
-        else:
-            outcome = form.chosen_outcome()
-            try:
-                decision_services.decision_set(application=application, outcome=outcome, by=request.user)
-            except PortalError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("Decision on %(reference)s: %(outcome)s. The applicant hears nothing until release.")
-                    % {
-                        "reference": application.reference,
-                        "outcome": DecisionOutcome(outcome).label if outcome else _("no decision yet"),
-                    },
-                )
-        return redirect("selection:application", pk=application.pk)
+            raise PortalError(_("Choose accept, waiting list, unsuccessful or no decision yet."))
+        self.decided = form.chosen_outcome()
+        return decision_services.decision_set(application=application, outcome=self.decided, by=self.request.user)
+
+    def get_success_message(self):
+        return _("Decision on %(reference)s: %(outcome)s. The applicant hears nothing until release.") % {
+            "reference": self.application.reference,
+            "outcome": DecisionOutcome(self.decided).label if self.decided else _("no decision yet"),
+        }
+
+    def get_success_url(self):
+        return reverse("selection:application", kwargs={"pk": self.application.pk})

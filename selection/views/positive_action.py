@@ -4,15 +4,13 @@ quality bar; then places may be held for a group of an equality monitoring
 characteristic. The page shows counts only (suppressed below the threshold),
 never who is in a group. Programme team only; each change is one service call."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from equality import services as equality_services
 from equality.models import CharacteristicHold
-from q_portal.exceptions import PortalError, add_portal_error
+from q_portal.views import ServiceFormOnPageMixin
 
 from ..equality_charts import fewer_than
 from ..forms.positive_action import CharacteristicHoldForm, PositiveActionForm
@@ -21,7 +19,7 @@ from ..selectors.equality import characteristic_holds_for, positive_action_of, s
 from .programme import SelectionRoundMixin
 
 
-class PositiveActionView(SelectionRoundMixin, TemplateView):
+class PositiveActionView(SelectionRoundMixin, ServiceFormOnPageMixin, TemplateView):
     template_name = "selection/programme/positive_action.html"
 
     @cached_property
@@ -86,41 +84,32 @@ class PositiveActionView(SelectionRoundMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if "group" in request.POST:
             return self._post_hold(request)
-        form = self.action_form(request.POST)
-        if form.is_valid():
-            try:
-                equality_services.positive_action_set(
-                    round=self.round,
-                    enabled=form.enabled(),
-                    reason=form.cleaned_data["reason"],
-                    quality_bar=form.cleaned_data["quality_bar"],
-                    by=request.user,
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Positive action is on for this round.") if form.enabled() else _("Positive action is off."),
-                )
-                return redirect(request.path)
-        return self.render_to_response(self.get_context_data(action_form=form))
+        return self.post_service_form(
+            self.action_form(request.POST), self.set_action, success_url=request.path, context_name="action_form"
+        )
+
+    def set_action(self, form):
+        equality_services.positive_action_set(
+            round=self.round,
+            enabled=form.enabled(),
+            reason=form.cleaned_data["reason"],
+            quality_bar=form.cleaned_data["quality_bar"],
+            by=self.request.user,
+        )
+        return _("Positive action is on for this round.") if form.enabled() else _("Positive action is off.")
 
     def _post_hold(self, request):
-        form = CharacteristicHoldForm(request.POST)
-        if form.is_valid():
-            characteristic, category = form.characteristic_and_category()
-            try:
-                equality_services.characteristic_hold_set(
-                    round=self.round,
-                    characteristic=characteristic,
-                    category=category,
-                    places=form.cleaned_data["places"],
-                    by=request.user,
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(request, _("The held places are saved."))
-                return redirect(request.path)
-        return self.render_to_response(self.get_context_data(hold_form=form))
+        return self.post_service_form(
+            CharacteristicHoldForm(request.POST), self.hold_places, success_url=request.path, context_name="hold_form"
+        )
+
+    def hold_places(self, form):
+        characteristic, category = form.characteristic_and_category()
+        equality_services.characteristic_hold_set(
+            round=self.round,
+            characteristic=characteristic,
+            category=category,
+            places=form.cleaned_data["places"],
+            by=self.request.user,
+        )
+        return _("The held places are saved.")

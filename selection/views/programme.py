@@ -5,12 +5,11 @@ Every view is for the programme team only; each change is one service call."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from applications.models import Round
@@ -18,7 +17,7 @@ from members.models import User
 from q_portal.exceptions import PortalError
 from q_portal.forms import page_number
 from q_portal.roles import ProgrammeTeamMixin, Role
-from q_portal.views import ServiceActionView, ServiceFormView
+from q_portal.views import ServiceActionView, ServiceFormOnPageMixin, ServiceFormView
 
 from ..forms.board import DecisionForm
 from ..forms.programme import AddReviewerForm, CapacityForm, ReviewerProfileForm, SelectionSettingsForm
@@ -38,7 +37,6 @@ from ..selectors.programme import (
 from ..services import assignments as assignment_services
 from ..services import reviews as review_services
 from ..services import settings as settings_services
-from .reviewer import add_portal_error
 
 
 class ProgrammeHomeView(ProgrammeTeamMixin, TemplateView):
@@ -90,33 +88,33 @@ class SelectionRoundView(SelectionRoundMixin, TemplateView):
         )
 
 
-class AssignAutomaticallyView(SelectionRoundMixin, View):
-    http_method_names = ["post"]
+class AssignAutomaticallyView(SelectionRoundMixin, ServiceActionView):
+    def call_service(self):
+        return assignment_services.assignments_auto(round=self.round, by=self.request.user)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            result = assignment_services.assignments_auto(round=self.round, by=request.user)
-        except PortalError as error:
-            messages.error(request, error.message)
-            return redirect("selection:round", pk=self.round.pk)
+    def get_success_message(self):
+        result = self.outcome
         text = ngettext("%(count)d assignment made.", "%(count)d assignments made.", result.created) % {
             "count": result.created
         }
-        if result.unassignable:
-            messages.warning(
-                request,
-                text
-                + " "
-                + ngettext(
-                    "%(count)d application could not be given all its reviewers: see below.",
-                    "%(count)d applications could not be given all their reviewers: see below.",
-                    result.unassignable_total,
-                )
-                % {"count": result.unassignable_total},
+        if not result.unassignable:
+            return text + " " + _("Every application has its reviewers.")
+        return (
+            text
+            + " "
+            + ngettext(
+                "%(count)d application could not be given all its reviewers: see below.",
+                "%(count)d applications could not be given all their reviewers: see below.",
+                result.unassignable_total,
             )
-        else:
-            messages.success(request, text + " " + _("Every application has its reviewers."))
-        return redirect("selection:round", pk=self.round.pk)
+            % {"count": result.unassignable_total}
+        )
+
+    def get_success_level(self):
+        return messages.WARNING if self.outcome.unassignable else messages.SUCCESS
+
+    def get_success_url(self):
+        return reverse("selection:round", kwargs={"pk": self.round.pk})
 
 
 class SelectionSettingsView(SelectionRoundMixin, ServiceFormView):
@@ -152,32 +150,31 @@ class ReviewerListView(SelectionRoundMixin, ListView):
         return reviewers_for_round(round=self.round, default_capacity=self.settings.default_capacity)
 
 
-class CapacityView(SelectionRoundMixin, View):
-    http_method_names = ["post"]
+class CapacityView(SelectionRoundMixin, ServiceActionView):
+    @cached_property
+    def reviewer(self):
+        return get_object_or_404(User.objects.filter(groups__name=Role.REVIEWER), pk=self.kwargs["user_pk"])
 
-    def post(self, request, *args, **kwargs):
-        reviewer = get_object_or_404(User.objects.filter(groups__name=Role.REVIEWER), pk=kwargs["user_pk"])
-        form = CapacityForm(request.POST)
+    def call_service(self):
+        reviewer = self.reviewer  # an unknown one is a 404 whatever was posted
+        form = CapacityForm(self.request.POST)
         if not form.is_valid():
-            messages.error(
-                request, _("Enter a capacity for %(name)s as a whole number, 0 or more.") % {"name": reviewer}
-            )
-        else:
-            try:
-                settings_services.reviewer_capacity_set(
-                    round=self.round, reviewer=reviewer, capacity=form.cleaned_data["capacity"], by=request.user
-                )
-            except PortalError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s can take %(capacity)d applications in this round.")
-                    % {"name": reviewer, "capacity": form.cleaned_data["capacity"]},
-                )
-        page = request.POST.get("page", "")
+            raise PortalError(_("Enter a capacity for %(name)s as a whole number, 0 or more.") % {"name": reviewer})
+        self.capacity = form.cleaned_data["capacity"]
+        return settings_services.reviewer_capacity_set(
+            round=self.round, reviewer=reviewer, capacity=self.capacity, by=self.request.user
+        )
+
+    def get_success_message(self):
+        return _("%(name)s can take %(capacity)d applications in this round.") % {
+            "name": self.reviewer,
+            "capacity": self.capacity,
+        }
+
+    def get_success_url(self):
+        page = self.request.POST.get("page", "")
         url = reverse("selection:reviewers", kwargs={"pk": self.round.pk})
-        return redirect(f"{url}?page={page}" if page.isdigit() else url)
+        return f"{url}?page={page}" if page.isdigit() else url
 
 
 class ReviewerProfileView(ProgrammeTeamMixin, ServiceFormView):
@@ -216,7 +213,7 @@ class ApplicationSelectionMixin(ProgrammeTeamMixin):
         )
 
 
-class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
+class ApplicationSelectionView(ApplicationSelectionMixin, ServiceFormOnPageMixin, TemplateView):
     """One application for the programme team: who reviews it, their scores, the
     conflicts of interest, and every audited change."""
 
@@ -245,47 +242,48 @@ class ApplicationSelectionView(ApplicationSelectionMixin, TemplateView):
         )
 
     def post(self, request, *args, **kwargs):
-        form = AddReviewerForm(request.POST, application=self.application)
-        if form.is_valid():
-            try:
-                assignment_services.assignment_add(
-                    application=self.application, reviewer=form.cleaned_data["reviewer"], by=request.user
-                )
-            except PortalError as error:
-                add_portal_error(form, error)
-            else:
-                messages.success(
-                    request, _("%(name)s is assigned to this application.") % {"name": form.cleaned_data["reviewer"]}
-                )
-                return redirect("selection:application", pk=self.application.pk)
-        return self.render_to_response(self.get_context_data(add_form=form))
+        return self.post_service_form(
+            AddReviewerForm(request.POST, application=self.application),
+            self.add_reviewer,
+            success_url=reverse("selection:application", kwargs={"pk": self.application.pk}),
+            context_name="add_form",
+        )
+
+    def add_reviewer(self, form):
+        reviewer = form.cleaned_data["reviewer"]
+        assignment_services.assignment_add(application=self.application, reviewer=reviewer, by=self.request.user)
+        return _("%(name)s is assigned to this application.") % {"name": reviewer}
 
 
-class AssignmentActionView(ProgrammeTeamMixin, View):
+class AssignmentActionView(ProgrammeTeamMixin, ServiceActionView):
     """Remove or reassign one reviewer of an application."""
 
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        assignment = get_object_or_404(
-            Assignment.objects.select_related("round", "application", "reviewer"), pk=kwargs["pk"]
+    @cached_property
+    def assignment(self):
+        return get_object_or_404(
+            Assignment.objects.select_related("round", "application", "reviewer"), pk=self.kwargs["pk"]
         )
-        action = request.POST.get("action")
-        try:
-            if action == "reassign":
-                new = assignment_services.assignment_reassign(assignment=assignment, by=request.user)
-                messages.success(
-                    request,
-                    _("%(old)s is replaced by %(new)s.") % {"old": assignment.reviewer, "new": new.reviewer},
-                )
-            elif action == "remove":
-                assignment_services.assignment_remove(assignment=assignment, by=request.user)
-                messages.success(request, _("%(name)s is no longer assigned.") % {"name": assignment.reviewer})
-            else:
-                messages.error(request, _("Choose to remove or reassign the reviewer."))
-        except PortalError as error:
-            messages.error(request, error.message)
-        return redirect("selection:application", pk=assignment.application_id)
+
+    @property
+    def reassigning(self) -> bool:
+        return self.request.POST.get("action") == "reassign"
+
+    def call_service(self):
+        assignment = self.assignment  # an unknown one is a 404 whatever was posted
+        if self.reassigning:
+            return assignment_services.assignment_reassign(assignment=assignment, by=self.request.user)
+        if self.request.POST.get("action") == "remove":
+            return assignment_services.assignment_remove(assignment=assignment, by=self.request.user)
+        raise PortalError(_("Choose to remove or reassign the reviewer."))
+
+    def get_success_message(self):
+        old = self.assignment.reviewer
+        if self.reassigning:
+            return _("%(old)s is replaced by %(new)s.") % {"old": old, "new": self.outcome.reviewer}
+        return _("%(name)s is no longer assigned.") % {"name": old}
+
+    def get_success_url(self):
+        return reverse("selection:application", kwargs={"pk": self.assignment.application_id})
 
 
 class ReviewReopenView(ProgrammeTeamMixin, ServiceActionView):

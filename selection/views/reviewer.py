@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from q_portal.exceptions import PortalError, add_portal_error
 from q_portal.roles import Role, RoleRequiredMixin
 from q_portal.views import ServiceFormView
 
@@ -99,7 +98,7 @@ class AssignmentMixin(ReviewerMixin):
         )
 
 
-class ReviewView(AssignmentMixin, FormView):
+class ReviewView(AssignmentMixin, ServiceFormView):
     """The application's answers beside the rubric and the scoring form. Others'
     scores appear only once the reviewer has submitted their own."""
 
@@ -176,31 +175,29 @@ class ReviewView(AssignmentMixin, FormView):
             **kwargs,
         )
 
-    def form_valid(self, form):
-        submit = "submit" in self.request.POST
+    @property
+    def submitting(self) -> bool:
+        return "submit" in self.request.POST
+
+    def call_service(self, form):
+        return review_services.review_save(
+            assignment=self.assignment, by=self.request.user, submit=self.submitting, **form.review()
+        )
+
+    def get_success_message(self):
+        ref = {"ref": self.assignment.application}
+        if self.submitting:
+            return _("Your review of %(ref)s is submitted.") % ref
+        return _("Your draft review of %(ref)s is saved.") % ref
+
+    def get_success_url(self):
         # "Submit and next" and "Save draft and next" name the button's value "next".
-        then_next = self.request.POST.get("submit" if submit else "save") == "next"
-        try:
-            review_services.review_save(
-                assignment=self.assignment, by=self.request.user, submit=submit, **form.review()
-            )
-        except PortalError as error:
-            add_portal_error(form, error)
-            return self.form_invalid(form)
-        if submit:
-            messages.success(
-                self.request, _("Your review of %(ref)s is submitted.") % {"ref": self.assignment.application}
-            )
-        else:
-            messages.success(
-                self.request, _("Your draft review of %(ref)s is saved.") % {"ref": self.assignment.application}
-            )
-        if not then_next:
-            return redirect("selection:review", pk=self.assignment.pk)
+        if self.request.POST.get("submit" if self.submitting else "save") != "next":
+            return reverse("selection:review", kwargs={"pk": self.assignment.pk})
         upcoming = next_unscored_for(reviewer=self.request.user, after=self.assignment)
         if upcoming is None:
-            return redirect(reverse("selection:review_next") + f"?after={self.assignment.pk}")
-        return redirect("selection:review", pk=upcoming.pk)
+            return reverse("selection:review_next") + f"?after={self.assignment.pk}"
+        return reverse("selection:review", kwargs={"pk": upcoming.pk})
 
 
 class StepAsideView(AssignmentMixin, ServiceFormView):

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -321,6 +322,59 @@ def test_submit_after_deadline_is_refused_with_a_message(client):
     assert "closed on" in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
+
+
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_reopen_delete_and_withdraw_each_say_what_happened_and_go_where_the_applicant_needs(client):
+    reopened, deleted, withdrawn = submitted(ApplicationFactory()), ApplicationFactory(), ApplicationFactory()
+    for application, action, place, message in [
+        (
+            reopened,
+            "reopen",
+            reopened.get_absolute_url(),
+            "Your application is open for changes. Submit it again before the deadline.",
+        ),
+        (deleted, "delete", reverse("applications:applicant_home"), "Your draft has been deleted."),
+        (
+            withdrawn,
+            "withdraw",
+            reverse("applications:status", args=[withdrawn.pk]),
+            "Your application has been withdrawn.",
+        ),
+    ]:
+        client.force_login(application.applicant)
+        url = reverse(f"applications:{action}", args=[application.pk])
+
+        assert client.get(url).status_code == 200
+        response = client.post(url)
+
+        assert (response["Location"], told(response)) == (place, [("success", message)])
+    assert Application.objects.filter(pk=deleted.pk).exists() is False
+
+
+def test_deleting_a_draft_once_submitted_is_refused_on_its_status_page(client):
+    application = ApplicationFactory(reference="Q-2026-00001")
+    client.force_login(application.applicant)
+
+    response = client.post(reverse("applications:delete", args=[application.pk]))
+
+    assert response["Location"] == reverse("applications:status", args=[application.pk])
+    assert told(response) == [
+        ("error", "Only a draft that has never been submitted can be deleted. You can withdraw it instead.")
+    ]
+
+
+def test_a_refused_submission_goes_back_to_check_your_answers(client):
+    application = ApplicationFactory()
+    client.force_login(application.applicant)
+
+    response = client.post(reverse("applications:check", args=[application.pk]))
+
+    assert response["Location"] == reverse("applications:check", args=[application.pk])
+    assert [level for level, _message in told(response)] == ["error"]
 
 
 def test_download_gives_everything_the_applicant_gave(client):

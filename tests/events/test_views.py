@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -59,6 +60,38 @@ def test_registering_from_the_event_page(client):
     assert "You are on the waiting list (number 1)." in page
 
 
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_registering_cancelling_and_a_full_event_are_each_told_at_their_level(client):
+    from django.test import Client
+
+    event = EventFactory(capacity=1)
+    first, second = Client(), Client()
+    first.force_login(MemberFactory().user)
+    second.force_login(MemberFactory().user)
+    register, cancel = (reverse(f"events:{action}", kwargs={"pk": event.pk}) for action in ("register", "cancel"))
+
+    placed, waiting = first.post(register), second.post(register)
+    again = first.post(register)
+    cancelled = second.post(cancel)
+
+    assert {r["Location"] for r in (placed, waiting, again, cancelled)} == {event.get_absolute_url()}
+    assert told(placed) == [("success", "You are registered. We have emailed you a confirmation.")]
+    assert told(waiting) == [("info", "The event is full: you are on the waiting list.")]
+    assert told(cancelled) == [
+        ("info", "The event is full: you are on the waiting list."),
+        ("success", "Your registration is cancelled."),
+    ]
+    # Registering again is harmless: the place is still theirs.
+    assert told(again) == [("success", "You are registered. We have emailed you a confirmation.")] * 2
+    assert Client().post(register).status_code == 302  # a visitor signs in first
+    outsider = Client()
+    outsider.force_login(MemberFactory().user)
+    assert outsider.post(cancel).status_code == 404
+
+
 def test_online_link_only_for_registrants_shortly_before():
     from django.test import Client
 
@@ -105,10 +138,24 @@ def test_check_in_by_search_and_by_code(client):
     # Back to the same search after checking someone in.
     assert "Ana Okafor" in checked.content.decode() and "Ben Price" not in checked.content.decode()
     assert "okafor" not in checked.redirect_chain[-1][0].lower()
+    search = search_url.split("search=")[1]
+    undone = client.post(
+        reverse("events:check_in", kwargs={"pk": event.pk}),
+        {"registration": ana_registration.pk, "search": search, "undo": "1"},
+    )
+    assert undone["Location"] == search_url.split("?")[0] + f"?search={search}"
+    ana = ana_registration.user.get_full_name()
+    assert [(m.level_tag, m.message) for m in get_messages(undone.wsgi_request)] == [
+        ("info", f"{ana} is no longer checked in.")
+    ]
+    client.post(reverse("events:check_in", kwargs={"pk": event.pk}), {"registration": ana_registration.pk})
     code_url = reverse("events:check_in_code", kwargs={"pk": event.pk, "code": ben_registration.checkin_token})
     assert "Ben Price" in client.get(code_url).content.decode()
-    client.post(code_url)
+    confirmed = client.post(code_url)
     assert Registration.objects.filter(event=event, checked_in_at__isnull=False).count() == 2
+    assert confirmed["Location"] == reverse("events:check_in", kwargs={"pk": event.pk})
+    checked_in = f"{ben_registration.user.get_full_name()} is checked in."
+    assert [m.message for m in get_messages(confirmed.wsgi_request)][-1] == checked_in
 
 
 def test_check_in_is_404_for_someone_elses_event(client):

@@ -3,6 +3,7 @@
 bias-corrected ranking, the shortlist and the teams told."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -286,6 +287,52 @@ def test_an_assessment_needs_every_criterion_to_be_submitted(client):
     assert "Keep this note" in page
     client.post(assignment.get_absolute_url(), {"score_a": "3", "score_b": "2", "submit": "1"})
     assert assignment.assessment.weighted_total == 5.0
+
+
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_an_assessor_saves_a_draft_submits_or_declares_a_conflict_each_going_where_it_says(client):
+    _call, proposals, assessors = panel_call(proposals=3, assessors=1, per_proposal=1)
+    drafted, submitted, conflicted = (
+        PanelAssignment.objects.create(proposal=proposal, assessor=assessors[0]) for proposal in proposals
+    )
+    client.force_login(assessors[0].member.user)
+
+    draft = client.post(drafted.get_absolute_url(), {"score_a": "3"})
+    submit = client.post(submitted.get_absolute_url(), {"score_a": "3", "score_b": "2", "submit": "1"})
+    conflict = client.post(conflicted.get_absolute_url(), {"conflict": "1"})
+
+    panel = reverse("exchange:panel")
+    assert [draft["Location"], submit["Location"], conflict["Location"]] == [drafted.get_absolute_url(), panel, panel]
+    assert told(conflict) == [
+        ("success", "Your scores are saved as a draft."),
+        ("success", "Your assessment is submitted."),
+        ("success", "Your conflict of interest is recorded: the proposal goes to someone else."),
+    ]
+    assert PanelConflict.objects.filter(proposal=proposals[2], assessor=assessors[0]).exists()
+
+
+def test_assigning_the_panel_goes_to_the_shortlist_and_a_refusal_back_to_the_panel(client):
+    call, _proposals, _assessors = panel_call(proposals=2, assessors=2, per_proposal=1)
+    early = CallFactory(stage=Stage.PROPOSALS)
+    Panel.objects.create(call=early, assessors_per_proposal=1, capacity=50, places=1)
+    programme_client(client)
+
+    done = client.post(reverse("exchange:programme_panel_assign", kwargs={"pk": call.pk}))
+    refused = client.post(reverse("exchange:programme_panel_assign", kwargs={"pk": early.pk}))
+
+    assert done["Location"] == reverse("exchange:programme_shortlist", kwargs={"pk": call.pk})
+    assert refused["Location"] == reverse("exchange:programme_panel", kwargs={"pk": early.pk})
+    assert told(refused) == [
+        (
+            "success",
+            "2 assignments made; 0 conflicts of interest found; 0 removed for a conflict; "
+            "0 proposals short of assessors.",
+        ),
+        ("error", "Proposals are assigned once they are due, during shortlisting."),
+    ]
 
 
 # --- Query counts: the same at two sizes --------------------------------------------------

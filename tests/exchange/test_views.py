@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -211,3 +212,84 @@ def test_the_team_and_history_pages_cost_the_same_queries_at_any_size(client, dj
     with django_assert_num_queries(5):
         history = client.get(reverse("exchange:idea_history", kwargs={"pk": idea.pk})).content.decode()
     assert history.count("data-revision") == size + 1
+
+
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_lead_is_asked_before_withdrawing_the_idea(client):
+    idea = IdeaFactory()
+    url = reverse("exchange:idea_withdraw", kwargs={"pk": idea.pk})
+    signed_in(client, idea.lead.user)
+
+    page = client.get(url)
+    response = client.post(url)
+
+    assert (page.status_code, idea.title in page.content.decode()) == (200, True)
+    assert response["Location"] == idea.get_absolute_url()
+    assert told(response) == [("success", "Your idea is withdrawn. It stays readable, marked as withdrawn.")]
+    assert Idea.objects.get(pk=idea.pk).is_withdrawn
+
+
+def test_a_reply_to_a_comment_that_has_gone_is_shown_again_with_what_was_typed(client):
+    idea = IdeaFactory()
+    signed_in(client, MemberFactory().user)
+    url = reverse("exchange:comment", kwargs={"pk": idea.pk})
+
+    response = client.post(url, {"body": "I agree with this", "parent": "999999"})
+    posted = client.post(url, {"body": "Count readmissions"})
+
+    page = response.content.decode()
+    assert (response.status_code, "The comment you replied to is no longer there." in page) == (200, True)
+    assert "I agree with this" in page
+    comment = Comment.objects.get()
+    assert posted["Location"] == f"{idea.get_absolute_url()}#comment-{comment.pk}"
+    assert told(posted) == [("success", "Your comment is posted.")]
+
+
+def test_a_proposal_refused_to_start_sends_the_lead_back_to_the_idea(client):
+    idea = IdeaFactory(call=CallFactory(stage=Stage.PROPOSALS))
+    services.idea_withdraw(idea=idea, member=idea.lead, by=idea.lead.user)
+    signed_in(client, idea.lead.user)
+
+    response = client.post(reverse("exchange:proposal_start", kwargs={"pk": idea.pk}))
+
+    assert response["Location"] == idea.get_absolute_url()
+    assert told(response) == [("error", "This idea has been withdrawn.")]
+    signed_in(client, MemberFactory().user)
+    assert client.post(reverse("exchange:proposal_start", kwargs={"pk": idea.pk})).status_code == 403
+
+
+def test_a_question_is_removed_unless_teams_have_answered_it(client, settings):
+    settings.REQUIRE_MFA_FOR_STAFF = False
+    call = CallFactory(stage=Stage.PROPOSALS)
+    answered, unanswered = call.questions.order_by("position")
+    idea = IdeaFactory(call=call)
+    proposal = services.proposal_start(idea=idea, member=idea.lead, by=idea.lead.user)
+    proposal.answers.update_or_create(question=answered, defaults={"text": "Fewer readmissions."})
+    signed_in(client, programme_team())
+
+    refused = client.post(reverse("exchange:programme_question_edit", kwargs={"pk": answered.pk}), {"delete": "1"})
+    removed = client.post(reverse("exchange:programme_question_edit", kwargs={"pk": unanswered.pk}), {"delete": "1"})
+
+    assert refused["Location"] == reverse("exchange:programme_question_edit", kwargs={"pk": answered.pk})
+    refusal = ("error", "Teams have answered this question, so it cannot be removed.")
+    assert told(refused) == [refusal]
+    assert removed["Location"] == reverse("exchange:programme_questions", kwargs={"pk": call.pk})
+    assert told(removed) == [refusal, ("success", "The question is removed.")]  # the first not yet read
+    assert list(call.questions.all()) == [answered]
+
+
+def test_a_member_chooses_how_to_hear_about_their_ideas(client):
+    member = MemberFactory()
+    signed_in(client, member.user)
+    url = reverse("exchange:preferences")
+
+    unchosen = client.post(url, {})
+    chosen = client.post(url, {"email": "none"})
+
+    assert "Choose how you want to hear about your ideas." in unchosen.content.decode()
+    assert chosen["Location"] == url
+    assert told(chosen) == [("success", "Your email preference is saved.")]
+    assert member.exchange_preference.email == "none"

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,21 +32,25 @@ def _group(convenor, *members, **kwargs):
     return group
 
 
-def _emails(member):
-    return list(OutboundEmail.objects.filter(to=member.user.email).values_list("subject", flat=True))
-
-
-def test_proposed_group_is_hidden_until_the_team_approves(client):
-    convenor = MemberFactory()
-    group = services.group_propose(
+def _proposed(convenor, *, name):
+    return services.group_propose(
         member=convenor,
-        name="Human factors",
+        name=name,
         learning_question="Q?",
         description="D",
         welcome_message="",
         convenors=[],
         by=convenor.user,
     )
+
+
+def _emails(member):
+    return list(OutboundEmail.objects.filter(to=member.user.email).values_list("subject", flat=True))
+
+
+def test_proposed_group_is_hidden_until_the_team_approves(client):
+    convenor = MemberFactory()
+    group = _proposed(convenor, name="Human factors")
     client.force_login(MemberFactory().user)
     assert client.get(reverse("members:community", kwargs={"slug": group.slug})).status_code == 404
     assert "Human factors" not in client.get(reverse("members:communities")).content.decode()
@@ -174,6 +179,80 @@ def test_convenor_removes_a_member_but_keeps_one_convenor():
     assert not CommunityMembership.objects.filter(member=member).exists()
     with pytest.raises(PortalError):
         services.membership_remove(group=group, member=convenor, by=convenor.user)
+
+
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_convenor_removes_a_member_from_the_group_page_and_is_told_why_not_for_the_last_convenor(client):
+    convenor, member = MemberFactory(), MemberFactory()
+    group = _group(convenor, member)
+    CommunityMembership.objects.filter(member=convenor).update(is_convenor=True)
+    client.force_login(convenor.user)
+
+    removed = client.post(reverse("members:group_member", args=[group.slug, member.pk]), {"action": "remove"})
+    refused = client.post(reverse("members:group_member", args=[group.slug, convenor.pk]), {"action": "remove"})
+
+    back = reverse("members:community", kwargs={"slug": group.slug})
+    assert [removed["Location"], refused["Location"]] == [back, back]
+    assert told(refused) == [("success", "Saved."), ("error", "A group needs at least one convenor.")]
+    client.force_login(member.user)
+    assert client.post(reverse("members:group_member", args=[group.slug, convenor.pk])).status_code == 404
+
+
+def test_a_member_reports_a_post_and_goes_back_to_the_discussion(client):
+    convenor, member = MemberFactory(), MemberFactory()
+    group = _group(convenor, member)
+    thread = services.thread_start(group=group, member=member, title="T", body="Rude words", by=member.user)
+    client.force_login(convenor.user)
+    url = reverse("members:post_report", args=[group.slug, thread.posts.get().pk])
+
+    unexplained = client.post(url, {"reason": ""})
+    reported = client.post(url, {"reason": "Rude"})
+
+    assert unexplained.status_code == 200
+    assert reported["Location"] == reverse("members:thread", kwargs={"slug": group.slug, "pk": thread.pk})
+    assert told(reported) == [("success", "Thank you. The group's convenors have been told.")]
+
+
+def test_a_reply_is_posted_and_one_to_a_locked_discussion_is_shown_again_with_the_discussion(client):
+    convenor, member = MemberFactory(), MemberFactory()
+    group = _group(convenor, member)
+    thread = services.thread_start(group=group, member=member, title="T", body="First post", by=member.user)
+    client.force_login(member.user)
+    url = reverse("members:thread", kwargs={"slug": group.slug, "pk": thread.pk})
+
+    posted = client.post(url, {"body": "A reply"})
+    services.thread_moderate(thread=thread, by=convenor.user, locked=True)
+    refused = client.post(url, {"body": "Another reply"})
+
+    assert posted["Location"] == url
+    assert told(posted) == [("success", "Your reply is posted.")]
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    # The page comes back with its posts (a locked discussion shows no reply form, so not the refusal either).
+    assert ("First post" in page, "A reply" in page) == (True, True)
+    assert thread.posts.count() == 2
+
+
+def test_programme_team_decides_a_proposed_group_once(client):
+    convenor = MemberFactory()
+    group = _proposed(convenor, name="Human factors")
+    client.force_login(with_totp(programme_team()))
+    url = reverse("members:programme_groups")
+
+    page = client.get(url)
+    decided = client.post(url, {"group": group.pk, "decision": "approve"})
+    again = client.post(url, {"group": group.pk, "decision": "decline"})
+
+    assert "Human factors" in page.content.decode()
+    assert [decided["Location"], again["Location"]] == [url, url]
+    assert told(again) == [
+        ("success", "Human factors: decision saved."),
+        ("error", "This proposal has been decided already."),
+    ]
+    assert client.post(url, {"group": "x"}).status_code == 404
 
 
 @pytest.mark.parametrize("size", [2, 15])

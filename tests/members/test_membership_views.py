@@ -2,10 +2,12 @@ import csv
 import io
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from members.choices import InterestStatus
 from members.models import AbuseReport, Community, ContactMessage, Interest, MemberImport, MemberProfile
 from members.services import community_join
 from q_portal.outbox.models import OutboundEmail
@@ -274,10 +276,19 @@ def test_member_joins_and_leaves_community(client):
     member = MemberFactory()
     client.force_login(member.user)
 
-    client.post(reverse("members:community_membership", args=[community.slug]), {"join": "1"})
+    joined = client.post(reverse("members:community_membership", args=[community.slug]), {"join": "1"})
     assert list(community.members.all()) == [member]
-    client.post(reverse("members:community_membership", args=[community.slug]), {"leave": "1"})
+    left = client.post(reverse("members:community_membership", args=[community.slug]), {"leave": "1"})
     assert list(community.members.all()) == []
+    left_again = client.post(reverse("members:community_membership", args=[community.slug]), {"leave": "1"})
+
+    back = reverse("members:community", args=[community.slug])
+    assert [joined["Location"], left["Location"], left_again["Location"]] == [back] * 3
+    # Leaving a community one is not in says nothing.
+    assert [m.message for m in get_messages(left_again.wsgi_request)] == [
+        "You have joined Medication safety.",
+        "You have left Medication safety.",
+    ]
 
 
 # --- Own profile -----------------------------------------------------------------------------
@@ -407,10 +418,16 @@ def test_import_shows_row_report_then_imports_valid_rows(client):
     assert list(client.session.values()).count(MemberImport.objects.get().pk) == 1
     assert all("ada@example.org" not in str(value) for value in client.session.values())
 
-    client.post(reverse("members:programme_import_preview"))
+    imported = client.post(reverse("members:programme_import_preview"))
 
     assert list(MemberProfile.objects.values_list("full_name", "cohort_name")) == [("Ada", "Founding cohort")]
     assert MemberImport.objects.count() == 0
+    assert imported["Location"] == reverse("members:programme_members")
+    assert [m.message for m in get_messages(imported.wsgi_request)] == [
+        "1 members imported into Founding cohort. 1 rows with problems were left out."
+    ]
+    again = client.post(reverse("members:programme_import_preview"))
+    assert again["Location"] == reverse("members:programme_import")
 
 
 def test_import_reads_a_windows_spreadsheet_and_refuses_an_over_long_cell(client):
@@ -640,3 +657,43 @@ def test_members_list_search_with_a_nul_byte_or_an_unknown_status_still_answers(
 
     assert "Paula Present" in nul.content.decode()
     assert "Paula Present" in unknown.content.decode()
+
+
+def _told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_the_recipient_replies_once_and_a_second_reply_is_refused_on_the_message_page(client):
+    from members.services import contact_send
+
+    sender, recipient = MemberFactory(full_name="Sam Sender"), MemberFactory()
+    message = contact_send(sender=sender, recipient=recipient, body="Shall we compare notes?", by=sender.user)
+    client.force_login(recipient.user)
+    url = reverse("members:message", kwargs={"pk": message.pk})
+
+    replied = client.post(url, {"body": "Yes please"})
+    again = client.post(url, {"body": "Me again"})
+
+    assert replied["Location"] == url
+    assert _told(replied) == [("success", "Your reply is sent to Sam Sender, with your email address.")]
+    page = again.content.decode()
+    assert again.status_code == 200
+    # The message page comes back (once replied it shows the addresses, not the reply form or its refusal).
+    assert "Shall we compare notes?" in page
+    assert ContactMessage.objects.get(pk=message.pk).reply == "Yes please"
+
+
+def test_programme_adds_an_interest_and_one_already_listed_is_refused_with_the_list_shown(client):
+    InterestFactory(name="Sepsis")
+    waiting = InterestFactory(name="Frailty", status=InterestStatus.PENDING)
+    client.force_login(with_totp(programme_team()))
+    url = reverse("members:programme_interests")
+
+    added = client.post(url, {"name": "Human factors"})
+    refused = client.post(url, {"name": "Sepsis"})
+
+    assert added["Location"] == url
+    assert _told(added) == [("success", "Human factors is on the list.")]
+    page = refused.content.decode()
+    assert (refused.status_code, "“Sepsis” is already on the list." in page) == (200, True)
+    assert waiting.name in page

@@ -299,11 +299,15 @@ def test_pause_and_cancel_from_the_page(client, team):
     wave = WaveFactory(status=WaveStatus.SCHEDULED, scheduled_for=timezone.now())
     services.wave_start(wave_id=wave.pk)  # the send tasks would run after commit
 
+    unchosen = _text(client.post(reverse("waves:action", args=[wave.pk]), {"action": "stop"}, follow=True))
     paused = _text(client.post(reverse("waves:action", args=[wave.pk]), {"action": "pause"}, follow=True))
+    resumed = _text(client.post(reverse("waves:action", args=[wave.pk]), {"action": "resume"}, follow=True))
     cancelled = _text(client.post(reverse("waves:action", args=[wave.pk]), {"action": "cancel"}, follow=True))
     again = _text(client.post(reverse("waves:action", args=[wave.pk]), {"action": "pause"}, follow=True))
 
+    assert "Choose something the wave can do." in unchosen
     assert f"{wave.name} is paused." in paused
+    assert f"{wave.name} is being sent again." in resumed
     assert f"{wave.name} is cancelled: 2 emails will not be sent." in cancelled
     assert "This wave is cancelled, so it cannot be paused." in again
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {Status.CANCELLED}

@@ -1,6 +1,7 @@
 """The reviewer's pages and the programme team's selection pages."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from applications.choices import RoundStatus
@@ -369,6 +370,64 @@ def test_application_history_says_what_happened_in_words(client):
     page = text_of(client.get(reverse("selection:application", kwargs={"pk": application.pk})))
 
     assert "Started an application to Spring round" in page
+
+
+def told(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, message.message) for message in get_messages(response.wsgi_request)]
+
+
+def test_programme_removes_or_reassigns_a_reviewer_and_is_asked_to_choose_otherwise(client):
+    round = review_round()
+    application = submitted_application(round)
+    leaving = assign(application, reviewer_with_profile(display_name="Lee Ving"))
+    replaced = assign(application, reviewer_with_profile(display_name="Rae Placed"))
+    reviewer_with_profile(display_name="Nia Newcomer")
+    client.force_login(programme_user())
+    back = reverse("selection:application", kwargs={"pk": application.pk})
+
+    unchosen = client.post(reverse("selection:assignment_action", kwargs={"pk": leaving.pk}), {"action": "x"})
+    # Reassigned while Lee Ving still has it, so Nia Newcomer is the only reviewer left to take it.
+    reassigned = client.post(reverse("selection:assignment_action", kwargs={"pk": replaced.pk}), {"action": "reassign"})
+    removed = client.post(reverse("selection:assignment_action", kwargs={"pk": leaving.pk}), {"action": "remove"})
+
+    assert [unchosen["Location"], reassigned["Location"], removed["Location"]] == [back] * 3
+    assert told(removed) == [
+        ("error", "Choose to remove or reassign the reviewer."),
+        ("success", "Rae Placed is replaced by Nia Newcomer."),
+        ("success", "Lee Ving is no longer assigned."),
+    ]
+
+
+def test_programme_adds_a_reviewer_from_the_application_page(client):
+    application = submitted_application(review_round())
+    adding = reviewer_with_profile(display_name="Ada Added")
+    client.force_login(programme_user())
+    url = reverse("selection:application", kwargs={"pk": application.pk})
+
+    added = client.post(url, {"reviewer": adding.pk})
+    again = client.post(url, {"reviewer": adding.pk})
+
+    assert added["Location"] == url
+    assert told(added) == [("success", "Ada Added is assigned to this application.")]
+    assert again.status_code == 200  # no longer offered: the page again, with the error at the field
+    assert Assignment.objects.filter(application=application, reviewer=adding).count() == 1
+
+
+def test_programme_decides_one_application_and_is_asked_to_choose_otherwise(client):
+    application = submitted_application(review_round())
+    client.force_login(programme_user())
+    url = reverse("selection:decision_set", kwargs={"pk": application.pk})
+
+    unchosen = client.post(url, {"outcome": "maybe"})
+    decided = client.post(url, {"outcome": "accept"})
+
+    back = reverse("selection:application", kwargs={"pk": application.pk})
+    assert [unchosen["Location"], decided["Location"]] == [back, back]
+    assert told(decided) == [
+        ("error", "Choose accept, waiting list, unsuccessful or no decision yet."),
+        ("success", f"Decision on {application.reference}: Accept. The applicant hears nothing until release."),
+    ]
+    assert client.post(reverse("selection:decision_set", kwargs={"pk": 999999}), {"outcome": "x"}).status_code == 404
 
 
 def test_programme_reopen_lets_the_reviewer_change_the_review(client):
