@@ -59,7 +59,9 @@ def _locked_offer(offer: PlaceOffer) -> PlaceOffer:
     withdraws the open offer) while the applicant was answering it."""
     locked = (
         PlaceOffer.objects.select_for_update(of=("self",))
-        .select_related("application__applicant", "application__round", "application__organisation")
+        .select_related(
+            "application__applicant", "application__round", "application__organisation", "application__region"
+        )
         .filter(pk=offer.pk)
         .first()
     )
@@ -212,25 +214,23 @@ def waitlist_promote_next(*, round: Round, by) -> PlaceOffer:
     return offer
 
 
-def _promote_if_automatic(*, round_id: int, freed_by: list[Application]) -> list[PlaceOffer]:
+def _promote_if_automatic(*, round_id: int, freed_by: list[Application]) -> None:
     """In a round that promotes automatically, offer every free place to the
     next on the waiting list, as far as the list goes; each promotion's audit
     entry names whose place it takes, where known."""
     round = Round.objects.select_for_update().get(pk=round_id)
     settings = selection_settings_for(round=round)
     if settings.waitlist_promotion != WaitlistPromotion.AUTOMATIC:
-        return []
-    offers = []
+        return
+    promoted = 0
     while places_free(round=round) > 0:
-        if len(offers) < len(freed_by):
-            reason = _("automatically, for the place %(reference)s gave up") % {"reference": freed_by[len(offers)]}
+        if promoted < len(freed_by):
+            reason = _("automatically, for the place %(reference)s gave up") % {"reference": freed_by[promoted]}
         else:
             reason = _("automatically, for a place given up earlier")
-        offer = _promote_next(round=round, by=None, reason=reason, settings=settings)
-        if offer is None:
-            break
-        offers.append(offer)
-    return offers
+        if _promote_next(round=round, by=None, reason=reason, settings=settings) is None:
+            return
+        promoted += 1
 
 
 def _promote_next(*, round: Round, by, reason: str, settings: SelectionSettings | None = None) -> PlaceOffer | None:

@@ -165,25 +165,24 @@ def test_declining_twice_is_recorded_and_told_once_and_a_member_is_told_whom_to_
 
 def test_places_lapsing_together_go_down_the_waiting_list_in_the_order_their_deadlines_passed(time_machine):
     time_machine.move_to(RELEASED_AT, tick=False)
-    _round, [later, earlier, first, second] = released(accept=2, waitlist=2)
-    PlaceOffer.objects.filter(application=earlier).update(respond_by=RELEASED_AT + timedelta(days=7))
+    _round, [later, middle, earlier, first, second, third] = released(accept=3, waitlist=3)
+    PlaceOffer.objects.filter(application=earlier).update(respond_by=RELEASED_AT + timedelta(days=6))
+    PlaceOffer.objects.filter(application=middle).update(respond_by=RELEASED_AT + timedelta(days=7))
 
-    assert place_offers_lapse(now=AFTER_DEADLINE) == 2
+    assert place_offers_lapse(now=AFTER_DEADLINE) == 3
 
     lapses = AuditEntry.objects.filter(action="selection.place_lapse").order_by("pk")
     assert [entry.summary for entry in lapses] == [
+        "Offer of a place lapsed: no answer by 10:00 on 8 March 2026",
         "Offer of a place lapsed: no answer by 10:00 on 9 March 2026",
         "Offer of a place lapsed: no answer by 23:59 on 16 March 2026",
     ]
-    assert [entry.target_id for entry in lapses] == [str(earlier.pk), str(later.pk)]
+    assert [entry.target_id for entry in lapses] == [str(earlier.pk), str(middle.pk), str(later.pk)]
     promotions = AuditEntry.objects.filter(action="selection.place_promote").order_by("pk")
     assert [(entry.target_id, entry.summary.split(", to confirm")[0]) for entry in promotions] == [
         (
-            str(first.pk),
-            f"Offered a place from the waiting list (automatically, for the place {earlier.reference} gave up)",
-        ),
-        (
-            str(second.pk),
-            f"Offered a place from the waiting list (automatically, for the place {later.reference} gave up)",
-        ),
+            str(promoted.pk),
+            f"Offered a place from the waiting list (automatically, for the place {freed.reference} gave up)",
+        )
+        for promoted, freed in [(first, earlier), (second, middle), (third, later)]
     ]
