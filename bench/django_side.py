@@ -38,7 +38,6 @@ from django.urls import reverse  # noqa: E402
 from applications.choices import ApplicationStatus, RoundStatus  # noqa: E402
 from applications.models import Application, NominatorOrganisation, Round  # noqa: E402
 from members.models import MemberProfile, User  # noqa: E402
-from selection.choices import STEPPED_ASIDE_KINDS  # noqa: E402
 from selection.management.commands.seed_scale import (  # noqa: E402
     NOMINATOR_EMAIL,
     OPEN_ROUND,
@@ -47,7 +46,7 @@ from selection.management.commands.seed_scale import (  # noqa: E402
     SCALE_DOMAIN,
     SCALE_GROUP_SLUG,
 )
-from selection.models import Assignment, Conflict  # noqa: E402
+from selection.models import Assignment  # noqa: E402
 from selection.services.assignments import assignments_auto  # noqa: E402
 
 
@@ -270,11 +269,10 @@ def _community_pages(member) -> list[tuple]:
 
 
 def round_back_to_closed(review_round: Round) -> None:
-    """Back to the moment the round closed: no assignments, no conflicts found,
-    applications submitted; so a timing is of a first run, as the programme team
-    sees it. Declared conflicts and abstentions stay."""
+    """Back to the moment the round closed: no assignments, applications
+    submitted; so a timing is of a first run, as the programme team sees it.
+    Declared conflicts and abstentions stay."""
     Assignment.objects.filter(round=review_round).delete()
-    Conflict.objects.filter(round=review_round).exclude(kind__in=STEPPED_ASIDE_KINDS).delete()
     Application.objects.filter(round=review_round).update(status=ApplicationStatus.SUBMITTED)
     Round.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED)
     review_round.refresh_from_db()

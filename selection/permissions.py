@@ -6,7 +6,8 @@ from django.http import Http404
 
 from q_portal.roles import Role, has_role
 
-from .models import Assignment, Conflict
+from .conflicts import has_conflict
+from .models import Assignment
 
 
 def is_reviewer(user) -> bool:
@@ -14,11 +15,13 @@ def is_reviewer(user) -> bool:
 
 
 def can_review_assignment(user, assignment: Assignment) -> bool:
-    """The assigned reviewer, with no conflict of interest recorded for the pair."""
+    """The assigned reviewer, with no conflict of interest with the application:
+    one they declared, or one the automatic rules find now (so an organisation
+    changed since the assignment takes their access at once)."""
     return (
         is_reviewer(user)
         and assignment.reviewer_id == user.pk
-        and not Conflict.objects.filter(application_id=assignment.application_id, reviewer_id=user.pk).exists()
+        and not has_conflict(application_id=assignment.application_id, reviewer_id=user.pk)
     )
 
 

@@ -44,10 +44,11 @@ class Assignment(models.Model):
 
 
 class Conflict(models.Model):
-    """A reviewer who must not review an application: found automatically,
-    declared by the reviewer with a reason, or (not a conflict, but the same way
-    out) the reviewer abstained with a reason. A conflicted reviewer has no assignment
-    to, and no access to, the application."""
+    """A reviewer who stepped aside from an application with a reason: a declared
+    conflict of interest, or (not a conflict, but the same way out) an abstention.
+    The automatic conflicts (the applicant, their nominator, the same organisation)
+    are derived from the records, never stored: `selection.conflicts`. A conflicted
+    reviewer has no assignment to, and no access to, the application."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="conflicts")
     # No index of their own: the unique (application, reviewer) and the (reviewer,
@@ -64,8 +65,9 @@ class Conflict(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], name="conflict_unique_per_reviewer"),
+            # One constraint, not two: full_clean checks each with a query.
             models.CheckConstraint(
-                condition=~Q(kind__in=STEPPED_ASIDE_KINDS) | ~Q(reason=""), name="declared_conflict_has_reason"
+                condition=Q(kind__in=STEPPED_ASIDE_KINDS) & ~Q(reason=""), name="conflict_stepped_aside_with_reason"
             ),
         ]
         indexes = [models.Index(fields=["reviewer", "round"])]

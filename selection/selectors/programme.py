@@ -11,6 +11,7 @@ from applications.models import Application, Round
 from members.models import User
 from q_portal.audit.models import AuditEntry
 from q_portal.roles import Role
+from scoring.assignment import ApplicationFacts, ReviewerFacts, find_conflicts
 
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
 from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
@@ -93,7 +94,14 @@ def reviewers_for_round(*, round: Round, default_capacity: int) -> QuerySet[User
 def application_for_selection() -> QuerySet[Application]:
     return with_decision_panel(
         Application.objects.select_related(
-            "round", "round__selection_settings", "route", "organisation", "region", "score_summary", "decision"
+            "round",
+            "round__selection_settings",
+            "route",
+            "organisation",
+            "region",
+            "score_summary",
+            "decision",
+            "nomination",
         )
     )
 
@@ -107,8 +115,34 @@ def assignments_of(*, application: Application) -> QuerySet[Assignment]:
     )
 
 
-def conflicts_of(*, application: Application) -> QuerySet[Conflict]:
-    return Conflict.objects.filter(application=application).select_related("reviewer").order_by("created_at")
+def conflicts_of(*, application: Application) -> list[Conflict]:
+    """The application's conflicts of interest: the automatic ones the rules find
+    now among the active reviewers (unsaved rows, without a date: they are never
+    stored), then those reviewers declared and their abstentions, oldest first:
+    three queries (with the nomination loaded, as `application_for_selection` does)."""
+    nomination = getattr(application, "nomination", None)
+    facts = [
+        ApplicationFacts(
+            id=application.pk,
+            applicant_id=application.applicant_id,
+            organisation_id=application.organisation_id,
+            nominated_by_id=nomination and nomination.nominated_by_id,
+            nominating_organisation_id=nomination and nomination.organisation_id,
+        )
+    ]
+    reviewers = [
+        ReviewerFacts(id=pk, organisation_id=organisation_id)
+        for pk, organisation_id in User.objects.filter(groups__name=Role.REVIEWER, is_active=True)
+        .values_list("pk", "reviewer_profile__organisation_id")
+        .distinct()
+    ]
+    found = {reviewer_id: kind for (_application_id, reviewer_id), kind in find_conflicts(facts, reviewers).items()}
+    automatic = [
+        Conflict(application=application, reviewer=reviewer, kind=found[reviewer.pk])
+        for reviewer in User.objects.filter(pk__in=found).order_by("display_name", "pk")
+    ]
+    own = Conflict.objects.filter(application=application).select_related("reviewer").order_by("created_at")
+    return automatic + list(own)
 
 
 def audit_of(*, application: Application) -> QuerySet[AuditEntry]:

@@ -8,6 +8,7 @@ from applications.choices import RoundStatus
 from applications.models import CriterionResponse, Round
 
 from ..choices import ConflictKind, QueueFilter, ReviewStatus
+from ..conflicts import conflicted_assignment
 from ..models import Assignment, Conflict, CriterionScore, Review, ReviewerAgreement
 
 # Rounds whose assignments a reviewer sees in their queue.
@@ -32,12 +33,12 @@ QUEUE_ORDER = (
 def review_queue_for(*, reviewer, round_id: int | None = None, state: str | None = None) -> QuerySet[Assignment]:
     """The reviewer's assignments in rounds in review (or decided), with the
     application, its route and the review's status joined: one query a page. An
-    assignment with a conflict of interest recorded since is left out: it opens
-    nothing until the programme team moves it."""
-    conflicted = Conflict.objects.filter(application_id=OuterRef("application_id"), reviewer_id=OuterRef("reviewer_id"))
+    assignment with a conflict of interest since (declared, or found by the
+    automatic rules after an organisation changed) is left out: it opens nothing
+    until the programme team moves it."""
     assignments = (
         Assignment.objects.filter(reviewer=reviewer, round__status__in=QUEUE_ROUND_STATUSES)
-        .exclude(Exists(conflicted))
+        .exclude(conflicted_assignment())
         .select_related("round", "application", "application__route", "review")
         # Only what the queue shows: an application row carries its long answers.
         .only(*QUEUE_FIELDS)

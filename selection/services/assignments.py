@@ -104,8 +104,8 @@ def _application_facts(*, round: Round, application_ids=None) -> list[Applicatio
 def _int_array(values) -> str:
     """A PostgreSQL array literal of integers, passed as one string parameter.
     Django's psycopg cursor binds on the client, quoting a list element by
-    element in Python: for a round's 60,000 conflicts and 30,000 assignments
-    that was seconds; one string is one C call."""
+    element in Python: for a round's 30,000 assignments that was seconds; one
+    string is one C call."""
     return "{" + ",".join(map(str, values)) + "}"
 
 
@@ -121,38 +121,6 @@ def _inserts_from_arrays() -> bool:
     SQLite accepts): one place, so a test can take the demo's path on
     PostgreSQL and compare the rows."""
     return connection.vendor == "postgresql"
-
-
-def _bulk_insert_conflicts(*, round: Round, conflicts: dict[tuple[int, int], str]) -> None:
-    """Record automatically found conflicts ({(application id, reviewer id): kind}).
-    A round can have tens of thousands (every reviewer at an applicant's
-    organisation): on PostgreSQL one INSERT from arrays; elsewhere bulk_create."""
-    if not conflicts:
-        return
-    if _inserts_from_arrays():
-        table = Conflict._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (round_id, application_id, reviewer_id, kind, reason, created_at) "  # noqa: S608 - the table name is ours
-                "SELECT %s, application_id, reviewer_id, kind, '', %s "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS rows(application_id, reviewer_id, kind) "
-                "ON CONFLICT DO NOTHING",
-                [
-                    round.pk,
-                    timezone.now(),
-                    _int_array(application_id for application_id, _reviewer_id in conflicts),
-                    _int_array(reviewer_id for _application_id, reviewer_id in conflicts),
-                    _text_array(conflicts.values()),
-                ],
-            )
-        return
-    Conflict.objects.bulk_create(
-        [
-            Conflict(round=round, application_id=application_id, reviewer_id=reviewer_id, kind=kind)
-            for (application_id, reviewer_id), kind in conflicts.items()
-        ],
-        ignore_conflicts=True,
-    )
 
 
 def _bulk_audit(*, by, action: str, entries: dict[int, tuple[str, dict]]) -> None:
@@ -218,10 +186,12 @@ def _bulk_assign(*, round: Round, pairs: list[tuple[int, int]]) -> None:
 def _assign(
     *, round: Round, by, settings: SelectionSettings, application_ids=None, exclude=(), moved_to_review=frozenset()
 ) -> AssignmentResult:
-    """Record the automatic conflicts and top up the assignments of the round's
-    reviewed applications (or only of `application_ids`): a constant number of
-    queries whatever the size of the round. One audit row per application changed,
-    which also tells when it was put under review (`moved_to_review`)."""
+    """Remove the assignments a conflict of interest now hits and top up those of
+    the round's reviewed applications (or only of `application_ids`): a constant
+    number of queries whatever the size of the round. The automatic conflicts are
+    found afresh (`selection.conflicts`: never stored). One audit row per
+    application changed, which also tells when it was put under review
+    (`moved_to_review`)."""
     applications = _application_facts(round=round, application_ids=application_ids)
     reviewers = _reviewer_facts(round=round, settings=settings)
     reviewer_names = dict(
@@ -229,12 +199,9 @@ def _assign(
     )
     ids = None if application_ids is None else [application.id for application in applications]
     scoped = _of_applications(Assignment.objects.filter(round=round), ids)
-    conflicted, new_conflicts = _record_conflicts(
-        round=round,
-        recorded=_of_applications(Conflict.objects.filter(round=round), ids),
-        applications=applications,
-        reviewers=reviewers,
-    )
+    automatic = find_conflicts(applications, reviewers)
+    stepped_aside = _of_applications(Conflict.objects.filter(round=round), ids)
+    conflicted = set(stepped_aside.values_list("application_id", "reviewer_id")) | set(automatic)
     pairs, hit = _remove_conflicted_assignments(assignments=scoped, conflicted=conflicted)
     # A moderator's assignment is not one of the reviewers the top-up counts, but
     # its reviewer is not assigned the application a second time either.
@@ -250,15 +217,13 @@ def _assign(
         only_some=application_ids is not None,
     )
     _bulk_assign(round=round, pairs=plan.new)
-    changes = _changes_by_application(
-        removed=hit, new_conflicts=new_conflicts, added=plan.new, moved_to_review=moved_to_review
-    )
+    changes = _changes_by_application(removed=hit, added=plan.new, moved_to_review=moved_to_review)
     _bulk_audit(by=by, action="selection.assign_auto", entries=_audit_entries(changes, reviewer_names=reviewer_names))
     unassignable = _unassignable_report(plan.unassignable)
     score_services.scores_refresh(round=round, application_ids=application_ids, settings=settings)
     return AssignmentResult(
         created=len(plan.new),
-        conflicts_found=len(new_conflicts),
+        conflicts_found=len(automatic),
         removed_for_conflict=len(hit),
         unassignable=unassignable,
         unassignable_total=len(plan.unassignable),
@@ -270,18 +235,6 @@ def _of_applications(rows, application_ids: list[int] | None):
     """A round's `rows` (assignments or conflicts), only those of `application_ids`
     unless None (the whole round)."""
     return rows if application_ids is None else rows.filter(application_id__in=application_ids)
-
-
-def _record_conflicts(
-    *, round: Round, recorded, applications: list[ApplicationFacts], reviewers: list[ReviewerFacts]
-) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
-    """Find the automatic conflicts and record those not yet `recorded`: every
-    conflicted (application id, reviewer id) pair, and the new ones with their kind."""
-    known = set(recorded.values_list("application_id", "reviewer_id"))
-    found = find_conflicts(applications, reviewers)
-    new_conflicts = {pair: kind for pair, kind in found.items() if pair not in known}
-    _bulk_insert_conflicts(round=round, conflicts=new_conflicts)
-    return known | set(found), new_conflicts
 
 
 def _remove_conflicted_assignments(
@@ -363,13 +316,12 @@ def _shared_with(*, round: Round, reviewer_ids: set[int]) -> dict[tuple[int, int
 def _changes_by_application(
     *,
     removed: list[tuple[int, int]],
-    new_conflicts: dict[tuple[int, int], str],
     added: list[tuple[int, int]],
     moved_to_review,
 ) -> dict[int, dict]:
     """What changed for each application, for its audit row: {application id:
-    {"removed": [reviewer ids], "added": [reviewer ids]}, with "conflicts" when
-    some were found and "status" when it was put under review}."""
+    {"removed": [reviewer ids], "added": [reviewer ids]}, with "status" when it
+    was put under review}."""
     changed: dict[int, dict] = {}
 
     def changes_of(application_id: int) -> dict:
@@ -377,8 +329,6 @@ def _changes_by_application(
 
     for application_id, reviewer_id in removed:
         changes_of(application_id)["removed"].append(reviewer_id)
-    for (application_id, reviewer_id), kind in new_conflicts.items():
-        changes_of(application_id).setdefault("conflicts", []).append({"reviewer": reviewer_id, "kind": kind})
     for application_id, reviewer_id in added:
         changes_of(application_id)["added"].append(reviewer_id)
     statuses = [ApplicationStatus.SUBMITTED.value, ApplicationStatus.UNDER_REVIEW.value]
@@ -389,12 +339,11 @@ def _changes_by_application(
 
 def _audit_entries(changed: dict[int, dict], *, reviewer_names: dict[int, str]) -> dict[int, tuple[str, dict]]:
     """Each changed application's audit row, {application id: (summary, changes)}:
-    the summary names the reviewers assigned, removed and found conflicted (by id
-    when nameless)."""
+    the summary names the reviewers assigned and removed (by id when nameless)."""
     under_review = f"{ApplicationStatus.SUBMITTED.label} → {ApplicationStatus.UNDER_REVIEW.label}"
     # Translated once, not once per application (10,000 lookups are seconds).
     assigned_text, removed_text = _("assigned %(names)s"), _("removed %(names)s (conflict of interest)")
-    conflicts_text, summary_text = _("conflicts found with %(names)s"), _("Automatic assignment: %(what)s")
+    summary_text = _("Automatic assignment: %(what)s")
 
     def names(reviewer_ids) -> str:
         return ", ".join(reviewer_names.get(reviewer_id) or str(reviewer_id) for reviewer_id in reviewer_ids)
@@ -406,8 +355,6 @@ def _audit_entries(changed: dict[int, dict], *, reviewer_names: dict[int, str]) 
             parts.append(assigned_text % {"names": names(changes["added"])})
         if changes["removed"]:
             parts.append(removed_text % {"names": names(changes["removed"])})
-        if changes.get("conflicts"):
-            parts.append(conflicts_text % {"names": names(conflict["reviewer"] for conflict in changes["conflicts"])})
         entries[application_id] = (summary_text % {"what": "; ".join(parts)}, changes)
     return entries
 
@@ -455,8 +402,9 @@ def _start_review_of_applications(*, round: Round) -> set[int]:
 @transaction.atomic
 def assignments_auto(*, round: Round, by) -> AssignmentResult:
     """Assign reviewers to every submitted application of a closed round (which
-    starts its review) or of a round in review: records automatic conflicts of
-    interest (removing any assignment they hit), puts the submitted applications
+    starts its review) or of a round in review: removes any assignment a conflict
+    of interest now hits (`conflicts_found` counts the automatic ones the
+    assignment kept clear of), puts the submitted applications
     under review (the applicant sees it), then tops up each application to
     the round's number of reviewers, never conflicted, never above capacity, the
     load as even as capacities allow. Running it again adds only what is missing.
@@ -486,7 +434,7 @@ def assignments_auto(*, round: Round, by) -> AssignmentResult:
         "mixing": mixing(result.pairs).as_dict(),
     }
     settings.save(update_fields=["assignment_report"])
-    if not (result.created or result.conflicts_found or result.removed_for_conflict or moved):
+    if not (result.created or result.removed_for_conflict or moved):
         return result
     audit_log(
         actor=by,

@@ -16,9 +16,10 @@ from members.models import User
 from q_portal.audit.services import audit_log
 from q_portal.exceptions import PortalError
 
-from ..assignment import ReviewerFacts, find_conflicts, plan_assignments
+from ..assignment import find_conflicts, plan_assignments
 from ..choices import REVIEWED_STATUSES
-from ..models import Assignment, Conflict, Review, ReviewerProfile
+from ..conflicts import has_conflict
+from ..models import Assignment, Conflict, Review
 from . import reviews as review_services
 from .assignments import _application_facts, _reviewer_facts
 from .settings import selection_settings_for
@@ -29,19 +30,6 @@ def _refuse_unless_moderatable(*, round: Round, application: Application) -> Non
         raise PortalError(_("Moderation happens while the round is in review."))
     if application.status not in REVIEWED_STATUSES:
         raise PortalError(_("Only applications under review are moderated."))
-
-
-def _conflicted(*, application: Application, user: User) -> bool:
-    """A recorded conflict, or one the automatic rules find from where the
-    moderator works (their reviewer profile, if they have one)."""
-    if user.pk == application.applicant_id:
-        return True
-    if Conflict.objects.filter(application=application, reviewer=user).exists():
-        return True
-    profile = ReviewerProfile.objects.filter(user=user).values_list("organisation_id", "region_id").first()
-    facts = _application_facts(round=application.round, application_ids=[application.pk])
-    reviewer = ReviewerFacts(id=user.pk, organisation_id=profile[0] if profile else None)
-    return bool(find_conflicts(facts, [reviewer]))
 
 
 @transaction.atomic
@@ -68,7 +56,7 @@ def moderation_review_save(
     if assignment is not None and not assignment.is_moderation:
         raise PortalError(_("You are one of this application's reviewers, so someone else must moderate it."))
     if assignment is None:
-        if _conflicted(application=application, user=by):
+        if has_conflict(application_id=application.pk, reviewer_id=by.pk):
             raise PortalError(_("You have a conflict of interest with this application, so you cannot moderate it."))
         assignment = _moderation_assign(
             round,

@@ -18,8 +18,8 @@ from members.models import CommunityMembership, OnboardingStep
 from members.services.contact import abuse_report_create, contact_send
 from members.services.groups import thread_start
 from q_portal.roles import Role
-from selection.choices import ConflictKind, DecisionOutcome
-from selection.models import Conflict, PracticeApplication, ReviewerProfile
+from selection.choices import DecisionOutcome
+from selection.models import PracticeApplication, ReviewerProfile
 from selection.services.release import decisions_release
 from selection.views.privacy import PEOPLE_SESSION_KEY
 from tests.factories import OrganisationFactory, RegionFactory, UserFactory, with_totp
@@ -85,9 +85,6 @@ def world(db):
     conflicted = users["conflicted_reviewer"]
     ReviewerProfile.objects.create(user=conflicted, organisation=under_review.organisation, region=RegionFactory())
     assign(under_review, conflicted)
-    Conflict.objects.create(
-        round=in_review, application=under_review, reviewer=conflicted, kind=ConflictKind.SAME_ORGANISATION
-    )
     # The applicant's released acceptance in a decided round, with its offer of a place.
     placed = submitted_application(review_round(), applicant=users["applicant"])
     decided(placed, DecisionOutcome.ACCEPT)

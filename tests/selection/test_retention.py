@@ -170,10 +170,6 @@ def test_erasure_clears_what_was_written_about_the_persons_applications_and_no_o
     Conflict.objects.create(
         round=round, application=erased, reviewer=reviewer(), kind=ConflictKind.DECLARED, reason="My sister-in-law"
     )
-    # Found by the portal, not written by anyone: it has no reason to clear.
-    automatic = Conflict.objects.create(
-        round=round, application=erased, reviewer=reviewer(), kind=ConflictKind.SAME_ORGANISATION
-    )
     Conflict.objects.create(
         round=round, application=other, reviewer=reviewer(), kind=ConflictKind.ABSTAINED, reason="Not my field"
     )
@@ -192,7 +188,6 @@ def test_erasure_clears_what_was_written_about_the_persons_applications_and_no_o
     assert set(Review.objects.filter(assignment__application=erased).values_list("note_to_panel", flat=True)) == {""}
     assert CriterionFeedback.objects.get(application=erased).text == ""
     assert Conflict.objects.get(application=erased, kind=ConflictKind.DECLARED).reason == ANONYMISED_REASON
-    assert Conflict.objects.get(pk=automatic.pk).reason == ""
     # The other applicant's reviews are untouched.
     assert "" not in set(
         CriterionScore.objects.filter(review__assignment__application=other).values_list("comment", flat=True)

@@ -13,7 +13,8 @@ from members.models import User
 from q_portal.audit.models import AuditEntry
 from q_portal.exceptions import PortalError
 from selection.choices import ConflictKind, Recommendation, ReviewStatus
-from selection.models import ApplicationScore, Assignment, Conflict, Review, SelectionSettings
+from selection.models import ApplicationScore, Assignment, Conflict, Review, ReviewerProfile, SelectionSettings
+from selection.selectors.programme import application_for_selection, conflicts_of
 from selection.services import assignments as assignment_services
 from selection.services.assignments import (
     assignment_abstain,
@@ -44,6 +45,12 @@ FULL = {"a": 3, "b": 4, "c": 2}
 
 def pairs(round):
     return sorted(Assignment.objects.filter(round=round).values_list("application_id", "reviewer_id"))
+
+
+def shown_conflicts(application):
+    """The application's conflicts of interest as its page shows them: (reviewer id, kind)."""
+    application = application_for_selection().get(pk=application.pk)
+    return [(conflict.reviewer_id, conflict.kind) for conflict in conflicts_of(application=application)]
 
 
 def audit_actions(application):
@@ -107,8 +114,7 @@ def test_assignments_auto_never_assigns_a_reviewer_from_the_applicants_organisat
     assert sorted(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == sorted(
         r.pk for r in others
     )
-    conflict = Conflict.objects.get(application=application)
-    assert (conflict.reviewer, conflict.kind) == (same, ConflictKind.SAME_ORGANISATION)
+    assert shown_conflicts(application) == [(same.pk, ConflictKind.SAME_ORGANISATION)]
 
 
 def test_assignments_auto_does_not_infer_a_conflict_from_a_shared_email_domain():
@@ -502,7 +508,7 @@ def test_assignments_auto_never_assigns_the_nominator_or_a_colleague_at_the_nomi
 
     assigned = set(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True))
     assert assigned == {r.pk for r in others}
-    assert set(Conflict.objects.filter(application=application).values_list("reviewer_id", "kind")) == {
+    assert set(shown_conflicts(application)) == {
         (nominator.pk, ConflictKind.NOMINATED),
         (colleague.pk, ConflictKind.NOMINATED),
     }
@@ -510,8 +516,8 @@ def test_assignments_auto_never_assigns_the_nominator_or_a_colleague_at_the_nomi
 
 def test_assignments_auto_takes_away_an_assignment_a_new_conflict_hits_and_says_so():
     """A reviewer moved to the applicant's organisation after being assigned: the
-    next run records the conflict, removes the assignment, gives the place to
-    someone else, and the application's audit row says both."""
+    conflict shows at once, the next run removes the assignment and gives the
+    place to someone else, and the application's audit row says both."""
     round = review_round()
     trust = OrganisationFactory(name="Leeds Teaching Hospitals")
     application = submitted_application(round, organisation=trust)
@@ -529,20 +535,13 @@ def test_assignments_auto_takes_away_an_assignment_a_new_conflict_hits_and_says_
     assert sorted(Assignment.objects.filter(application=application).values_list("reviewer_id", flat=True)) == sorted(
         [stays.pk, spare.pk]
     )
-    assert list(Conflict.objects.filter(round=round).values_list("reviewer_id", "kind")) == [
-        (moved.pk, ConflictKind.SAME_ORGANISATION)
-    ]
+    assert shown_conflicts(application) == [(moved.pk, ConflictKind.SAME_ORGANISATION)]
     entry = AuditEntry.objects.get(action="selection.assign_auto", target_id=str(application.pk))
     assert entry.summary == (
         "Automatic assignment: Submitted → Under review; assigned Spare Reviewer; "
-        "removed Moved Reviewer (conflict of interest); conflicts found with Moved Reviewer"
+        "removed Moved Reviewer (conflict of interest)"
     )
-    assert entry.changes == {
-        "status": ["submitted", "under_review"],
-        "added": [spare.pk],
-        "removed": [moved.pk],
-        "conflicts": [{"reviewer": moved.pk, "kind": "same_organisation"}],
-    }
+    assert entry.changes == {"status": ["submitted", "under_review"], "added": [spare.pk], "removed": [moved.pk]}
     report = selection_settings_for(round=round).assignment_report
     assert (report["created"], report["conflicts_found"], report["removed_for_conflict"]) == (1, 1, 1)
 
@@ -924,7 +923,7 @@ def test_assignments_auto_draws_a_seed_once_and_the_same_seed_gives_the_same_ass
     assert len(plans) >= 2
 
 
-def test_assignments_auto_audits_the_round_when_it_only_finds_a_conflict_or_only_removes_an_assignment():
+def test_assignments_auto_audits_the_round_when_it_only_removes_an_assignment_and_not_when_nothing_changed():
     round = review_round()
     team = programme_team()
     trust = OrganisationFactory()
@@ -933,21 +932,18 @@ def test_assignments_auto_audits_the_round_when_it_only_finds_a_conflict_or_only
     assign(application, first)
     assign(application, second)
     Application.objects.filter(pk=application.pk).update(status="under_review")
-    later = reviewer_with_profile(mfa=False, organisation=trust)
+    reviewer_with_profile(mfa=False, organisation=trust)  # joins later, conflicted
 
-    # A conflict found, nothing else changed.
+    # A conflict found (the later reviewer's), nothing changed: nothing to audit.
     result = assignments_auto(round=round, by=team)
     assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 1, 0)
-    assert Conflict.objects.get().reviewer == later
-    # A conflict already recorded hits an assignment, and nobody can take the place.
-    Conflict.objects.create(round=round, application=application, reviewer=first, kind="same_organisation")
+    assert round_audit(round) == []
+    # A reviewer moves to the applicant's organisation: the assignment goes, and nobody can take the place.
+    ReviewerProfile.objects.filter(user=first).update(organisation=trust)
     result = assignments_auto(round=round, by=team)
-    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 0, 1)
+    assert (result.created, result.conflicts_found, result.removed_for_conflict) == (0, 2, 1)
 
-    assert [entry[2] for entry in round_audit(round)] == [
-        "0 assignments made, 0 applications short of reviewers",
-        "0 assignments made, 1 applications short of reviewers",
-    ]
+    assert [entry[2] for entry in round_audit(round)] == ["0 assignments made, 1 applications short of reviewers"]
 
 
 def test_assignments_auto_refused_before_the_round_closes_word_for_word():
@@ -983,9 +979,8 @@ def test_assignments_auto_never_assigns_an_inactive_reviewer_or_applicants_their
     assignments_auto(round=round, by=programme_team())
 
     assert pairs(round) == sorted([(own.pk, helper.pk), (other.pk, applying.pk), (other.pk, helper.pk)])
-    assert list(Conflict.objects.values_list("application", "reviewer", "kind")) == [
-        (own.pk, applying.pk, ConflictKind.IS_APPLICANT)
-    ]
+    assert shown_conflicts(own) == [(applying.pk, ConflictKind.IS_APPLICANT)]
+    assert shown_conflicts(other) == []
 
 
 def test_reassigning_one_application_leaves_the_rest_of_the_round_alone():
@@ -1003,7 +998,7 @@ def test_reassigning_one_application_leaves_the_rest_of_the_round_alone():
     assert [Application.objects.get(pk=a.pk).status for a in (application, unassigned)] == ["submitted", "submitted"]
 
 
-def test_assignments_auto_names_every_reviewer_assigned_removed_and_found_conflicted_by_id_when_nameless():
+def test_assignments_auto_names_every_reviewer_assigned_and_removed_by_id_when_nameless():
     round = review_round()
     team = programme_team()
     trust = OrganisationFactory()
@@ -1026,8 +1021,7 @@ def test_assignments_auto_names_every_reviewer_assigned_removed_and_found_confli
     assert entry.summary == (
         "Automatic assignment: Submitted → Under review; assigned "
         + ", ".join(spares[reviewer_id] for reviewer_id in entry.changes["added"])
-        + f"; removed Alice Moved, {nameless.pk} (conflict of interest); "
-        f"conflicts found with Alice Moved, {nameless.pk}"
+        + f"; removed Alice Moved, {nameless.pk} (conflict of interest)"
     )
     assert entry.changes["removed"] == [named.pk, nameless.pk]
 
@@ -1163,11 +1157,6 @@ def rows_written(round) -> dict[str, list[tuple]]:
     """The rows an automatic assignment writes, without their ids and times."""
     application_ids = [str(pk) for pk in Application.objects.filter(round=round).values_list("pk", flat=True)]
     return {
-        "conflicts": sorted(
-            Conflict.objects.filter(round=round).values_list(
-                "round_id", "application_id", "reviewer_id", "kind", "reason"
-            )
-        ),
         "assignments": sorted(
             Assignment.objects.filter(round=round).values_list(
                 "round_id", "application_id", "reviewer_id", "is_moderation"
@@ -1181,8 +1170,8 @@ def rows_written(round) -> dict[str, list[tuple]]:
 
 
 def test_the_demos_bulk_writes_give_the_same_rows_as_postgresqls(monkeypatch):
-    """`make run` (SQLite) records conflicts, assignments and audit rows with
-    bulk_create, PostgreSQL with one INSERT from arrays: taken both ways, the
+    """`make run` (SQLite) writes assignments and audit rows with bulk_create,
+    PostgreSQL with one INSERT from arrays: taken both ways, the
     same automatic assignment writes the same rows."""
     round, team = round_with_every_kind_of_change()
 
@@ -1201,9 +1190,8 @@ def test_the_demos_bulk_writes_give_the_same_rows_as_postgresqls(monkeypatch):
     assert portable == from_arrays
     trusted, other = sorted(Application.objects.filter(round=round).values_list("pk", flat=True))
     moved = User.objects.get(display_name="Moved Reviewer")
-    assert [row[1:] for row in portable["conflicts"]] == [(trusted, moved.pk, ConflictKind.SAME_ORGANISATION, "")]
     assert [row[1] for row in portable["assignments"]] == [trusted] * 4 + [other] * 4
-    assert {row[0] for row in portable["conflicts"] + portable["assignments"]} == {round.pk}
+    assert {row[0] for row in portable["assignments"]} == {round.pk}
     audit = portable["audit"]
     assert [(actor, action, model, target) for actor, action, model, target, _s, _c in audit] == [
         (team.pk, "selection.assign_auto", "application", str(pk)) for pk in sorted([trusted, other], key=str)
@@ -1216,9 +1204,9 @@ def test_the_demos_bulk_writes_give_the_same_rows_as_postgresqls(monkeypatch):
 
 
 def test_on_postgresql_an_automatic_assignment_writes_each_kind_of_row_with_one_statement():
-    """What keeps assigning 10,000 applications under a second: the conflicts
-    found, the assignments made and the applications' audit rows are each one
-    INSERT from arrays, whatever the number of rows."""
+    """What keeps assigning 10,000 applications fast: the assignments made and
+    the applications' audit rows are each one INSERT from arrays, whatever the
+    number of rows; the conflicts found are not written at all."""
     if connection.vendor != "postgresql":
         pytest.skip("the statements are PostgreSQL's")
     round, team = round_with_every_kind_of_change()
@@ -1227,9 +1215,8 @@ def test_on_postgresql_an_automatic_assignment_writes_each_kind_of_row_with_one_
         assignments_auto(round=round, by=team)
 
     from_arrays = [sql.split(" (")[0] for sql in statements(captured) if "from unnest(" in sql.lower()]
-    assert sorted(from_arrays) == sorted(
-        f"INSERT INTO {model._meta.db_table}" for model in (Conflict, Assignment, AuditEntry)
-    )
+    assert sorted(from_arrays) == sorted(f"INSERT INTO {model._meta.db_table}" for model in (Assignment, AuditEntry))
+    assert not Conflict.objects.filter(round=round).exists()
     assert Assignment.objects.filter(round=round).count() == 8
 
 

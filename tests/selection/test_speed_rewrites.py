@@ -72,7 +72,7 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
     assign(moderated, first)
     Assignment.objects.create(round=round, application=moderated, reviewer=second, is_moderation=True)
     reviewed(full, first, scores={"a": 1, "b": 1, "c": 1})
-    Conflict.objects.create(round=round, application=empty, reviewer=first, kind="same_organisation")
+    Conflict.objects.create(round=round, application=empty, reviewer=first, kind="declared", reason="A friend")
 
     numbers = round_selection_numbers(round=round, settings=settings)
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from applications.choices import RoundStatus
 from applications.services.applications import application_start
 from selection.choices import Recommendation
-from selection.models import Assignment, Conflict, Review
+from selection.models import Assignment, Conflict, Review, ReviewerProfile
 from selection.services.assignments import conflict_declare
 from selection.services.reviews import review_save
 from selection.services.settings import selection_settings_update
@@ -67,12 +67,17 @@ def test_review_page_of_an_unassigned_application_is_not_found(client):
     assert "Strong collaborative example." not in text_of(response)
 
 
-def test_review_page_with_a_recorded_conflict_is_not_found(client):
+@pytest.mark.parametrize("conflict", ["declared", "organisation changed"])
+def test_review_page_of_an_application_the_reviewer_has_a_conflict_with_since_is_not_found(client, conflict):
     round = review_round()
     me = reviewer_with_profile()
-    application = submitted_application(round)
+    trust = OrganisationFactory(name="Moved Trust")
+    application = submitted_application(round, organisation=trust)
     assignment = assign(application, me)
-    Conflict.objects.create(round=round, application=application, reviewer=me, kind="same_organisation")
+    if conflict == "declared":
+        Conflict.objects.create(round=round, application=application, reviewer=me, kind="declared", reason="A friend")
+    else:
+        ReviewerProfile.objects.filter(user=me).update(organisation=trust)
 
     client.force_login(me)
     response = client.get(reverse("selection:review", kwargs={"pk": assignment.pk}))
@@ -514,7 +519,7 @@ def test_programme_application_page_query_count_is_flat(client, django_assert_nu
     for _ in range(size):
         submit_review(assign(application, reviewer_with_profile(mfa=False)))
     client.force_login(programme_user())
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(reverse("selection:application", kwargs={"pk": application.pk}))
     assert text_of(response).count("Reopen review") == size
 

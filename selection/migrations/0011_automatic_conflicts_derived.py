@@ -1,0 +1,30 @@
+"""Automatic conflicts of interest are derived from the records, no longer stored
+(`selection.conflicts`): their rows go, and only a reviewer's own (declared,
+abstained) may be stored from now on. Nothing is lost: each deleted row is found
+again by the same rules from the same records."""
+
+from django.db import migrations, models
+
+STEPPED_ASIDE = ["declared", "abstained"]
+
+
+def delete_automatic_conflicts(apps, schema_editor):
+    apps.get_model("selection", "Conflict").objects.exclude(kind__in=STEPPED_ASIDE).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("selection", "0010_moderation_indexes")]
+
+    operations = [
+        # Reversing keeps the rows as they are: the next automatic assignment
+        # of the older code records the automatic ones again.
+        migrations.RunPython(delete_automatic_conflicts, migrations.RunPython.noop),
+        migrations.RemoveConstraint(model_name="conflict", name="declared_conflict_has_reason"),
+        migrations.AddConstraint(
+            model_name="conflict",
+            constraint=models.CheckConstraint(
+                condition=models.Q(kind__in=STEPPED_ASIDE) & ~models.Q(reason=""),
+                name="conflict_stepped_aside_with_reason",
+            ),
+        ),
+    ]
