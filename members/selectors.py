@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.postgres.search import SearchRank
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -29,6 +30,11 @@ from .models import (
 )
 
 SORTS = ("name", "newest", "relevance")
+
+LISTED_COUNT_KEY = "members:directory:listed-count"
+# The longest the unfiltered directory may show a count that a write outside the
+# members' services changed (`listed_member_count` says which writes those are).
+LISTED_COUNT_SECONDS = 60
 
 
 def _approved_interests() -> Prefetch:
@@ -96,6 +102,45 @@ def directory_search(
     else:
         profiles = profiles.order_by("full_name", "pk")
     return profiles.select_related("region", "organisation").prefetch_related(_approved_interests())
+
+
+def directory_matches_up_to(profiles: QuerySet[MemberProfile], *, cap: int) -> int:
+    """How many of `profiles` there are, counting no further than `cap` + 1: more
+    than `cap` answers `cap` + 1, whatever the true number. One query, which
+    stops at the row past the cap in whatever order is cheapest to read (the
+    order and the rank of a search are left out: a count needs neither)."""
+    return profiles.order_by().values("pk")[: cap + 1].count()
+
+
+def listed_member_count() -> int:
+    """How many members the directory lists unfiltered, from the cache.
+
+    The members' services that add a profile to the directory or take one out of
+    it (`member_create`, so imports too; `member_transition`;
+    `profile_settings_update` changing the visibility) clear it once they commit,
+    so a member who joins, hides their profile or is paused changes the count at
+    once. (Anonymising after retention touches only ended memberships, which are
+    not listed.) Clearing on every write cannot be made complete, so the count
+    is also kept at most `LISTED_COUNT_SECONDS`: writes outside these services
+    do not clear it (an erasure in `selection.services.privacy` deleting the
+    profile, the Django admin changing a visibility or deleting an account, bulk
+    loads such as `seed_scale`); a clear made while Redis is down reaches only
+    that process's memory, Redis keeping the old count; and a count read just
+    before a commit can be stored just after that commit's clear. Until it
+    expires the heading can be a few members out and the last page can hold one
+    or two members more or fewer than it should; nothing breaks (a page past the
+    true end is an empty page). With Redis down, `q_portal.cache.ResilientRedisCache`
+    keeps it in each process's memory instead."""
+    count = cache.get(LISTED_COUNT_KEY)
+    if count is None:
+        count = MemberProfile.objects.listed().count()
+        cache.set(LISTED_COUNT_KEY, count, LISTED_COUNT_SECONDS)
+    return count
+
+
+def listed_member_count_forget() -> None:
+    """Drop the cached count of listed members (the next directory counts afresh)."""
+    cache.delete(LISTED_COUNT_KEY)
 
 
 def offers(word: str) -> Q:

@@ -24,6 +24,7 @@ from q_portal.transitions import status_move
 from ..choices import InterestStatus, MembershipStatus, MemberSource, RoleCategory
 from ..emails import absolute_url
 from ..models import GrowthTarget, MemberImport, MemberProfile, Organisation, Region, User
+from ..selectors import listed_member_count_forget
 
 # Where a membership may move. `member_transition` is the only way it changes.
 ALLOWED_TRANSITIONS: dict[MembershipStatus, frozenset[MembershipStatus]] = {
@@ -83,8 +84,9 @@ def member_create(
 
     Idempotent per user: if the user already has a profile it is returned
     unchanged and nothing else happens. Side effects for a new member: the
-    profile with its membership number (Q00001, …), an audit entry, and a welcome
-    email (outbox) linking to /members/me/ to complete the profile.
+    profile with its membership number (Q00001, …), an audit entry, a welcome
+    email (outbox) linking to /members/me/ to complete the profile, and, once
+    committed, the directory's cached count cleared (the member is listed).
     """
     existing = MemberProfile.objects.filter(user=user).first()
     if existing is not None:
@@ -121,6 +123,7 @@ def member_create(
         changes={"cohort": profile.cohort_name, "joined_on": joined_on.isoformat()},
     )
     _welcome_email_queue(profile, user)
+    transaction.on_commit(listed_member_count_forget)
     return profile
 
 
@@ -145,8 +148,9 @@ def _welcome_email_queue(profile: MemberProfile, user: User) -> None:
 def member_transition(*, member: MemberProfile, to: MembershipStatus, by, reason: str = "") -> MemberProfile:
     """Pause, resume or end a membership. A paused or ended member leaves the
     directory, community lists, the pledge wall and random coffee; their data is
-    kept (the retention rule decides when it goes). Side effects: an audit entry
-    and an email telling the member. Raises PortalError for an illegal move."""
+    kept (the retention rule decides when it goes). Side effects: an audit entry,
+    an email telling the member, and once committed the directory's cached count
+    cleared. Raises PortalError for an illegal move."""
     member = MemberProfile.objects.select_for_update().select_related("user").get(pk=member.pk)
     current = MembershipStatus(member.status)
     to = MembershipStatus(to)
@@ -173,6 +177,7 @@ def member_transition(*, member: MemberProfile, to: MembershipStatus, by, reason
         ),
         key=f"members.status.{member.pk}.{to.value}.{member.status_changed_at.timestamp()}",
     )
+    transaction.on_commit(listed_member_count_forget)
     return member
 
 

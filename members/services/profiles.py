@@ -17,6 +17,7 @@ from q_portal.text import single_line
 
 from ..choices import InterestStatus, PledgeCategory, Visibility
 from ..models import Interest, MemberProfile, Organisation, Pledge, Region
+from ..selectors import listed_member_count_forget
 from ..validators import PHOTO_FORMATS, PHOTO_MAX_BYTES, PHOTO_MAX_PIXELS, PHOTO_SIZE, validate_link
 from .membership import profile_search_refresh
 
@@ -123,7 +124,8 @@ def profile_settings_update(
     *, member: MemberProfile, by, visibility: str, contact_enabled: bool, coffee_opt_in: bool
 ) -> MemberProfile:
     """Change who can see and contact the member, and random coffee. Side
-    effect: an audit entry when anything changed."""
+    effects: an audit entry when anything changed; when the visibility changed,
+    the directory's cached count cleared once committed."""
     member = _locked(member)
     if visibility not in Visibility.values:
         raise PortalError(_("Choose who can see your profile."), field="visibility")
@@ -142,6 +144,8 @@ def profile_settings_update(
             summary=", ".join(changed),
             changes={name: values[name] for name in changed},
         )
+    if "visibility" in changed:
+        transaction.on_commit(listed_member_count_forget)
     return member
 
 

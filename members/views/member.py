@@ -3,6 +3,7 @@ pledges, communities and messages. Each change is one service call."""
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -40,7 +41,9 @@ from ..selectors import (
     communities_with_counts,
     community_members,
     directory_filter_options,
+    directory_matches_up_to,
     directory_search,
+    listed_member_count,
     messages_for,
     people_to_meet,
     pledge_wall,
@@ -51,6 +54,38 @@ from ..selectors import (
 )
 from ..services.contact import contact_allowance_left
 from .mixins import ActiveMemberMixin, MemberAreaMixin, ProfileOwnerMixin
+
+# A search or filter of the directory counts its matches up to this many. Past it
+# the page says "more than 1,000" and its pages reach the first 1,000 (the best
+# matches, or the first in the order asked for): counting every match of a word
+# nearly every member uses read all 50,000 profiles at ten times the size.
+DIRECTORY_COUNT_CAP = 1_000
+
+
+class DirectoryPaginator(Paginator):
+    """The directory's pages. Unfiltered, the number of listed members comes from
+    the cache (`listed_member_count`). Searched or filtered, matches are counted
+    up to `cap`: past it `more_than_cap` is true, `count` is the cap and the pages
+    reach the first `cap` matches (a page past them is beyond the end, as for any
+    list), so "page 3 of 50" is the truth about what can be paged through."""
+
+    def __init__(self, object_list, per_page, *, filtered: bool, cap: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.filtered, self.cap = filtered, cap
+
+    @cached_property
+    def matches(self) -> int:
+        if not self.filtered:
+            return listed_member_count()
+        return directory_matches_up_to(self.object_list, cap=self.cap)
+
+    @cached_property
+    def more_than_cap(self) -> bool:
+        return self.filtered and self.matches > self.cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.cap if self.more_than_cap else self.matches
 
 
 class DirectoryView(MemberAreaMixin, ListView):
@@ -66,23 +101,41 @@ class DirectoryView(MemberAreaMixin, ListView):
     def form(self):
         return DirectorySearchForm(self.request.GET or None, filters=self.filters)
 
-    def get_queryset(self):
-        # A filter value that is no longer offered (an old link) is ignored;
-        # the other filters still apply.
-        criteria = {}
+    @cached_property
+    def criteria(self) -> dict:
+        """What the directory is asked for: `directory_search`'s arguments. A
+        filter value that is no longer offered (an old link) is ignored; the
+        other filters still apply."""
+        cleaned = {}
         if self.form.is_bound:
             self.form.is_valid()
-            criteria = self.form.cleaned_data
-        return directory_search(
-            query=criteria.get("q", ""),
-            region=_by_slug(self.filters.regions, criteria.get("region")),
-            role_category=criteria.get("role", ""),
-            interest=_by_slug(self.filters.interests, criteria.get("interest")),
-            community=_by_slug(self.filters.communities, criteria.get("community")),
-            cohort=criteria.get("cohort", ""),
-            sort=criteria.get("sort", ""),
-            organisation_kind=criteria.get("organisation_kind", ""),
-            expertise=" ".join(criteria.get("expertise", "").split()),
+            cleaned = self.form.cleaned_data
+        return {
+            "query": " ".join(cleaned.get("q", "").split()),
+            "region": _by_slug(self.filters.regions, cleaned.get("region")),
+            "role_category": cleaned.get("role", ""),
+            "interest": _by_slug(self.filters.interests, cleaned.get("interest")),
+            "community": _by_slug(self.filters.communities, cleaned.get("community")),
+            "cohort": cleaned.get("cohort", ""),
+            "sort": cleaned.get("sort", ""),
+            "organisation_kind": cleaned.get("organisation_kind", ""),
+            "expertise": " ".join(cleaned.get("expertise", "").split()),
+        }
+
+    def get_queryset(self):
+        return directory_search(**self.criteria)
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # A sort alone lists every member, so it is counted as the plain directory.
+        filtered = any(value for name, value in self.criteria.items() if name != "sort")
+        return DirectoryPaginator(
+            queryset,
+            per_page,
+            filtered=filtered,
+            cap=DIRECTORY_COUNT_CAP,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            **kwargs,
         )
 
     def get_context_data(self, **kwargs):
