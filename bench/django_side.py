@@ -141,7 +141,14 @@ def _round_in_review_pages(review_round: Round, programme) -> list[tuple]:
         ),
         ("Review queue", reverse("selection:reviewer_home"), "reviewer", reviewer),
         ("Scoring page", reverse("selection:review", kwargs={"pk": assignment.pk}), "reviewer", reviewer),
+        ("Selection rounds", reverse("selection:round_list"), "programme team", programme),
         ("Selection round", reverse("selection:round", kwargs={"pk": review_round.pk}), "programme team", programme),
+        (
+            "An application, as the programme team sees it",
+            reverse("selection:application", kwargs={"pk": application.pk}),
+            "programme team",
+            programme,
+        ),
         (
             "Selection board, 250 a page by normalised score",
             f"{board}?size=250&sort=-normalised",

@@ -1,8 +1,7 @@
 """Reads for the reviewer's pages: the queue with its progress, one assignment
 for scoring, and other reviewers' scores once one's own is submitted."""
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from applications.choices import RoundStatus
 from applications.models import CriterionResponse, Round
@@ -10,6 +9,7 @@ from applications.models import CriterionResponse, Round
 from ..choices import ConflictKind, QueueFilter, ReviewStatus
 from ..conflicts import conflicted_assignment
 from ..models import Assignment, Conflict, CriterionScore, Review, ReviewerAgreement
+from . import round_count
 
 # Rounds whose assignments a reviewer sees in their queue.
 QUEUE_ROUND_STATUSES = (RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
@@ -74,13 +74,6 @@ def _stepped_aside(*, reviewer, kind: str, round_id: int | None) -> QuerySet[Con
     return conflicts
 
 
-def _count(assignments: QuerySet[Assignment]) -> Coalesce:
-    """How many of these assignments (correlated to the round outside), counted
-    through the reviewer's index: never a scan of the round's 30,000."""
-    counted = assignments.order_by().values("round").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def queue_progress_for(*, reviewer) -> QuerySet[Round]:
     """The rounds the reviewer has assignments in, each with `assigned` and
     `scored` counts and its due date: one query."""
@@ -89,7 +82,7 @@ def queue_progress_for(*, reviewer) -> QuerySet[Round]:
         Round.objects.filter(status__in=QUEUE_ROUND_STATUSES)
         .filter(Exists(mine))
         .select_related("selection_settings")
-        .annotate(assigned=_count(mine), scored=_count(mine.filter(review__status=ReviewStatus.SUBMITTED)))
+        .annotate(assigned=round_count(mine), scored=round_count(mine.filter(review__status=ReviewStatus.SUBMITTED)))
         .order_by(F("selection_settings__review_due_on").asc(nulls_last=True), "closes_at", "pk")
     )
 

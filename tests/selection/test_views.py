@@ -1,5 +1,7 @@
 """The reviewer's pages and the programme team's selection pages."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -566,6 +568,26 @@ def test_programme_round_list_query_count_is_flat(client, django_assert_num_quer
     with django_assert_num_queries(9):
         response = client.get(reverse("selection:round_list"))
     assert text_of(response).count("/programme/selection/rounds/") == size
+
+
+def test_programme_round_list_counts_each_rounds_reviewed_applications_and_assignments_apart(client):
+    busy, quiet = review_round(name="Busy round"), review_round(name="Quiet round")
+    first, second = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    for application in [submitted_application(busy) for _ in range(3)]:
+        assign(application, first)
+        assign(application, second)
+    withdrawn = submitted_application(busy)
+    withdrawn.status = "withdrawn"
+    withdrawn.save(update_fields=["status"])
+    assign(submitted_application(quiet), first)
+
+    client.force_login(programme_user())
+    page = text_of(client.get(reverse("selection:round_list")))
+
+    rows = dict(re.findall(r'>([^<]+ round)</a></td>\s*<td>[^<]*</td>\s*<td class="text-end">(\d+)</td>', page))
+    counts = re.findall(r'<td class="text-end">(\d+)</td>\s*<td class="text-end">(\d+)</td>', page)
+    assert rows == {"Busy round": "3", "Quiet round": "1"}
+    assert sorted(counts) == [("1", "1"), ("3", "6")]
 
 
 @pytest.mark.parametrize("size", [1, 40])
