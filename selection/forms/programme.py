@@ -1,10 +1,12 @@
 from django import forms
+from django.db.models import OuterRef
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation, Region, User
 from q_portal.roles import Role
 
+from ..conflicts import conflicted
 from ..models import SelectionSettings
 
 
@@ -97,10 +99,10 @@ class AddReviewerForm(forms.Form):
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
         # Only reviewers who could take it: not those assigned already, nor those
-        # with a recorded conflict of interest with it.
+        # with a conflict of interest with it (declared, or found by the rules).
         self.fields["reviewer"].queryset = (
             User.objects.filter(groups__name=Role.REVIEWER, is_active=True)
             .exclude(assignments__application=application)
-            .exclude(conflicts__application=application)
+            .exclude(conflicted(application_id=application.pk, reviewer_id=OuterRef("pk")))
             .order_by("display_name", "pk")
         )

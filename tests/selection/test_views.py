@@ -354,10 +354,12 @@ def test_programme_application_page_shows_scores_conflicts_and_history(client):
 
 def test_add_a_reviewer_offers_only_reviewers_who_could_take_the_application(client):
     round = review_round()
-    application = submitted_application(round)
+    trust = OrganisationFactory(name="Same Trust")
+    application = submitted_application(round, organisation=trust)
     assign(application, reviewer_with_profile(display_name="Ada Assigned"))
     declaring = reviewer_with_profile(display_name="Con Flicted")
     conflict_declare(assignment=assign(application, declaring), reason="My sister", by=declaring)
+    reviewer_with_profile(display_name="Col League", organisation=trust)
     reviewer_with_profile(display_name="Fay Free")
     client.force_login(programme_user())
 
