@@ -3,7 +3,6 @@ Filters and the line are GET forms (a page's address says what it shows, and
 they work without JavaScript); decisions and held places are POST forms."""
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -36,9 +35,22 @@ class QuickSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}</select>',
             widget["name"],
-            flatatt(widget["attrs"]),
+            _attributes(widget["attrs"]),
             format_html_join("", "{}", ((group,) for group in groups)),
         )
+
+
+def _attributes(attrs: dict) -> str:
+    """As Django's attrs.html writes them: in their order, `True` as the bare name, `False` left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
 
 
 def _option(option: dict) -> str:
