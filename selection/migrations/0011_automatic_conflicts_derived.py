@@ -1,7 +1,8 @@
 """Automatic conflicts of interest are derived from the records, no longer stored
 (`selection.conflicts`): their rows go, and only a reviewer's own (declared,
-abstained) may be stored from now on. Nothing is lost: each deleted row is found
-again by the same rules from the same records."""
+abstained) may be stored from now on. The rules find them again from the records
+as they are now; what a conflict found late changed (an assignment removed) is in
+the application's audit trail."""
 
 from django.db import migrations, models
 
