@@ -20,18 +20,22 @@ def redis_worker(worker_id):
     """A worker thread on its own queue, so parallel test processes sharing one
     Redis never take each other's tasks. Starting a worker marks the whole
     process as "inside a worker", which would refuse a later test's
-    `result.get()`: the mark is put back as it was."""
+    `result.get()`: the mark is put back as it was. Celery keeps its queues
+    from the first publish in the process (a test before this one, say): they
+    are made again from the queue set here, and after."""
     conf = celery_app.conf
     joins_blocked = task_join_will_block()
     previous_queue = conf.task_default_queue
     conf.task_always_eager = False
     conf.task_default_queue = f"test-{worker_id}"
+    celery_app.__dict__.pop("amqp", None)
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         conf.task_always_eager = True
         conf.task_default_queue = previous_queue
+        celery_app.__dict__.pop("amqp", None)
         _set_task_join_will_block(joins_blocked)
 
 
