@@ -68,3 +68,19 @@ def release_runs_resume() -> int:
     for run_id in stalled:
         release_decisions.delay(run_id=run_id)
     return len(stalled)
+
+
+@shared_task(name="selection.round_progress_count")
+def round_progress_count(*, round_id: int) -> bool:
+    """Count a round's review progress again in the background, queued when the
+    round page shows figures a few seconds old (`selection.services.progress`).
+    False if the round is gone."""
+    from applications.models import Round
+
+    from .services.progress import progress_count
+
+    round = Round.objects.filter(pk=round_id).first()
+    if round is None:
+        return False
+    progress_count(round=round)
+    return True

@@ -68,3 +68,27 @@ def _sent_emails(mailoutbox):
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def broker_down():
+    """Nothing listens on port 1, and Celery is not eager: queueing a task after
+    commit really tries the unreachable broker. Returns what brings it back."""
+    from q_portal.broker import broker_reset
+    from q_portal.celery import app as celery_app
+
+    conf = celery_app.conf
+    previous = conf.broker_url, conf.task_always_eager
+
+    def broker_as(url, eager):
+        conf.broker_url, conf.task_always_eager = url, eager
+        # Celery keeps its connection pools: drop them so the next publish uses `url`.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+        broker_reset()
+
+    broker_as("redis://127.0.0.1:1/0", False)
+    try:
+        yield lambda: broker_as(*previous)
+    finally:
+        broker_as(*previous)

@@ -2,7 +2,7 @@ from .decisions import ApplicationScore, CriterionFeedback, Decision, PlaceHold,
 from .practice import PracticeApplication, PracticeReview
 from .release import ReleaseRun
 from .reviewers import ReviewerAgreement, ReviewerCapacity, ReviewerProfile, SelectionSettings
-from .reviews import Assignment, Conflict, CriterionScore, Review
+from .reviews import Assignment, Conflict, CriterionScore, Review, RoundProgress
 
 __all__ = [
     "ApplicationScore",
@@ -20,6 +20,7 @@ __all__ = [
     "ReviewerAgreement",
     "ReviewerCapacity",
     "ReviewerProfile",
+    "RoundProgress",
     "RoundScoring",
     "SelectionSettings",
 ]

@@ -115,3 +115,31 @@ class CriterionScore(models.Model):
 
     def __str__(self):
         return f"{self.review} ({self.criterion.letter}): {self.score}"
+
+
+class RoundProgress(models.Model):
+    """How far a round's review has got, as counted at `counted_at` by
+    `selection.services.progress`: the round page and the rounds list read this
+    one row instead of counting a round's assignments and reviews on every view.
+
+    Every change the programme team makes to the round's assignments or its
+    reviewers per application adds one to `changes` in its own transaction;
+    figures counted at an older `changes` are out of date and are counted again
+    before they are shown. What reviewers and applicants change (reviews
+    submitted, applications withdrawn) is counted again in the background when
+    the figures are looked at and are older than a few seconds."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, primary_key=True, related_name="progress")
+    applications = models.PositiveIntegerField(default=0)
+    short = models.PositiveIntegerField(default=0)
+    assignments = models.PositiveIntegerField(default=0)
+    submitted = models.PositiveIntegerField(default=0)
+    changes = models.PositiveIntegerField(default=0)
+    # The `changes` the figures were counted at; null until first counted.
+    counted_changes = models.PositiveIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    # When a background count was queued; cleared when it has counted.
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Progress of {self.round}"

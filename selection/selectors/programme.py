@@ -2,8 +2,10 @@
 and one application's assignments, conflicts, reviews and audit trail. (The
 ranked applications are the selection board: `selection.selectors.board`.)"""
 
+from datetime import datetime, timedelta
+
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from applications.choices import RoundStatus
@@ -14,54 +16,75 @@ from q_portal.roles import Role
 from scoring.assignment import ApplicationFacts, ReviewerFacts, find_conflicts
 
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
-from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
+from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity
 from . import round_count
 from .decisions import with_decision_panel
 
 SELECTION_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
 
 
-def rounds_for_selection() -> QuerySet[Round]:
-    """Closed, in-review and decided rounds with their numbers: one query, each
-    number its own subquery. (Counted over one join of a round's applications
-    and its assignments, a round of 100,000 applications and 300,000 assignments
-    was 3 x 10^10 joined rows: the page never came back.)"""
+# Kept figures (`RoundProgress`) older than this are counted again before they are shown.
+PROGRESS_MAX_AGE = timedelta(minutes=10)
+
+
+def progress_current(*, now: datetime, prefix: str = "") -> Q:
+    """Kept figures that may be shown as they are: counted since the programme
+    team's last change to the round and less than PROGRESS_MAX_AGE ago.
+    `prefix` is the path to the `RoundProgress` ("progress__" from a round)."""
+    return Q(**{f"{prefix}counted_changes": F(f"{prefix}changes"), f"{prefix}counted_at__gte": now - PROGRESS_MAX_AGE})
+
+
+def rounds_for_selection(*, now: datetime) -> QuerySet[Round]:
+    """Closed, in-review and decided rounds with their numbers, in one query:
+    each round's kept figures (`RoundProgress`) where they are current, else
+    counted, each number its own subquery, evaluated only for such a round.
+    (Counted over one join of a round's applications and its assignments, a
+    round of 100,000 applications and 300,000 assignments was 3 x 10^10 joined
+    rows: the page never came back.)"""
     reviewed = Application.objects.filter(round=OuterRef("pk"), status__in=REVIEWED_STATUSES)
     assignments = Assignment.objects.filter(round=OuterRef("pk"))
+    kept = progress_current(now=now, prefix="progress__")
     return (
         Round.objects.filter(status__in=SELECTION_ROUND_STATUSES)
-        .annotate(reviewed_applications=round_count(reviewed), assignment_count=round_count(assignments))
+        .annotate(
+            reviewed_applications=Case(When(kept, then=F("progress__applications")), default=round_count(reviewed)),
+            assignment_count=Case(When(kept, then=F("progress__assignments")), default=round_count(assignments)),
+        )
         .order_by("-closes_at")
     )
 
 
-def round_selection_numbers(*, round: Round, settings: SelectionSettings) -> dict[str, int]:
-    """How far the round's review has got: four queries, none counting over a
-    join of every application with its assignments (the short ones are all the
-    applications less those with enough reviewers)."""
+def round_review_counts(*, round: Round, reviewers_per_application: int) -> dict[str, int]:
+    """How far the round's review has got, counted now (as `RoundProgress`
+    keeps it): three queries, none counting over a join of every application
+    with its assignments (the short ones are all the applications less those
+    with enough reviewers)."""
     applications = Application.objects.filter(round=round, status__in=REVIEWED_STATUSES).count()
     with_enough = (
         Assignment.objects.filter(round=round, is_moderation=False, application__status__in=REVIEWED_STATUSES)
         .values("application_id")
         .annotate(reviewers=Count("pk"))
-        .filter(reviewers__gte=settings.reviewers_per_application)
+        .filter(reviewers__gte=reviewers_per_application)
         .count()
     )
     reviews = Assignment.objects.filter(round=round).aggregate(
         assignments=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
-    )
-    abstained = Q(kind=ConflictKind.ABSTAINED)
-    stepped_aside = Conflict.objects.filter(round=round).aggregate(
-        conflicts=Count("pk", filter=~abstained), abstentions=Count("pk", filter=abstained)
     )
     return {
         "applications": applications,
         "short": applications - with_enough,
         "assignments": reviews["assignments"],
         "submitted": reviews["submitted"],
-        "conflicts": stepped_aside["conflicts"],
-        "abstentions": stepped_aside["abstentions"],
     }
+
+
+def round_stepped_aside(*, round: Round) -> dict[str, int]:
+    """The round's declared conflicts of interest and abstentions: one query
+    over the few rows reviewers wrote themselves."""
+    abstained = Q(kind=ConflictKind.ABSTAINED)
+    return Conflict.objects.filter(round=round).aggregate(
+        conflicts=Count("pk", filter=~abstained), abstentions=Count("pk", filter=abstained)
+    )
 
 
 def reviewers_for_round(*, round: Round, default_capacity: int) -> QuerySet[User]:

@@ -30,6 +30,7 @@ from scoring.mixing import mixing
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
 from ..models import Assignment, Conflict, ReviewerCapacity, SelectionSettings
 from . import scores as score_services
+from .progress import progress_changed
 from .settings import selection_settings_for
 
 # A round takes assignments once closed; assigning a closed round starts its review.
@@ -217,6 +218,8 @@ def _assign(
         only_some=application_ids is not None,
     )
     _bulk_assign(round=round, pairs=plan.new)
+    if plan.new or hit:
+        progress_changed(round_id=round.pk)
     changes = _changes_by_application(removed=hit, added=plan.new, moved_to_review=moved_to_review)
     _bulk_audit(by=by, action="selection.assign_auto", entries=_audit_entries(changes, reviewer_names=reviewer_names))
     unassignable = _unassignable_report(plan.unassignable)
@@ -489,6 +492,7 @@ def assignment_add(*, application: Application, reviewer: User, by) -> Assignmen
     assignment = Assignment(round=round, application=application, reviewer=reviewer)
     assignment.full_clean()
     assignment.save()
+    progress_changed(round_id=round.pk)
     audit_log(
         actor=by,
         action="selection.assign",
@@ -508,6 +512,7 @@ def _remove(assignment: Assignment) -> bool:
     """Delete the assignment and its review; True if a review had been submitted."""
     had_review = _has_submitted_review(assignment)
     assignment.delete()
+    progress_changed(round_id=assignment.round_id)
     return had_review
 
 

@@ -22,6 +22,7 @@ from ..conflicts import has_conflict
 from ..models import Assignment, Conflict, Review
 from . import reviews as review_services
 from .assignments import _application_facts, _reviewer_facts
+from .progress import progress_changed
 from .settings import selection_settings_for
 
 
@@ -132,5 +133,6 @@ def _moderation_assign(
     assignment = Assignment(round=round, application=application, reviewer=moderator, is_moderation=True)
     assignment.full_clean()
     assignment.save(force_insert=True)
+    progress_changed(round_id=round.pk)
     audit_log(actor=by, action=action, target=application, summary=summary, changes={"moderator": moderator.pk})
     return assignment

@@ -12,6 +12,7 @@ from q_portal.exceptions import PortalError
 from q_portal.roles import Role
 
 from ..models import Review, ReviewerCapacity, ReviewerProfile, SelectionSettings
+from .progress import progress_changed
 from .round_settings import selection_settings_for  # re-exported: the score services read it too
 from .scores import scores_refresh
 
@@ -76,6 +77,8 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
     )
     if RESCORED_BY & set(changed):
         scores_refresh(round=round)
+    if "reviewers_per_application" in changed:
+        progress_changed(round_id=round.pk)
     return settings
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,10 +32,11 @@ from ..selectors.programme import (
     audit_of,
     conflicts_of,
     reviewers_for_round,
-    round_selection_numbers,
+    round_stepped_aside,
     rounds_for_selection,
 )
 from ..services import assignments as assignment_services
+from ..services import progress as progress_services
 from ..services import reviews as review_services
 from ..services import settings as settings_services
 
@@ -74,7 +76,7 @@ class SelectionRoundListView(ProgrammeTeamMixin, ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        return rounds_for_selection()
+        return rounds_for_selection(now=timezone.now())
 
 
 class SelectionRoundView(SelectionRoundMixin, TemplateView):
@@ -82,7 +84,8 @@ class SelectionRoundView(SelectionRoundMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            numbers=round_selection_numbers(round=self.round, settings=self.settings),
+            progress=progress_services.round_progress(round=self.round),
+            stepped_aside=round_stepped_aside(round=self.round),
             report=self.settings.assignment_report,
             **kwargs,
         )

@@ -7,7 +7,7 @@ import pytest
 from applications.choices import ApplicationStatus
 from q_portal.audit.models import AuditEntry
 from selection.models import Assignment, Conflict
-from selection.selectors.programme import round_selection_numbers
+from selection.selectors.programme import round_review_counts, round_stepped_aside
 from selection.selectors.reviewer import queue_progress_for, review_queue_for
 from selection.services.assignments import assignments_auto
 from selection.services.settings import selection_settings_for, selection_settings_update
@@ -74,7 +74,10 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
     reviewed(full, first, scores={"a": 1, "b": 1, "c": 1})
     Conflict.objects.create(round=round, application=empty, reviewer=first, kind="declared", reason="A friend")
 
-    numbers = round_selection_numbers(round=round, settings=settings)
+    numbers = {
+        **round_review_counts(round=round, reviewers_per_application=settings.reviewers_per_application),
+        **round_stepped_aside(round=round),
+    }
 
     assert numbers == {
         "applications": 3,
