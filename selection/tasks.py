@@ -84,3 +84,20 @@ def round_progress_count(*, round_id: int) -> bool:
         return False
     progress_count(round=round)
     return True
+
+
+@shared_task(name="selection.kept_count")
+def kept_count(*, name: str, round_id: int | None) -> bool:
+    """Count a round's kept insight figures (`name`: equality, representation)
+    again in the background, queued when a page shows them a few seconds old
+    (`selection.services.kept`); round None is across every round. False if the
+    round is gone."""
+    from applications.models import Round
+
+    from .services.kept import kept_count as count
+
+    round = None if round_id is None else Round.objects.filter(pk=round_id).first()
+    if round_id is not None and round is None:
+        return False
+    count(name, round=round)
+    return True

@@ -1,7 +1,18 @@
 """Reads for selection's pages, by who reads them."""
 
+from datetime import timedelta
+
 from django.db.models import Count, IntegerField, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+
+# Figures too costly to count on every view (a round's progress, its equality
+# and representation tallies) are kept, and shown as they are while younger than
+# FIGURES_FRESH_FOR; older, they are shown while a background count is queued
+# (again after FIGURES_QUEUED_FOR if it never came); older than FIGURES_MAX_AGE,
+# or missing, they are counted before they are shown.
+FIGURES_FRESH_FOR = timedelta(seconds=30)
+FIGURES_QUEUED_FOR = timedelta(minutes=2)
+FIGURES_MAX_AGE = timedelta(minutes=10)
 
 
 def round_count(rows: QuerySet) -> Coalesce:

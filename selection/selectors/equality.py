@@ -222,11 +222,12 @@ def _tables(counts: Counts, stages, threshold: int) -> list[ImpactTable]:
     ]
 
 
-def equality_impact(*, round: Round | None, threshold: int | None = None) -> EqualityImpact:
-    """Every characteristic's stage table for a round, or across every round that
-    has opened (round None; a person who applied to two rounds counts in each).
-    The nominated stage is left out where no application in scope was nominated."""
-    threshold = suppress_below() if threshold is None else threshold
+def equality_counts(*, round: Round | None) -> tuple[Counts, bool]:
+    """How many people reached each stage, by characteristic and analysis group,
+    for a round or across every round that has opened (round None; a person who
+    applied to two rounds counts in each), and whether any application in scope
+    was nominated: plain dicts of Counters, kept in the cache by
+    `selection.services.kept`."""
     if round is None:
         counts = _counts_for(rounds=None, registered_by=None)
         nominated = Nomination.objects.filter(
@@ -235,6 +236,18 @@ def equality_impact(*, round: Round | None, threshold: int | None = None) -> Equ
     else:
         counts = _counts_for(rounds=Round.objects.filter(pk=round.pk), registered_by=round.closes_at)
         nominated = Nomination.objects.filter(application__isnull=False, round=round).exists()
+    return {characteristic: dict(groups) for characteristic, groups in counts.items()}, nominated
+
+
+def equality_impact(
+    *, round: Round | None, threshold: int | None = None, counted: tuple[Counts, bool] | None = None
+) -> EqualityImpact:
+    """Every characteristic's stage table for a round, or across every round that
+    has opened (round None), from `equality_counts` (counted now unless
+    `counted` is given). The nominated stage is left out where no application in
+    scope was nominated."""
+    threshold = suppress_below() if threshold is None else threshold
+    counts, nominated = counted or equality_counts(round=round)
     stages = [
         (key, str(label), previous) for key, label, previous in STAGES if nominated or key != Stage.NOMINATED.value
     ]

@@ -466,16 +466,24 @@ def representation(*, round: Round, dimension: str, threshold: int = 10, min_siz
     return _representation(groups, dimension=dimension, threshold=threshold, min_size=min_size)
 
 
-def representations(*, round: Round, threshold: int = 10, min_size: int = 10) -> list[Representation]:
-    """`representation` by every dimension (in Dimension.ALL's order) from one
-    query: the pool counted by region, role and route together, each dimension's
-    groups then added up from those cells (each application is in exactly one)."""
-    fields = tuple(field for dimension in Dimension.ALL for field in REPRESENTATION_FIELDS[dimension])
-    groups = _pool_counts(round=round, fields=fields)
+def representations(
+    *, round: Round, threshold: int = 10, min_size: int = 10, counted: list[dict] | None = None
+) -> list[Representation]:
+    """`representation` by every dimension (in Dimension.ALL's order) from
+    `representation_counts` (counted now unless `counted` is given)."""
+    groups = representation_counts(round=round) if counted is None else counted
     return [
         _representation(groups, dimension=dimension, threshold=threshold, min_size=min_size)
         for dimension in Dimension.ALL
     ]
+
+
+def representation_counts(*, round: Round) -> list[dict]:
+    """The pool counted by region, role and route together, in one query: each
+    dimension's groups are then added up from these cells (each application is
+    in exactly one). Kept in the cache by `selection.services.kept`."""
+    fields = tuple(field for dimension in Dimension.ALL for field in REPRESENTATION_FIELDS[dimension])
+    return _pool_counts(round=round, fields=fields)
 
 
 def _pool_counts(*, round: Round, fields: tuple[str, ...]) -> list[dict]:

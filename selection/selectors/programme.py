@@ -2,7 +2,7 @@
 and one application's assignments, conflicts, reviews and audit trail. (The
 ranked applications are the selection board: `selection.selectors.board`.)"""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
@@ -17,21 +17,17 @@ from scoring.assignment import ApplicationFacts, ReviewerFacts, find_conflicts
 
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
 from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity
-from . import round_count
+from . import FIGURES_MAX_AGE, round_count
 from .decisions import with_decision_panel
 
 SELECTION_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
 
 
-# Kept figures (`RoundProgress`) older than this are counted again before they are shown.
-PROGRESS_MAX_AGE = timedelta(minutes=10)
-
-
 def progress_current(*, now: datetime, prefix: str = "") -> Q:
     """Kept figures that may be shown as they are: counted since the programme
-    team's last change to the round and less than PROGRESS_MAX_AGE ago.
+    team's last change to the round and less than FIGURES_MAX_AGE ago.
     `prefix` is the path to the `RoundProgress` ("progress__" from a round)."""
-    return Q(**{f"{prefix}counted_changes": F(f"{prefix}changes"), f"{prefix}counted_at__gte": now - PROGRESS_MAX_AGE})
+    return Q(**{f"{prefix}counted_changes": F(f"{prefix}changes"), f"{prefix}counted_at__gte": now - FIGURES_MAX_AGE})
 
 
 def rounds_for_selection(*, now: datetime) -> QuerySet[Round]:

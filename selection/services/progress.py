@@ -7,13 +7,13 @@ reviews on every view (at 100,000 applications each count took 200-500 ms).
   next view counts again before showing anything, so the team always sees the
   effect of what it just did.
 - What others change (a review submitted or reopened, an application
-  withdrawn) is caught by age: figures older than PROGRESS_FRESH_FOR are shown
-  while a background count is queued (once, claimed with an atomic UPDATE);
-  figures older than `PROGRESS_MAX_AGE` are counted in the request, so with no
-  worker or no broker they are never more than that late. The page says when
-  they were counted."""
+  withdrawn) is caught by age (`selection.selectors.FIGURES_FRESH_FOR` and
+  the rest): older figures are shown while a background count is queued (once,
+  claimed with an atomic UPDATE); figures older than FIGURES_MAX_AGE are
+  counted in the request, so with no worker or no broker they are never more
+  than that late. The page says when they were counted."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -22,16 +22,12 @@ from applications.models import Round
 from q_portal.broker import enqueue_on_commit
 
 from ..models import RoundProgress
-from ..selectors.programme import PROGRESS_MAX_AGE, round_review_counts
+from ..selectors import FIGURES_FRESH_FOR, FIGURES_MAX_AGE, FIGURES_QUEUED_FOR
+from ..selectors.programme import round_review_counts
 from ..tasks import round_progress_count as round_progress_count_task
 from .round_settings import selection_settings_for
 
-# Kept figures younger than this are shown without queueing a count.
-PROGRESS_FRESH_FOR = timedelta(seconds=30)
-# A queued count not done by then (a lost task, a broker down) is queued again.
-PROGRESS_QUEUED_FOR = timedelta(minutes=2)
-
-__all__ = ["PROGRESS_MAX_AGE", "progress_changed", "progress_count", "round_progress"]
+__all__ = ["progress_changed", "progress_count", "round_progress"]
 
 
 def _ensure_row(round_id: int) -> None:
@@ -66,7 +62,7 @@ def progress_count(*, round: Round) -> RoundProgress:
 def _count_soon(*, round_id: int, now: datetime) -> None:
     claimed = (
         RoundProgress.objects.filter(round_id=round_id)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - PROGRESS_QUEUED_FOR))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - FIGURES_QUEUED_FOR))
         .update(queued_at=now)
     )
     if claimed:
@@ -76,11 +72,11 @@ def _count_soon(*, round_id: int, now: datetime) -> None:
 def round_progress(*, round: Round, now: datetime | None = None) -> RoundProgress:
     """The round's progress to show: the kept figures where current (one
     query), queueing a background count when they are older than
-    PROGRESS_FRESH_FOR; counted now where missing or out of date."""
+    FIGURES_FRESH_FOR; counted now where missing or out of date."""
     now = now or timezone.now()
     progress = RoundProgress.objects.filter(round=round).first()
-    if progress is None or progress.counted_changes != progress.changes or progress.counted_at < now - PROGRESS_MAX_AGE:
+    if progress is None or progress.counted_changes != progress.changes or progress.counted_at < now - FIGURES_MAX_AGE:
         return progress_count(round=round)
-    if progress.counted_at < now - PROGRESS_FRESH_FOR:
+    if progress.counted_at < now - FIGURES_FRESH_FOR:
         _count_soon(round_id=round.pk, now=now)
     return progress

@@ -11,6 +11,7 @@ from q_portal.roles import ProgrammeTeamMixin
 from ..equality_charts import fewer_than, flag_words, rate_chart, stage_table_download
 from ..selectors.equality import equality_impact
 from ..services.equality import equality_analysis_view_record
+from ..services.kept import kept
 from .insight import ChartDownloadMixin, InsightRoundMixin
 
 CHARTED_STAGE = Stage.SELECTED.value
@@ -18,7 +19,8 @@ CHARTED_STAGE = Stage.SELECTED.value
 
 class EqualityImpactMixin(ChartDownloadMixin):
     def impact_context(self, round):
-        impact = equality_impact(round=round)
+        counted, counted_at = kept("equality", round=round)
+        impact = equality_impact(round=round, counted=counted)
         sections = []
         for table in impact.tables:
             download = stage_table_download(table)
@@ -32,6 +34,7 @@ class EqualityImpactMixin(ChartDownloadMixin):
             equality_analysis_view_record(round=round, by=self.request.user)
         return {
             "impact": impact,
+            "counted_at": counted_at,
             "sections": sections,
             "charts": charts_by_slug,
             "hidden_words": fewer_than(impact.threshold),

@@ -43,6 +43,7 @@ from ..selectors.insight import (
     score_levels,
     submissions_per_day,
 )
+from ..services.kept import kept
 
 PAGES = [
     ("selection:insight_round", gettext_lazy("Overview")),
@@ -197,8 +198,9 @@ class InsightRepresentationView(ChartDownloadMixin, InsightRoundMixin, TemplateV
     def get_context_data(self, **kwargs):
         form = RepresentationForm(self.request.GET or None)
         threshold, min_size = form.values()
+        counted, counted_at = kept("representation", round=self.round)
         sections = []
-        for result in representations(round=self.round, threshold=threshold, min_size=min_size):
+        for result in representations(round=self.round, threshold=threshold, min_size=min_size, counted=counted):
             shares, rates = charts.representation_charts(result)
             sections.append({"representation": result, "shares": shares, "rates": rates})
         chart_list = [chart for section in sections for chart in (section["shares"], section["rates"])]
@@ -206,6 +208,7 @@ class InsightRepresentationView(ChartDownloadMixin, InsightRoundMixin, TemplateV
             form=form,
             threshold=threshold,
             min_size=min_size,
+            counted_at=counted_at,
             sections=sections,
             charts={chart.slug: chart for chart in chart_list},
             **kwargs,

@@ -1,7 +1,7 @@
 """A round's review progress is kept (`RoundProgress`), not counted on every view
 of the round page: the programme team's own changes show at once, reviews
 submitted since show after a background count, and figures are never shown
-older than `PROGRESS_MAX_AGE`, with a worker or without."""
+older than `FIGURES_MAX_AGE`, with a worker or without."""
 
 import re
 from datetime import timedelta
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from selection import tasks
 from selection.models import Assignment, RoundProgress
-from selection.selectors.programme import PROGRESS_MAX_AGE
+from selection.selectors import FIGURES_FRESH_FOR, FIGURES_MAX_AGE, FIGURES_QUEUED_FOR
 from selection.services import progress as progress_services
 from selection.services.assignments import assignment_add
 from selection.services.moderation import moderation_reviewer_request
@@ -132,7 +132,7 @@ def test_a_review_submitted_since_is_counted_in_the_background_once_the_figures_
     assert figures(client, round)["submitted"] == "0 of 1"
     assert queued == []
 
-    later = timezone.now() + progress_services.PROGRESS_FRESH_FOR + timedelta(seconds=1)
+    later = timezone.now() + FIGURES_FRESH_FOR + timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         # This view shows what it read and queues one count; the next shows the count.
         assert figures(client, round)["submitted"] == "0 of 1"
@@ -147,14 +147,14 @@ def test_a_count_is_queued_once_while_it_waits_for_a_worker(client, team, monkey
     sent = []
     monkeypatch.setattr(progress_services, "enqueue_on_commit", lambda task, **kwargs: sent.append(kwargs))
 
-    later = timezone.now() + progress_services.PROGRESS_FRESH_FOR + timedelta(seconds=1)
+    later = timezone.now() + FIGURES_FRESH_FOR + timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         figures(client, round)
         figures(client, round)
     assert sent == [{"round_id": round.pk}]
 
     # A count that never came (a lost task) is queued again after a while.
-    with time_machine.travel(later + progress_services.PROGRESS_QUEUED_FOR + timedelta(seconds=1), tick=False):
+    with time_machine.travel(later + FIGURES_QUEUED_FOR + timedelta(seconds=1), tick=False):
         figures(client, round)
     assert sent == [{"round_id": round.pk}] * 2
 
@@ -168,9 +168,9 @@ def test_with_no_worker_the_figures_are_counted_in_the_request_once_too_old(clie
     reviewed(application, reviewer, scores=SCORES)
     monkeypatch.setattr(progress_services, "enqueue_on_commit", lambda task, **kwargs: None)
 
-    with time_machine.travel(timezone.now() + PROGRESS_MAX_AGE - timedelta(seconds=5), tick=False):
+    with time_machine.travel(timezone.now() + FIGURES_MAX_AGE - timedelta(seconds=5), tick=False):
         assert figures(client, round)["submitted"] == "0 of 1"
-    with time_machine.travel(timezone.now() + PROGRESS_MAX_AGE + timedelta(seconds=1), tick=False):
+    with time_machine.travel(timezone.now() + FIGURES_MAX_AGE + timedelta(seconds=1), tick=False):
         assert figures(client, round)["submitted"] == "1 of 1"
 
 
@@ -179,7 +179,7 @@ def test_the_round_page_still_shows_when_the_broker_is_down(client, team, broker
     round = review_round()
     figures(client, round)
 
-    later = timezone.now() + progress_services.PROGRESS_FRESH_FOR + timedelta(seconds=1)
+    later = timezone.now() + FIGURES_FRESH_FOR + timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         assert figures(client, round)["applications"] == "0"
     # Claimed once, not taken: not queued again until the claim lapses.
@@ -229,7 +229,7 @@ def test_the_rounds_list_shows_kept_figures_while_current_and_counts_the_others(
         return dict(found)
 
     assert rows() == {"Kept round": "1", "Uncounted round": "1"}
-    with time_machine.travel(timezone.now() + PROGRESS_MAX_AGE + timedelta(seconds=1), tick=False):
+    with time_machine.travel(timezone.now() + FIGURES_MAX_AGE + timedelta(seconds=1), tick=False):
         assert rows() == {"Kept round": "2", "Uncounted round": "1"}
 
     # A change the team makes is counted at once, kept figures or not.
