@@ -86,6 +86,15 @@ def round_progress_count(*, round_id: int) -> bool:
     return True
 
 
+@shared_task(name="selection.progress_count_due")
+def progress_count_due() -> int:
+    """Beat, every minute: count the progress of the rounds in review
+    (`selection.services.progress.progress_count_due`)."""
+    from .services.progress import progress_count_due as count_due
+
+    return count_due()
+
+
 @shared_task(name="selection.kept_count")
 def kept_count(*, name: str, round_id: int | None) -> bool:
     """Count a round's kept insight figures (`name`: equality, representation)

@@ -341,6 +341,8 @@ CELERY_BEAT_SCHEDULE = {
     # Offers of places not answered by their deadline lapse (and, in rounds that
     # promote automatically, go to the waiting list) within 15 minutes of it.
     "selection-lapse-place-offers": {"task": "selection.place_offers_lapse", "schedule": 15 * 60.0},
+    # Each round in review: its progress counted (applications, reviews), for the morning view.
+    "selection-count-progress": {"task": "selection.progress_count_due", "schedule": 60.0},
     # Releases of decisions whose task was lost (or queued while the broker was down).
     "selection-resume-releases": {"task": "selection.release_runs_resume", "schedule": 60.0},
     # Retention: the whole schedule (q_portal.retention), in bounded batches.

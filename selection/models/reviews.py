@@ -122,8 +122,9 @@ class RoundProgress(models.Model):
     `selection.services.progress`: the round page and the rounds list read this
     one row instead of counting a round's assignments and reviews on every view.
 
-    Every change the programme team makes to the round's assignments or its
-    reviewers per application adds one to `changes` in its own transaction;
+    Every change the programme team makes to the round's assignments, its
+    reviewers per application or its review date adds one to `changes` in its
+    own transaction;
     figures counted at an older `changes` are out of date and are counted again
     before they are shown. What reviewers and applicants change (reviews
     submitted, applications withdrawn) is counted again in the background when
@@ -134,6 +135,8 @@ class RoundProgress(models.Model):
     short = models.PositiveIntegerField(default=0)
     assignments = models.PositiveIntegerField(default=0)
     submitted = models.PositiveIntegerField(default=0)
+    # Reviewers with a review not submitted once the round's reviews were due, on the day counted.
+    overdue_reviewers = models.PositiveIntegerField(default=0)
     changes = models.PositiveIntegerField(default=0)
     # The `changes` the figures were counted at; null until first counted.
     counted_changes = models.PositiveIntegerField(null=True, blank=True)

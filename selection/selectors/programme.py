@@ -2,7 +2,7 @@
 and one application's assignments, conflicts, reviews and audit trail. (The
 ranked applications are the selection board: `selection.selectors.board`.)"""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
@@ -16,7 +16,7 @@ from q_portal.roles import Role
 from scoring.assignment import ApplicationFacts, ReviewerFacts, find_conflicts
 
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
-from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity
+from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
 from . import FIGURES_MAX_AGE, round_count
 from .decisions import with_decision_panel
 
@@ -50,28 +50,26 @@ def rounds_for_selection(*, now: datetime) -> QuerySet[Round]:
     )
 
 
-def round_review_counts(*, round: Round, reviewers_per_application: int) -> dict[str, int]:
+def round_review_counts(*, round: Round, settings: SelectionSettings, today: date) -> dict[str, int]:
     """How far the round's review has got, counted now (as `RoundProgress`
     keeps it): three queries, none counting over a join of every application
     with its assignments (the short ones are all the applications less those
-    with enough reviewers)."""
+    with enough reviewers). Reviewers are overdue with a review not submitted
+    once the round's review date is before `today`."""
     applications = Application.objects.filter(round=round, status__in=REVIEWED_STATUSES).count()
     with_enough = (
         Assignment.objects.filter(round=round, is_moderation=False, application__status__in=REVIEWED_STATUSES)
         .values("application_id")
         .annotate(reviewers=Count("pk"))
-        .filter(reviewers__gte=reviewers_per_application)
+        .filter(reviewers__gte=settings.reviewers_per_application)
         .count()
     )
-    reviews = Assignment.objects.filter(round=round).aggregate(
-        assignments=Count("pk"), submitted=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
-    )
-    return {
-        "applications": applications,
-        "short": applications - with_enough,
-        "assignments": reviews["assignments"],
-        "submitted": reviews["submitted"],
-    }
+    submitted = Q(review__status=ReviewStatus.SUBMITTED)
+    figures = {"assignments": Count("pk"), "submitted": Count("pk", filter=submitted)}
+    if settings.review_due_on is not None and settings.review_due_on < today:
+        figures["overdue_reviewers"] = Count("reviewer_id", filter=~submitted, distinct=True)
+    reviews = {"overdue_reviewers": 0, **Assignment.objects.filter(round=round).aggregate(**figures)}
+    return {"applications": applications, "short": applications - with_enough, **reviews}
 
 
 def round_stepped_aside(*, round: Round) -> dict[str, int]:

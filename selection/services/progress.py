@@ -18,6 +18,7 @@ from datetime import datetime
 from django.db.models import F, Q
 from django.utils import timezone
 
+from applications.choices import RoundStatus
 from applications.models import Round
 from q_portal.broker import enqueue_on_commit
 
@@ -27,7 +28,7 @@ from ..selectors.programme import round_review_counts
 from ..tasks import round_progress_count as round_progress_count_task
 from .round_settings import selection_settings_for
 
-__all__ = ["progress_changed", "progress_count", "round_progress"]
+__all__ = ["progress_changed", "progress_count", "progress_count_due", "round_progress"]
 
 
 def _ensure_row(round_id: int) -> None:
@@ -50,8 +51,8 @@ def progress_count(*, round: Round) -> RoundProgress:
     _ensure_row(round.pk)
     progress = RoundProgress.objects.get(round_id=round.pk)
     settings = selection_settings_for(round=round)
-    counts = round_review_counts(round=round, reviewers_per_application=settings.reviewers_per_application)
     now = timezone.now()
+    counts = round_review_counts(round=round, settings=settings, today=timezone.localdate(now))
     kept = {**counts, "counted_changes": progress.changes, "counted_at": now, "queued_at": None}
     RoundProgress.objects.filter(round_id=round.pk).update(**kept)
     for field, value in kept.items():
@@ -80,3 +81,23 @@ def round_progress(*, round: Round, now: datetime | None = None) -> RoundProgres
     if progress.counted_at < now - FIGURES_FRESH_FOR:
         _count_soon(round_id=round.pk, now=now)
     return progress
+
+
+def _fresh(*, now: datetime, age) -> Q:
+    return Q(progress__counted_at__gte=now - age, progress__counted_changes=F("progress__changes"))
+
+
+def progress_count_due(*, now: datetime | None = None) -> int:
+    """Beat, every minute: count the progress of the rounds being reviewed whose
+    figures are more than FIGURES_FRESH_FOR old (so the morning view and the
+    rounds list, which queue nothing, read current figures), and of decided
+    rounds before their figures expire. Returns the rounds counted."""
+    now = now or timezone.now()
+    due = Round.objects.filter(
+        Q(status__in=(RoundStatus.CLOSED, RoundStatus.IN_REVIEW)) & ~_fresh(now=now, age=FIGURES_FRESH_FOR)
+        | Q(status=RoundStatus.DECIDED) & ~_fresh(now=now, age=FIGURES_MAX_AGE / 2)
+    )
+    rounds = list(due)
+    for round in rounds:
+        progress_count(round=round)
+    return len(rounds)

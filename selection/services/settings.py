@@ -30,6 +30,8 @@ EDITABLE_FIELDS = (
 )
 # Changing these changes every application's reviews expected or moderation.
 RESCORED_BY = frozenset({"reviewers_per_application", "moderation_spread"})
+# Changing these changes the round's progress: applications short of reviewers, reviewers overdue.
+PROGRESS_CHANGED_BY = frozenset({"reviewers_per_application", "review_due_on"})
 # Scores are given against the rubric and weights: they stay once review has started.
 FIXED_IN_REVIEW = frozenset({"weights", "rubric"})
 
@@ -77,7 +79,7 @@ def selection_settings_update(*, round: Round, by, **changes) -> SelectionSettin
     )
     if RESCORED_BY & set(changed):
         scores_refresh(round=round)
-    if "reviewers_per_application" in changed:
+    if PROGRESS_CHANGED_BY & set(changed):
         progress_changed(round_id=round.pk)
     return settings
 

@@ -11,14 +11,17 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from applications.choices import RoundStatus
 from selection import tasks
 from selection.models import Assignment, RoundProgress
 from selection.selectors import FIGURES_FRESH_FOR, FIGURES_MAX_AGE, FIGURES_QUEUED_FOR
 from selection.services import progress as progress_services
 from selection.services.assignments import assignment_add
 from selection.services.moderation import moderation_reviewer_request
+from selection.services.progress import progress_count_due
 from selection.services.settings import selection_settings_update
 from tests.factories import programme_team, with_totp
+from tests.factories.applications import RoundFactory
 from tests.factories.privacy import reviewed
 from tests.factories.selection import (
     assign,
@@ -236,3 +239,46 @@ def test_the_rounds_list_shows_kept_figures_while_current_and_counts_the_others(
     figures(client, uncounted)
     assignment_add(application=submitted_application(uncounted), reviewer=reviewer_with_profile(mfa=False), by=team)
     assert rows()["Uncounted round"] == "2"
+
+
+def test_the_morning_view_reads_the_figures_beat_counts_each_minute(client, team):
+    round = review_round()
+    application = submitted_application(round)
+    reviewer = reviewer_with_profile(mfa=False)
+    assign(application, reviewer)
+    assert progress_count_due() == 1
+    assert progress_count_due() == 0  # fresh: nothing to count
+    reviewed(application, reviewer, scores=SCORES)
+
+    def reviews_done():
+        page = client.get(reverse("selection:programme_home")).content.decode()
+        return re.search(r"(\d+ of \d+) done", page).group(1)
+
+    assert reviews_done() == "0 of 1"
+    with time_machine.travel(timezone.now() + FIGURES_FRESH_FOR + timedelta(seconds=1), tick=False):
+        assert progress_count_due() == 1
+        assert reviews_done() == "1 of 1"
+
+
+def test_beat_counts_decided_rounds_less_often_and_leaves_others_alone(client, team):
+    decided, draft, open_round = (
+        RoundFactory(status=status) for status in (RoundStatus.DECIDED, RoundStatus.DRAFT, RoundStatus.OPEN)
+    )
+    assert progress_count_due() == 1
+    assert list(RoundProgress.objects.values_list("round", flat=True)) == [decided.pk]
+
+    with time_machine.travel(timezone.now() + FIGURES_FRESH_FOR + timedelta(seconds=1), tick=False):
+        assert progress_count_due() == 0
+    with time_machine.travel(timezone.now() + FIGURES_MAX_AGE / 2 + timedelta(seconds=1), tick=False):
+        assert progress_count_due() == 1
+    assert {draft.pk, open_round.pk}.isdisjoint(RoundProgress.objects.values_list("round", flat=True))
+
+
+def test_a_new_review_date_shows_the_reviewers_overdue_at_once(client, team):
+    round = review_round()
+    assign(submitted_application(round), reviewer_with_profile(mfa=False))
+    progress_count_due()
+
+    selection_settings_update(round=round, by=team, review_due_on=timezone.localdate() - timedelta(days=1))
+
+    assert "1 reviewer overdue" in client.get(reverse("selection:programme_home")).content.decode()

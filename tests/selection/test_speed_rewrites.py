@@ -3,6 +3,7 @@ the same answers as before: the reviewer's progress, the round's numbers, and th
 bulk writes of automatic assignment."""
 
 import pytest
+from django.utils import timezone
 
 from applications.choices import ApplicationStatus
 from q_portal.audit.models import AuditEntry
@@ -75,7 +76,7 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
     Conflict.objects.create(round=round, application=empty, reviewer=first, kind="declared", reason="A friend")
 
     numbers = {
-        **round_review_counts(round=round, reviewers_per_application=settings.reviewers_per_application),
+        **round_review_counts(round=round, settings=settings, today=timezone.localdate()),
         **round_stepped_aside(round=round),
     }
 
@@ -84,6 +85,7 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
         "short": 2,
         "assignments": 4,
         "submitted": 1,
+        "overdue_reviewers": 0,
         "conflicts": 1,
         "abstentions": 0,
     }
