@@ -10,6 +10,8 @@ benchmark's environment (production settings, the bench database):
              review as the release page does: confirming
              (`release_start`), then the task's body (`release_run_continue`,
              batch by batch with progress), everything rolled back afterwards
+    beat     what beat does for the pages while they are served: each round's
+             progress counted every minute (runs until stopped)
 
 Prints one line of JSON."""
 
@@ -48,6 +50,7 @@ from selection.management.commands.seed_scale import (  # noqa: E402
 )
 from selection.models import Assignment  # noqa: E402
 from selection.services.assignments import assignments_auto  # noqa: E402
+from selection.services.progress import progress_count_due  # noqa: E402
 
 
 class _RolledBack(Exception):
@@ -82,6 +85,8 @@ def prepare() -> dict:
     and its query count; and the sizes of the data."""
     review_round = Round.objects.get(name=REVIEW_ROUND)
     programme = User.objects.get(email=PROGRAMME_EMAIL)
+    # What beat does each minute in production: the rounds' progress counted.
+    progress_count_due()
     members = list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:2])
     member = members[0].user
     pages = [
@@ -141,6 +146,7 @@ def _round_in_review_pages(review_round: Round, programme) -> list[tuple]:
         ),
         ("Review queue", reverse("selection:reviewer_home"), "reviewer", reviewer),
         ("Scoring page", reverse("selection:review", kwargs={"pk": assignment.pk}), "reviewer", reviewer),
+        ("Programme dashboard", reverse("selection:programme_home"), "programme team", programme),
         ("Selection rounds", reverse("selection:round_list"), "programme team", programme),
         ("Selection round", reverse("selection:round", kwargs={"pk": review_round.pk}), "programme team", programme),
         (
@@ -418,9 +424,17 @@ def release(limit: int = 10_000) -> dict:
     return outcome
 
 
+def beat() -> None:
+    """Beat's part in the pages, as production runs it beside the web workers:
+    `selection.progress_count_due` every minute (`CELERY_BEAT_SCHEDULE`)."""
+    while True:
+        progress_count_due()
+        time.sleep(60)
+
+
 if __name__ == "__main__":
     action = sys.argv[1] if len(sys.argv) > 1 else ""
-    actions = {"prepare": prepare, "assign": assign, "retention": retention, "release": release}
+    actions = {"prepare": prepare, "assign": assign, "retention": retention, "release": release, "beat": beat}
     if action not in actions:
-        raise SystemExit("usage: django_side.py prepare|assign|retention|release")
+        raise SystemExit("usage: django_side.py prepare|assign|retention|release|beat")
     print(json.dumps(actions[action]()))

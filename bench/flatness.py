@@ -22,7 +22,17 @@ import argparse
 import os
 from datetime import UTC, datetime
 
-from run import RESULTS, _alone, _environment, _free_port, _load_average, _log, _prepare, _start_gunicorn
+from run import (
+    RESULTS,
+    _alone,
+    _environment,
+    _free_port,
+    _load_average,
+    _log,
+    _prepare,
+    _start_gunicorn,
+    start_beat,
+)
 
 SIZES = {
     "10,000": os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/q_portal_bench",
@@ -50,16 +60,17 @@ def main() -> None:
         _log(f"Signing in at {size} applications")
         pages = [page for page in _prepare(environment)["pages"] if _picked(page["name"], args.pages)]
         prepared[size] = (environment, pages)
-    servers = {}
+    servers, beats = {}, []
     try:
         for size, (environment, _pages) in prepared.items():
             port = _free_port()
             servers[size] = (port, _start_gunicorn(environment, port, 1))
+            beats.append(start_beat(environment))
         best = _measure(prepared, servers, args)
     finally:
-        for _port, server in servers.values():
-            server.terminate()
-            server.wait()
+        for process in [server for _port, server in servers.values()] + beats:
+            process.terminate()
+            process.wait()
     report = _markdown(best, args, load_at_start)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "flatness.md").write_text(report)

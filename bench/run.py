@@ -121,6 +121,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def start_beat(env: dict[str, str]) -> subprocess.Popen:
+    """Beat's part in the pages (`django_side.py beat`: the rounds' progress
+    counted every minute), as production runs it beside the web workers."""
+    script = str(Path(__file__).with_name("django_side.py"))
+    return subprocess.Popen([PYTHON, script, "beat"], cwd=ROOT, env=env)  # noqa: S603 - our own script
+
+
 def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
     command = [
         str(Path(PYTHON).with_name("gunicorn")),
@@ -512,6 +519,7 @@ def _serve_and_load(env: dict[str, str], prepared_pages: list[dict], args: argpa
     port = _free_port()
     _log(f"Starting gunicorn with {workers} workers on {HOST}:{port}")
     server = _start_gunicorn(env, port, workers)
+    beat = start_beat(env)
     pages = []
     try:
         for page in prepared_pages:
@@ -532,6 +540,8 @@ def _serve_and_load(env: dict[str, str], prepared_pages: list[dict], args: argpa
             )
         memory = _peak_memory_mb(server)
     finally:
+        beat.terminate()
+        beat.wait()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=20)
