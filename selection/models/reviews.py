@@ -124,11 +124,11 @@ class RoundProgress(models.Model):
 
     Every change the programme team makes to the round's assignments, its
     reviewers per application or its review date adds one to `changes` in its
-    own transaction;
-    figures counted at an older `changes` are out of date and are counted again
-    before they are shown. What reviewers and applicants change (reviews
-    submitted, applications withdrawn) is counted again in the background when
-    the figures are looked at and are older than a few seconds."""
+    own transaction; figures counted at an older `changes` are out of date and
+    are counted again before they are shown. What reviewers and applicants
+    change (reviews submitted, applications withdrawn) is counted again by beat
+    each minute for a round in review, and in the background when the figures
+    are looked at and are older than a few seconds."""
 
     round = models.OneToOneField(Round, on_delete=models.CASCADE, primary_key=True, related_name="progress")
     applications = models.PositiveIntegerField(default=0)

@@ -30,7 +30,6 @@ from .programme import SELECTION_ROUND_STATUSES, progress_current
 WORKING_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
 # Rounds whose applications are being given reviewers.
 SELECTING_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
-SUBMITTED = ReviewStatus.SUBMITTED
 # Applications that count as submitted (and were not withdrawn).
 SUBMITTED_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.DECIDED)
 ACTIVE_WAVE_STATUSES = (WaveStatus.SCHEDULED, WaveStatus.SENDING, WaveStatus.PAUSED)
@@ -121,16 +120,16 @@ def _in_selection(figure, statuses=SELECTION_ROUND_STATUSES) -> Case:
     return Case(When(status__in=statuses, then=figure), default=Value(0), output_field=IntegerField())
 
 
-def _kept(name: str, live, *, now: datetime) -> Case:
+def _kept(name: str, live, *, now: datetime, statuses=SELECTION_ROUND_STATUSES) -> Case:
     """The round's kept progress figure `name` (`RoundProgress`) where current,
-    else `live`, counted by a subquery only for such a round."""
-    return _in_selection(
-        Case(
-            When(progress_current(now=now, prefix="progress__"), then=F(f"progress__{name}")),
-            default=live,
-            output_field=IntegerField(),
-        )
+    else `live`, counted by a subquery only for such a round (and 0 for a round
+    in none of `statuses`)."""
+    kept_or_live = Case(
+        When(progress_current(now=now, prefix="progress__"), then=F(f"progress__{name}")),
+        default=live,
+        output_field=IntegerField(),
     )
+    return _in_selection(kept_or_live, statuses)
 
 
 def live_rounds(*, now: datetime) -> QuerySet[Round]:
@@ -157,9 +156,11 @@ def live_rounds(*, now: datetime) -> QuerySet[Round]:
             offers_awaiting=_count(offers),
             offers_lapsing=_count(offers.filter(respond_by__lte=now + timedelta(days=LAPSING_DAYS))),
             nominations_pending=_count(Nomination.objects.filter(status__in=PENDING_NOMINATION_STATUSES)),
-            awaiting_assignment=_in_selection(_kept("short", _awaiting_assignment(), now=now), SELECTING_STATUSES),
+            awaiting_assignment=_kept("short", _awaiting_assignment(), now=now, statuses=SELECTING_STATUSES),
             reviews_due=_kept("assignments", _count(Assignment.objects.all()), now=now),
-            reviews_done=_kept("submitted", _count(Assignment.objects.filter(review__status=SUBMITTED)), now=now),
+            reviews_done=_kept(
+                "submitted", _count(Assignment.objects.filter(review__status=ReviewStatus.SUBMITTED)), now=now
+            ),
             overdue_reviewers=_kept("overdue_reviewers", _overdue_reviewers(today=today), now=now),
         )
         .order_by("closes_at", "pk")

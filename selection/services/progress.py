@@ -3,7 +3,7 @@ the rounds list read one row instead of counting a round's assignments and
 reviews on every view (at 100,000 applications each count took 200-500 ms).
 
 - The programme team's changes (assignments made or removed, reviewers per
-  application changed) call `progress_changed` in their own transaction: the
+  application or the review date changed) call `progress_changed` in their own transaction: the
   next view counts again before showing anything, so the team always sees the
   effect of what it just did.
 - What others change (a review submitted or reopened, an application
@@ -36,8 +36,8 @@ def _ensure_row(round_id: int) -> None:
 
 
 def progress_changed(*, round_id: int) -> None:
-    """The programme team changed the round's assignments or how many reviewers
-    each application needs: its kept figures are out of date once this
+    """The programme team changed the round's assignments, how many reviewers
+    each application needs or when reviews are due: its kept figures are out of date once this
     transaction commits. (The row is made first if missing, so a first count
     running meanwhile waits for this transaction and counts after it.)"""
     _ensure_row(round_id)
