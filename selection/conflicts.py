@@ -28,7 +28,8 @@ def automatic_conflict(reviewer_id) -> Q:
     reviewer with no organisation matches no organisation."""
     # The organisation's subquery sits one level further in than the filter.
     outer = OuterRef(reviewer_id) if isinstance(reviewer_id, OuterRef) else reviewer_id
-    organisation = Subquery(ReviewerProfile.objects.filter(user_id=outer).values("organisation_id")[:1])
+    # Without the model's ordering (by name, a join and a sort): one look-up in the unique index.
+    organisation = Subquery(ReviewerProfile.objects.filter(user_id=outer).order_by().values("organisation_id")[:1])
     return (
         Q(applicant_id=reviewer_id)
         | Q(nomination__nominated_by_id=reviewer_id)

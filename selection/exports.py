@@ -228,7 +228,8 @@ def _reviews(*, round: Round, filters: InsightFilters):
     # GROUP BY: a cursor's fast-start plan stays fast.
     per_criterion = {
         f"score_{criterion.letter}": Subquery(
-            CriterionScore.objects.filter(review=OuterRef("pk"), criterion=criterion).values("score")[:1]
+            # Without the model's ordering (a join to the criterion and a sort per row).
+            CriterionScore.objects.filter(review=OuterRef("pk"), criterion=criterion).order_by().values("score")[:1]
         )
         for criterion in criteria
     }
