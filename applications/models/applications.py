@@ -78,7 +78,16 @@ class Application(models.Model):
                 name="submitted_application_has_reference",
             ),
         ]
-        indexes = [models.Index(fields=["round", "status"]), models.Index(fields=["round", "outcome"])]
+        indexes = [
+            models.Index(fields=["round", "status"]),
+            models.Index(fields=["round", "outcome"]),
+            # The few asking for adjustments, counted per round on the programme team's morning view.
+            models.Index(
+                fields=["round"],
+                condition=Q(adjustment_status=AdjustmentStatus.REQUESTED),
+                name="application_adjustment_asked",
+            ),
+        ]
 
     def __str__(self):
         return self.reference or f"Draft {self.pk}"

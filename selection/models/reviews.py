@@ -131,12 +131,17 @@ class RoundProgress(models.Model):
     are looked at and are older than a few seconds."""
 
     round = models.OneToOneField(Round, on_delete=models.CASCADE, primary_key=True, related_name="progress")
+    # Submitted and under review (the applications reviewed), and beside them
+    # every submitted one (decided too) and the drafts never submitted.
     applications = models.PositiveIntegerField(default=0)
+    submitted_applications = models.PositiveIntegerField(default=0)
+    drafts = models.PositiveIntegerField(default=0)
     short = models.PositiveIntegerField(default=0)
     assignments = models.PositiveIntegerField(default=0)
     submitted = models.PositiveIntegerField(default=0)
     # Reviewers with a review not submitted once the round's reviews were due, on the day counted.
     overdue_reviewers = models.PositiveIntegerField(default=0)
+    needs_moderation = models.PositiveIntegerField(default=0)
     changes = models.PositiveIntegerField(default=0)
     # The `changes` the figures were counted at; null until first counted.
     counted_changes = models.PositiveIntegerField(null=True, blank=True)

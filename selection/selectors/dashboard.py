@@ -23,15 +23,13 @@ from ..choices import REVIEWED_STATUSES, PlaceOfferStatus, ReleaseRunStatus, Rev
 from ..models import ApplicationScore, Assignment, Decision, PlaceOffer
 from ..models.release import ReleaseRun
 from . import round_count
-from .programme import SELECTION_ROUND_STATUSES, progress_current
+from .programme import SELECTION_ROUND_STATUSES, SUBMITTED_STATUSES, progress_current
 
 # A round needing the team: taking applications, being reviewed, or decided
 # with decisions still to release or places still to be answered.
 WORKING_STATUSES = (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
 # Rounds whose applications are being given reviewers.
 SELECTING_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW)
-# Applications that count as submitted (and were not withdrawn).
-SUBMITTED_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.DECIDED)
 ACTIVE_WAVE_STATUSES = (WaveStatus.SCHEDULED, WaveStatus.SENDING, WaveStatus.PAUSED)
 PENDING_NOMINATION_STATUSES = (NominationStatus.INVITED, NominationStatus.OPENED)
 # When a failed email still matters on the morning view.
@@ -123,13 +121,13 @@ def _in_selection(figure, statuses=SELECTION_ROUND_STATUSES) -> Case:
 def _kept(name: str, live, *, now: datetime, statuses=SELECTION_ROUND_STATUSES) -> Case:
     """The round's kept progress figure `name` (`RoundProgress`) where current,
     else `live`, counted by a subquery only for such a round (and 0 for a round
-    in none of `statuses`)."""
+    in none of `statuses`, unless None: an open round's, counted)."""
     kept_or_live = Case(
         When(progress_current(now=now, prefix="progress__"), then=F(f"progress__{name}")),
         default=live,
         output_field=IntegerField(),
     )
-    return _in_selection(kept_or_live, statuses)
+    return kept_or_live if statuses is None else _in_selection(kept_or_live, statuses)
 
 
 def live_rounds(*, now: datetime) -> QuerySet[Round]:
@@ -142,6 +140,7 @@ def live_rounds(*, now: datetime) -> QuerySet[Round]:
     latest_release = ReleaseRun.objects.filter(round=OuterRef("pk")).order_by("-created_at", "-pk")
     offers = PlaceOffer.objects.filter(status=PlaceOfferStatus.OFFERED)
     today = timezone.localdate(now)
+    kept = progress_current(now=now, prefix="progress__")
     return (
         Round.objects.filter(
             Q(status__in=WORKING_STATUSES) | Q(status=RoundStatus.DECIDED) & (Exists(unreleased) | Exists(offered))
@@ -150,7 +149,14 @@ def live_rounds(*, now: datetime) -> QuerySet[Round]:
         .annotate(
             release_status=Subquery(latest_release.values("status")[:1]),
             release_problem=Subquery(latest_release.values("problem")[:1]),
-            needs_moderation=_in_selection(_count(ApplicationScore.objects.filter(needs_moderation=True))),
+            needs_moderation=_kept(
+                "needs_moderation", _count(ApplicationScore.objects.filter(needs_moderation=True)), now=now
+            ),
+            # Kept, else None: counted for such rounds (open ones) by `_application_figures`.
+            drafts=Case(When(kept, then=F("progress__drafts"))),
+            submitted=Case(When(kept, then=F("progress__submitted_applications"))),
+            # Live, whatever the round: the team answers them, and sees each answered at once.
+            adjustments_requested=_count(Application.objects.filter(adjustment_status=AdjustmentStatus.REQUESTED)),
             decisions_drafted=_count(Decision.objects.filter(released_at__isnull=True)),
             decisions_released=_count(Decision.objects.filter(released_at__isnull=False)),
             offers_awaiting=_count(offers),
@@ -168,6 +174,7 @@ def live_rounds(*, now: datetime) -> QuerySet[Round]:
 
 
 ROUND_FIGURES = (
+    "adjustments_requested",
     "awaiting_assignment",
     "reviews_due",
     "reviews_done",
@@ -181,18 +188,13 @@ ROUND_FIGURES = (
 )
 
 
-def _by_round(rows) -> dict[int, dict]:
-    return {row.pop("round_id"): row for row in rows}
-
-
 def morning_view(*, now: datetime | None = None) -> MorningView:
-    """What needs doing today across live rounds. Five queries, whatever the sizes."""
+    """What needs doing today across live rounds. Four queries, whatever the sizes."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rounds = list(live_rounds(now=now))
-    ids = [r.pk for r in rounds]
+    counted = _application_figures(round_ids=[round.pk for round in rounds if round.drafts is None])
     view = MorningView()
-    applications = _application_figures(round_ids=ids)
     for round in rounds:
         settings = getattr(round, "selection_settings", None)
         work = RoundWork(
@@ -205,8 +207,9 @@ def morning_view(*, now: datetime | None = None) -> MorningView:
             work.days_to_deadline = max((timezone.localdate(round.closes_at) - today).days, 0)
         for name in ROUND_FIGURES:
             setattr(work, name, getattr(round, name))
-        for name, value in applications.get(round.pk, {}).items():
-            setattr(work, name, value)
+        work.drafts, work.submitted = (
+            counted.get(round.pk, (0, 0)) if round.drafts is None else (round.drafts, round.submitted)
+        )
         view.rounds.append(work)
 
     view.adjustments_requested = sum(work.adjustments_requested for work in view.rounds)
@@ -221,15 +224,17 @@ def morning_view(*, now: datetime | None = None) -> MorningView:
     return view
 
 
-def _application_figures(*, round_ids: list[int]) -> dict[int, dict]:
-    """Drafts, submitted applications and adjustments requested, by round."""
-    return _by_round(
+def _application_figures(*, round_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Drafts and submitted applications of rounds whose kept figures are not
+    current (an open round's), by round: one query (none for no round), reading
+    the (round, status) index for each round named."""
+    rows = (
         Application.objects.filter(round_id__in=round_ids)
         .values("round_id")
         .annotate(
             drafts=Count("pk", filter=Q(status=ApplicationStatus.DRAFT)),
             submitted=Count("pk", filter=Q(status__in=SUBMITTED_STATUSES)),
-            adjustments_requested=Count("pk", filter=Q(adjustment_status=AdjustmentStatus.REQUESTED)),
         )
         .order_by()
     )
+    return {row["round_id"]: (row["drafts"], row["submitted"]) for row in rows}

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from applications.choices import RoundStatus
+from applications.choices import ApplicationStatus, RoundStatus
 from applications.models import Application, Round
 from members.models import User
 from q_portal.audit.models import AuditEntry
@@ -16,11 +16,13 @@ from q_portal.roles import Role
 from scoring.assignment import ApplicationFacts, ReviewerFacts, find_conflicts
 
 from ..choices import REVIEWED_STATUSES, ConflictKind, ReviewStatus
-from ..models import Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
+from ..models import ApplicationScore, Assignment, Conflict, CriterionScore, ReviewerCapacity, SelectionSettings
 from . import FIGURES_MAX_AGE, round_count
 from .decisions import with_decision_panel
 
 SELECTION_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW, RoundStatus.DECIDED)
+# Applications that count as submitted (and were not withdrawn).
+SUBMITTED_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.DECIDED)
 
 
 def progress_current(*, now: datetime, prefix: str = "") -> Q:
@@ -52,11 +54,15 @@ def rounds_for_selection(*, now: datetime) -> QuerySet[Round]:
 
 def round_review_counts(*, round: Round, settings: SelectionSettings, today: date) -> dict[str, int]:
     """How far the round's review has got, counted now (as `RoundProgress`
-    keeps it): three queries, none counting over a join of every application
+    keeps it): four queries, none counting over a join of every application
     with its assignments (the short ones are all the applications less those
     with enough reviewers). Reviewers are overdue with a review not submitted
     once the round's review date is before `today`."""
-    applications = Application.objects.filter(round=round, status__in=REVIEWED_STATUSES).count()
+    applications = Application.objects.filter(round=round).aggregate(
+        applications=Count("pk", filter=Q(status__in=REVIEWED_STATUSES)),
+        submitted_applications=Count("pk", filter=Q(status__in=SUBMITTED_STATUSES)),
+        drafts=Count("pk", filter=Q(status=ApplicationStatus.DRAFT)),
+    )
     with_enough = (
         Assignment.objects.filter(round=round, is_moderation=False, application__status__in=REVIEWED_STATUSES)
         .values("application_id")
@@ -69,7 +75,13 @@ def round_review_counts(*, round: Round, settings: SelectionSettings, today: dat
     if settings.review_due_on is not None and settings.review_due_on < today:
         figures["overdue_reviewers"] = Count("reviewer_id", filter=~submitted, distinct=True)
     reviews = {"overdue_reviewers": 0, **Assignment.objects.filter(round=round).aggregate(**figures)}
-    return {"applications": applications, "short": applications - with_enough, **reviews}
+    needs_moderation = ApplicationScore.objects.filter(round=round, needs_moderation=True).count()
+    return {
+        **applications,
+        "short": applications["applications"] - with_enough,
+        **reviews,
+        "needs_moderation": needs_moderation,
+    }
 
 
 def round_stepped_aside(*, round: Round) -> dict[str, int]:

@@ -30,8 +30,9 @@ EDITABLE_FIELDS = (
 )
 # Changing these changes every application's reviews expected or moderation.
 RESCORED_BY = frozenset({"reviewers_per_application", "moderation_spread"})
-# Changing these changes the round's progress: applications short of reviewers, reviewers overdue.
-PROGRESS_CHANGED_BY = frozenset({"reviewers_per_application", "review_due_on"})
+# Changing these changes the round's progress: applications short of reviewers, reviewers overdue,
+# applications needing moderation (rescored at once).
+PROGRESS_CHANGED_BY = frozenset({"reviewers_per_application", "review_due_on", "moderation_spread"})
 # Scores are given against the rubric and weights: they stay once review has started.
 FIXED_IN_REVIEW = frozenset({"weights", "rubric"})
 

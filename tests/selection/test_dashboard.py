@@ -35,7 +35,7 @@ from tests.factories.waves import WaveFactory
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, roles, MFA check, the morning view's five and the session's save: the same at any size.
+# Session, user, roles, MFA check, the morning view's four and the session's save: the same at any size.
 DASHBOARD_QUERIES = 8
 
 FIGURES = (

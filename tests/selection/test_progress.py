@@ -282,3 +282,21 @@ def test_a_new_review_date_shows_the_reviewers_overdue_at_once(client, team):
     selection_settings_update(round=round, by=team, review_due_on=timezone.localdate() - timedelta(days=1))
 
     assert "1 reviewer overdue" in client.get(reverse("selection:programme_home")).content.decode()
+
+
+def test_a_new_moderation_threshold_shows_on_the_morning_view_at_once(client, team):
+    round = review_round()
+    application = submitted_application(round)
+    first, second = reviewer_with_profile(mfa=False), reviewer_with_profile(mfa=False)
+    reviewed(application, first, scores={"a": 1, "b": 1, "c": 1})
+    reviewed(application, second, scores={"a": 3, "b": 3, "c": 3})
+    selection_settings_update(round=round, by=team, moderation_spread=3)
+    progress_count_due()
+
+    def waiting():
+        page = client.get(reverse("selection:programme_home")).content.decode()
+        return re.search(r'data-figure="needs_moderation">\s*(.*?)\s*</dd>', page, re.S).group(1)
+
+    assert waiting() == "Nothing waiting"
+    selection_settings_update(round=round, by=team, moderation_spread=1)
+    assert "1 application waiting" in waiting()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from applications.choices import ApplicationStatus
 from q_portal.audit.models import AuditEntry
-from selection.models import Assignment, Conflict
+from selection.models import ApplicationScore, Assignment, Conflict
 from selection.selectors.programme import round_review_counts, round_stepped_aside
 from selection.selectors.reviewer import queue_progress_for, review_queue_for
 from selection.services.assignments import assignments_auto
@@ -75,6 +75,9 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
     reviewed(full, first, scores={"a": 1, "b": 1, "c": 1})
     Conflict.objects.create(round=round, application=empty, reviewer=first, kind="declared", reason="A friend")
 
+    ApplicationScore.objects.filter(round=round).update(needs_moderation=False)
+    ApplicationScore.objects.filter(application=full).update(needs_moderation=True)
+
     numbers = {
         **round_review_counts(round=round, settings=settings, today=timezone.localdate()),
         **round_stepped_aside(round=round),
@@ -82,6 +85,9 @@ def test_round_numbers_count_short_applications_among_those_reviewed():
 
     assert numbers == {
         "applications": 3,
+        "submitted_applications": 3,
+        "drafts": 0,
+        "needs_moderation": 1,
         "short": 2,
         "assignments": 4,
         "submitted": 1,
