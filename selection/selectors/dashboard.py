@@ -23,7 +23,7 @@ from ..choices import REVIEWED_STATUSES, PlaceOfferStatus, ReleaseRunStatus, Rev
 from ..models import ApplicationScore, Assignment, Decision, PlaceOffer
 from ..models.release import ReleaseRun
 from . import round_count
-from .programme import SELECTION_ROUND_STATUSES, SUBMITTED_STATUSES, progress_current
+from .programme import SELECTION_ROUND_STATUSES, SUBMITTED_STATUSES, kept_or, progress_current
 
 # A round needing the team: taking applications, being reviewed, or decided
 # with decisions still to release or places still to be answered.
@@ -122,11 +122,7 @@ def _kept(name: str, live, *, now: datetime, statuses=SELECTION_ROUND_STATUSES) 
     """The round's kept progress figure `name` (`RoundProgress`) where current,
     else `live`, counted by a subquery only for such a round (and 0 for a round
     in none of `statuses`, unless None: an open round's, counted)."""
-    kept_or_live = Case(
-        When(progress_current(now=now, prefix="progress__"), then=F(f"progress__{name}")),
-        default=live,
-        output_field=IntegerField(),
-    )
+    kept_or_live = kept_or(name, live, now=now)
     return kept_or_live if statuses is None else _in_selection(kept_or_live, statuses)
 
 
@@ -140,7 +136,7 @@ def live_rounds(*, now: datetime) -> QuerySet[Round]:
     latest_release = ReleaseRun.objects.filter(round=OuterRef("pk")).order_by("-created_at", "-pk")
     offers = PlaceOffer.objects.filter(status=PlaceOfferStatus.OFFERED)
     today = timezone.localdate(now)
-    kept = progress_current(now=now, prefix="progress__")
+    kept = progress_current(now=now)
     return (
         Round.objects.filter(
             Q(status__in=WORKING_STATUSES) | Q(status=RoundStatus.DECIDED) & (Exists(unreleased) | Exists(offered))

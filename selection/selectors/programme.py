@@ -2,7 +2,7 @@
 and one application's assignments, conflicts, reviews and audit trail. (The
 ranked applications are the selection board: `selection.selectors.board`.)"""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
@@ -25,11 +25,19 @@ SELECTION_ROUND_STATUSES = (RoundStatus.CLOSED, RoundStatus.IN_REVIEW, RoundStat
 SUBMITTED_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.DECIDED)
 
 
-def progress_current(*, now: datetime, prefix: str = "") -> Q:
-    """Kept figures that may be shown as they are: counted since the programme
-    team's last change to the round and less than FIGURES_MAX_AGE ago.
-    `prefix` is the path to the `RoundProgress` ("progress__" from a round)."""
-    return Q(**{f"{prefix}counted_changes": F(f"{prefix}changes"), f"{prefix}counted_at__gte": now - FIGURES_MAX_AGE})
+def progress_current(*, now: datetime, prefix: str = "progress__", age: timedelta = FIGURES_MAX_AGE) -> Q:
+    """Rounds whose kept figures may be shown as they are: counted since the
+    programme team's last change to the round and less than `age` ago.
+    `prefix` is the path to the `RoundProgress` from a round."""
+    return Q(**{f"{prefix}counted_changes": F(f"{prefix}changes"), f"{prefix}counted_at__gte": now - age})
+
+
+def kept_or(name: str, counted, *, now: datetime) -> Case:
+    """A round's kept progress figure `name` where current, else `counted` (a
+    subquery, which PostgreSQL evaluates only for such a round)."""
+    return Case(
+        When(progress_current(now=now), then=F(f"progress__{name}")), default=counted, output_field=IntegerField()
+    )
 
 
 def rounds_for_selection(*, now: datetime) -> QuerySet[Round]:
@@ -41,12 +49,11 @@ def rounds_for_selection(*, now: datetime) -> QuerySet[Round]:
     rows: the page never came back.)"""
     reviewed = Application.objects.filter(round=OuterRef("pk"), status__in=REVIEWED_STATUSES)
     assignments = Assignment.objects.filter(round=OuterRef("pk"))
-    kept = progress_current(now=now, prefix="progress__")
     return (
         Round.objects.filter(status__in=SELECTION_ROUND_STATUSES)
         .annotate(
-            reviewed_applications=Case(When(kept, then=F("progress__applications")), default=round_count(reviewed)),
-            assignment_count=Case(When(kept, then=F("progress__assignments")), default=round_count(assignments)),
+            reviewed_applications=kept_or("applications", round_count(reviewed), now=now),
+            assignment_count=kept_or("assignments", round_count(assignments), now=now),
         )
         .order_by("-closes_at")
     )

@@ -2,8 +2,9 @@
 the rounds list read one row instead of counting a round's assignments and
 reviews on every view (at 100,000 applications each count took 200-500 ms).
 
-- The programme team's changes (assignments made or removed, reviewers per
-  application or the review date changed) call `progress_changed` in their own transaction: the
+- The programme team's changes (assignments made or removed, a moderator
+  added; reviewers per application, the review date or the moderation
+  threshold changed) call `progress_changed` in their own transaction: the
   next view counts again before showing anything, so the team always sees the
   effect of what it just did.
 - What others change (a review submitted or reopened, an application
@@ -24,7 +25,7 @@ from q_portal.broker import enqueue_on_commit
 
 from ..models import RoundProgress
 from ..selectors import FIGURES_FRESH_FOR, FIGURES_MAX_AGE, FIGURES_QUEUED_FOR
-from ..selectors.programme import round_review_counts
+from ..selectors.programme import progress_current, round_review_counts
 from ..tasks import round_progress_count as round_progress_count_task
 from .round_settings import selection_settings_for
 
@@ -36,9 +37,9 @@ def _ensure_row(round_id: int) -> None:
 
 
 def progress_changed(*, round_id: int) -> None:
-    """The programme team changed the round's assignments, how many reviewers
-    each application needs or when reviews are due: its kept figures are out of date once this
-    transaction commits. (The row is made first if missing, so a first count
+    """The programme team changed the round's assignments or its settings
+    (`selection.services.settings.PROGRESS_CHANGED_BY`): its kept figures are
+    out of date once this transaction commits. (The row is made first if missing, so a first count
     running meanwhile waits for this transaction and counts after it.)"""
     _ensure_row(round_id)
     RoundProgress.objects.filter(round_id=round_id).update(changes=F("changes") + 1)
@@ -75,16 +76,12 @@ def round_progress(*, round: Round, now: datetime | None = None) -> RoundProgres
     query), queueing a background count when they are older than
     FIGURES_FRESH_FOR; counted now where missing or out of date."""
     now = now or timezone.now()
-    progress = RoundProgress.objects.filter(round=round).first()
-    if progress is None or progress.counted_changes != progress.changes or progress.counted_at < now - FIGURES_MAX_AGE:
+    progress = RoundProgress.objects.filter(round=round).annotate(current=progress_current(now=now, prefix="")).first()
+    if progress is None or not progress.current:
         return progress_count(round=round)
     if progress.counted_at < now - FIGURES_FRESH_FOR:
         _count_soon(round_id=round.pk, now=now)
     return progress
-
-
-def _fresh(*, now: datetime, age) -> Q:
-    return Q(progress__counted_at__gte=now - age, progress__counted_changes=F("progress__changes"))
 
 
 def progress_count_due(*, now: datetime | None = None) -> int:
@@ -94,8 +91,8 @@ def progress_count_due(*, now: datetime | None = None) -> int:
     rounds before their figures expire. Returns the rounds counted."""
     now = now or timezone.now()
     due = Round.objects.filter(
-        Q(status__in=(RoundStatus.CLOSED, RoundStatus.IN_REVIEW)) & ~_fresh(now=now, age=FIGURES_FRESH_FOR)
-        | Q(status=RoundStatus.DECIDED) & ~_fresh(now=now, age=FIGURES_MAX_AGE / 2)
+        Q(status__in=(RoundStatus.CLOSED, RoundStatus.IN_REVIEW)) & ~progress_current(now=now, age=FIGURES_FRESH_FOR)
+        | Q(status=RoundStatus.DECIDED) & ~progress_current(now=now, age=FIGURES_MAX_AGE / 2)
     )
     rounds = list(due)
     for round in rounds:

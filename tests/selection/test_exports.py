@@ -17,18 +17,11 @@ from selection.choices import DecisionOutcome, ReviewStatus
 from selection.exports import ExportKind, round_export
 from selection.models import Assignment, Decision, Review
 from selection.selectors.insight import InsightFilters
-from tests.factories import programme_team, with_totp
+from tests.factories import programme_team
 from tests.factories.insight import decide, insight_round, reviewed, stored_scores
 from tests.factories.selection import assign, bulk_submitted_applications, review_round, reviewer_with_profile
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(client):
-    user = with_totp(programme_team())
-    client.force_login(user)
-    return user
 
 
 def download(client, kind, round, **query):

@@ -43,13 +43,6 @@ def text_of(response) -> str:
 
 
 @pytest.fixture
-def team(client):
-    user = with_totp(programme_team())
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def built(db):
     return insight_round(60, reviewers=8, name="Wider round 2027")
 

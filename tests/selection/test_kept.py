@@ -15,15 +15,9 @@ from applications.models import Round
 from selection import tasks
 from selection.selectors import FIGURES_FRESH_FOR, FIGURES_MAX_AGE, FIGURES_QUEUED_FOR
 from selection.services import kept as kept_services
-from tests.factories import programme_team, with_totp
 from tests.factories.selection import review_round, submitted_application
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(client):
-    client.force_login(with_totp(programme_team()))
 
 
 @pytest.fixture

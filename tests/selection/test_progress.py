@@ -20,7 +20,6 @@ from selection.services.assignments import assignment_add
 from selection.services.moderation import moderation_reviewer_request
 from selection.services.progress import progress_count_due
 from selection.services.settings import selection_settings_update
-from tests.factories import programme_team, with_totp
 from tests.factories.applications import RoundFactory
 from tests.factories.privacy import reviewed
 from tests.factories.selection import (
@@ -46,13 +45,6 @@ def figures(client, round) -> dict[str, str]:
         "short": rows["Short of reviewers"],
         "submitted": rows["Reviews submitted"],
     }
-
-
-@pytest.fixture
-def team(client):
-    user = with_totp(programme_team())
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
