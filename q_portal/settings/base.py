@@ -103,6 +103,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with every <select> written in Python (q_portal/widgets.py).
+FORM_RENDERER = "q_portal.widgets.PortalFormRenderer"
+
 # The choices classes every template may compare a status with, by the name it
 # uses (`{% if wave.status == WaveStatus.DRAFT %}`); q_portal imports none of the
 # apps, so they are named here, not imported.

@@ -3,7 +3,6 @@ Filters and the line are GET forms (a page's address says what it shows, and
 they work without JavaScript); decisions and held places are POST forms."""
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from applications.choices import RoleCategory
@@ -15,48 +14,6 @@ from ..selectors.decision_room import LineRule
 
 PAGE_SIZES = (25, 50, 100, 250)
 SCORE_LIMIT = 1000
-
-
-class QuickSelect(forms.Select):
-    """Django's select, its markup written here rather than by a template for
-    each option: the board's filters render on every request of a page meant to
-    serve 50 a second, and adding a reviewer by hand lists every reviewer (1,000
-    at ten times the size, where even one template looping over them was most of
-    the application page's time)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        groups = []
-        for group_name, group, _index in widget["optgroups"]:
-            options = format_html_join("", "{}", ((_option(option),) for option in group))
-            groups.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group_name, options) if group_name else options
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            _attributes(widget["attrs"]),
-            format_html_join("", "{}", ((group,) for group in groups)),
-        )
-
-
-def _attributes(attrs: dict) -> str:
-    """As Django's attrs.html writes them: in their order, `True` as the bare name, `False` left out."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False
-        ),
-    )
-
-
-def _option(option: dict) -> str:
-    if option["selected"]:
-        return format_html('<option value="{}" selected>{}</option>', option["value"], option["label"])
-    return format_html('<option value="{}">{}</option>', option["value"], option["label"])
 
 
 # The board's columns by sort key, in the order they are shown.
@@ -122,7 +79,6 @@ def _page_size_field() -> forms.TypedChoiceField:
         coerce=int,
         empty_value=PAGE_SIZES[0],
         choices=[(size, str(size)) for size in PAGE_SIZES],
-        widget=QuickSelect,
     )
 
 
@@ -137,16 +93,13 @@ class BoardFilterForm(forms.Form):
     # Routes and regions by id, their choices read once as plain rows: a model choice
     # field would read them again for each of validating and rendering, through a
     # server-side cursor (PostgreSQL's DECLARE ... WITH HOLD, costly for a dozen rows).
-    route = forms.TypedChoiceField(label=_("Route"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
-    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
-    role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=[("", _("Any role")), *RoleCategory.choices], widget=QuickSelect
-    )
-    nominated_by = forms.ChoiceField(label=_("Nominated by"), required=False, widget=QuickSelect)
+    route = forms.TypedChoiceField(label=_("Route"), required=False, coerce=int, empty_value=None)
+    region = forms.TypedChoiceField(label=_("Region"), required=False, coerce=int, empty_value=None)
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("Any role")), *RoleCategory.choices])
+    nominated_by = forms.ChoiceField(label=_("Nominated by"), required=False)
     reviews = forms.ChoiceField(
         label=_("Reviews"),
         required=False,
-        widget=QuickSelect,
         choices=[("", _("Any")), ("complete", _("All done")), ("incomplete", _("Some missing"))],
     )
     mean_min = _score(_("Mean weighted total from"))
@@ -160,7 +113,6 @@ class BoardFilterForm(forms.Form):
     moderation = forms.ChoiceField(
         label=_("Moderation"),
         required=False,
-        widget=QuickSelect,
         choices=[
             ("", _("Any")),
             ("needed", _("Needs moderation")),
@@ -171,7 +123,6 @@ class BoardFilterForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         required=False,
-        widget=QuickSelect,
         choices=[("", _("Any")), ("none", _("No decision yet")), *DecisionOutcome.choices],
     )
     # Sorted by the column headings' links; kept when the filters change.

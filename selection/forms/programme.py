@@ -8,7 +8,6 @@ from q_portal.roles import Role
 
 from ..conflicts import conflicted
 from ..models import SelectionSettings
-from .board import QuickSelect
 
 
 class SelectionSettingsForm(forms.ModelForm):
@@ -95,9 +94,6 @@ class AddReviewerForm(forms.Form):
         label=_("Reviewer"),
         queryset=User.objects.none(),
         error_messages={"required": _("Choose a reviewer."), "invalid_choice": _("Choose a reviewer from the list.")},
-        # Every reviewer of the round is an option: with 1,000 reviewers, Django's
-        # template for each option was most of the application page's time.
-        widget=QuickSelect,
     )
 
     def __init__(self, *args, application, **kwargs):
