@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -47,12 +48,17 @@ class BallotView(MemberMixin, TemplateView):
     def get_context_data(self, **kwargs):
         call_vote = get_vote_or_404(self.kwargs["pk"])
         ballot = selectors.ballot_for(call_vote=call_vote, member=self.member)
+        voted_lines = [line for line in ballot.lines if line.voted]
         return super().get_context_data(
             call=call_vote.call,
             call_vote=call_vote,
             ballot=ballot,
             taking_votes=call_vote.is_taking_votes(),
-            voted_lines=[line for line in ballot.lines if line.voted],
+            voted_lines=voted_lines,
+            # The same options in every "move a vote here from" list: written once for the page.
+            move_options=format_html_join(
+                "", '<option value="{}">{}</option>', ((line.proposal.pk, line.proposal.title) for line in voted_lines)
+            ),
             # One reverse for the page, not one a proposal: the path with the id appended.
             shortlisted_url=reverse("funding:shortlisted", kwargs={"pk": 0})[: -len("0/")],
             **kwargs,
