@@ -1,11 +1,20 @@
 """Reads for the events' pages, each a constant number of queries."""
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .choices import HOLDS_PLACE, EventStatus
 from .choices import RegistrationStatus as Status
 from .models import Event, EventPledge, Feedback, Registration
+
+_taken = (
+    Registration.objects.filter(event=OuterRef("pk"), status__in=HOLDS_PLACE)
+    .order_by()
+    .values("event")
+    .annotate(taken=Count("pk"))
+    .values("taken")
+)
 
 
 def events_list(*, when: str = "upcoming", region=None, user=None):
@@ -15,7 +24,9 @@ def events_list(*, when: str = "upcoming", region=None, user=None):
     events = (
         Event.objects.published()
         .select_related("region", "organisation", "series")
-        .annotate(places_left=F("capacity") - Count("registrations", filter=Q(registrations__status__in=HOLDS_PLACE)))
+        # The places taken counted for each event shown, not grouped over every event
+        # listed: the page's 25 rows and the pager's count no longer read every registration.
+        .annotate(places_left=F("capacity") - Coalesce(Subquery(_taken), 0))
     )
     if when == "past":
         events = events.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
