@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import MemberProfile, Organisation, Region
+from q_portal.choices import choice_label
 
 from .choices import Audience, EventFormat, EventStatus, RegistrationStatus
 
@@ -95,6 +96,9 @@ class Event(models.Model):
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"pk": self.pk})
+
+    def get_format_display(self):
+        return choice_label(EventFormat, self.format)
 
     @property
     def is_past(self) -> bool:

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from q_portal.choices import choice_label
+
 from ..choices import (
     CommunityKind,
     CommunityStatus,
@@ -117,6 +119,9 @@ class MemberProfile(models.Model):
 
     def get_absolute_url(self):
         return reverse("members:profile", kwargs={"pk": self.pk})
+
+    def get_role_category_display(self):
+        return choice_label(RoleCategory, self.role_category)
 
     @property
     def initials(self) -> str:
