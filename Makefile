@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test smoke lint format clean check-browser bench mutation bench-large bench-flat
+.PHONY: run test smoke lint format clean check-browser bench mutation bench-large bench-flat bench-breakdown
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ bench-large: $(DEV_STAMP)
 ## databases built first by bench and bench-large); writes bench/results/flatness.md
 bench-flat: $(DEV_STAMP)
 	$(BIN)/python bench/flatness.py
+
+## bench-breakdown: where each page of `make bench` spends its time (database, building queries, templates,
+## cache, the rest) and its functions with most time of their own, in-process on the database bench built;
+## writes bench/results/breakdown.md
+bench-breakdown: $(DEV_STAMP)
+	$(BIN)/python bench/breakdown.py
 
 ## mutation: mutmut over each rule module in turn against the tests that cover it (slow; not in `make test`);
 ## writes bench/results/mutation.md. MODULES="word-limits throttle" runs some (bench/mutation.py --list)

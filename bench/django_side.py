@@ -83,13 +83,19 @@ def _queries(user, path: str) -> tuple[int, int]:
 def prepare() -> dict:
     """Every page the benchmark loads, with its role, a signed-in session cookie
     and its query count; and the sizes of the data."""
-    review_round = Round.objects.get(name=REVIEW_ROUND)
-    programme = User.objects.get(email=PROGRAMME_EMAIL)
     # What beat does each minute in production: the rounds' progress counted.
     progress_count_due()
+    review_round = Round.objects.get(name=REVIEW_ROUND)
+    return {"pages": [_measured(*page) for page in pages()], "sizes": _sizes(review_round)}
+
+
+def pages() -> list[tuple]:
+    """Every page the benchmark loads: (name, path, role, the user signed in or None)."""
+    review_round = Round.objects.get(name=REVIEW_ROUND)
+    programme = User.objects.get(email=PROGRAMME_EMAIL)
     members = list(MemberProfile.objects.filter(user__email__endswith=f"@{SCALE_DOMAIN}").order_by("pk")[:2])
     member = members[0].user
-    pages = [
+    return [
         ("Baseline: health check", "/healthz", "visitor", None),
         ("Home", reverse("home"), "visitor", None),
         *_round_in_review_pages(review_round, programme),
@@ -107,7 +113,6 @@ def prepare() -> dict:
             programme,
         ),
     ]
-    return {"pages": [_measured(*page) for page in pages], "sizes": _sizes(review_round)}
 
 
 def _measured(name: str, path: str, role: str, user) -> dict:

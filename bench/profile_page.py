@@ -6,7 +6,8 @@ that folder on PYTHONPATH).
 
     BENCH_DATABASE_URL=... .venv/bin/python bench/profile_page.py board [--requests 20] [--out FILE]
 
-Pages: the names in PAGES below. Prints the query list of one request and the
+Pages: the names in `_pages` below, or any path starting with "/" (`--email` signs in
+someone else than the programme team, e.g. a member of the scale data set). Prints the query list of one request and the
 profile of `--requests` more; `--out` also writes them to a file."""
 
 import argparse
@@ -56,10 +57,11 @@ def main() -> None:
     parser.add_argument("page")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--out", default="")
+    parser.add_argument("--email", default=PROGRAMME_EMAIL, help="Who is signed in (default the programme team).")
     args = parser.parse_args()
-    path = _pages()[args.page]
+    path = args.page if args.page.startswith("/") else _pages()[args.page]
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(email=PROGRAMME_EMAIL))
+    client.force_login(User.objects.get(email=args.email))
     client.get(path)
     lines = [f"# {args.page}: {path}", ""]
     with CaptureQueriesContext(connection) as captured:
