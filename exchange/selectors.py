@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchRank, SearchVector
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -163,7 +164,32 @@ class CallCounts:
     members_involved: int
 
 
+# The call's figures are read from the cache on most views: counting 20,000 comments
+# and 10,000 supports of 2,000 ideas was 22 ms, on every view of the call's page.
+# Any idea, comment, support or team membership saved or deleted removes them when
+# its transaction commits (`exchange.signals`), so each change shows at once; the
+# age limit only bounds what a process may show while Redis is down (each process
+# then keeps its own copy, which other processes' changes do not reach).
+CALL_COUNTS_FOR = 60
+
+
+def call_counts_key(call_id: int) -> str:
+    return f"exchange:call-counts:{call_id}"
+
+
 def call_counts(*, call: Call) -> CallCounts:
+    """The call's figures: from the cache when nothing has changed since they were counted."""
+    key = call_counts_key(call.pk)
+    kept = cache.get(key)
+    # Kept with the call's creation time, so a restored database never shows another call's.
+    if kept is not None and kept[0] == call.created_at:
+        return kept[1]
+    counts = _call_counts(call=call)
+    cache.set(key, (call.created_at, counts), CALL_COUNTS_FOR)
+    return counts
+
+
+def _call_counts(*, call: Call) -> CallCounts:
     """The call's live figures, in one query."""
 
     def scalar(queryset):

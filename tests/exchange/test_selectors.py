@@ -123,9 +123,9 @@ def test_the_call_page_costs_the_same_queries_at_any_size(client, monkeypatch, i
     member = MemberFactory()
     client.force_login(member.user)
     url = reverse("exchange:call", kwargs={"pk": call.pk})
-    response = _page_queries(client, url, 11)
+    response = _page_queries(client, url, 10)
     assert response.content.decode().count("exchange-idea-summary") == min(ideas, 4)
-    _page_queries(client, url + "?q=idea&sort=supported&skill=x", 9)
+    _page_queries(client, url + "?q=idea&sort=supported&skill=x", 8)
 
 
 def test_a_page_of_the_call_shows_its_ideas_in_order_with_their_figures(client, monkeypatch):
