@@ -1,14 +1,24 @@
-"""`{% chart_svg chart %}`: a server-drawn chart's SVG (selection.charts.Chart), written
-in Python. The template wrote it with a variable for each of a shape's attributes:
-the equality page's seven charts were thousands of them, a fifth of the page's time.
-The markup is the template's, character for character (numbers unlocalised, text
-escaped; `tests/selection/test_chart_svg.py` compares the two on every kind of chart)."""
+"""The insight pages' largest markup, written in Python: the template wrote it with a
+variable for each attribute, thousands of them on the equality page (13 charts and a
+stage table for each characteristic), most of the page's time.
+
+- `{% chart_svg chart %}`: a server-drawn chart's SVG (selection.charts.Chart), the
+  template's markup character for character (numbers unlocalised, text escaped;
+  `tests/selection/test_chart_svg.py` compares the two on drawn charts).
+- `{% equality_cell cell previous hidden_words %}`: one cell of an equality stage table
+  (selection.impact.Cell), the same elements and text as the template wrote
+  (`tests/selection/test_equality_cell.py`)."""
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import Context
 from django.template.base import render_value_in_context
-from django.utils.html import escape
+from django.template.defaultfilters import floatformat
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from ..impact import Flag
 
 register = template.Library()
 
@@ -88,3 +98,29 @@ def chart_svg(chart) -> str:
         f"      {shapes}\n"
         f"    </svg>"
     )
+
+
+@register.simple_tag
+def equality_cell(cell, previous, hidden_words: str) -> str:
+    """A group's figures at a stage: its count (or "fewer than n"), then, after the
+    first stage, the rate of the stage before with the adverse-impact ratio, or
+    that they are suppressed, and the flag."""
+    parts = [
+        '<td class="text-end" data-flag="gap">' if cell.flag == Flag.GAP else '<td class="text-end">',
+        format_html("<span data-suppressed>{}</span>", hidden_words)
+        if cell.suppressed
+        else escape(intcomma(cell.count)),
+    ]
+    if previous:
+        if cell.figures_hidden:
+            if not cell.suppressed:
+                parts.append(format_html('<br><span class="small">{}</span>', _("rate suppressed")))
+        elif cell.rate is not None:
+            ratio = "" if cell.ratio is None else ", " + _("ratio %(ratio)s") % {"ratio": floatformat(cell.ratio, 2)}
+            parts.append(format_html('<br><span class="small">{}{}</span>', cell.rate_percent, ratio))
+        if cell.flag == Flag.GAP:
+            parts.append(format_html("<br><strong>{}</strong>", _("Flagged gap")))
+        elif cell.flag == Flag.POSSIBLE:
+            parts.append(format_html("<br>{}", _("Below four-fifths, could be chance")))
+    parts.append("</td>")
+    return mark_safe("".join(parts))  # noqa: S308 - each part is escaped above
