@@ -155,7 +155,11 @@ def main() -> None:
         figures["own_time"] = _own_time(client, path, args.requests, args.top)
         pages.append({"name": name, "path": path, "role": role, **figures})
         print(f"{name}: {figures['wall_ms']} ms", file=sys.stderr)
-    report = {"finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "requests": args.requests, "pages": pages}
+    report = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "requests": args.requests,
+        "pages": pages,
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / f"{args.output}.md").write_text(_markdown(report))
