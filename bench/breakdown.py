@@ -22,6 +22,7 @@ import json
 import os
 import pstats
 import sys
+import sysconfig
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -132,7 +133,7 @@ def _own_time(client: Client, path: str, requests: int, top: int) -> list[dict]:
 
 
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", str(ROOT) + "/"):
+    for marker in ("site-packages/", str(ROOT) + "/", sysconfig.get_paths()["stdlib"] + "/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
