@@ -6,7 +6,7 @@ about 0.2 ms an option, so the member directory's seven filters (51 options) too
 a third of the page, and the list of reviewers to add to an application (1,000 at
 ten times the size) most of that page. `select_markup` writes the same characters the
 templates write (the same attributes in the same order, the same escaping and
-localisation, the same whitespace; `tests/test_widgets.py` compares the two), so
+localisation, the same whitespace; `tests/q_portal/test_widgets.py` compares the two), so
 nothing a browser, a screen reader or a test sees changes.
 
 A widget with a template of its own, or with options rendered by another template,
