@@ -33,8 +33,10 @@ def _v(value) -> str:
         return escape(value)
     # Django's unlocalised number is Python's own but for floats it writes in
     # scientific notation (those, and anything else, go through Django).
-    if kind is int or (kind is float and "e" not in (written := str(value))):
-        return str(value) if kind is int else written
+    if kind is int:
+        return str(value)
+    if kind is float and "e" not in (written := str(value)):
+        return written
     return render_value_in_context(value, _UNLOCALISED)
 
 
