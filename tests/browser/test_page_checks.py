@@ -4,7 +4,7 @@ standard of 4.5:1 contrast, headings included."""
 
 import pytest
 
-from tests.browser.conftest import PHONE_WIDTH, accessibility_problems, overflow_problems
+from tests.browser.conftest import PHONE_WIDTH, accessibility_problems, overflow_problems, page_problems
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,3 +61,22 @@ def test_a_white_heading_on_green_passes(tabs):
     serve(page, '<div style="background: #00703c"><h2 style="color: #fff; font-size: 2rem">Submitted</h2></div>')
 
     assert accessibility_problems(page) == []
+
+
+def test_a_document_checked_before_is_reported_again_at_its_own_address_and_size(tabs):
+    page, phone = tabs
+    dark_on_green = '<div style="background: #00703c"><h2 style="color: #0b0c0c">Submitted</h2></div>'
+    body = f'{dark_on_green}<div style="width: 1000px">Wide at 800 px, not at 1280</div>'
+    page.route("**/checked/*", lambda route: route.fulfill(content_type="text/html", body=PAGE.format(body=body)))
+    page.goto("/checked/first")
+    first = page_problems(page, phone)
+    page.goto("/checked/second")
+    second = page_problems(page, phone)
+    page.set_viewport_size({"width": 800, "height": 600})
+    narrower = page_problems(page, phone)
+
+    assert [problem.split(": ", 1)[1] for problem in first] == [problem.split(": ", 1)[1] for problem in second]
+    assert any("color-contrast" in problem for problem in second)
+    assert all(problem.startswith(page.url) for problem in second)
+    assert not any("at its width" in problem for problem in first)
+    assert any("at its width" in problem for problem in narrower)  # the same document in a narrower tab

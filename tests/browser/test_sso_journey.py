@@ -16,7 +16,7 @@ from q_portal.audit.models import AuditEntry
 from q_portal.outbox.models import OutboundEmail
 from tests.browser import sso
 from tests.browser.accounts import sign_in, submit_and_wait, with_secret
-from tests.browser.conftest import accessibility_problems
+from tests.browser.conftest import accessibility_problems, checked_context
 from tests.browser.sso import (
     LEEDS,
     link,
@@ -42,8 +42,7 @@ def page(chromium, live_server):
     """tests/browser/conftest.py's page (axe on every page, no console errors), except
     that a refused sign-in answers 401, as allauth's error page does: the browser logs
     that status as a console error, and here it is the expected outcome."""
-    context = chromium.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
+    context = checked_context(chromium, live_server)
     page = context.new_page()
     problems, inaccessible = [], []
 
