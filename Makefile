@@ -46,7 +46,7 @@ smoke: $(DEV_STAMP)
 	  $(BIN)/pytest -n 0 --ds=q_portal.settings.local -o django_debug_mode=keep -m "sqlite_smoke or both_databases" -q
 
 check-browser:
-	@test -x /usr/bin/chromium || { echo "Browser tests need Debian's Chromium at /usr/bin/chromium: sudo apt-get install chromium" >&2; exit 1; }
+	@test -x /usr/bin/chromium-headless-shell || { echo "Browser tests need Debian's headless Chromium at /usr/bin/chromium-headless-shell: sudo apt-get install chromium-headless-shell" >&2; exit 1; }
 
 ## bench: build the scale data set in PostgreSQL (BENCH_DATABASE_URL, default q_portal_bench), serve it with
 ## gunicorn under production settings, load each key page; writes bench/results/latest.md and latest.json

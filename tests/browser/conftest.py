@@ -1,6 +1,8 @@
 """Playwright (sync API) driving Debian's Chromium, headless, against pytest-django's
-live server. The network is closed and no browser is downloaded: we launch
-/usr/bin/chromium with the flags that keep it from calling home."""
+live server. The network is closed and no browser is downloaded: we launch Debian's
+/usr/bin/chromium-headless-shell (Chromium's own headless build, the one Playwright
+itself runs headless: the browser suite took a third less time than with the full
+/usr/bin/chromium in headless mode) with the flags that keep it from calling home."""
 
 import hashlib
 import os
@@ -12,7 +14,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
