@@ -10,6 +10,7 @@ written with bulk inserts; reviewers are assigned by the real service."""
 
 import random
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from math import ceil
 
@@ -177,38 +178,53 @@ class Command(BaseCommand):
         self.password = make_password(None)
         started = time.monotonic()
         with transaction.atomic():
-            self._reference_data()
-            self._organisations()
-            self._rounds()
-            programme = self._staff()
-            reviewer_users = self._reviewers(reviewers, applications)
-            self._applications(applications)
-        step = time.monotonic()
-        with transaction.atomic():
+            with self._step("reference data, organisations, rounds and staff"):
+                self._reference_data()
+                self._organisations()
+                self._rounds()
+                programme = self._staff()
+            with self._step(f"{reviewers} reviewers"):
+                reviewer_users = self._reviewers(reviewers, applications)
+            with self._step(f"{applications} applicants and their applications"):
+                self._applications(applications)
+        with self._step("automatic assignment"), transaction.atomic():
             result = assignments_auto(round=self.review_round, by=programme)
         self.stdout.write(
-            f"Assigned {result.created} reviews in {time.monotonic() - step:.1f}s "
-            f"({result.unassignable_total} applications short of reviewers)"
+            f"Assigned {result.created} reviews ({result.unassignable_total} applications short of reviewers)"
         )
         with transaction.atomic():
-            self._reviews()
-            # Statistics for what was just bulk inserted (ANALYZE counts this transaction's
-            # own rows): planned on "empty" tables, the refresh below scans the reviews once
-            # per application, minutes at 10,000 applications and hours at 100,000.
-            self._analyze(Application, Assignment, Review, CriterionScore)
-            # The reviews were bulk inserted: the board's stored scores follow in one go.
-            scores_refresh_round(round=self.review_round)
-            self._members(members)
-            self._group()
-            # The directory's plans too: without statistics, its page took 248 ms at
-            # 50,000 members until autovacuum came round (0.3 ms after).
-            self._analyze(User, MemberProfile, Post)
+            with self._step("the reviews and their scores"):
+                self._reviews()
+            with self._step("statistics of the review tables"):
+                # Statistics for what was just bulk inserted (ANALYZE counts this transaction's
+                # own rows): planned on "empty" tables, the refresh below scans the reviews once
+                # per application, minutes at 10,000 applications and hours at 100,000.
+                self._analyze(Application, Assignment, Review, CriterionScore)
+            with self._step("the board's stored scores"):
+                # The reviews were bulk inserted: the board's stored scores follow in one go.
+                scores_refresh_round(round=self.review_round)
+            with self._step(f"{members} members and their search index"):
+                self._members(members)
+            with self._step("a special interest group with 1,000 posts"):
+                self._group()
+            with self._step("statistics of the member tables"):
+                # The directory's plans too: without statistics, its page took 248 ms at
+                # 50,000 members until autovacuum came round (0.3 ms after).
+                self._analyze(User, MemberProfile, Post)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scale data loaded in {time.monotonic() - started:.1f}s: {applications} applications, "
                 f"{len(reviewer_users)} reviewers, {members} members, {ORGANISATIONS} organisations."
             )
         )
+
+    @contextmanager
+    def _step(self, what: str):
+        """Say how long each step took, so a slow load says where its time went (the total
+        less the steps is the commits)."""
+        started = time.monotonic()
+        yield
+        self.stdout.write(f"  {what}: {time.monotonic() - started:.1f}s")
 
     # Reference data shared with the demo: regions, criteria, the open route.
     def _reference_data(self):
