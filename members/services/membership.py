@@ -49,19 +49,32 @@ def _search_text(profile: MemberProfile) -> tuple[str, str, str]:
     )
 
 
+# Profiles whose search text is written by one UPDATE (a CASE over their ids).
+SEARCH_REFRESH_BATCH = 500
+
+
 def profile_search_refresh(*, profile_ids) -> None:
     """Recompute the stored full-text vector of these profiles (PostgreSQL only):
-    name weighted highest, then job, organisation and interests, then the rest."""
+    name weighted highest, then job, organisation and interests, then the rest.
+    One UPDATE for each batch of profiles, not one a profile: approving an interest
+    that thousands of members share, or loading 50,000 members, refreshes them all."""
     if connection.vendor != "postgresql":
         return
-    profiles = MemberProfile.objects.filter(pk__in=list(profile_ids)).select_related("organisation")
-    for profile in profiles.prefetch_related("interests"):
-        name, work, about = _search_text(profile)
-        MemberProfile.objects.filter(pk=profile.pk).update(
-            search_vector=SearchVector(Value(name), weight="A", config="english")
-            + SearchVector(Value(work), weight="B", config="english")
-            + SearchVector(Value(about), weight="C", config="english")
+    ids = sorted(set(profile_ids))
+    for start in range(0, len(ids), SEARCH_REFRESH_BATCH):
+        profiles = list(
+            MemberProfile.objects.filter(pk__in=ids[start : start + SEARCH_REFRESH_BATCH])
+            .select_related("organisation")
+            .prefetch_related("interests")
         )
+        for profile in profiles:
+            name, work, about = _search_text(profile)
+            profile.search_vector = (
+                SearchVector(Value(name), weight="A", config="english")
+                + SearchVector(Value(work), weight="B", config="english")
+                + SearchVector(Value(about), weight="C", config="english")
+            )
+        MemberProfile.objects.bulk_update(profiles, ["search_vector"])
 
 
 @transaction.atomic

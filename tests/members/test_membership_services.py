@@ -2,8 +2,11 @@ import datetime
 import io
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from members.choices import InterestStatus, MembershipStatus, MemberSource
@@ -21,8 +24,10 @@ from members.services import (
     member_import,
     member_import_preview,
     member_transition,
+    membership,
     pledge_set,
     profile_photo_set,
+    profile_search_refresh,
     profile_update,
 )
 from members.services.contact import CONTACT_LIMIT
@@ -200,6 +205,23 @@ def test_profile_update_suggested_interest_waits_for_moderation_then_is_searchab
     assert set(member.interests.values_list("name", flat=True)) == {"Sepsis", "Frailty"}
     interest_moderate(interest=frailty, approve=False, by=programme_team())
     assert set(member.interests.values_list("name", flat=True)) == {"Sepsis"}
+
+
+def test_search_refresh_of_many_profiles_gives_each_its_own_words_in_one_update_a_batch(monkeypatch):
+    words = ["sepsis", "frailty", "deprescribing", "handover", "telehealth"]
+    members = [MemberFactory() for _ in words]
+    for member, word in zip(members, words, strict=True):
+        MemberProfile.objects.filter(pk=member.pk).update(bio=f"My work is on {word}.")  # stored, not yet searchable
+    monkeypatch.setattr(membership, "SEARCH_REFRESH_BATCH", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        profile_search_refresh(profile_ids=[member.pk for member in members])
+
+    for member, word in zip(members, words, strict=True):
+        found = MemberProfile.objects.filter(search_vector=SearchQuery(word, config="english"))
+        assert list(found.values_list("pk", flat=True)) == [member.pk]
+    updates = [query for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
+    assert len(updates) == 3  # five profiles in batches of two
 
 
 def test_profile_update_refuses_link_without_web_scheme():
