@@ -2,10 +2,11 @@ import datetime
 import io
 
 import pytest
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
@@ -220,6 +221,17 @@ def test_search_refresh_of_many_profiles_gives_each_its_own_words_in_one_update_
     for member, word in zip(members, words, strict=True):
         found = MemberProfile.objects.filter(search_vector=SearchQuery(word, config="english"))
         assert list(found.values_list("pk", flat=True)) == [member.pk]
+    # The vector is the one Django's SearchVector writes for the name, the work and the rest.
+    for member in MemberProfile.objects.filter(pk__in=[member.pk for member in members]):
+        name, work, about = membership._search_text(member)
+        expected = (
+            SearchVector(Value(name), weight="A", config="english")
+            + SearchVector(Value(work), weight="B", config="english")
+            + SearchVector(Value(about), weight="C", config="english")
+        )
+        vectors = MemberProfile.objects.filter(pk=member.pk).annotate(expected=expected)
+        stored, written_by_django = vectors.values_list("search_vector", "expected").get()
+        assert stored == written_by_django
     updates = [query for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
     assert len(updates) == 3  # five profiles in batches of two
 
